@@ -1,0 +1,99 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One package, one executable. Modules follow ../ARCHITECTURE: a pure core,
+// a store, thin shells around it; each C library sits behind its own shim.
+let package = Package(
+    name: "deloton",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "deloton", targets: ["deloton"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages).
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+                       providers: [.apt(["libcairo2-dev"])]),
+
+        // The pure core: no I/O, no clocks, no globals.
+        .target(name: "DelotonCore"),
+        .target(name: "DelotonStore", dependencies: [
+            "DelotonCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The only code that touches librdkafka.
+        .target(name: "DelotonKafka", dependencies: [
+            "CRdKafka",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DelotonNotify", dependencies: [
+            "DelotonCore", "DelotonStore", "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DelotonIngest", dependencies: [
+            "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonNotify",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .target(name: "DelotonReport", dependencies: [
+            "DelotonCore", "DelotonStore", "DelotonNotify", "CCairo",
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DelotonServer", dependencies: [
+            "DelotonCore", "DelotonStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Dashboard")]),
+        .executableTarget(name: "deloton", dependencies: [
+            "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonNotify",
+            "DelotonIngest", "DelotonReport", "DelotonServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+
+        // Shared by the test targets: throwaway servers, sample data, temp dirs.
+        .target(name: "DelotonTestSupport", path: "Tests/DelotonTestSupport"),
+        .testTarget(name: "DelotonCoreTests", dependencies: [
+            "DelotonCore", "DelotonTestSupport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "DelotonStoreTests", dependencies: ["DelotonStore", "DelotonTestSupport"]),
+        .testTarget(name: "DelotonKafkaTests", dependencies: ["DelotonKafka", "DelotonTestSupport"]),
+        .testTarget(name: "DelotonNotifyTests", dependencies: ["DelotonNotify", "DelotonTestSupport"]),
+        .testTarget(name: "DelotonIngestTests", dependencies: [
+            "DelotonIngest", "DelotonTestSupport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "DelotonReportTests", dependencies: ["DelotonReport", "DelotonTestSupport"]),
+        .testTarget(name: "DelotonServerTests", dependencies: [
+            "DelotonServer", "DelotonTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DelotonTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

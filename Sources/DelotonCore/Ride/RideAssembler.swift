@@ -1,0 +1,143 @@
+/// Turns one stream's lines into rides and readings (domain.md, Riders, bikes, rides, readings).
+///
+/// One assembler per stream (a file, a Kafka partition or key, a simulated bike). It holds the
+/// open ride and the readings not yet handed over; `drain` hands them over for one warehouse
+/// transaction. Pure: time zones come in, no clock is read.
+public struct RideAssembler: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        case accepted
+        /// A duplicate reading, a Ride line whose Telemetry never came, or a boundary: nothing to keep.
+        case ignored
+        case quarantined(String)
+    }
+
+    public static let unattributedReason = "reading before any [SYSTEM] line of its ride: cannot be attributed to a rider"
+
+    public let stream: String
+    public private(set) var open: OpenRide?
+    private var zone: Zone
+    private var unsaved: [Reading] = []
+    private var pendingAlert: AlertEvent?
+    private var openDirty = false
+    private var finished: [RideChange] = []
+    /// A Ride line waiting for its Telemetry line.
+    private var pending: (time: Instant, elapsed: Int, resistance: Int, duplicate: Bool)?
+
+    public private(set) var duplicateReadings = 0
+    public private(set) var droppedRideLines = 0
+
+    /// `resume` is an open ride saved by an earlier run on this stream.
+    public init(stream: String, zone: Zone, resume: OpenRide? = nil) {
+        self.stream = stream
+        self.zone = zone
+        self.open = resume
+    }
+
+    public var hasChanges: Bool { openDirty || !finished.isEmpty }
+
+    public mutating func consume(_ line: StreamLine) -> Verdict {
+        switch line {
+        case .beginningOfMain, .beginningOfRide:
+            endRide()
+            return .ignored
+        case .gettingUserData:
+            return .accepted
+        case .system(let local, let profile):
+            return startRide(at: zone.instant(of: local), local: local, profile: profile)
+        case .ride(let local, let duration, let resistance):
+            return rideLine(time: zone.instant(of: local), duration: duration, resistance: resistance)
+        case .telemetry(_, let hr, let rpm, let power):
+            return telemetryLine(heartRate: hr, rpm: rpm, power: power)
+        }
+    }
+
+    /// Ends the open ride: end of a finite input, or the stream fell silent.
+    public mutating func endRide() {
+        if pending != nil { droppedRideLines += 1; pending = nil }
+        guard let ride = open else { return }
+        finished.append(change(of: ride, inProgress: false))
+        open = nil
+        openDirty = false
+        unsaved.removeAll()
+        pendingAlert = nil
+    }
+
+    /// Hands over what changed since the last call: ended rides, and the open ride's progress.
+    public mutating func drain(into batch: inout IngestBatch) {
+        batch.rides.append(contentsOf: finished)
+        finished.removeAll()
+        if openDirty, let ride = open {
+            batch.rides.append(change(of: ride, inProgress: true))
+            unsaved.removeAll(keepingCapacity: true)
+            pendingAlert = nil
+            openDirty = false
+        }
+    }
+
+    // MARK: -
+
+    private mutating func startRide(at time: Instant, local: LocalDateTime, profile: RiderProfile) -> Verdict {
+        let key = RideKey(riderID: profile.userID, bikeSerial: profile.bikeSerial, startedAt: time)
+        if var ride = open, ride.key == key {
+            // The same ride seen again from its start (redelivery after a restart): keep its
+            // progress, and read what follows as duplicates rather than as a duration reset.
+            ride.lastSeenDuration = 0
+            open = ride
+            return .accepted
+        }
+        endRide()
+        let age = CivilDate(epochMilliseconds: profile.dateOfBirthMs).age(on: local.date)
+        open = OpenRide(key: key, stream: stream, profile: profile, ageAtStart: age)
+        openDirty = true
+        return .accepted
+    }
+
+    private mutating func rideLine(time: Instant, duration: Int, resistance: Int) -> Verdict {
+        if pending != nil { droppedRideLines += 1; pending = nil }
+        guard var ride = open else { return .quarantined(Self.unattributedReason) }
+        if duration <= 1, ride.lastSeenDuration > 1 {
+            // The duration fell back: a new ride began whose [SYSTEM] line we never saw.
+            endRide()
+            return .quarantined(Self.unattributedReason)
+        }
+        ride.lastSeenDuration = duration
+        let duplicate = duration <= ride.lastElapsed
+        open = ride
+        pending = (time, duration, resistance, duplicate)
+        return duplicate ? .ignored : .accepted
+    }
+
+    private mutating func telemetryLine(heartRate: Int, rpm: Int, power: Double) -> Verdict {
+        guard var ride = open else { return .quarantined(Self.unattributedReason) }
+        guard let p = pending else { return .quarantined("Telemetry line without its Ride line") }
+        pending = nil
+        if p.duplicate {
+            duplicateReadings += 1
+            return .ignored
+        }
+        let reading = Reading(elapsed: p.elapsed, time: p.time, heartRate: heartRate, rpm: rpm,
+                              power: power, resistance: p.resistance)
+        if ride.totals.readingCount == 0 { ride.startTime = reading.time }
+        ride.endTime = reading.time
+        ride.lastElapsed = reading.elapsed
+        ride.totals.add(reading)
+        if let samples = ride.monitor.observe(elapsed: reading.elapsed, time: reading.time, heartRate: heartRate) {
+            pendingAlert = AlertEvent(
+                rideKey: ride.key, riderID: ride.key.riderID, riderName: ride.profile.name,
+                email: ride.profile.email, gender: ride.profile.gender, age: ride.ageAtStart,
+                range: ride.monitor.range, samples: samples, raisedAt: reading.time)
+        }
+        open = ride
+        unsaved.append(reading)
+        openDirty = true
+        return .accepted
+    }
+
+    private func change(of ride: OpenRide, inProgress: Bool) -> RideChange {
+        let snapshot = RideSnapshot(
+            key: ride.key, stream: stream, rider: Rider(cleaning: ride.profile), email: ride.profile.email,
+            gender: ride.profile.gender, ageAtStart: ride.ageAtStart, startTime: ride.startTime,
+            endTime: ride.endTime, totals: ride.totals, inProgress: inProgress, state: inProgress ? ride : nil)
+        return RideChange(snapshot: snapshot, readings: unsaved, alert: pendingAlert)
+    }
+}

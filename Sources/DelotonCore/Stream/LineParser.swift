@@ -1,0 +1,323 @@
+import Foundation
+
+/// Reads one stream message, wire-format (`{"log": "..."}`) or a plain log line, from bytes.
+///
+/// The hot path walks bytes by hand: no regular expressions and no `String` until a value is
+/// known to be text we keep. Every rejection says why, for the quarantine.
+public struct LineParser: Sendable {
+    /// Unescaped `log` text, reused between calls so parsing allocates nothing per line.
+    private var scratch: [UInt8] = []
+
+    public init() { scratch.reserveCapacity(1024) }
+
+    public mutating func parse(_ bytes: [UInt8]) -> Result<ParsedMessage, ParseFailure> {
+        bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    public mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<ParsedMessage, ParseFailure> {
+        var start = 0, end = bytes.count
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        guard start < end else { return .failure(ParseFailure("empty line")) }
+
+        guard bytes[start] == UInt8(ascii: "{") else {
+            // A plain log line, as a bike writes it to its own log file.
+            return Self.parseLog(UnsafeBufferPointer(rebasing: bytes[start..<end])).map { ParsedMessage(line: $0) }
+        }
+        var key: String?
+        switch decodeEnvelope(UnsafeBufferPointer(rebasing: bytes[start..<end]), key: &key) {
+        case .failure(let f):
+            return .failure(ParseFailure(f.reason, key: key))
+        case .success:
+            var n = scratch.count
+            // The producer ends every line with one escaped newline: strip exactly one.
+            if n > 0, scratch[n - 1] == UInt8(ascii: "\n") { n -= 1 }
+            let result = scratch.withUnsafeBufferPointer { Self.parseLog(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+            switch result {
+            case .success(let line): return .success(ParsedMessage(line: line, key: key))
+            case .failure(let f): return .failure(ParseFailure(f.reason, key: key))
+            }
+        }
+    }
+
+    // MARK: - Envelope
+
+    /// Decodes the `log` member into `scratch`; picks up `key` if present. Other members are ignored.
+    private mutating func decodeEnvelope(_ b: UnsafeBufferPointer<UInt8>, key: inout String?) -> Result<Void, ParseFailure> {
+        var i = 1
+        var sawLog = false
+        scratch.removeAll(keepingCapacity: true)
+        skipSpaces(b, &i)
+        if i < b.count, b[i] == UInt8(ascii: "}") { return .failure(ParseFailure("JSON object has no \"log\" member")) }
+        while true {
+            skipSpaces(b, &i)
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else {
+                return .failure(ParseFailure("not a JSON object of strings: expected a member name at byte \(i)"))
+            }
+            var name: [UInt8] = []
+            guard readJSONString(b, &i, into: &name) else { return .failure(ParseFailure("truncated JSON: unterminated member name")) }
+            skipSpaces(b, &i)
+            guard i < b.count, b[i] == UInt8(ascii: ":") else { return .failure(ParseFailure("truncated JSON: expected ':' after a member name")) }
+            i += 1
+            skipSpaces(b, &i)
+            let isLog = name == Self.logName, isKey = name == Self.keyName
+            if i < b.count, b[i] == UInt8(ascii: "\"") {
+                if isLog {
+                    guard readJSONString(b, &i, into: &scratch) else { return .failure(ParseFailure("truncated JSON: the \"log\" string is not terminated")) }
+                    sawLog = true
+                } else {
+                    var value: [UInt8] = []
+                    guard readJSONString(b, &i, into: &value) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
+                    if isKey { key = String(decoding: value, as: UTF8.self) }
+                }
+            } else {
+                if isLog { return .failure(ParseFailure("the \"log\" member is not a string")) }
+                // A non-string member we do not use (e.g. a null key): skip a scalar.
+                while i < b.count, b[i] != UInt8(ascii: ","), b[i] != UInt8(ascii: "}") {
+                    if b[i] == UInt8(ascii: "{") || b[i] == UInt8(ascii: "[") {
+                        return .failure(ParseFailure("unexpected nested JSON value in the envelope"))
+                    }
+                    i += 1
+                }
+            }
+            skipSpaces(b, &i)
+            guard i < b.count else { return .failure(ParseFailure("truncated JSON: the object is not closed")) }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard b[i] == UInt8(ascii: "}") else { return .failure(ParseFailure("invalid JSON: expected ',' or '}' at byte \(i)")) }
+            i += 1
+            skipSpaces(b, &i)
+            guard i == b.count else { return .failure(ParseFailure("invalid JSON: trailing bytes after the object")) }
+            return sawLog ? .success(()) : .failure(ParseFailure("JSON object has no \"log\" member"))
+        }
+    }
+
+    private static let logName = Array("log".utf8)
+    private static let keyName = Array("key".utf8)
+
+    /// Reads a JSON string starting at the opening quote, unescaping into `out`.
+    private func readJSONString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, into out: inout [UInt8]) -> Bool {
+        i += 1
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") { i += 1; return true }
+            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+            i += 1
+            guard i < b.count else { return false }
+            switch b[i] {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                guard i + 4 < b.count, var scalar = hex4(b, i + 1) else { return false }
+                i += 4
+                // A surrogate pair encodes one scalar outside the BMP.
+                if (0xD800..<0xDC00).contains(scalar), i + 6 < b.count, b[i + 1] == UInt8(ascii: "\\"),
+                   b[i + 2] == UInt8(ascii: "u"), let low = hex4(b, i + 3), (0xDC00..<0xE000).contains(low) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
+            default: out.append(b[i])  // \" \\ \/
+            }
+            i += 1
+        }
+        return false
+    }
+
+    private func hex4(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
+        var v: UInt32 = 0
+        for k in at..<(at + 4) {
+            let c = b[k]
+            let d: UInt8
+            switch c {
+            case 0x30...0x39: d = c - 0x30
+            case 0x41...0x46: d = c - 0x41 + 10
+            case 0x61...0x66: d = c - 0x61 + 10
+            default: return nil
+            }
+            v = v << 4 | UInt32(d)
+        }
+        return v
+    }
+
+    private func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
+        while i < b.count, isSpace(b[i]) { i += 1 }
+    }
+
+    private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+
+    // MARK: - The log line
+
+    static let beginningOfMain = Array("--------- beginning of main".utf8)
+    static let beginningOfRide = Array("--------- beginning of a new ride".utf8)
+    static let gettingUser = Array("Getting user data from server..".utf8)
+    static let systemPrefix = Array("[SYSTEM] data = ".utf8)
+    static let ridePrefix = Array("[INFO]: Ride - duration = ".utf8)
+    static let telemetryPrefix = Array("[INFO]: Telemetry - hrt = ".utf8)
+
+    /// Parses the text of one log line (already unescaped and without its newline).
+    public static func parseLog(_ b: UnsafeBufferPointer<UInt8>) -> Result<StreamLine, ParseFailure> {
+        var end = b.count
+        if end > 0, b[end - 1] == 0x0D { end -= 1 }  // tolerate CRLF captures
+        let line = UnsafeBufferPointer(rebasing: b[0..<end])
+        if line.count > 0, line[0] == UInt8(ascii: "-") {
+            if equals(line, 0, beginningOfMain, exact: true) { return .success(.beginningOfMain) }
+            if equals(line, 0, beginningOfRide, exact: true) { return .success(.beginningOfRide) }
+            return .failure(ParseFailure("unrecognised boundary line"))
+        }
+        guard let time = parseTimestamp(line) else {
+            return .failure(ParseFailure("no valid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff)"))
+        }
+        // After the time: one space, the device (`name vN`), then ": ".
+        var i = 26
+        guard i < line.count, line[i] == 0x20 else { return .failure(ParseFailure("expected a space after the timestamp")) }
+        i += 1
+        let devStart = i
+        while i < line.count, line[i] != 0x20, line[i] != UInt8(ascii: ":") { i += 1 }
+        guard i > devStart, i + 2 < line.count, line[i] == 0x20, line[i + 1] == UInt8(ascii: "v"), isDigit(line[i + 2]) else {
+            return .failure(ParseFailure("no device name (expected e.g. 'mendoza v9: ')"))
+        }
+        i += 2
+        while i < line.count, isDigit(line[i]) { i += 1 }
+        guard i + 1 < line.count, line[i] == UInt8(ascii: ":"), line[i + 1] == 0x20 else {
+            return .failure(ParseFailure("expected ': ' after the device name"))
+        }
+        i += 2
+
+        if equals(line, i, telemetryPrefix, exact: false) {
+            return parseTelemetry(line, i + telemetryPrefix.count, time)
+        }
+        if equals(line, i, ridePrefix, exact: false) {
+            return parseRide(line, i + ridePrefix.count, time)
+        }
+        if equals(line, i, systemPrefix, exact: false) {
+            let json = UnsafeBufferPointer(rebasing: line[(i + systemPrefix.count)...])
+            return parseSystem(json).map { .system(time, $0) }
+        }
+        if equals(line, i, gettingUser, exact: false), i + gettingUser.count == line.count {
+            return .success(.gettingUserData(time))
+        }
+        return .failure(ParseFailure("unrecognised message after the device name"))
+    }
+
+    private static func parseRide(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ time: LocalDateTime) -> Result<StreamLine, ParseFailure> {
+        var i = start
+        guard let whole = readInt(b, &i) else { return .failure(ParseFailure("Ride line: duration is not a number")) }
+        // `duration` is written as a float (`120.0`); its whole seconds identify the reading.
+        guard i < b.count, b[i] == UInt8(ascii: ".") else { return .failure(ParseFailure("Ride line: duration is not a decimal number")) }
+        i += 1
+        let fracStart = i
+        while i < b.count, isDigit(b[i]) { i += 1 }
+        guard i > fracStart else { return .failure(ParseFailure("Ride line: duration is not a decimal number")) }
+        guard expect(b, &i, "; resistance = ") else { return .failure(ParseFailure("Ride line: expected '; resistance = '")) }
+        guard let resistance = readInt(b, &i) else { return .failure(ParseFailure("Ride line: resistance is not a whole number")) }
+        guard i == b.count else { return .failure(ParseFailure("Ride line: unexpected text after resistance")) }
+        return .success(.ride(time, duration: whole, resistance: resistance))
+    }
+
+    private static func parseTelemetry(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ time: LocalDateTime) -> Result<StreamLine, ParseFailure> {
+        var i = start
+        guard let hrt = readInt(b, &i) else { return .failure(ParseFailure("Telemetry line: hrt is not a whole number")) }
+        guard expect(b, &i, "; rpm = ") else { return .failure(ParseFailure("Telemetry line: expected '; rpm = '")) }
+        guard let rpm = readInt(b, &i) else { return .failure(ParseFailure("Telemetry line: rpm is not a whole number")) }
+        guard expect(b, &i, "; power = ") else { return .failure(ParseFailure("Telemetry line: expected '; power = '")) }
+        guard let power = readDouble(b, i), power.isFinite, power >= 0 else {
+            return .failure(ParseFailure("Telemetry line: power is not a non-negative number"))
+        }
+        return .success(.telemetry(time, heartRate: hrt, rpm: rpm, power: power))
+    }
+
+    private static func parseSystem(_ json: UnsafeBufferPointer<UInt8>) -> Result<RiderProfile, ParseFailure> {
+        do {
+            let profile = try JSONDecoder().decode(RiderProfile.self, from: Data(json))
+            return .success(profile)
+        } catch DecodingError.keyNotFound(let key, _) {
+            return .failure(ParseFailure("[SYSTEM] payload lacks \"\(key.stringValue)\""))
+        } catch DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx) {
+            let name = ctx.codingPath.last?.stringValue ?? "a value"
+            return .failure(ParseFailure("[SYSTEM] payload: \"\(name)\" has the wrong type"))
+        } catch {
+            return .failure(ParseFailure("[SYSTEM] payload is not valid JSON"))
+        }
+    }
+
+    // MARK: - Bytes
+
+    /// `YYYY-MM-DD HH:MM:SS.ffffff` at the start of the line.
+    static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>) -> LocalDateTime? {
+        guard b.count >= 26, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == 0x20,
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: ".") else { return nil }
+        func num(_ from: Int, _ count: Int) -> Int? {
+            var v = 0
+            for k in from..<(from + count) {
+                let c = b[k]
+                guard c >= 0x30, c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
+              let mi = num(14, 2), let s = num(17, 2), let us = num(20, 6),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+        return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, microsecond: us)
+    }
+
+    /// Non-negative decimal integer of at most 9 digits (larger values are not bike data).
+    private static func readInt(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Int? {
+        let start = i
+        var v = 0
+        while i < b.count, isDigit(b[i]) {
+            v = v * 10 + Int(b[i] - 0x30)
+            i += 1
+            if i - start > 9 { return nil }
+        }
+        return i > start ? v : nil
+    }
+
+    /// The rest of the line as a float (Python `repr` style, exponent allowed).
+    private static func readDouble(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> Double? {
+        let n = b.count - start
+        guard n > 0, n < 64 else { return nil }
+        // Validate the shape ourselves: strtod accepts "inf", hex and leading spaces.
+        var i = start, digits = 0
+        while i < b.count, isDigit(b[i]) { i += 1; digits += 1 }
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < b.count, isDigit(b[i]) { i += 1; digits += 1 }
+        }
+        guard digits > 0 else { return nil }
+        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            let expStart = i
+            while i < b.count, isDigit(b[i]) { i += 1 }
+            guard i > expStart else { return nil }
+        }
+        guard i == b.count else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
+            for k in 0..<n { buf[k] = CChar(bitPattern: b[start + k]) }
+            buf[n] = 0
+            guard let base = buf.baseAddress else { return nil }
+            return strtod(base, nil)
+        }
+    }
+
+    private static func expect(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard i + n <= b.count else { return false }
+        let p = literal.utf8Start
+        for k in 0..<n where b[i + k] != p[k] { return false }
+        i += n
+        return true
+    }
+
+    private static func equals(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ literal: [UInt8], exact: Bool) -> Bool {
+        guard at + literal.count <= b.count, !exact || at + literal.count == b.count else { return false }
+        for k in 0..<literal.count where b[at + k] != literal[k] { return false }
+        return true
+    }
+
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+}

@@ -1,0 +1,56 @@
+/// One line of a bike's log, as the stream writes it (see spec/stream-format.md §2).
+public enum StreamLine: Sendable, Equatable {
+    case beginningOfMain
+    case beginningOfRide
+    case gettingUserData(LocalDateTime)
+    case system(LocalDateTime, RiderProfile)
+    case ride(LocalDateTime, duration: Int, resistance: Int)
+    case telemetry(LocalDateTime, heartRate: Int, rpm: Int, power: Double)
+}
+
+/// The `[SYSTEM]` payload as given, before cleaning.
+public struct RiderProfile: Sendable, Equatable, Codable {
+    public var userID: Int
+    public var name: String
+    public var gender: String
+    public var address: String
+    public var dateOfBirthMs: Int64
+    public var email: String
+    public var heightCm: Int
+    public var weightKg: Int
+    public var accountCreateDateMs: Int64
+    public var bikeSerial: String
+    public var originalSource: String
+
+    public init(userID: Int, name: String, gender: String, address: String, dateOfBirthMs: Int64,
+                email: String, heightCm: Int, weightKg: Int, accountCreateDateMs: Int64,
+                bikeSerial: String, originalSource: String) {
+        self.userID = userID; self.name = name; self.gender = gender; self.address = address
+        self.dateOfBirthMs = dateOfBirthMs; self.email = email; self.heightCm = heightCm
+        self.weightKg = weightKg; self.accountCreateDateMs = accountCreateDateMs
+        self.bikeSerial = bikeSerial; self.originalSource = originalSource
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id", name, gender, address, dateOfBirthMs = "date_of_birth"
+        case email = "email_address", heightCm = "height_cm", weightKg = "weight_kg"
+        case accountCreateDateMs = "account_create_date", bikeSerial = "bike_serial"
+        case originalSource = "original_source"
+    }
+}
+
+/// A parsed message: the line, and the optional `"key"` member deloton's simulator writes.
+public struct ParsedMessage: Sendable, Equatable {
+    public var line: StreamLine
+    public var key: String?
+
+    public init(line: StreamLine, key: String? = nil) { self.line = line; self.key = key }
+}
+
+/// Why a message could not be read. Its text is stored with the quarantined line.
+public struct ParseFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public var key: String?
+    public init(_ reason: String, key: String? = nil) { self.reason = reason; self.key = key }
+    public var description: String { reason }
+}

@@ -1,0 +1,130 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// What librdkafka's C callbacks need, reached through the handle's opaque pointer.
+///
+/// The callbacks run on librdkafka's threads or inside poll calls, so every
+/// mutable field is behind the lock. The owning client keeps this object alive
+/// until after `rd_kafka_destroy`, when no callback can fire any more.
+final class ClientState: @unchecked Sendable {
+    let logger: Logger
+    let transientLog: RateLimitedLog
+    let config: KafkaConfig
+    let onRebalance: (@Sendable (KafkaRebalance) -> [KafkaTopicPartition: Int64])?
+
+    private let lock = NSLock()
+    private var fatalError: KafkaError?
+    private var brokersDownSince: ContinuousClock.Instant?
+    private var lastBrokerError: String?
+    private var delivered = 0
+    private var failed = 0
+    private var lastDeliveryError: String?
+
+    init(config: KafkaConfig, logger: Logger,
+         onRebalance: (@Sendable (KafkaRebalance) -> [KafkaTopicPartition: Int64])? = nil) {
+        self.config = config
+        self.logger = logger
+        self.transientLog = RateLimitedLog(logger: logger)
+        self.onRebalance = onRebalance
+    }
+
+    // MARK: error events
+
+    func handleErrorEvent(_ rk: OpaquePointer?, code: rd_kafka_resp_err_t, reason: String) {
+        var code = code
+        var reason = reason
+        if code == RD_KAFKA_RESP_ERR__FATAL, let rk {
+            var buffer = [CChar](repeating: 0, count: 512)
+            code = rd_kafka_fatal_error(rk, &buffer, buffer.count)
+            reason = String(cBuffer: buffer)
+            let error = KafkaErrorClassifier.permanentError(code: code, reason: reason, config: config)
+                ?? KafkaError(.fatal, "Kafka client hit a fatal error (\(reason)); it must be restarted",
+                              code: code.rawValue)
+            record(fatal: error)
+            return
+        }
+        if let error = KafkaErrorClassifier.permanentError(code: code, reason: reason, config: config) {
+            record(fatal: error)
+            return
+        }
+        if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__RESOLVE
+            || code == RD_KAFKA_RESP_ERR__TRANSPORT {
+            lock.withLock {
+                if brokersDownSince == nil, code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__RESOLVE {
+                    brokersDownSince = .now
+                }
+                if code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || lastBrokerError == nil { lastBrokerError = reason }
+            }
+        }
+        transientLog.log(.warning, key: "error-\(code.rawValue)", "Kafka: \(reason)")
+    }
+
+    private func record(fatal error: KafkaError) {
+        let first = lock.withLock {
+            if fatalError == nil { fatalError = error; return true }
+            return false
+        }
+        if first { logger.error("\(error.message)") }
+    }
+
+    /// Throws the first fatal error seen, or `brokersUnreachable` once all brokers
+    /// have been down for longer than allowed and `stillDown` confirms it.
+    func checkHealth(stillDown: () -> Bool) throws(KafkaError) {
+        let (fatal, downSince, lastError) = lock.withLock { (fatalError, brokersDownSince, lastBrokerError) }
+        if let fatal { throw fatal }
+        guard let downSince, ContinuousClock.now - downSince >= config.brokerUnreachableTimeout else { return }
+        guard stillDown() else {
+            markBrokersReachable()
+            return
+        }
+        let seconds = Int((ContinuousClock.now - downSince).components.seconds)
+        throw KafkaError(.brokersUnreachable,
+                         "Cannot reach any Kafka broker at \(config.brokersString) for \(seconds) s"
+                             + (lastError.map { " (\($0))" } ?? "")
+                             + ": check DELOTON_KAFKA_BROKERS (--kafka-brokers) and that the broker is running",
+                         code: RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue)
+    }
+
+    func markBrokersReachable() {
+        lock.withLock {
+            brokersDownSince = nil
+            lastBrokerError = nil
+        }
+    }
+
+    var recordedFatalError: KafkaError? { lock.withLock { fatalError } }
+
+    // MARK: delivery reports
+
+    func recordDelivery(error: rd_kafka_resp_err_t) {
+        if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+            lock.withLock { delivered += 1 }
+        } else {
+            let text = String(cString: rd_kafka_err2str(error))
+            lock.withLock {
+                failed += 1
+                lastDeliveryError = text
+            }
+            transientLog.log(.warning, key: "delivery-\(error.rawValue)", "Kafka: message delivery failed: \(text)")
+        }
+    }
+
+    var deliveryStats: KafkaDeliveryStats {
+        lock.withLock { KafkaDeliveryStats(delivered: delivered, failed: failed, lastError: lastDeliveryError) }
+    }
+}
+
+/// Counts from the producer's delivery reports.
+public struct KafkaDeliveryStats: Sendable, Equatable {
+    public var delivered: Int
+    public var failed: Int
+    /// librdkafka's text for the most recent failure.
+    public var lastError: String?
+
+    public init(delivered: Int, failed: Int, lastError: String?) {
+        self.delivered = delivered
+        self.failed = failed
+        self.lastError = lastError
+    }
+}

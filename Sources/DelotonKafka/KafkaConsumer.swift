@@ -1,0 +1,334 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// A member of a Kafka consumer group that hands out batches of messages and
+/// commits only what the caller says it has processed.
+///
+/// Every librdkafka call runs on the consumer's own serial dispatch queue, so
+/// calls are serialised: a `commit` waits for a running `poll` to return. Keep
+/// poll timeouts short (a second or less) for prompt commits and shutdown.
+///
+/// Call `close()` when done; it leaves the group cleanly so the partitions move
+/// to the remaining members at once.
+public final class KafkaConsumer: Sendable {
+    private let client: RdKafkaClient
+    private let queue: BlockingQueue
+    private let config: KafkaConsumerConfig
+    private let closed: LockedFlag
+
+    /// Joins the group and subscribes to `config.topics`; partitions arrive with the first polls.
+    ///
+    /// `onRebalance` runs on the consumer's queue, inside `poll` (or `close`).
+    /// It may block, for example to wait for a warehouse flush, but must not call
+    /// this consumer's async methods, which would wait for the poll it runs in.
+    /// On `.assigned`, return the offset to start each partition at (`[:]` means
+    /// committed offset, else `autoOffsetReset`). On `.revoked`, return offsets
+    /// (NEXT offset to read) to commit before the partitions are released.
+    public init(
+        config: KafkaConsumerConfig,
+        logger: Logger,
+        onRebalance: @escaping @Sendable (KafkaRebalance) -> [KafkaTopicPartition: Int64] = { _ in [:] }
+    ) throws(KafkaError) {
+        let state = ClientState(config: config.config, logger: logger, onRebalance: onRebalance)
+        let client = try RdKafkaClient(type: RD_KAFKA_CONSUMER, properties: try config.properties(), state: state) {
+            rd_kafka_conf_set_rebalance_cb($0) { rk, code, partitions, opaque in
+                guard let rk else { return }
+                KafkaConsumer.rebalance(rk, code: code, partitions: partitions, opaque: opaque)
+            }
+        }
+        // Route the main queue (error events, rebalances) into consumer polls.
+        rd_kafka_poll_set_consumer(client.handle)
+        let topics = PartitionList(topics: config.topics)
+        let code = rd_kafka_subscribe(client.handle, topics.pointer)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_consumer_close(client.handle)
+            client.destroy()
+            throw KafkaError(.configuration,
+                             "Kafka could not subscribe to \(config.topics.joined(separator: ",")): "
+                                 + "\(KafkaErrorClassifier.text(code)); check DELOTON_KAFKA_TOPIC",
+                             code: code.rawValue)
+        }
+        self.client = client
+        self.config = config
+        self.queue = BlockingQueue(label: "deloton.kafka.consumer.\(config.groupID)")
+        self.closed = LockedFlag()
+        logger.debug("Kafka consumer started: \(config)")
+    }
+
+    deinit {
+        // Forgotten consumers still leave the group; the queue keeps the client alive.
+        guard !closed.set() else { return }
+        let client = self.client
+        queue.queue.async {
+            rd_kafka_consumer_close(client.handle)
+            client.destroy()
+        }
+    }
+
+    /// Waits up to `timeout` for the first message, then returns at once with
+    /// whatever is already buffered, up to `maxMessages`. An empty array means
+    /// nothing arrived in time.
+    ///
+    /// Throws for problems that need a person: rejected credentials, missing
+    /// permissions, brokers unreachable for longer than `brokerUnreachableTimeout`.
+    public func poll(maxMessages: Int, timeout: Duration) async throws(KafkaError) -> [KafkaMessage] {
+        let client = self.client
+        let closed = self.closed
+        let limit = max(1, maxMessages)
+        let timeoutMs = timeout.milliseconds
+        return try await queue.run { () throws(KafkaError) -> [KafkaMessage] in
+            guard !closed.isSet else { throw KafkaError(.closed, "Kafka consumer is closed") }
+            var messages: [KafkaMessage] = []
+            messages.reserveCapacity(min(limit, 4096))
+            var wait = timeoutMs
+            while messages.count < limit {
+                guard let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
+                defer { rd_kafka_message_destroy(raw) }
+                let code = raw.pointee.err
+                if code == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    messages.append(KafkaMessage(raw))
+                    // After the first message only drain what is already buffered.
+                    wait = 0
+                } else {
+                    KafkaConsumer.report(messageError: raw, client: client)
+                }
+            }
+            if !messages.isEmpty { client.state.markBrokersReachable() }
+            try client.checkHealth()
+            return messages
+        }
+    }
+
+    /// Commits synchronously, returning once the group coordinator has stored the offsets.
+    ///
+    /// Each offset is the NEXT offset to read on its partition, i.e. the offset
+    /// of the last processed message + 1 (`KafkaMessage.nextOffset`). Committing
+    /// a message's own offset would re-deliver it after a restart.
+    public func commit(_ offsets: [KafkaTopicPartitionOffset]) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let client = self.client
+        let closed = self.closed
+        try await queue.run { () throws(KafkaError) in
+            guard !closed.isSet else { throw KafkaError(.closed, "Kafka consumer is closed") }
+            try KafkaConsumer.commitNow(client.handle, offsets)
+        }
+    }
+
+    /// The offsets the group has committed for `partitions` (NEXT offset to read);
+    /// partitions without a commit are left out.
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10))
+        async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let client = self.client
+        let closed = self.closed
+        return try await queue.run { () throws(KafkaError) -> [KafkaTopicPartition: Int64] in
+            guard !closed.isSet else { throw KafkaError(.closed, "Kafka consumer is closed") }
+            let list = PartitionList(partitions)
+            let code = rd_kafka_committed(client.handle, list.pointer, timeout.milliseconds)
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(code == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timedOut : .operation,
+                                 "Kafka could not read committed offsets: \(KafkaErrorClassifier.text(code))",
+                                 code: code.rawValue)
+            }
+            var result: [KafkaTopicPartition: Int64] = [:]
+            for entry in list.entries where entry.offset >= 0 { result[entry.partition] = entry.offset }
+            return result
+        }
+    }
+
+    /// The partitions currently assigned to this consumer.
+    public func assignment() async throws(KafkaError) -> [KafkaTopicPartition] {
+        let client = self.client
+        let closed = self.closed
+        return try await queue.run { () throws(KafkaError) -> [KafkaTopicPartition] in
+            guard !closed.isSet else { throw KafkaError(.closed, "Kafka consumer is closed") }
+            return try KafkaConsumer.currentAssignment(client.handle).map(\.partition).sorted()
+        }
+    }
+
+    /// Messages not yet read on each assigned partition: the broker's high
+    /// watermark minus this consumer's position (or its committed offset when
+    /// it has not fetched yet, or the reset point when there is neither).
+    public func lag(timeout: Duration = .seconds(5)) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let client = self.client
+        let closed = self.closed
+        let reset = config.autoOffsetReset
+        return try await queue.run { () throws(KafkaError) -> [KafkaTopicPartition: Int64] in
+            guard !closed.isSet else { throw KafkaError(.closed, "Kafka consumer is closed") }
+            let assigned = try KafkaConsumer.currentAssignment(client.handle).map(\.partition)
+            guard !assigned.isEmpty else { return [:] }
+            let positions = PartitionList(assigned)
+            _ = rd_kafka_position(client.handle, positions.pointer)
+            var position: [KafkaTopicPartition: Int64] = [:]
+            for entry in positions.entries where entry.offset >= 0 { position[entry.partition] = entry.offset }
+            let unknown = assigned.filter { position[$0] == nil }
+            if !unknown.isEmpty {
+                let committed = PartitionList(unknown)
+                if rd_kafka_committed(client.handle, committed.pointer, timeout.milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    for entry in committed.entries where entry.offset >= 0 { position[entry.partition] = entry.offset }
+                }
+            }
+            var lag: [KafkaTopicPartition: Int64] = [:]
+            for partition in assigned {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let code = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition,
+                                                            &low, &high, timeout.milliseconds)
+                guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    throw KafkaError(code == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timedOut : .operation,
+                                     "Kafka could not read offsets of \(partition): \(KafkaErrorClassifier.text(code))",
+                                     code: code.rawValue)
+                }
+                let from = position[partition] ?? (reset == .earliest ? low : high)
+                lag[partition] = max(0, high - max(from, low))
+            }
+            return lag
+        }
+    }
+
+    /// Leaves the group (running the revoke handler) and frees the client. Safe to call twice.
+    public func close() async {
+        guard !closed.set() else { return }
+        let client = self.client
+        try? await queue.run { () throws(KafkaError) in
+            let code = rd_kafka_consumer_close(client.handle)
+            if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+                client.state.logger.warning("Kafka consumer did not leave the group cleanly: \(KafkaErrorClassifier.text(code))")
+            }
+            client.destroy()
+        }
+    }
+
+    // MARK: - on the consumer queue
+
+    private static func commitNow(_ handle: OpaquePointer, _ offsets: [KafkaTopicPartitionOffset]) throws(KafkaError) {
+        let list = PartitionList(offsets)
+        let code = rd_kafka_commit(handle, list.pointer, 0)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(code == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timedOut : .operation,
+                             "Kafka commit failed: \(KafkaErrorClassifier.text(code))", code: code.rawValue)
+        }
+        // A commit can also fail per partition, e.g. one that was just revoked.
+        if let failed = list.entries.first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+            throw KafkaError(.operation,
+                             "Kafka commit for \(failed.partition) failed: \(KafkaErrorClassifier.text(failed.error))",
+                             code: failed.error.rawValue)
+        }
+    }
+
+    private static func currentAssignment(_ handle: OpaquePointer) throws(KafkaError)
+        -> [(partition: KafkaTopicPartition, offset: Int64, error: rd_kafka_resp_err_t)] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let code = rd_kafka_assignment(handle, &list)
+        defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.operation, "Kafka could not read the assignment: \(KafkaErrorClassifier.text(code))",
+                             code: code.rawValue)
+        }
+        return PartitionList.entries(list)
+    }
+
+    private static func report(messageError raw: UnsafeMutablePointer<rd_kafka_message_t>, client: RdKafkaClient) {
+        let code = raw.pointee.err
+        var reason = KafkaErrorClassifier.text(code)
+        if let text = rd_kafka_message_errstr(raw) { reason = String(cString: text) }
+        if code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC {
+            client.state.transientLog.log(.warning, key: "topic-\(code.rawValue)",
+                                          "Kafka: \(reason) (check DELOTON_KAFKA_TOPIC; waiting for it to appear)")
+        } else {
+            client.state.handleErrorEvent(client.handle, code: code, reason: reason)
+        }
+    }
+
+    /// The C rebalance callback; runs inside `rd_kafka_consumer_poll` or `rd_kafka_consumer_close`.
+    fileprivate static func rebalance(_ rk: OpaquePointer, code: rd_kafka_resp_err_t,
+                                      partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+                                      opaque: UnsafeMutableRawPointer?) {
+        let state = opaque.map { Unmanaged<ClientState>.fromOpaque($0).takeUnretainedValue() }
+        let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
+        let entries = PartitionList.entries(partitions)
+        let affected = entries.map(\.partition)
+        switch code {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let starts = state?.onRebalance?(.assigned(affected)) ?? [:]
+            if let partitions, !starts.isEmpty, let elements = partitions.pointee.elems {
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let element = elements[index]
+                    let key = KafkaTopicPartition(topic: element.topic.map { String(cString: $0) } ?? "",
+                                                  partition: element.partition)
+                    if let offset = starts[key] { elements[index].offset = offset }
+                }
+            }
+            state?.logger.info("Kafka assigned \(affected.map(\.description).joined(separator: ", "))")
+            let failure: String?
+            if cooperative {
+                failure = rd_kafka_incremental_assign(rk, partitions).map(Self.consumeError)
+            } else {
+                let result = rd_kafka_assign(rk, partitions)
+                failure = result == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaErrorClassifier.text(result)
+            }
+            if let failure { state?.logger.error("Kafka could not take the assigned partitions: \(failure)") }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let toCommit = state?.onRebalance?(.revoked(affected)) ?? [:]
+            if !toCommit.isEmpty {
+                let offsets = toCommit.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) }
+                do throws(KafkaError) {
+                    try commitNow(rk, offsets)
+                } catch {
+                    state?.logger.warning("Kafka commit before giving up partitions failed: \(error.message)")
+                }
+            }
+            state?.logger.info("Kafka revoked \(affected.map(\.description).joined(separator: ", "))")
+            if cooperative {
+                if let failure = rd_kafka_incremental_unassign(rk, partitions).map(Self.consumeError) {
+                    state?.logger.error("Kafka could not release partitions: \(failure)")
+                }
+            } else {
+                _ = rd_kafka_assign(rk, nil)
+            }
+        default:
+            state?.logger.warning("Kafka rebalance failed: \(KafkaErrorClassifier.text(code)); dropping the assignment")
+            _ = rd_kafka_assign(rk, nil)
+        }
+    }
+
+    private static func consumeError(_ error: OpaquePointer) -> String {
+        defer { rd_kafka_error_destroy(error) }
+        return rd_kafka_error_string(error).map { String(cString: $0) } ?? "unknown error"
+    }
+}
+
+extension KafkaMessage {
+    init(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let message = raw.pointee
+        let topic = message.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? ""
+        var key: [UInt8]?
+        if let pointer = message.key {
+            key = Array(UnsafeRawBufferPointer(start: pointer, count: message.key_len))
+        }
+        var value: [UInt8] = []
+        if let pointer = message.payload {
+            value = Array(UnsafeRawBufferPointer(start: pointer, count: message.len))
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
+        self.init(topic: topic, partition: message.partition, offset: message.offset, key: key, value: value,
+                  timestamp: timestamp >= 0 ? timestamp : nil)
+    }
+}
+
+/// A one-way switch shared with work queued on the consumer's queue.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.withLock { value } }
+
+    /// Sets the flag; returns whether it was already set.
+    func set() -> Bool {
+        lock.withLock {
+            defer { value = true }
+            return value
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import GRDB
+
+/// The SQLite schema, as versioned migrations. Never edit a shipped migration: add one.
+///
+/// Times are integer microseconds since the epoch (UTC), dates `YYYY-MM-DD` text: exact,
+/// comparable, and the same numbers PostgreSQL holds, so shared SQL reads both alike.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("1-core") { db in
+            try db.execute(sql: """
+                CREATE TABLE riders (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    title TEXT,
+                    first_name TEXT NOT NULL,
+                    last_name TEXT NOT NULL,
+                    gender TEXT NOT NULL,
+                    date_of_birth TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    address_lines TEXT NOT NULL,
+                    city TEXT NOT NULL,
+                    postcode TEXT NOT NULL,
+                    postcode_valid INTEGER NOT NULL,
+                    height_cm INTEGER NOT NULL,
+                    weight_kg INTEGER NOT NULL,
+                    account_created TEXT NOT NULL,
+                    original_source TEXT NOT NULL,
+                    profile_as_of_us INTEGER NOT NULL
+                );
+                CREATE TABLE bikes (
+                    serial TEXT PRIMARY KEY,
+                    first_ride_us INTEGER NOT NULL,
+                    last_ride_us INTEGER NOT NULL
+                );
+                CREATE TABLE rides (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    rider_id INTEGER NOT NULL REFERENCES riders(id),
+                    bike_serial TEXT NOT NULL REFERENCES bikes(serial),
+                    started_at_us INTEGER NOT NULL,
+                    stream TEXT NOT NULL,
+                    start_time_us INTEGER NOT NULL,
+                    end_time_us INTEGER,
+                    in_progress INTEGER NOT NULL,
+                    email TEXT NOT NULL,
+                    gender TEXT NOT NULL,
+                    age_at_start INTEGER NOT NULL,
+                    reading_count INTEGER NOT NULL,
+                    hr_count INTEGER NOT NULL,
+                    hr_sum INTEGER NOT NULL,
+                    hr_min INTEGER,
+                    hr_max INTEGER,
+                    power_sum REAL NOT NULL,
+                    power_max REAL,
+                    rpm_sum INTEGER NOT NULL,
+                    resistance_sum INTEGER NOT NULL,
+                    alert_raised INTEGER NOT NULL DEFAULT 0,
+                    state TEXT,
+                    UNIQUE (rider_id, bike_serial, started_at_us)
+                );
+                CREATE INDEX rides_start ON rides(start_time_us);
+                CREATE INDEX rides_stream_open ON rides(stream) WHERE in_progress = 1;
+                CREATE TABLE readings (
+                    ride_id INTEGER NOT NULL,
+                    elapsed_s INTEGER NOT NULL,
+                    time_us INTEGER NOT NULL,
+                    heart_rate INTEGER NOT NULL,
+                    rpm INTEGER NOT NULL,
+                    power_w REAL NOT NULL,
+                    resistance INTEGER NOT NULL,
+                    PRIMARY KEY (ride_id, elapsed_s)
+                ) WITHOUT ROWID;
+                CREATE TABLE alerts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    ride_id INTEGER NOT NULL UNIQUE,
+                    rider_id INTEGER NOT NULL,
+                    recipient TEXT NOT NULL,
+                    rider_name TEXT NOT NULL,
+                    gender TEXT NOT NULL,
+                    age INTEGER NOT NULL,
+                    safe_min REAL NOT NULL,
+                    safe_max REAL NOT NULL,
+                    samples TEXT NOT NULL,
+                    raised_at_us INTEGER NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_us INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    message_id TEXT,
+                    sent_at_us INTEGER
+                );
+                CREATE INDEX alerts_due ON alerts(next_attempt_us) WHERE status = 'pending';
+                CREATE TABLE quarantine (
+                    source TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    raw TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    PRIMARY KEY (source, position)
+                );
+                CREATE TABLE source_positions (
+                    source TEXT PRIMARY KEY,
+                    position INTEGER NOT NULL
+                );
+                CREATE TABLE ride_tombstones (
+                    rider_id INTEGER NOT NULL,
+                    bike_serial TEXT NOT NULL,
+                    started_at_us INTEGER NOT NULL,
+                    deleted_at_us INTEGER NOT NULL,
+                    deleted_by TEXT NOT NULL,
+                    PRIMARY KEY (rider_id, bike_serial, started_at_us)
+                );
+                CREATE TABLE rider_tombstones (
+                    rider_id INTEGER PRIMARY KEY,
+                    erased_at_us INTEGER NOT NULL,
+                    erased_by TEXT NOT NULL
+                );
+                CREATE TABLE api_keys (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    scope TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+                    key_hash TEXT NOT NULL UNIQUE,
+                    created_at_us INTEGER NOT NULL,
+                    revoked_at_us INTEGER
+                );
+                CREATE TABLE reports_sent (
+                    day TEXT PRIMARY KEY,
+                    sent_at_us INTEGER NOT NULL,
+                    recipients TEXT NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,145 @@
+import DelotonCore
+import Foundation
+import GRDB
+import GRDBSQLite
+import Logging
+
+/// The embedded warehouse: one SQLite file in WAL mode, written through GRDB.
+public final class SQLiteWarehouse: Warehouse {
+    public let kind = "sqlite"
+    public let path: String
+    let pool: DatabasePool
+    private let logger: Logger
+    public var sql: any SQLExecutor { SQLiteExecutor(pool: pool) }
+
+    public init(path: String, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            // WAL + NORMAL: a committed batch survives a crash of the process (what ingest
+            // promises); only a power cut can lose the last transactions, which the source replays.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+            throw WarehouseError(.configuration, "cannot open database \(path): folder \(dir) does not exist")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw WarehouseError(.unavailable, "cannot open database \(path): \(Self.describe(error)) (check the path and its permissions)")
+        }
+    }
+
+    public func migrate() async throws {
+        do {
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch {
+            throw WarehouseError(.unavailable, "cannot migrate database \(path): \(Self.describe(error))")
+        }
+    }
+
+    public func close() async throws { try pool.close() }
+
+    public func write(_ batch: IngestBatch) async throws -> WriteOutcome {
+        do {
+            return try await pool.write { db in try SQLiteIngestWriter(db: db).write(batch) }
+        } catch let e as WarehouseError {
+            throw e
+        } catch {
+            throw WarehouseError(.failed, "writing to \(path) failed: \(Self.describe(error))")
+        }
+    }
+
+    public func openRides(streamPrefix: String) async throws -> [OpenRide] {
+        let states = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT state FROM rides WHERE in_progress = 1 AND state IS NOT NULL AND substr(stream, 1, ?) = ?",
+                                arguments: [streamPrefix.count, streamPrefix])
+        }
+        let decoder = JSONDecoder()
+        return try states.map { try decoder.decode(OpenRide.self, from: Data($0.utf8)) }
+    }
+
+    public func sourcePositions(prefix: String) async throws -> [String: Int64] {
+        try await pool.read { db in
+            var out: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source, position FROM source_positions WHERE substr(source, 1, ?) = ?",
+                                        arguments: [prefix.count, prefix]) {
+                out[row["source"]] = row["position"]
+            }
+            return out
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return e.message ?? "\(e.resultCode)" }
+        return "\(error)"
+    }
+}
+
+/// Shared SQL on SQLite.
+struct SQLiteExecutor: SQLExecutor {
+    let pool: DatabasePool
+
+    func query(_ sql: SQL) async throws -> [SQLRow] {
+        let text = Self.sqliteText(sql.text), args = Self.arguments(sql.binds)
+        return try await pool.read { db in try Self.rows(db, text, args) }
+    }
+
+    func execute(_ sql: SQL) async throws {
+        let text = Self.sqliteText(sql.text), args = Self.arguments(sql.binds)
+        try await pool.write { db in try db.execute(sql: text, arguments: args) }
+    }
+
+    func transaction(_ statements: [SQL]) async throws -> [[SQLRow]] {
+        let prepared = statements.map { (Self.sqliteText($0.text), Self.arguments($0.binds)) }
+        return try await pool.write { db in try prepared.map { try Self.rows(db, $0.0, $0.1) } }
+    }
+
+    static func rows(_ db: Database, _ text: String, _ args: StatementArguments) throws -> [SQLRow] {
+        let statement = try db.makeStatement(sql: text)
+        let columns = statement.columnNames
+        return try Row.fetchAll(statement, arguments: args).map { row in
+            SQLRow(columns: columns, values: (0..<row.count).map { value(row[$0] as DatabaseValue) })
+        }
+    }
+
+    static func value(_ v: DatabaseValue) -> SQLValue {
+        switch v.storage {
+        case .null: return .null
+        case .int64(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .string(let s): return .text(s)
+        case .blob(let b): return .text(String(decoding: b, as: UTF8.self))
+        }
+    }
+
+    static func arguments(_ binds: [SQLValue]) -> StatementArguments {
+        StatementArguments(binds.map { v -> (any DatabaseValueConvertible)? in
+            switch v {
+            case .null: return nil
+            case .int(let i): return i
+            case .double(let d): return d
+            case .text(let s): return s
+            }
+        })
+    }
+
+    /// Drops PostgreSQL-style casts (`?::date`, `x::text`), which SQLite neither has nor needs.
+    static func sqliteText(_ text: String) -> String {
+        guard text.contains("::") else { return text }
+        var out = "", chars = Array(text), i = 0
+        while i < chars.count {
+            if chars[i] == ":", i + 1 < chars.count, chars[i + 1] == ":" {
+                i += 2
+                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
+                continue
+            }
+            out.append(chars[i]); i += 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,93 @@
+import DelotonCore
+import Logging
+
+/// Where deloton keeps everything: SQLite (embedded default) or PostgreSQL (production).
+///
+/// The ingest path and the schema are written per database, for speed; everything else is
+/// shared SQL run through `sql` (see the `Queries` folder), so both answer alike.
+public protocol Warehouse: Sendable {
+    /// `sqlite` or `postgresql`.
+    var kind: String { get }
+    var sql: any SQLExecutor { get }
+
+    /// Creates or upgrades the schema; safe to run again and from two processes at once.
+    func migrate() async throws
+    /// Writes one batch in one transaction: riders, rides, readings, alerts, quarantine and source
+    /// positions. Every write is an idempotent upsert; tombstoned rides and riders are skipped.
+    func write(_ batch: IngestBatch) async throws -> WriteOutcome
+    /// The saved state of rides still open on streams whose name starts with `streamPrefix`.
+    func openRides(streamPrefix: String) async throws -> [OpenRide]
+    /// The positions saved with the last committed batches, per source.
+    func sourcePositions(prefix: String) async throws -> [String: Int64]
+    func close() async throws
+}
+
+/// What a committed batch did, for the alert dispatcher and the end-of-ride webhook.
+public struct WriteOutcome: Sendable {
+    public var rideIDs: [RideKey: Int64] = [:]
+    /// Rides that ended in this batch.
+    public var endedRideIDs: [Int64] = []
+    /// Alerts newly recorded in this batch.
+    public var newAlertIDs: [Int64] = []
+    /// Rides skipped because they were deleted through the API.
+    public var tombstonedRides = 0
+
+    public init() {}
+}
+
+public struct WarehouseError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case configuration, unavailable, failed }
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
+    public var description: String { message }
+}
+
+/// The `--database` setting: `sqlite:PATH`, or `postgres://` / `postgresql://` URLs.
+public enum WarehouseLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(PostgresSettings)
+
+    public init(parsing url: String) throws {
+        if url.hasPrefix("sqlite:") {
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path.removeFirst(2) }
+            guard !path.isEmpty else {
+                throw WarehouseError(.configuration, "--database sqlite: needs a file path, e.g. sqlite:deloton.sqlite")
+            }
+            self = .sqlite(path: path)
+        } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            self = .postgres(try PostgresSettings(url: url))
+        } else {
+            throw WarehouseError(.configuration,
+                "--database must be sqlite:PATH or postgres://user[:pass]@host:port/db (got '\(Redact.url(url))')")
+        }
+    }
+}
+
+public enum Redact {
+    /// Hides the password of a URL, for messages and logs.
+    public static func url(_ s: String) -> String {
+        guard let scheme = s.range(of: "://"), let at = s.range(of: "@", range: scheme.upperBound..<s.endIndex) else { return s }
+        let userinfo = s[scheme.upperBound..<at.lowerBound]
+        guard let colon = userinfo.firstIndex(of: ":") else { return s }
+        return String(s[..<colon]) + ":***" + String(s[at.lowerBound...])
+    }
+}
+
+public enum Warehouses {
+    /// Opens (and, with `migrate`, migrates) the warehouse at `url`.
+    public static func open(_ url: String, migrate: Bool = true, logger: Logger) async throws -> any Warehouse {
+        let location = try WarehouseLocation(parsing: url)
+        let warehouse: any Warehouse
+        switch location {
+        case .sqlite(let path):
+            warehouse = try SQLiteWarehouse(path: path, logger: logger)
+        case .postgres(let settings):
+            warehouse = try await PostgresWarehouse(settings: settings, logger: logger)
+        }
+        if migrate { try await warehouse.migrate() }
+        return warehouse
+    }
+}

@@ -1,0 +1,103 @@
+# Traffic is allowed only along the data flow: clients -> ALB -> serve;
+# serve and the workers -> PostgreSQL; tasks -> the internet via NAT.
+
+resource "aws_security_group" "alb" {
+  name        = "${local.name}-alb"
+  description = "deloton load balancer: HTTP(S) from allowed clients"
+  vpc_id      = aws_vpc.main.id
+
+  tags = { Name = "${local.name}-alb" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+  for_each = toset(var.allowed_ingress_cidrs)
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP (redirected to HTTPS when a certificate is set)"
+  cidr_ipv4         = each.value
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_https" {
+  for_each = var.certificate_arn == "" ? toset([]) : toset(var.allowed_ingress_cidrs)
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS"
+  cidr_ipv4         = each.value
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_serve" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "Forward to serve tasks"
+  referenced_security_group_id = aws_security_group.serve.id
+  ip_protocol                  = "tcp"
+  from_port                    = 8080
+  to_port                      = 8080
+}
+
+resource "aws_security_group" "serve" {
+  name        = "${local.name}-serve"
+  description = "deloton serve tasks: port 8080 from the load balancer"
+  vpc_id      = aws_vpc.main.id
+
+  tags = { Name = "${local.name}-serve" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "serve_from_alb" {
+  security_group_id            = aws_security_group.serve.id
+  description                  = "HTTP from the load balancer"
+  referenced_security_group_id = aws_security_group.alb.id
+  ip_protocol                  = "tcp"
+  from_port                    = 8080
+  to_port                      = 8080
+}
+
+# ingest, report and migrate accept no connections at all.
+resource "aws_security_group" "worker" {
+  name        = "${local.name}-worker"
+  description = "deloton ingest, report and migrate tasks: outbound only"
+  vpc_id      = aws_vpc.main.id
+
+  tags = { Name = "${local.name}-worker" }
+}
+
+# Outbound from tasks: PostgreSQL, Kafka, SMTP, ECR, Secrets Manager and
+# CloudWatch, whose addresses are not fixed, so any destination.
+resource "aws_vpc_security_group_egress_rule" "task_outbound" {
+  for_each = {
+    serve  = aws_security_group.serve.id
+    worker = aws_security_group.worker.id
+  }
+
+  security_group_id = each.value
+  description       = "Outbound to AWS APIs, Kafka, SMTP and the database"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "-1"
+}
+
+resource "aws_security_group" "database" {
+  name        = "${local.name}-database"
+  description = "deloton PostgreSQL: port 5432 from deloton tasks only"
+  vpc_id      = aws_vpc.main.id
+
+  tags = { Name = "${local.name}-database" }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "database_from_tasks" {
+  for_each = {
+    serve  = aws_security_group.serve.id
+    worker = aws_security_group.worker.id
+  }
+
+  security_group_id            = aws_security_group.database.id
+  description                  = "PostgreSQL from ${each.key} tasks"
+  referenced_security_group_id = each.value
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+}
