@@ -12,7 +12,7 @@ struct ChartMetrics {
     var lineWidth: Double { max(1.5, label * 0.18) }
 
     init(_ rect: ChartRect) {
-        label = min(14, max(7, min(rect.width / 62, rect.height / 26)))
+        label = min(13, max(7, min(rect.width / 50, rect.height / 28)))
     }
 }
 

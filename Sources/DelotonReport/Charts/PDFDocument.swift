@@ -59,10 +59,17 @@ public struct PDFDocument: Sendable {
         blocks.append(.table(columns: columns, rows: rows))
     }
 
-    /// The first column left-aligned (labels), the others right-aligned (figures).
+    /// Columns whose cells all start like a number ("12", "−3.5%", "07:13", "6 min") are right-aligned so
+    /// figures line up; the others are left-aligned.
     public mutating func addTable(columns: [String], rows: [[String]]) {
-        addTable(columns: columns.enumerated().map { TableColumn($1, alignment: $0 == 0 ? .leading : .trailing) },
-                 rows: rows)
+        let aligned = columns.enumerated().map { index, title in
+            let cells = rows.compactMap { index < $0.count ? $0[index] : nil }.filter { !$0.isEmpty && $0 != "–" }
+            let numeric = !cells.isEmpty && cells.allSatisfy { cell in
+                cell.first.map { $0.isNumber || "+-−±".contains($0) } ?? false
+            }
+            return TableColumn(title, alignment: numeric ? .trailing : .leading)
+        }
+        addTable(columns: aligned, rows: rows)
     }
 
     /// Charts laid out `perRow` to a row (2 for side by side, 1 for full width); `height` in points per row,
