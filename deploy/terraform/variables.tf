@@ -143,8 +143,8 @@ variable "db_backup_retention_days" {
   }
 }
 
-variable "db_deletion_protection" {
-  description = "Refuse to delete the database (turn off deliberately before `terraform destroy`)."
+variable "deletion_protection" {
+  description = "Refuse to delete the database and the load balancer (turn off deliberately, and apply, before `terraform destroy`)."
   type        = bool
   default     = true
 }
@@ -360,5 +360,27 @@ variable "ecr_keep_images" {
   validation {
     condition     = var.ecr_keep_images >= 5
     error_message = "ecr_keep_images must be at least 5, so a rollback target survives."
+  }
+}
+
+variable "cpu_architecture" {
+  description = "CPU architecture of the Fargate tasks; must match the pushed image (ARM64 is about 20 % cheaper: build with --platform linux/arm64)."
+  type        = string
+  default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic that CloudWatch alarms notify (for example one with an email subscription). Empty: alarms only change state."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alarm_topic_arn == "" || can(regex("^arn:aws[a-z-]*:sns:", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be empty or an SNS topic ARN."
   }
 }

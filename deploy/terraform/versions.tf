@@ -1,6 +1,7 @@
 terraform {
-  # 1.6 for the current S3 backend options and `terraform test`.
-  required_version = ">= 1.6.0, < 2.0.0"
+  # 1.9: variable validations here compare two variables (for example
+  # serve_max_count >= serve_min_count), which older versions reject.
+  required_version = ">= 1.9.0, < 2.0.0"
 
   required_providers {
     aws = {

@@ -1,0 +1,36 @@
+# Everything secret reaches the tasks through Secrets Manager, injected by ECS
+# as environment variables at start; nothing secret is in a task definition.
+#
+# The database URL is written here. The Kafka and SMTP secrets are created
+# empty: put their values in with `aws secretsmanager put-secret-value`
+# (README.md), so those credentials never pass through Terraform.
+
+resource "aws_secretsmanager_secret" "database_url" {
+  name                    = "${local.name}/database-url"
+  description             = "DELOTON_DATABASE_URL of the ${local.name} warehouse (TLS required)"
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret_version" "database_url" {
+  secret_id = aws_secretsmanager_secret.database_url.id
+  secret_string = format(
+    "postgresql://%s:%s@%s:%d/%s?sslmode=require",
+    var.db_username,
+    random_password.database.result,
+    aws_db_instance.main.address,
+    aws_db_instance.main.port,
+    var.db_name,
+  )
+}
+
+resource "aws_secretsmanager_secret" "kafka" {
+  name                    = "${local.name}/kafka"
+  description             = "Kafka SASL credentials for deloton, JSON {\"username\": \"...\", \"password\": \"...\"}"
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret" "smtp" {
+  name                    = "${local.name}/smtp"
+  description             = "SMTP for deloton alerts and reports, JSON {\"url\": \"smtps://host:465\", \"username\": \"...\", \"password\": \"...\"}"
+  recovery_window_in_days = 7
+}
