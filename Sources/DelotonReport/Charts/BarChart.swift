@@ -14,7 +14,7 @@ public struct BarChart: ReportChart, Hashable {
     public var emptyMessage: String
 
     public init(title: String, categories: [String], values: [Double], valueLabel: String, unit: String = "",
-                categoryLabel: String = "", colorsByCategory: Bool = false, emptyMessage: String = Theme.noDataMessage) {
+                categoryLabel: String = "", colorsByCategory: Bool = false, emptyMessage: String = ReportTheme.noDataMessage) {
         self.title = title
         self.categories = categories
         self.values = values
@@ -34,7 +34,7 @@ public struct BarChart: ReportChart, Hashable {
     var hasData: Bool { drawableValues.contains { $0 > 0 } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = Canvas(cr: cairo)
+        let canvas = CairoCanvas(cr: cairo)
         canvas.withSavedState {
             canvas.clip(rect)
             let m = ChartMetrics(rect)
@@ -58,19 +58,19 @@ public struct BarChart: ReportChart, Hashable {
             let centers = values.indices.map { plot.x + slot * (Double($0) + 0.5) }
 
             canvas.setFont(size: m.label * 0.92)
-            let labels = values.map { NumberText.compact($0) }
+            let labels = values.map { ReportNumber.compact($0) }
             let labelsFit = labels.allSatisfy { canvas.width(of: $0) <= slot - 2 }
             let labelHeight = canvas.fontMetrics().height
             for (index, value) in values.enumerated() where value > 0 {
                 let top = layout.y(value)
                 let bar = ChartRect(x: centers[index] - barWidth / 2, y: top, width: barWidth, height: layout.y(0) - top)
-                let color = colorsByCategory ? Theme.seriesColor(index) : Theme.series[0]
+                let color = colorsByCategory ? ReportTheme.seriesColor(index) : ReportTheme.series[0]
                 canvas.fillBar(bar, radius: m.label * 0.25, color)
                 if labelsFit {
                     // Above the bar when there is headroom, else inside its top in white.
                     let outside = top - labelHeight >= plot.y - labelHeight / 2
                     canvas.text(labels[index], x: centers[index], y: outside ? top - 2 : top + 2,
-                                outside ? Theme.ink : Theme.background, align: .center,
+                                outside ? ReportTheme.ink : ReportTheme.background, align: .center,
                                 vertical: outside ? .bottom : .top)
                 }
             }

@@ -12,7 +12,7 @@ struct CartesianLayout {
     private let rightTitle: String?
     private let xTitle: String?
 
-    init(_ canvas: Canvas, body: ChartRect, metrics m: ChartMetrics,
+    init(_ canvas: CairoCanvas, body: ChartRect, metrics m: ChartMetrics,
          left: NiceScale, leftTitle: String, right: NiceScale? = nil, rightTitle: String? = nil,
          xTitle: String?, trailingOverhang: Double = 0) {
         self.body = body
@@ -28,7 +28,7 @@ struct CartesianLayout {
         canvas.setFont(size: m.label)
         let labelHeight = canvas.fontMetrics().height
         func tickWidth(_ scale: NiceScale) -> Double {
-            scale.ticks.map { canvas.width(of: NumberText.format($0, decimals: scale.decimals)) }.max() ?? 0
+            scale.ticks.map { canvas.width(of: ReportNumber.format($0, decimals: scale.decimals)) }.max() ?? 0
         }
         let leftMargin = (leftTitle.isEmpty ? 0 : titleHeight + m.gap) + tickWidth(left) + m.gap
         let rightMargin = right.map { (rightTitle?.isEmpty ?? true ? 0 : titleHeight + m.gap) + tickWidth($0) + m.gap }
@@ -45,29 +45,29 @@ struct CartesianLayout {
         return plot.maxY - s.position(of: min(max(value, s.lower), s.upper), length: plot.height)
     }
 
-    func drawGrid(_ canvas: Canvas) {
+    func drawGrid(_ canvas: CairoCanvas) {
         let m = metrics
         canvas.setFont(size: m.label)
         for (index, tick) in left.ticks.enumerated() {
             let y = self.y(tick)
-            if tick != 0 { canvas.line(from: (plot.x, y), to: (plot.maxX, y), Theme.grid) }
-            canvas.text(NumberText.format(tick, decimals: left.decimals), x: plot.x - m.gap, y: y,
-                        Theme.mutedInk, align: .trailing, vertical: .middle)
+            if tick != 0 { canvas.line(from: (plot.x, y), to: (plot.maxX, y), ReportTheme.grid) }
+            canvas.text(ReportNumber.format(tick, decimals: left.decimals), x: plot.x - m.gap, y: y,
+                        ReportTheme.mutedInk, align: .trailing, vertical: .middle)
             if let right, index < right.ticks.count {
                 let value = right.ticks[index]
-                canvas.text(NumberText.format(value, decimals: right.decimals), x: plot.maxX + m.gap, y: y,
-                            Theme.mutedInk, align: .leading, vertical: .middle)
+                canvas.text(ReportNumber.format(value, decimals: right.decimals), x: plot.maxX + m.gap, y: y,
+                            ReportTheme.mutedInk, align: .leading, vertical: .middle)
             }
         }
         // The zero line is the axis the bars stand on, so it is drawn darker than the gridlines.
         let zero = y(0)
-        canvas.line(from: (plot.x, zero), to: (plot.maxX, zero), Theme.axis)
+        canvas.line(from: (plot.x, zero), to: (plot.maxX, zero), ReportTheme.axis)
 
         canvas.setFont(size: m.axisTitle)
         let titleHeight = canvas.fontMetrics().height
         if !leftTitle.isEmpty {
             canvas.verticalText(canvas.truncated(leftTitle, toFit: plot.height + m.padding), centerX: body.x + titleHeight / 2,
-                                centerY: plot.midY, Theme.mutedInk)
+                                centerY: plot.midY, ReportTheme.mutedInk)
         }
         if let rightTitle, !rightTitle.isEmpty, right != nil {
             canvas.withSavedState {
@@ -75,33 +75,33 @@ struct CartesianLayout {
             }
         }
         if let xTitle, !xTitle.isEmpty {
-            canvas.text(canvas.truncated(xTitle, toFit: plot.width), x: plot.midX, y: body.maxY, Theme.mutedInk,
+            canvas.text(canvas.truncated(xTitle, toFit: plot.width), x: plot.midX, y: body.maxY, ReportTheme.mutedInk,
                         align: .center, vertical: .bottom)
         }
     }
 
     /// The right axis title reads top to bottom, facing the axis it names.
-    private func cairoRotatedRight(_ canvas: Canvas, _ text: String, x: Double, y: Double, maxLength: Double) {
+    private func cairoRotatedRight(_ canvas: CairoCanvas, _ text: String, x: Double, y: Double, maxLength: Double) {
         canvas.withSavedState {
             translateAndRotate(canvas, x: x, y: y, quarterTurns: 1)
-            canvas.text(canvas.truncated(text, toFit: maxLength), x: 0, y: 0, Theme.mutedInk, align: .center, vertical: .middle)
+            canvas.text(canvas.truncated(text, toFit: maxLength), x: 0, y: 0, ReportTheme.mutedInk, align: .center, vertical: .middle)
         }
     }
 
     /// Category labels under the plot, thinned out (every 2nd, 3rd, …) when they would collide.
-    func drawCategoryLabels(_ canvas: Canvas, labels: [String], centers: [Double], slotWidth: Double) {
+    func drawCategoryLabels(_ canvas: CairoCanvas, labels: [String], centers: [Double], slotWidth: Double) {
         canvas.setFont(size: metrics.label)
         let widest = labels.map { canvas.width(of: $0) }.max() ?? 0
         let needed = widest + metrics.gap
-        let stride = needed <= slotWidth ? 1 : Int((needed / max(1, slotWidth)).rounded(.up))
+        let stride = needed <= slotWidth ? 1 : clampedInt((needed / max(1, slotWidth)).rounded(.up), in: 1...10_000)
         for (index, label) in labels.enumerated() where index % stride == 0 && index < centers.count {
-            canvas.text(label, x: centers[index], y: xLabelBaseline, Theme.mutedInk,
+            canvas.text(label, x: centers[index], y: xLabelBaseline, ReportTheme.mutedInk,
                         align: .center, vertical: .top)
         }
     }
 }
 
-private func translateAndRotate(_ canvas: Canvas, x: Double, y: Double, quarterTurns: Int) {
+private func translateAndRotate(_ canvas: CairoCanvas, x: Double, y: Double, quarterTurns: Int) {
     cairo_translate(canvas.cr, x, y)
     cairo_rotate(canvas.cr, Double(quarterTurns) * Double.pi / 2)
 }

@@ -26,15 +26,15 @@ struct LegendItem {
 /// The parts every chart shares: background, title, legend, and the "no data" panel.
 enum ChartFrame {
     /// Draws the background, the title and (when given) the legend; returns the area left for the plot.
-    static func draw(_ canvas: Canvas, in rect: ChartRect, title: String, legend: [LegendItem] = []) -> ChartRect {
+    static func draw(_ canvas: CairoCanvas, in rect: ChartRect, title: String, legend: [LegendItem] = []) -> ChartRect {
         let m = ChartMetrics(rect)
-        canvas.fill(rect, Theme.background)
+        canvas.fill(rect, ReportTheme.background)
         let inner = rect.inset(top: m.padding * 0.9, left: m.padding, bottom: m.padding * 0.8, right: m.padding)
 
         canvas.setFont(size: m.title, weight: .bold)
         let titleHeight = canvas.fontMetrics().height
         let titleText = canvas.truncated(title, toFit: inner.width)
-        canvas.text(titleText, x: inner.x, y: inner.y, Theme.ink, vertical: .top)
+        canvas.text(titleText, x: inner.x, y: inner.y, ReportTheme.ink, vertical: .top)
         let titleWidth = canvas.width(of: titleText)
 
         var top = inner.y + titleHeight + m.gap
@@ -50,22 +50,22 @@ enum ChartFrame {
         return ChartRect(x: inner.x, y: top, width: inner.width, height: max(0, inner.maxY - top))
     }
 
-    static func drawNoData(_ canvas: Canvas, in body: ChartRect, message: String, metrics m: ChartMetrics) {
+    static func drawNoData(_ canvas: CairoCanvas, in body: ChartRect, message: String, metrics m: ChartMetrics) {
         let panel = body.inset(top: m.gap, left: 0, bottom: 0, right: 0)
-        canvas.fillRounded(panel, radius: m.label * 0.6, Theme.panel)
-        canvas.strokeRounded(panel.inset(by: 0.5), radius: m.label * 0.6, Theme.grid, width: 1)
+        canvas.fillRounded(panel, radius: m.label * 0.6, ReportTheme.panel)
+        canvas.strokeRounded(panel.inset(by: 0.5), radius: m.label * 0.6, ReportTheme.grid, width: 1)
         canvas.setFont(size: m.title, weight: .bold)
         canvas.text(canvas.truncated(message, toFit: panel.width - 2 * m.padding), x: panel.midX, y: panel.midY,
-                    Theme.mutedInk, align: .center, vertical: .middle)
+                    ReportTheme.mutedInk, align: .center, vertical: .middle)
     }
 
-    private static func legendWidth(_ canvas: Canvas, _ items: [LegendItem], _ m: ChartMetrics) -> Double {
+    private static func legendWidth(_ canvas: CairoCanvas, _ items: [LegendItem], _ m: ChartMetrics) -> Double {
         items.reduce(0) { $0 + markerWidth(m) + m.gap + canvas.width(of: $1.name) + m.padding } - m.padding
     }
 
     private static func markerWidth(_ m: ChartMetrics) -> Double { m.label * 1.6 }
 
-    private static func drawLegend(_ canvas: Canvas, _ items: [LegendItem], _ m: ChartMetrics, rightEdge: Double, top: Double) {
+    private static func drawLegend(_ canvas: CairoCanvas, _ items: [LegendItem], _ m: ChartMetrics, rightEdge: Double, top: Double) {
         var x = rightEdge - legendWidth(canvas, items, m)
         let centerY = top + canvas.fontMetrics().height / 2
         for item in items {
@@ -80,7 +80,7 @@ enum ChartFrame {
                 canvas.dot(at: (x + w / 2, centerY), radius: m.label * 0.28, item.color)
             }
             x += w + m.gap
-            canvas.text(item.name, x: x, y: centerY, Theme.ink, vertical: .middle)
+            canvas.text(item.name, x: x, y: centerY, ReportTheme.ink, vertical: .middle)
             x += canvas.width(of: item.name) + m.padding
         }
     }

@@ -10,7 +10,7 @@ public struct DonutChart: ReportChart, Hashable {
     public var emptyMessage: String
 
     public init(title: String, categories: [String], values: [Double], totalLabel: String = "total",
-                emptyMessage: String = Theme.noDataMessage) {
+                emptyMessage: String = ReportTheme.noDataMessage) {
         self.title = title
         self.categories = categories
         self.values = values
@@ -26,7 +26,7 @@ public struct DonutChart: ReportChart, Hashable {
     var hasData: Bool { drawableValues.contains { $0 > 0 } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = Canvas(cr: cairo)
+        let canvas = CairoCanvas(cr: cairo)
         canvas.withSavedState {
             canvas.clip(rect)
             let m = ChartMetrics(rect)
@@ -42,7 +42,7 @@ public struct DonutChart: ReportChart, Hashable {
             canvas.setFont(size: m.label)
             let lineHeight = canvas.fontMetrics().height * 1.5
             let entries = zip(categories, values).map { name, value in
-                (name, "\(NumberText.compact(value))  (\(NumberText.format(value / total * 100, decimals: 0))%)")
+                (name, "\(ReportNumber.compact(value))  (\(ReportNumber.format(value / total * 100, decimals: 0))%)")
             }
             let swatch = m.label * 0.85
             let legendWidth = min(body.width * 0.5, (entries.map { canvas.width(of: "\($0.0)  \($0.1)") }.max() ?? 0)
@@ -58,25 +58,25 @@ public struct DonutChart: ReportChart, Hashable {
             for (index, value) in values.enumerated() where value > 0 {
                 let sweep = value / total * 2 * Double.pi
                 canvas.annularSector(center: center, outer: outer, inner: inner, from: angle, to: angle + sweep,
-                                     Theme.seriesColor(index))
+                                     ReportTheme.seriesColor(index))
                 angle += sweep
             }
 
             canvas.setFont(size: min(inner * 0.55, m.title * 1.6), weight: .bold)
-            canvas.text(NumberText.compact(total), x: center.0, y: center.1, Theme.ink, align: .center, vertical: .bottom)
+            canvas.text(ReportNumber.compact(total), x: center.0, y: center.1, ReportTheme.ink, align: .center, vertical: .bottom)
             canvas.setFont(size: m.label)
             canvas.text(canvas.truncated(totalLabel, toFit: inner * 1.8), x: center.0, y: center.1 + m.gap * 0.4,
-                        Theme.mutedInk, align: .center, vertical: .top)
+                        ReportTheme.mutedInk, align: .center, vertical: .top)
 
             let legendX = groupX + 2 * outer + 2 * m.padding
             var y = body.midY - lineHeight * Double(entries.count) / 2
             for (index, entry) in entries.enumerated() {
                 canvas.fillRounded(ChartRect(x: legendX, y: y + (lineHeight - swatch) / 2, width: swatch, height: swatch),
-                                   radius: swatch * 0.2, Theme.seriesColor(index))
+                                   radius: swatch * 0.2, ReportTheme.seriesColor(index))
                 let textX = legendX + swatch + m.gap
                 let name = canvas.truncated(entry.0, toFit: legendWidth - swatch - m.gap - canvas.width(of: "  \(entry.1)"))
-                canvas.text(name, x: textX, y: y + lineHeight / 2, Theme.ink, vertical: .middle)
-                canvas.text("  " + entry.1, x: textX + canvas.width(of: name), y: y + lineHeight / 2, Theme.mutedInk,
+                canvas.text(name, x: textX, y: y + lineHeight / 2, ReportTheme.ink, vertical: .middle)
+                canvas.text("  " + entry.1, x: textX + canvas.width(of: name), y: y + lineHeight / 2, ReportTheme.mutedInk,
                             vertical: .middle)
                 y += lineHeight
             }

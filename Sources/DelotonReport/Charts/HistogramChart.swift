@@ -15,7 +15,7 @@ public struct HistogramChart: ReportChart, Hashable {
     public var emptyMessage: String
 
     public init(title: String, binEdges: [Double], counts: [Double], unit: String, valueLabel: String,
-                countLabel: String = "Count", emptyMessage: String = Theme.noDataMessage) {
+                countLabel: String = "Count", emptyMessage: String = ReportTheme.noDataMessage) {
         self.title = title
         self.binEdges = binEdges
         self.counts = counts
@@ -28,7 +28,7 @@ public struct HistogramChart: ReportChart, Hashable {
     /// Bins `samples` into about `targetBins` bins of a 1-2-5 width (or exactly `binWidth`), aligned to multiples
     /// of that width so edges read as round numbers. Non-finite samples are ignored.
     public init(title: String, samples: [Double], binWidth: Double? = nil, targetBins: Int = 16, unit: String,
-                valueLabel: String, countLabel: String = "Count", emptyMessage: String = Theme.noDataMessage) {
+                valueLabel: String, countLabel: String = "Count", emptyMessage: String = ReportTheme.noDataMessage) {
         let finite = samples.filter(\.isFinite)
         var edges: [Double] = []
         var counts: [Double] = []
@@ -37,11 +37,11 @@ public struct HistogramChart: ReportChart, Hashable {
                 ?? NiceScale.niceStep(atLeast: max(high - low, 1) / Double(max(1, targetBins)))
             let start = (low / width).rounded(.down) * width
             // Capped so a stray outlier cannot ask for millions of bins.
-            let binCount = min(1_000, max(1, Int(((high - start) / width).rounded(.down)) + 1))
+            let binCount = clampedInt(((high - start) / width).rounded(.down) + 1, in: 1...1_000)
             edges = (0...binCount).map { start + Double($0) * width }
             counts = Array(repeating: 0, count: binCount)
             for sample in finite {
-                let index = min(binCount - 1, max(0, Int(((sample - start) / width).rounded(.down))))
+                let index = clampedInt(((sample - start) / width).rounded(.down), in: 0...(binCount - 1))
                 counts[index] += 1
             }
         }
@@ -63,7 +63,7 @@ public struct HistogramChart: ReportChart, Hashable {
     var hasData: Bool { drawableBins.contains { $0.count > 0 } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = Canvas(cr: cairo)
+        let canvas = CairoCanvas(cr: cairo)
         canvas.withSavedState {
             canvas.clip(rect)
             let m = ChartMetrics(rect)
@@ -77,7 +77,7 @@ public struct HistogramChart: ReportChart, Hashable {
             let scale = NiceScale(minimum: 0, maximum: bins.map(\.count).max() ?? 0, integral: integral)
             canvas.setFont(size: m.label)
             let edgeDecimals = NiceScale.decimalsToShow(bins.map(\.low) + [last.high])
-            let lastLabelWidth = canvas.width(of: NumberText.format(last.high, decimals: edgeDecimals))
+            let lastLabelWidth = canvas.width(of: ReportNumber.format(last.high, decimals: edgeDecimals))
             let layout = CartesianLayout(canvas, body: body, metrics: m, left: scale, leftTitle: countLabel,
                                          xTitle: axisTitle(valueLabel, unit: unit), trailingOverhang: lastLabelWidth / 2)
             layout.drawGrid(canvas)
@@ -90,19 +90,19 @@ public struct HistogramChart: ReportChart, Hashable {
             for bin in bins where bin.count > 0 {
                 let top = layout.y(bin.count)
                 canvas.fill(ChartRect(x: x(bin.low) + gap / 2, y: top, width: x(bin.high) - x(bin.low) - gap,
-                                      height: layout.y(0) - top), Theme.series[0])
+                                      height: layout.y(0) - top), ReportTheme.series[0])
             }
 
             // Edge labels, thinned so they never collide.
             let edges = bins.map(\.low) + [last.high]
-            let labels = edges.map { NumberText.format($0, decimals: edgeDecimals) }
+            let labels = edges.map { ReportNumber.format($0, decimals: edgeDecimals) }
             let binWidth = plot.width / Double(bins.count)
             let widest = labels.map { canvas.width(of: $0) }.max() ?? 0
-            let stride = max(1, Int(((widest + m.gap) / binWidth).rounded(.up)))
+            let stride = clampedInt(((widest + m.gap) / max(1, binWidth)).rounded(.up), in: 1...10_000)
             for (index, label) in labels.enumerated() where index % stride == 0 {
                 let px = x(edges[index])
-                canvas.line(from: (px, plot.maxY), to: (px, plot.maxY + m.gap * 0.6), Theme.axis)
-                canvas.text(label, x: px, y: layout.xLabelBaseline, Theme.mutedInk, align: .center, vertical: .top)
+                canvas.line(from: (px, plot.maxY), to: (px, plot.maxY + m.gap * 0.6), ReportTheme.axis)
+                canvas.text(label, x: px, y: layout.xLabelBaseline, ReportTheme.mutedInk, align: .center, vertical: .top)
             }
         }
     }

@@ -30,7 +30,7 @@ public struct LineChart: ReportChart, Hashable {
     public var emptyMessage: String
 
     public init(title: String, xLabels: [String], series: [LineSeries], valueLabel: String? = nil, unit: String = "",
-                xLabel: String = "", emptyMessage: String = Theme.noDataMessage) {
+                xLabel: String = "", emptyMessage: String = ReportTheme.noDataMessage) {
         self.title = title
         self.xLabels = xLabels
         self.series = series
@@ -56,12 +56,12 @@ public struct LineChart: ReportChart, Hashable {
     var hasData: Bool { series.contains { points(of: $0).contains { $0 != nil } } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = Canvas(cr: cairo)
+        let canvas = CairoCanvas(cr: cairo)
         canvas.withSavedState {
             canvas.clip(rect)
             let m = ChartMetrics(rect)
             let legend = series.count > 1
-                ? series.enumerated().map { LegendItem(name: $1.name, color: Theme.seriesColor($0), marker: .lineAndDot) }
+                ? series.enumerated().map { LegendItem(name: $1.name, color: ReportTheme.seriesColor($0), marker: .lineAndDot) }
                 : []
             let body = ChartFrame.draw(canvas, in: rect, title: title, legend: legend)
             guard hasData else {
@@ -96,7 +96,7 @@ public struct LineChart: ReportChart, Hashable {
 
             for (index, line) in series.enumerated() {
                 let scale = (line.axis == .right && rightScale != nil) ? rightScale : leftScale
-                let color = Theme.seriesColor(index)
+                let color = ReportTheme.seriesColor(index)
                 // Consecutive present values form one segment; a nil ends it.
                 var segment: [(Double, Double)] = []
                 var dots: [(Double, Double)] = []

@@ -7,13 +7,13 @@ struct NiceScale: Equatable {
     let step: Double
 
     var ticks: [Double] {
-        let count = Int(((upper - lower) / step).rounded())
+        let count = clampedInt(((upper - lower) / step).rounded(), in: 0...1_000)
         return (0...max(0, count)).map { lower + Double($0) * step }
     }
 
     /// Digits after the decimal point needed to show every tick exactly.
     var decimals: Int {
-        step >= 1 ? 0 : min(6, Int((-log10(step)).rounded(.up)))
+        step >= 1 ? 0 : clampedInt((-log10(step)).rounded(.up), in: 0...6)
     }
 
     /// The smallest 1-2-5 step at least `raw`.
@@ -41,8 +41,8 @@ struct NiceScale: Equatable {
 
     /// A scale for a second axis that shares gridlines with `primary`: same tick count, its own nice step.
     init(matching primary: NiceScale, maximum: Double, integral: Bool = false) {
-        let intervals = max(1, Int(((primary.upper - primary.lower) / primary.step).rounded()))
-        let belowZero = max(0, Int((-primary.lower / primary.step).rounded()))
+        let intervals = clampedInt(((primary.upper - primary.lower) / primary.step).rounded(), in: 1...1_000)
+        let belowZero = clampedInt((-primary.lower / primary.step).rounded(), in: 0...1_000)
         let aboveZero = max(1, intervals - belowZero)
         var step = Self.niceStep(atLeast: (maximum.isFinite && maximum > 0 ? maximum : 1) / Double(aboveZero))
         if integral { step = max(1, step.rounded(.up)) }
@@ -62,29 +62,11 @@ struct NiceScale: Equatable {
     }
 }
 
-/// Number formatting for labels, independent of the process locale so reports look the same everywhere.
-enum NumberText {
-    static func format(_ value: Double, decimals: Int = 0) -> String {
-        guard value.isFinite else { return "–" }
-        let fixed = String(format: "%.\(max(0, decimals))f", abs(value))
-        let parts = fixed.split(separator: ".", maxSplits: 1)
-        let integer = String(parts.first ?? "0")
-        var grouped = ""
-        for (index, character) in integer.reversed().enumerated() {
-            if index > 0 && index % 3 == 0 { grouped.append(",") }
-            grouped.append(character)
-        }
-        var result = String(grouped.reversed())
-        if parts.count > 1 { result += "." + parts[1] }
-        let isZero = Double(fixed) == 0
-        return (value < 0 && !isZero ? "−" : "") + result
-    }
-
-    /// Short form for value labels on bars: keeps up to one decimal only when the value has one.
-    static func compact(_ value: Double) -> String {
-        guard value.isFinite else { return "–" }
-        if abs(value) >= 10_000 { return format(value / 1000, decimals: abs(value) >= 100_000 ? 0 : 1) + "k" }
-        if value == value.rounded() { return format(value) }
-        return format(value, decimals: abs(value) >= 100 ? 0 : 1)
-    }
+/// `Int(value)` that cannot trap: drawing code derives counts from measured sizes and user data, where
+/// NaN, infinities and absurd magnitudes must degrade the picture, never crash the report.
+func clampedInt(_ value: Double, in range: ClosedRange<Int>) -> Int {
+    guard !value.isNaN else { return range.lowerBound }
+    if value <= Double(range.lowerBound) { return range.lowerBound }
+    if value >= Double(range.upperBound) { return range.upperBound }
+    return Int(value)
 }

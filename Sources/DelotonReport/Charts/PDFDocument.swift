@@ -11,7 +11,7 @@ public struct PDFDocument: Sendable {
         case title(String, subtitle: String?)
         case heading(String)
         case paragraph(String)
-        case keyFigures([KeyFigure], columnTitles: [String])
+        case keyFigures([KeyFigureRow], columnTitles: [String])
         case table(columns: [TableColumn], rows: [[String]])
         case charts([any ReportChart], perRow: Int, height: Double?)
         case pageBreak
@@ -48,7 +48,7 @@ public struct PDFDocument: Sendable {
         blocks.append(.paragraph(text))
     }
 
-    public mutating func addKeyFigures(_ figures: [KeyFigure],
+    public mutating func addKeyFigures(_ figures: [KeyFigureRow],
                                        columnTitles: [String] = ["Figure", "Value", "vs previous day", "vs 7-day mean"]) {
         blocks.append(.keyFigures(figures, columnTitles: columnTitles))
     }
@@ -105,7 +105,7 @@ public struct PDFDocument: Sendable {
             }
             defer { cairo_destroy(cairo) }
 
-            let canvas = Canvas(cr: cairo)
+            let canvas = CairoCanvas(cr: cairo)
             let pages = PageComposer.compose(self, canvas: canvas)
             for (index, page) in pages.enumerated() {
                 for draw in page { draw(canvas) }
@@ -134,13 +134,13 @@ public struct PDFDocument: Sendable {
         return nil
     }
 
-    private func drawFooter(_ canvas: Canvas, page: Int, of count: Int) {
+    private func drawFooter(_ canvas: CairoCanvas, page: Int, of count: Int) {
         let size = pageSize
         let margin = PageComposer.margin
         let baseline = size.height - margin / 2 - 4
-        canvas.line(from: (margin, baseline - 12), to: (size.width - margin, baseline - 12), Theme.rule, width: 0.5)
+        canvas.line(from: (margin, baseline - 12), to: (size.width - margin, baseline - 12), ReportTheme.rule, width: 0.5)
         canvas.setFont(size: 8)
-        canvas.text(canvas.truncated(footer, toFit: size.width - 2 * margin - 80), x: margin, y: baseline, Theme.mutedInk)
-        canvas.text("Page \(page) of \(count)", x: size.width - margin, y: baseline, Theme.mutedInk, align: .trailing)
+        canvas.text(canvas.truncated(footer, toFit: size.width - 2 * margin - 80), x: margin, y: baseline, ReportTheme.mutedInk)
+        canvas.text("Page \(page) of \(count)", x: size.width - margin, y: baseline, ReportTheme.mutedInk, align: .trailing)
     }
 }

@@ -2,7 +2,7 @@
 /// between surfaces), so composing runs on it first and yields, per page, the drawing to do afterwards,
 /// once the page count for the footers is known.
 struct PageComposer {
-    typealias Draw = (Canvas) -> Void
+    typealias Draw = (CairoCanvas) -> Void
 
     static let margin = 42.0
     private static let footerHeight = 22.0
@@ -10,16 +10,16 @@ struct PageComposer {
     private(set) var pages: [[Draw]] = [[]]
     private var y: Double
     private let content: ChartRect
-    private let canvas: Canvas
+    private let canvas: CairoCanvas
 
-    private init(pageSize: (width: Double, height: Double), canvas: Canvas) {
+    private init(pageSize: (width: Double, height: Double), canvas: CairoCanvas) {
         let m = Self.margin
         content = ChartRect(x: m, y: m, width: pageSize.width - 2 * m, height: pageSize.height - 2 * m - Self.footerHeight)
         y = content.y
         self.canvas = canvas
     }
 
-    static func compose(_ document: PDFDocument, canvas: Canvas) -> [[Draw]] {
+    static func compose(_ document: PDFDocument, canvas: CairoCanvas) -> [[Draw]] {
         var composer = PageComposer(pageSize: document.pageSize, canvas: canvas)
         for (index, block) in document.blocks.enumerated() {
             switch block {
@@ -78,14 +78,14 @@ struct PageComposer {
         draw { canvas in
             canvas.setFont(size: 20, weight: .bold)
             for (index, line) in titleLines.enumerated() {
-                canvas.text(line, x: x, y: top + titleLine * Double(index), Theme.ink, vertical: .top)
+                canvas.text(line, x: x, y: top + titleLine * Double(index), ReportTheme.ink, vertical: .top)
             }
             if let subtitle {
                 canvas.setFont(size: 11)
                 canvas.text(canvas.truncated(subtitle, toFit: width), x: x, y: top + titleLine * Double(titleLines.count) + 2,
-                            Theme.mutedInk, vertical: .top)
+                            ReportTheme.mutedInk, vertical: .top)
             }
-            canvas.line(from: (x, top + height - 1), to: (x + width, top + height - 1), Theme.series[0], width: 1.5)
+            canvas.line(from: (x, top + height - 1), to: (x + width, top + height - 1), ReportTheme.series[0], width: 1.5)
         }
         space(14)
     }
@@ -127,7 +127,7 @@ struct PageComposer {
         draw { canvas in
             canvas.setFont(size: 13, weight: .bold)
             for (index, line) in lines.enumerated() {
-                canvas.text(line, x: x, y: top + lineHeight * Double(index), Theme.ink, vertical: .top)
+                canvas.text(line, x: x, y: top + lineHeight * Double(index), ReportTheme.ink, vertical: .top)
             }
         }
     }
@@ -140,7 +140,7 @@ struct PageComposer {
             let top = reserve(lineHeight)
             draw { canvas in
                 canvas.setFont(size: 10)
-                canvas.text(line, x: x, y: top + lineHeight / 2, Theme.ink, vertical: .middle)
+                canvas.text(line, x: x, y: top + lineHeight / 2, ReportTheme.ink, vertical: .middle)
             }
         }
         space(8)
@@ -148,7 +148,7 @@ struct PageComposer {
 
     /// Rows that continue on the next page under a repeated header.
     private mutating func rows(count: Int, headerHeight: Double, rowHeight: Double,
-                               header: @escaping (Canvas, Double) -> Void, row: @escaping (Canvas, Int, Double) -> Void) {
+                               header: @escaping (CairoCanvas, Double) -> Void, row: @escaping (CairoCanvas, Int, Double) -> Void) {
         space(6)
         if remaining < headerHeight + rowHeight && !atPageTop { newPage() }
         let headerTop = reserve(headerHeight)
@@ -165,7 +165,7 @@ struct PageComposer {
         space(10)
     }
 
-    private mutating func keyFigures(_ figures: [KeyFigure], columnTitles: [String]) {
+    private mutating func keyFigures(_ figures: [KeyFigureRow], columnTitles: [String]) {
         let x = content.x, width = content.width
         let fractions = [0.40, 0.18, 0.21, 0.21]
         var edges = [x]
@@ -179,27 +179,27 @@ struct PageComposer {
                 let cellWidth = edges[index + 1] - edges[index] - 2 * pad
                 let text = canvas.truncated(title, toFit: cellWidth)
                 if index == 0 {
-                    canvas.text(text, x: edges[0] + pad, y: top + 11, Theme.mutedInk, vertical: .middle)
+                    canvas.text(text, x: edges[0] + pad, y: top + 11, ReportTheme.mutedInk, vertical: .middle)
                 } else {
-                    canvas.text(text, x: edges[index + 1] - pad, y: top + 11, Theme.mutedInk, align: .trailing, vertical: .middle)
+                    canvas.text(text, x: edges[index + 1] - pad, y: top + 11, ReportTheme.mutedInk, align: .trailing, vertical: .middle)
                 }
             }
-            canvas.line(from: (x, top + 21.5), to: (x + width, top + 21.5), Theme.axis, width: 1)
+            canvas.line(from: (x, top + 21.5), to: (x + width, top + 21.5), ReportTheme.axis, width: 1)
         }, row: { canvas, index, top in
             let figure = figures[index]
-            if index % 2 == 1 { canvas.fill(ChartRect(x: x, y: top, width: width, height: 22), Theme.panel) }
+            if index % 2 == 1 { canvas.fill(ChartRect(x: x, y: top, width: width, height: 22), ReportTheme.panel) }
             let middle = top + 11
             canvas.setFont(size: 10)
             canvas.text(canvas.truncated(figure.label, toFit: edges[1] - edges[0] - 2 * pad), x: edges[0] + pad, y: middle,
-                        Theme.ink, vertical: .middle)
+                        ReportTheme.ink, vertical: .middle)
             canvas.setFont(size: 10, weight: .bold)
             canvas.text(canvas.truncated(figure.value, toFit: edges[2] - edges[1] - 2 * pad), x: edges[2] - pad, y: middle,
-                        Theme.ink, align: .trailing, vertical: .middle)
+                        ReportTheme.ink, align: .trailing, vertical: .middle)
             for (column, change) in [(3, figure.vsPreviousDay), (4, figure.vsSevenDayMean)] {
                 let right = edges[column] - pad
                 guard let change else {
                     canvas.setFont(size: 10)
-                    canvas.text("–", x: right, y: middle, Theme.mutedInk, align: .trailing, vertical: .middle)
+                    canvas.text("–", x: right, y: middle, ReportTheme.mutedInk, align: .trailing, vertical: .middle)
                     continue
                 }
                 let color = figure.color(of: change)
@@ -207,7 +207,7 @@ struct PageComposer {
                 canvas.text(change.text, x: right, y: middle, color, align: .trailing, vertical: .middle)
                 let textWidth = canvas.width(of: change.text)
                 canvas.setFont(size: 7)
-                canvas.text(KeyFigure.arrow(change.direction), x: right - textWidth - 4, y: middle, color,
+                canvas.text(KeyFigureRow.arrow(change.direction), x: right - textWidth - 4, y: middle, color,
                             align: .trailing, vertical: .middle)
             }
         })
@@ -230,7 +230,7 @@ struct PageComposer {
         var edges = [x]
         for columnWidth in padded { edges.append((edges.last ?? x) + columnWidth * scale) }
 
-        func cell(_ canvas: Canvas, _ text: String, column: Int, middle: Double, color: RGBColor) {
+        func cell(_ canvas: CairoCanvas, _ text: String, column: Int, middle: Double, color: RGBColor) {
             let fitted = canvas.truncated(text, toFit: edges[column + 1] - edges[column] - 2 * pad)
             switch columns[column].alignment {
             case .leading:
@@ -243,14 +243,14 @@ struct PageComposer {
         rows(count: cells.count, headerHeight: 20, rowHeight: rowHeight, header: { canvas, top in
             canvas.setFont(size: 9, weight: .bold)
             for (index, column) in columns.enumerated() {
-                cell(canvas, column.title, column: index, middle: top + 10, color: Theme.mutedInk)
+                cell(canvas, column.title, column: index, middle: top + 10, color: ReportTheme.mutedInk)
             }
-            canvas.line(from: (x, top + 19.5), to: (x + width, top + 19.5), Theme.axis, width: 1)
+            canvas.line(from: (x, top + 19.5), to: (x + width, top + 19.5), ReportTheme.axis, width: 1)
         }, row: { canvas, index, top in
-            if index % 2 == 1 { canvas.fill(ChartRect(x: x, y: top, width: width, height: rowHeight), Theme.panel) }
+            if index % 2 == 1 { canvas.fill(ChartRect(x: x, y: top, width: width, height: rowHeight), ReportTheme.panel) }
             canvas.setFont(size: 9)
             for (column, text) in cells[index].enumerated() {
-                cell(canvas, text, column: column, middle: top + rowHeight / 2, color: Theme.ink)
+                cell(canvas, text, column: column, middle: top + rowHeight / 2, color: ReportTheme.ink)
             }
         })
     }
@@ -268,7 +268,7 @@ struct PageComposer {
                 draw { canvas in
                     chart.draw(on: canvas.cr, in: rect)
                     // A hairline card keeps side-by-side charts from running into each other.
-                    canvas.strokeRounded(rect.inset(by: 0.25), radius: 4, Theme.rule, width: 0.5)
+                    canvas.strokeRounded(rect.inset(by: 0.25), radius: 4, ReportTheme.rule, width: 0.5)
                 }
             }
             space(gap)

@@ -3,7 +3,7 @@ import Foundation
 
 /// A thin drawing vocabulary over one cairo context, so chart and page code reads as layout, not C calls.
 /// It never owns the context: whoever created it destroys it.
-struct Canvas {
+struct CairoCanvas {
     let cr: OpaquePointer
 
     enum Weight { case regular, bold }
@@ -78,7 +78,7 @@ struct Canvas {
 
     /// Snaps thin lines to the pixel grid on raster surfaces so 1-unit rules stay crisp instead of 2-pixel grey.
     func line(from a: (Double, Double), to b: (Double, Double), _ color: RGBColor, width: Double = 1, dash: [Double] = []) {
-        let offset = width.rounded() == width && Int(width) % 2 == 1 ? 0.5 : 0
+        let offset = width.rounded() == width && clampedInt(width, in: 0...1_000) % 2 == 1 ? 0.5 : 0
         let ax = a.0 == b.0 ? a.0.rounded(.down) + offset : a.0
         let bx = a.0 == b.0 ? b.0.rounded(.down) + offset : b.0
         let ay = a.1 == b.1 ? a.1.rounded(.down) + offset : a.1
@@ -107,7 +107,7 @@ struct Canvas {
     func dot(at p: (Double, Double), radius: Double, _ color: RGBColor) {
         cairo_new_sub_path(cr)
         cairo_arc(cr, p.0, p.1, radius + max(1, radius * 0.45), 0, 2 * Double.pi)
-        setColor(Theme.background)
+        setColor(ReportTheme.background)
         cairo_fill(cr)
         cairo_new_sub_path(cr)
         cairo_arc(cr, p.0, p.1, radius, 0, 2 * Double.pi)
@@ -123,7 +123,7 @@ struct Canvas {
         setColor(color)
         cairo_fill_preserve(cr)
         // A white seam separates neighbouring slices of similar lightness.
-        setColor(Theme.background)
+        setColor(ReportTheme.background)
         cairo_set_line_width(cr, max(1, outer * 0.015))
         cairo_stroke(cr)
     }
@@ -131,7 +131,7 @@ struct Canvas {
     // MARK: Text
 
     func setFont(size: Double, weight: Weight = .regular) {
-        cairo_select_font_face(cr, Theme.fontFamily, CAIRO_FONT_SLANT_NORMAL,
+        cairo_select_font_face(cr, ReportTheme.fontFamily, CAIRO_FONT_SLANT_NORMAL,
                                weight == .bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(cr, size)
     }

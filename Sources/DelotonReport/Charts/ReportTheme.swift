@@ -19,7 +19,7 @@ public struct RGBColor: Sendable, Hashable {
 }
 
 /// The one place the report's look is decided, so PNG, HTML and PDF agree.
-public enum Theme {
+public enum ReportTheme {
     /// The Okabe–Ito palette: distinguishable for the common forms of colour blindness and in greyscale print.
     public static let series: [RGBColor] = [
         RGBColor(hex: 0x0072B2), // blue

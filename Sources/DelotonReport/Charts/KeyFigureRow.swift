@@ -1,5 +1,5 @@
 /// One line of the report's key-figures table: a figure for the day and how it moved.
-public struct KeyFigure: Sendable, Hashable {
+public struct KeyFigureRow: Sendable, Hashable {
     public enum Direction: Sendable, Hashable { case up, down, flat }
 
     /// A change already phrased for the reader ("+7.9%", "+4"), with the direction that picks its arrow and colour.
@@ -20,10 +20,10 @@ public struct KeyFigure: Sendable, Hashable {
             let direction: Direction = abs(difference) < 1e-9 ? .flat : (difference > 0 ? .up : .down)
             let sign = direction == .up ? "+" : (direction == .down ? "−" : "±")
             if reference == 0 {
-                return Change(text: sign + NumberText.format(abs(difference), decimals: decimals), direction: direction)
+                return Change(text: sign + ReportNumber.format(abs(difference), decimals: decimals), direction: direction)
             }
             let percent = abs(difference / abs(reference) * 100)
-            return Change(text: sign + NumberText.format(percent, decimals: 1) + "%", direction: direction)
+            return Change(text: sign + ReportNumber.format(percent, decimals: 1) + "%", direction: direction)
         }
     }
 
@@ -45,7 +45,7 @@ public struct KeyFigure: Sendable, Hashable {
     /// Formats a numeric figure and derives both changes; a `nil` figure (no data) shows as "–".
     public init(label: String, current: Double?, previousDay: Double?, sevenDayMean: Double?, decimals: Int = 0,
                 unit: String = "", higherIsBetter: Bool? = true) {
-        let value = current.map { NumberText.format($0, decimals: decimals) + (unit.isEmpty ? "" : " " + unit) } ?? "–"
+        let value = current.map { ReportNumber.format($0, decimals: decimals) + (unit.isEmpty ? "" : " " + unit) } ?? "–"
         self.init(label: label, value: value,
                   vsPreviousDay: .between(current, and: previousDay, decimals: decimals),
                   vsSevenDayMean: .between(current, and: sevenDayMean, decimals: decimals),
@@ -53,8 +53,8 @@ public struct KeyFigure: Sendable, Hashable {
     }
 
     func color(of change: Change) -> RGBColor {
-        guard let higherIsBetter, change.direction != .flat else { return Theme.mutedInk }
-        return (change.direction == .up) == higherIsBetter ? Theme.improvement : Theme.deterioration
+        guard let higherIsBetter, change.direction != .flat else { return ReportTheme.mutedInk }
+        return (change.direction == .up) == higherIsBetter ? ReportTheme.improvement : ReportTheme.deterioration
     }
 
     static func arrow(_ direction: Direction) -> String {
@@ -63,18 +63,5 @@ public struct KeyFigure: Sendable, Hashable {
         case .down: return "▼"
         case .flat: return "■"
         }
-    }
-}
-
-/// A column of a simple table. Numbers read best right-aligned, text left-aligned.
-public struct TableColumn: Sendable, Hashable {
-    public enum Alignment: Sendable, Hashable { case leading, trailing }
-
-    public var title: String
-    public var alignment: Alignment
-
-    public init(_ title: String, alignment: Alignment = .leading) {
-        self.title = title
-        self.alignment = alignment
     }
 }
