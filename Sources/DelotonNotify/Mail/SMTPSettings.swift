@@ -66,11 +66,11 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
     public init(url: String, username: String? = nil, password: String? = nil) throws(ParseError) {
         let trimmed = url.trimmingCharacters(in: .whitespaces)
         guard let schemeEnd = trimmed.range(of: "://") else {
-            throw ParseError("SMTP URL has no scheme: \(usage)")
+            throw ParseError("SMTP URL has no scheme: \(Self.usage)")
         }
         let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "smtp" || scheme == "smtps" else {
-            throw ParseError("SMTP URL scheme \"\(scheme)\" is not supported: \(usage)")
+            throw ParseError("SMTP URL scheme \"\(scheme)\" is not supported: \(Self.usage)")
         }
         // URLComponents rejects some passwords that users really have (e.g. with "#"), so the
         // authority is split by hand: userinfo ends at the last "@".
@@ -143,7 +143,7 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
             host = authority[..<colon]
             portText = authority[authority.index(after: colon)...]
         }
-        guard !host.isEmpty else { throw ParseError("SMTP URL has no host: \(usage)") }
+        guard !host.isEmpty else { throw ParseError("SMTP URL has no host: \(Self.usage)") }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:")
         guard host.allSatisfy(allowed.contains) else {
             throw ParseError("SMTP URL host \"\(host)\" contains characters a host name cannot have")

@@ -27,6 +27,7 @@ final class CurlTransferContext: @unchecked Sendable {
     // Written by a cancelling task, read by the transfer thread.
     private let lock = NSLock()
     private var isCancelled = false
+    private var lists: [UnsafeMutablePointer<curl_slist>] = []
 
     init(upload: [UInt8], captureReplies: Bool) {
         self.upload = upload
@@ -35,7 +36,17 @@ final class CurlTransferContext: @unchecked Sendable {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
-    deinit { errorBuffer.deallocate() }
+    deinit {
+        errorBuffer.deallocate()
+        lists.forEach { curl_slist_free_all($0) }
+    }
+
+    var uploadSize: Int { upload.count }
+
+    /// Keeps a list that libcurl reads during the transfer alive until the context goes.
+    func retain(_ list: UnsafeMutablePointer<curl_slist>?) {
+        if let list { lists.append(list) }
+    }
 
     func cancel() {
         lock.lock()
@@ -53,7 +64,8 @@ final class CurlTransferContext: @unchecked Sendable {
         let count = min(capacity, upload.count - uploadOffset)
         guard count > 0 else { return 0 }
         upload.withUnsafeBytes { source in
-            UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + uploadOffset, byteCount: count)
+            guard let base = source.baseAddress else { return }
+            UnsafeMutableRawPointer(buffer).copyMemory(from: base + uploadOffset, byteCount: count)
         }
         uploadOffset += count
         return count

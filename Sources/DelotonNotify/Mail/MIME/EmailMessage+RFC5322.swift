@@ -22,8 +22,11 @@ extension EmailMessage {
         }
         var boundaries = BoundaryFactory(seed: bareMessageID)
         var output = Array(head.utf8)
-        mimeTree().write(into: &output, boundaries: &boundaries)
-        if output.suffix(2) != [0x0D, 0x0A] { output += [0x0D, 0x0A] }
+        let tree = mimeTree()
+        tree.write(into: &output, boundaries: &boundaries)
+        // A multipart ends with its closing delimiter line; a single part needs the final
+        // line break that SMTP DATA and files expect.
+        if case .leaf = tree { output += [0x0D, 0x0A] }
         return output
     }
 

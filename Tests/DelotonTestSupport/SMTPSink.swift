@@ -1,0 +1,198 @@
+import Foundation
+
+/// A real SMTP server (aiosmtpd with `scripts/testing/deloton_smtp_sink.py`) on a free
+/// loopback port, for tests. Received messages land, byte for byte, in a Maildir.
+///
+///     let sink = try SMTPSink()               // accepting
+///     let bad = try SMTPSink(mode: .rejectRecipient)
+///     ... sink.url ...  sink.messages() ...
+///     try sink.restart(mode: .temporaryFailure)   // same port
+public final class SMTPSink: @unchecked Sendable {
+    public enum Mode: String, Sendable {
+        case accept
+        /// 550 at RCPT TO.
+        case rejectRecipient = "reject-rcpt"
+        /// 450 at RCPT TO.
+        case temporaryRecipientFailure = "tempfail-rcpt"
+        /// 554 after DATA.
+        case rejectData = "reject-data"
+        /// 451 after DATA.
+        case temporaryFailure = "tempfail"
+        /// Accepts the connection but never answers DATA.
+        case hang
+    }
+
+    public let port: Int
+    /// Everything the sink owns; removed by `shutdown()`.
+    public let directory: URL
+    /// The Maildir; received messages are in `new/`.
+    public var maildir: URL { directory.appendingPathComponent("maildir") }
+    public var url: String { "smtp://127.0.0.1:\(port)" }
+
+    private let lock = NSLock()
+    private var process: Process?
+    private var currentMode: Mode
+
+    public init(mode: Mode = .accept) throws {
+        directory = try SinkProcess.makeDirectory(prefix: "deloton-smtp")
+        port = try SinkProcess.freePort()
+        currentMode = mode
+        try start()
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    public var mode: Mode { lock.withLock { currentMode } }
+
+    /// Stops the server and waits until the process has exited, so the port can be reused.
+    public func stop() {
+        let running = lock.withLock { () -> Process? in
+            defer { process = nil }
+            return process
+        }
+        guard let running else { return }
+        if running.isRunning { running.terminate() }
+        running.waitUntilExit()
+    }
+
+    /// Starts again on the same port, keeping the messages received so far.
+    public func restart(mode: Mode? = nil) throws {
+        stop()
+        if let mode { lock.withLock { currentMode = mode } }
+        try start()
+    }
+
+    /// Stops the server and deletes its directory.
+    public func shutdown() {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Received message files, oldest first. Each starts with `X-MailFrom:`, `X-RcptTo:` and
+    /// `X-Peer:` lines, followed by the message exactly as the client sent it.
+    public func messages() -> [URL] {
+        let new = maildir.appendingPathComponent("new")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: new.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { new.appendingPathComponent($0) }
+    }
+
+    /// Polls until at least `count` messages arrived or the timeout passes.
+    public func waitForMessages(count: Int, timeout: Duration = .seconds(5)) async -> [URL] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = messages()
+            if found.count >= count || ContinuousClock.now >= deadline { return found }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private func start() throws {
+        let scripts = try SinkProcess.scriptsDirectory()
+        let mode = self.mode
+        let launched = try SinkProcess.launch(
+            arguments: [
+                "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)",
+                "-c", "deloton_smtp_sink.Sink", mode.rawValue, maildir.path,
+            ],
+            environment: ["PYTHONPATH": scripts.path],
+            log: directory.appendingPathComponent("aiosmtpd.log"),
+            port: port)
+        lock.withLock { process = launched }
+    }
+}
+
+/// Shared by the sinks: free ports, temporary folders, and python servers that are ready
+/// when `launch` returns.
+enum SinkProcess {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func makeDirectory(prefix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Asks the kernel for an unused port. Another process could take it before the server
+    /// binds, which is unlikely enough on a test machine.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw Failure(description: "bind() failed: errno \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func isAccepting(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return address
+    }
+
+    /// `scripts/testing` of the repository, found from this source file's location (which
+    /// may be reached through a symlink).
+    static func scriptsDirectory(file: String = #filePath) throws -> URL {
+        var candidates = [URL(fileURLWithPath: file).resolvingSymlinksInPath(), URL(fileURLWithPath: file)]
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("x"))
+        for start in candidates {
+            var folder = start.deletingLastPathComponent()
+            while folder.path != "/" {
+                let scripts = folder.appendingPathComponent("scripts/testing")
+                if FileManager.default.fileExists(atPath: scripts.appendingPathComponent("deloton_smtp_sink.py").path) {
+                    return scripts
+                }
+                folder = folder.deletingLastPathComponent()
+            }
+        }
+        throw Failure(description: "cannot find scripts/testing/deloton_smtp_sink.py above \(file)")
+    }
+
+    /// Starts the process and waits (up to 10 s) until its port accepts connections.
+    static func launch(arguments: [String], environment: [String: String], log: URL, port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        output.seekToEndOfFile()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if isAccepting(port: port) { return process }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw Failure(description: "\(arguments.joined(separator: " ")) did not listen on port \(port): \(text.suffix(600))")
+    }
+}
