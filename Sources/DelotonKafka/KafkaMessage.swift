@@ -62,6 +62,16 @@ public struct KafkaTopicPartitionOffset: Hashable, Sendable, CustomStringConvert
     public var topicPartition: KafkaTopicPartition { KafkaTopicPartition(topic: topic, partition: partition) }
 
     public var description: String { "\(topic)[\(partition)]@\(offset)" }
+
+    /// What to commit after processing `messages`: per partition, the offset
+    /// after the highest one seen.
+    public static func nextOffsets(after messages: [KafkaMessage]) -> [KafkaTopicPartitionOffset] {
+        var next: [KafkaTopicPartition: Int64] = [:]
+        for message in messages {
+            next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
+        }
+        return next.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) }.sorted { $0.topicPartition < $1.topicPartition }
+    }
 }
 
 /// A change to this consumer's share of the group's partitions.

@@ -40,16 +40,17 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Queues one message (copied) for `topic`. Messages with the same key go to
-    /// the same partition, so one bike's readings stay in order.
+    /// the same partition, so one bike's readings stay in order; `partition`
+    /// overrides that choice.
     ///
     /// Returns as soon as librdkafka has the copy. When its queue is full, waits
     /// for deliveries to make room, failing once brokers have been unreachable for
     /// longer than `brokerUnreachableTimeout`.
-    public func send(topic: String, key: [UInt8]?, value: [UInt8]) async throws(KafkaError) {
+    public func send(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]) async throws(KafkaError) {
         while true {
             guard !closed.isSet else { throw KafkaError(.closed, "Kafka producer is closed") }
             if let fatal = client.state.recordedFatalError { throw fatal }
-            let code = Self.produce(client.handle, topic: topic, key: key, value: value)
+            let code = Self.produce(client.handle, topic: topic, partition: partition, key: key, value: value)
             if code == RD_KAFKA_RESP_ERR_NO_ERROR { return }
             guard code == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
                 throw KafkaError(code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? .configuration : .operation,
@@ -113,11 +114,13 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    private static func produce(_ handle: OpaquePointer, topic: String, key: [UInt8]?, value: [UInt8]) -> rd_kafka_resp_err_t {
+    private static func produce(_ handle: OpaquePointer, topic: String, partition: Int32?, key: [UInt8]?,
+                                value: [UInt8]) -> rd_kafka_resp_err_t {
         topic.withCString { topicName in
             value.withUnsafeBytes { valueBytes in
                 withOptionalBytes(key) { keyBytes in
-                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: keyBytes == nil ? 3 : 4)
+                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 3)
+                    fields.reserveCapacity(5)
                     fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
                     fields[0].u.cstr = topicName
                     fields[1].vtype = RD_KAFKA_VTYPE_VALUE
@@ -127,9 +130,17 @@ public final class KafkaProducer: Sendable {
                     fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS
                     fields[2].u.i = RD_KAFKA_MSG_F_COPY
                     if let keyBytes {
-                        fields[3].vtype = RD_KAFKA_VTYPE_KEY
-                        fields[3].u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
-                        fields[3].u.mem.size = keyBytes.count
+                        var field = rd_kafka_vu_t()
+                        field.vtype = RD_KAFKA_VTYPE_KEY
+                        field.u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
+                        field.u.mem.size = keyBytes.count
+                        fields.append(field)
+                    }
+                    if let partition {
+                        var field = rd_kafka_vu_t()
+                        field.vtype = RD_KAFKA_VTYPE_PARTITION
+                        field.u.i32 = partition
+                        fields.append(field)
                     }
                     guard let error = rd_kafka_produceva(handle, fields, fields.count) else {
                         return RD_KAFKA_RESP_ERR_NO_ERROR

@@ -1,0 +1,103 @@
+import DelotonKafka
+import DelotonTestSupport
+import Foundation
+import Testing
+
+/// Collects what the rebalance handler saw; the handler runs on the consumer's queue.
+final class RebalanceLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [KafkaRebalance] = []
+
+    func append(_ event: KafkaRebalance) { lock.withLock { events.append(event) } }
+    var all: [KafkaRebalance] { lock.withLock { events } }
+}
+
+extension KafkaBrokerTests {
+    @Test("the rebalance handler picks start offsets on assign and commits on revoke")
+    func rebalanceSeeksAndCommits() async throws {
+        let topic = try await TestKafka.newTopic(partitions: 2)
+        try await TestKafka.produce(50, to: topic, partition: 0)
+        try await TestKafka.produce(50, to: topic, startingAt: 50, partition: 1)
+        let group = KafkaBroker.uniqueName("group")
+        let p0 = KafkaTopicPartition(topic: topic, partition: 0)
+        let p1 = KafkaTopicPartition(topic: topic, partition: 1)
+        let log = RebalanceLog()
+
+        // As ingest does with offsets kept in the warehouse: start p0 at 30, p1 where the group left it.
+        let consumer = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group),
+                                         logger: TestKafka.logger) { event in
+            log.append(event)
+            switch event {
+            case .assigned: return [p0: 30]
+            case .revoked: return [p0: 45, p1: 7]
+            }
+        }
+        let messages = try await TestKafka.consume(consumer, count: 70, commit: false)
+        let extra = try await consumer.poll(maxMessages: 10, timeout: .milliseconds(500))
+        await consumer.close()
+
+        let fromP0 = messages.filter { $0.partition == 0 }
+        let fromP1 = messages.filter { $0.partition == 1 }
+        #expect(fromP0.first?.offset == 30)
+        #expect(fromP1.first?.offset == 0)
+        #expect(fromP0.count == 20)
+        #expect(fromP1.count == 50)
+        #expect(extra.isEmpty)
+        #expect(log.all.first == .assigned([p0, p1]))
+        #expect(log.all.last == .revoked([p0, p1]))
+
+        // The revoke handler's offsets were committed before the partitions went.
+        let checker = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group),
+                                        logger: TestKafka.logger)
+        let committed = try await checker.committed([p0, p1])
+        await checker.close()
+        #expect(committed == [p0: 45, p1: 7])
+    }
+
+    @Test("two consumers in one group split four partitions and see every message once")
+    func twoConsumersShareTheWork() async throws {
+        let topic = try await TestKafka.newTopic(partitions: 4)
+        let group = KafkaBroker.uniqueName("group")
+        let a = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group, instance: "a"),
+                                  logger: TestKafka.logger)
+        let b = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group, instance: "b"),
+                                  logger: TestKafka.logger)
+
+        // Let the group settle first, so no rebalance happens while messages flow.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var settled = false
+        while ContinuousClock.now < deadline {
+            async let pollA = a.poll(maxMessages: 1, timeout: .milliseconds(200))
+            async let pollB = b.poll(maxMessages: 1, timeout: .milliseconds(200))
+            let early = try await pollA.count + pollB.count
+            #expect(early == 0)
+            let (assignedA, assignedB) = try await (a.assignment(), b.assignment())
+            if assignedA.count == 2, assignedB.count == 2 {
+                #expect(Set(assignedA + assignedB).count == 4)
+                settled = true
+                break
+            }
+        }
+        #expect(settled)
+
+        try await TestKafka.produce(400, to: topic, keys: 40)
+        let seen = try await withThrowingTaskGroup(of: [KafkaMessage].self) { group in
+            for consumer in [a, b] {
+                group.addTask { try await TestKafka.consume(consumer, count: 400, limit: .seconds(8)) }
+            }
+            var all: [[KafkaMessage]] = []
+            for try await messages in group { all.append(messages) }
+            return all
+        }
+        await a.close()
+        await b.close()
+
+        #expect(seen.allSatisfy { !$0.isEmpty })
+        let values = seen.flatMap { $0 }.map { TestKafka.text($0.value) }
+        #expect(values.count == 400)
+        #expect(Set(values) == Set((0..<400).map(String.init)))
+        let partitionsA = Set(seen[0].map(\.partition))
+        let partitionsB = Set(seen[1].map(\.partition))
+        #expect(partitionsA.isDisjoint(with: partitionsB))
+    }
+}
