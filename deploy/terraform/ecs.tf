@@ -232,7 +232,7 @@ resource "aws_ecs_service" "serve" {
   name            = "${local.name}-serve"
   cluster         = aws_ecs_cluster.main.id
   task_definition = aws_ecs_task_definition.serve.arn
-  desired_count   = var.serve_min_count
+  desired_count   = var.start_services ? var.serve_min_count : 0
   launch_type     = "FARGATE"
 
   # Stateless: start new tasks before stopping old ones.
@@ -259,7 +259,8 @@ resource "aws_ecs_service" "serve" {
     container_port   = 8080
   }
 
-  # The autoscaler owns the task count once the service exists.
+  # The autoscaler owns the task count once the service exists; it follows
+  # the target's min_capacity below.
   lifecycle {
     ignore_changes = [desired_count]
   }
@@ -273,7 +274,7 @@ resource "aws_ecs_service" "ingest" {
   name            = "${local.name}-ingest-${each.key}"
   cluster         = aws_ecs_cluster.main.id
   task_definition = aws_ecs_task_definition.ingest[each.key].arn
-  desired_count   = 1
+  desired_count   = var.start_services ? 1 : 0
   launch_type     = "FARGATE"
 
   # Stop the old consumer before starting the new one: two live members with
@@ -301,8 +302,10 @@ resource "aws_appautoscaling_target" "serve" {
   service_namespace  = "ecs"
   resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.serve.name}"
   scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.serve_min_count
-  max_capacity       = var.serve_max_count
+
+  # Raising the minimum makes the autoscaler start the tasks.
+  min_capacity = var.start_services ? var.serve_min_count : 0
+  max_capacity = var.start_services ? var.serve_max_count : 0
 }
 
 resource "aws_appautoscaling_policy" "serve_cpu" {

@@ -13,6 +13,7 @@ resource "aws_scheduler_schedule" "daily_report" {
   group_name  = aws_scheduler_schedule_group.main.name
   description = "deloton daily report, emailed at 09:30 Europe/London"
 
+  state                        = var.start_services ? "ENABLED" : "DISABLED"
   schedule_expression          = "cron(30 9 * * ? *)"
   schedule_expression_timezone = "Europe/London"
 

@@ -384,3 +384,9 @@ variable "alarm_topic_arn" {
     error_message = "alarm_topic_arn must be empty or an SNS topic ARN."
   }
 }
+
+variable "start_services" {
+  description = "Run the services and the daily schedule. Set false for the very first apply, so nothing starts before the image is pushed, the secrets are filled and the schema is migrated."
+  type        = bool
+  default     = true
+}
