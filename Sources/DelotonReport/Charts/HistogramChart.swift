@@ -99,7 +99,14 @@ public struct HistogramChart: ReportChart, Hashable {
             let binWidth = plot.width / Double(bins.count)
             let widest = labels.map { canvas.width(of: $0) }.max() ?? 0
             let stride = clampedInt(((widest + m.gap) / max(1, binWidth)).rounded(.up), in: 1...10_000)
-            for (index, label) in labels.enumerated() where index % stride == 0 {
+            // Thinned labels start at an edge that is a multiple of the label spacing (80, 90, … not 75, 85, …).
+            let spacing = (last.high - first.low) / Double(bins.count) * Double(stride)
+            func isRound(_ edge: Double) -> Bool {
+                let nearest: Double = (edge / spacing).rounded() * spacing
+                return abs(nearest - edge) < spacing * 1e-6
+            }
+            let phase = (0..<min(stride, edges.count)).first { isRound(edges[$0]) } ?? 0
+            for (index, label) in labels.enumerated() where index >= phase && (index - phase) % stride == 0 {
                 let px = x(edges[index])
                 canvas.line(from: (px, plot.maxY), to: (px, plot.maxY + m.gap * 0.6), ReportTheme.axis)
                 canvas.text(label, x: px, y: layout.xLabelBaseline, ReportTheme.mutedInk, align: .center, vertical: .top)

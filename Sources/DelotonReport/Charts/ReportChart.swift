@@ -37,7 +37,7 @@ extension ReportChart {
     }
 }
 
-/// Premultiplied ARGB pixels, one `UInt32` each, row by row.
+/// Pixels as cairo's RGB24 stores them: one `UInt32` each (top byte unused), row by row.
 struct Bitmap: Sendable {
     let width: Int
     let height: Int
@@ -47,7 +47,8 @@ struct Bitmap: Sendable {
     var inkedPixelCount: Int { pixels.reduce(0) { $0 + ($1 & 0x00FF_FFFF != 0x00FF_FFFF ? 1 : 0) } }
 }
 
-/// Owns an ARGB image surface for the duration of one drawing.
+/// Owns an image surface for the duration of one drawing. Charts are opaque, so the surface has no alpha
+/// channel: PNG encoding then skips un-premultiplying and writes 24-bit pixels, about twice as fast.
 struct ImageRenderer {
     let width: Int
     let height: Int
@@ -89,7 +90,7 @@ struct ImageRenderer {
         guard (1...32767).contains(width), (1...32767).contains(height) else {
             throw .invalidSize(width: width, height: height)
         }
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)) else {
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width), Int32(height)) else {
             throw .cairo(operation: "creating an image surface", status: "out of memory")
         }
         defer { cairo_surface_destroy(surface) }
@@ -98,6 +99,9 @@ struct ImageRenderer {
             throw .cairo(operation: "creating a drawing context", status: "out of memory")
         }
         defer { cairo_destroy(cairo) }
+        // Unpainted RGB24 pixels are black; start from the report background instead.
+        cairo_set_source_rgb(cairo, ReportTheme.background.red, ReportTheme.background.green, ReportTheme.background.blue)
+        cairo_paint(cairo)
         draw(cairo)
         try RenderingError.check(cairo_status(cairo), "drawing the chart")
         return try read(surface)
