@@ -83,6 +83,8 @@ struct ChartTests {
         #expect(throws: RenderingError.invalidSize(width: 0, height: 400)) {
             try SampleReportCharts.age.pngData(width: 0, height: 400)
         }
+        let sharp = try SampleReportCharts.age.pngData(width: 800, height: 400, scale: 2)
+        #expect(Array(sharp[16..<24]) == [0, 0, 0x06, 0x40, 0, 0, 0x03, 0x20], "IHDR should say 1600×800")
         #expect(RenderingError.invalidSize(width: 0, height: 400).description.contains("between 1 and 32767"))
     }
 
