@@ -84,8 +84,10 @@ public struct KafkaAdmin: Sendable {
         if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
             let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? KafkaErrorClassifier.text(eventError)
             throw KafkaErrorClassifier.permanentError(code: eventError, reason: text, config: client.state.config)
-                ?? KafkaError(eventError == RD_KAFKA_RESP_ERR__TIMED_OUT ? .timedOut : .operation,
-                              "Kafka could not create topic \(name): \(text)", code: eventError.rawValue)
+                ?? (eventError == RD_KAFKA_RESP_ERR__TIMED_OUT
+                    ? KafkaError(.timedOut, "Kafka could not create topic \(name) within \(timeout) (\(text)): "
+                                     + "check DELOTON_KAFKA_BROKERS and that the broker is running", code: eventError.rawValue)
+                    : KafkaError(.operation, "Kafka could not create topic \(name): \(text)", code: eventError.rawValue))
         }
         guard let result = rd_kafka_event_CreateTopics_result(event) else { return }
         var count = 0

@@ -93,7 +93,7 @@ public final class KafkaProducer: Sendable {
         try? await queue.run { () throws(KafkaError) in
             poller.stop()
             do throws(KafkaError) {
-                try KafkaProducer.flushNow(client, timeout: timeout)
+                try KafkaProducer.flushNow(client, timeout: timeout, probeBrokers: false)
             } catch {
                 client.state.logger.warning("\(error.message); closing anyway")
             }
@@ -101,10 +101,11 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    private static func flushNow(_ client: RdKafkaClient, timeout: Duration) throws(KafkaError) {
+    private static func flushNow(_ client: RdKafkaClient, timeout: Duration, probeBrokers: Bool = true) throws(KafkaError) {
         let code = rd_kafka_flush(client.handle, timeout.milliseconds)
-        try client.checkHealth()
         if code == RD_KAFKA_RESP_ERR__TIMED_OUT {
+            // Unreachable brokers are the likely cause, and the more useful error.
+            if probeBrokers { try client.checkHealth() }
             let left = rd_kafka_outq_len(client.handle)
             let last = client.state.deliveryStats.lastError.map { " (last error: \($0))" } ?? ""
             throw KafkaError(.timedOut,

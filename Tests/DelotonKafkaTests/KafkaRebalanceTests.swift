@@ -12,6 +12,19 @@ final class RebalanceLog: @unchecked Sendable {
     var all: [KafkaRebalance] { lock.withLock { events } }
 }
 
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    /// Adds and returns the new total.
+    func add(_ amount: Int) -> Int {
+        lock.withLock {
+            value += amount
+            return value
+        }
+    }
+}
+
 extension KafkaBrokerTests {
     @Test("the rebalance handler picks start offsets on assign and commits on revoke")
     func rebalanceSeeksAndCommits() async throws {
@@ -81,9 +94,26 @@ extension KafkaBrokerTests {
         #expect(settled)
 
         try await TestKafka.produce(400, to: topic, keys: 40)
+        let total = Counter()
         let seen = try await withThrowingTaskGroup(of: [KafkaMessage].self) { group in
             for consumer in [a, b] {
-                group.addTask { try await TestKafka.consume(consumer, count: 400, limit: .seconds(8)) }
+                group.addTask {
+                    var mine: [KafkaMessage] = []
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    // Keep polling a little after the last message so a duplicate would show.
+                    var quietUntil: ContinuousClock.Instant?
+                    while ContinuousClock.now < deadline, quietUntil.map({ ContinuousClock.now < $0 }) ?? true {
+                        let batch = try await consumer.poll(maxMessages: 100, timeout: .milliseconds(200))
+                        mine += batch
+                        if !batch.isEmpty {
+                            try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+                        }
+                        if total.add(batch.count) >= 400, quietUntil == nil {
+                            quietUntil = ContinuousClock.now + .milliseconds(600)
+                        }
+                    }
+                    return mine
+                }
             }
             var all: [[KafkaMessage]] = []
             for try await messages in group { all.append(messages) }

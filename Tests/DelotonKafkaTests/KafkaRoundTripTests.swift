@@ -38,7 +38,7 @@ extension KafkaBrokerTests {
                                       logger: TestKafka.logger)
         let partitions = (0..<3).map { KafkaTopicPartition(topic: topic, partition: $0) }
         let committed = try await again.committed(partitions)
-        let rest = try await TestKafka.consume(again, count: 1, limit: .seconds(4))
+        let rest = try await TestKafka.consume(again, count: 1, limit: .seconds(2))
         await again.close()
         #expect(committed.values.reduce(0, +) == 1000)
         #expect(rest.isEmpty)

@@ -1,0 +1,101 @@
+import CRdKafka
+@testable import DelotonKafka
+import Testing
+
+/// Faults a real broker will not produce on demand, injected into librdkafka's
+/// in-process mock cluster.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct KafkaMockClusterTests {
+    @Test("retriable produce errors are retried without losing or failing a message")
+    func produceRetries() async throws {
+        let mock = try KafkaMockCluster(logger: TestKafka.logger)
+        defer { mock.destroy() }
+        try mock.createTopic("rides", partitions: 2)
+        mock.failNextRequests(.produce, with: [
+            RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+            RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+        ])
+        let producer = try KafkaProducer(
+            config: KafkaProducerConfig(config: KafkaConfig(brokers: mock.bootstrapBrokers)), logger: TestKafka.logger)
+        for index in 0..<200 {
+            try await producer.send(topic: "rides", key: Array("bike-\(index % 7)".utf8), value: Array("\(index)".utf8))
+        }
+        try await producer.flush(timeout: .seconds(20))
+        let stats = producer.deliveryStats
+        await producer.close()
+        #expect(stats.delivered == 200)
+        #expect(stats.failed == 0)
+    }
+
+    @Test("a broker going down mid-stream surfaces as unreachable, then recovers when it is back")
+    func brokerDown() async throws {
+        let mock = try KafkaMockCluster(logger: TestKafka.logger)
+        defer { mock.destroy() }
+        try mock.createTopic("rides", partitions: 1)
+        var config = KafkaConfig(brokers: mock.bootstrapBrokers)
+        config.brokerUnreachableTimeout = .seconds(2)
+        let producer = try KafkaProducer(config: KafkaProducerConfig(config: config), logger: TestKafka.logger)
+        try await producer.send(topic: "rides", key: nil, value: [1])
+        try await producer.flush(timeout: .seconds(10))
+
+        mock.setBroker(1, up: false)
+        try await producer.send(topic: "rides", key: nil, value: [2])
+        try await Task.sleep(for: .seconds(3))
+        await #expect { try await producer.flush(timeout: .seconds(1)) } throws: { error in
+            (error as? KafkaError)?.kind == .brokersUnreachable
+        }
+
+        mock.setBroker(1, up: true)
+        try await producer.flush(timeout: .seconds(15))
+        #expect(producer.deliveryStats.delivered == 2)
+        await producer.close()
+    }
+
+    @Test("a consumer on the mock reads, commits and is told about its partitions")
+    func consumeFromMock() async throws {
+        let mock = try KafkaMockCluster(logger: TestKafka.logger)
+        defer { mock.destroy() }
+        try mock.createTopic("rides", partitions: 2)
+        let config = KafkaConfig(brokers: mock.bootstrapBrokers)
+        let producer = try KafkaProducer(config: KafkaProducerConfig(config: config), logger: TestKafka.logger)
+        for index in 0..<50 { try await producer.send(topic: "rides", key: nil, value: Array("\(index)".utf8)) }
+        try await producer.flush(timeout: .seconds(10))
+        await producer.close()
+
+        let log = RebalanceLog()
+        let consumer = try KafkaConsumer(
+            config: KafkaConsumerConfig(config: config, groupID: "g", topics: ["rides"], sessionTimeout: .seconds(6)),
+            logger: TestKafka.logger) { event in
+                log.append(event)
+                return [:]
+            }
+        // Fail the first commit: the error reaches the caller, who retries.
+        mock.failNextRequests(.offsetCommit, with: [RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS])
+        var messages: [KafkaMessage] = []
+        var commitFailures = 0
+        let deadline = ContinuousClock.now + .seconds(30)
+        while messages.count < 50, ContinuousClock.now < deadline {
+            let batch = try await consumer.poll(maxMessages: 50, timeout: .milliseconds(500))
+            messages += batch
+            guard !batch.isEmpty else { continue }
+            do {
+                try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+            } catch {
+                commitFailures += 1
+                try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+            }
+        }
+        let committed = try await consumer.committed([
+            KafkaTopicPartition(topic: "rides", partition: 0), KafkaTopicPartition(topic: "rides", partition: 1),
+        ])
+        await consumer.close()
+        #expect(messages.count == 50)
+        #expect(commitFailures <= 1)
+        #expect(committed.values.reduce(0, +) == 50)
+        if case .assigned(let partitions) = log.all.first {
+            #expect(partitions.count == 2)
+        } else {
+            Issue.record("no assignment seen: \(log.all)")
+        }
+    }
+}
