@@ -81,17 +81,20 @@ public final class KafkaConsumer: Sendable {
             guard !closed.isSet else { throw KafkaError(.closed, "Kafka consumer is closed") }
             var messages: [KafkaMessage] = []
             messages.reserveCapacity(min(limit, 4096))
-            var wait = timeoutMs
+            let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
+            // After the first message only drain what is already buffered.
+            var drainOnly = false
             while messages.count < limit {
+                let wait = drainOnly ? 0 : (deadline - ContinuousClock.now).milliseconds
                 guard let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
                 defer { rd_kafka_message_destroy(raw) }
-                let code = raw.pointee.err
-                if code == RD_KAFKA_RESP_ERR_NO_ERROR {
+                if raw.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                     messages.append(KafkaMessage(raw))
-                    // After the first message only drain what is already buffered.
-                    wait = 0
+                    drainOnly = true
                 } else {
+                    // Error events must not stretch the wait past the caller's timeout.
                     KafkaConsumer.report(messageError: raw, client: client)
+                    if !drainOnly, ContinuousClock.now >= deadline { break }
                 }
             }
             if !messages.isEmpty { client.state.markBrokersReachable() }
