@@ -1,0 +1,209 @@
+import DelotonCore
+import DelotonStore
+import Logging
+
+/// Settings of one ingest run.
+public struct IngestOptions: Sendable {
+    /// How the stream's zone-less times are read (`--stream-timezone`).
+    public var streamZone: Zone
+    /// A batch is written when it holds this many readings...
+    public var maxBatchReadings = 20_000
+    /// ...or when its oldest line has waited this long (bounds alert and dashboard latency).
+    public var maxBatchDelay: Duration = .milliseconds(100)
+    /// A live stream silent this long ends its open ride (`--ride-idle-timeout`); nil for finite inputs.
+    public var rideIdleTimeout: Duration?
+
+    public init(streamZone: Zone, rideIdleTimeout: Duration? = nil) {
+        self.streamZone = streamZone
+        self.rideIdleTimeout = rideIdleTimeout
+    }
+}
+
+/// Running totals, for the progress line and the summary.
+public struct IngestStats: Sendable, Equatable {
+    public var lines = 0
+    public var readings = 0
+    public var ridesEnded = 0
+    public var quarantined = 0
+    public var alerts = 0
+    public var duplicates = 0
+    public var batches = 0
+    public init() {}
+}
+
+/// What the pipeline tells its owner after each committed transaction.
+public struct CommittedBatch: Sendable {
+    public var positions: [String: Int64]
+    public var outcome: WriteOutcome
+    public var readings: Int
+}
+
+/// source → parse → assemble → batch → warehouse, for any source.
+///
+/// Owned by one task. Writing batch N overlaps with parsing batch N+1; a batch's positions are
+/// reported (and so committed to the source) only after its transaction has committed.
+public struct IngestPipeline {
+    public let warehouse: any Warehouse
+    public let options: IngestOptions
+    private let logger: Logger
+    private let onCommitted: @Sendable (CommittedBatch) async throws -> Void
+
+    private var parser = LineParser()
+    private var assemblers: [RideAssembler] = []
+    private var index: [String: Int] = [:]
+    private var lastStream = ""
+    private var lastIndex = -1
+    private var lastSeen: [ContinuousClock.Instant] = []
+    private var dirty = Set<Int>()
+    private var resumable: [String: OpenRide] = [:]
+
+    private var batch = IngestBatch()
+    private var batchReadings = 0
+    private var batchStarted: ContinuousClock.Instant?
+    private var inflight: Task<CommittedBatch, any Error>?
+    public private(set) var stats = IngestStats()
+
+    public init(warehouse: any Warehouse, options: IngestOptions, logger: Logger,
+                onCommitted: @escaping @Sendable (CommittedBatch) async throws -> Void = { _ in }) {
+        self.warehouse = warehouse
+        self.options = options
+        self.logger = logger
+        self.onCommitted = onCommitted
+    }
+
+    /// Picks up rides left open on these streams by an earlier run, so they carry on instead of
+    /// their remaining readings being quarantined. Live sources call this; a file is a replay.
+    public mutating func resumeOpenRides(streamPrefix: String) async throws {
+        for ride in try await warehouse.openRides(streamPrefix: streamPrefix) {
+            resumable[ride.stream] = ride
+        }
+        if !resumable.isEmpty { logger.info("resuming \(resumable.count) open ride(s)") }
+    }
+
+    /// Feeds one message. `stream` names the ordered stream it belongs to; with `keyedBy` the
+    /// message's own `"key"` member (if any) selects a sub-stream, as `deloton simulate` writes.
+    public mutating func accept(_ bytes: UnsafeBufferPointer<UInt8>, source: String, position: Int64,
+                                stream: String, splitByMessageKey: Bool = false) {
+        stats.lines += 1
+        batch.lineCount += 1
+        if batchStarted == nil { batchStarted = .now }
+        defer { batch.positions[source] = position + 1 }
+        switch parser.parse(bytes) {
+        case .failure(let failure):
+            quarantine(bytes, source: source, position: position, reason: failure.reason)
+        case .success(let message):
+            let name = splitByMessageKey ? (message.key.map { stream + "#" + $0 } ?? stream) : stream
+            let i = assemblerIndex(name)
+            switch assemblers[i].consume(message.line) {
+            case .accepted, .ignored: break
+            case .quarantined(let reason): quarantine(bytes, source: source, position: position, reason: reason)
+            }
+            if assemblers[i].hasChanges { dirty.insert(i) }
+            if case .telemetry = message.line { batchReadings += 1 }
+        }
+    }
+
+    private mutating func quarantine(_ bytes: UnsafeBufferPointer<UInt8>, source: String, position: Int64, reason: String) {
+        stats.quarantined += 1
+        batch.quarantine.append(QuarantinedLine(source: source, position: position,
+                                                raw: String(decoding: bytes, as: UTF8.self), reason: reason))
+    }
+
+    private mutating func assemblerIndex(_ stream: String) -> Int {
+        if lastIndex >= 0, stream == lastStream {
+            if options.rideIdleTimeout != nil { lastSeen[lastIndex] = .now }
+            return lastIndex
+        }
+        let i: Int
+        if let known = index[stream] {
+            i = known
+        } else {
+            i = assemblers.count
+            assemblers.append(RideAssembler(stream: stream, zone: options.streamZone, resume: resumable.removeValue(forKey: stream)))
+            lastSeen.append(.now)
+            index[stream] = i
+        }
+        if options.rideIdleTimeout != nil { lastSeen[i] = .now }
+        lastStream = stream
+        lastIndex = i
+        return i
+    }
+
+    /// Writes the batch when it is full or old enough, and ends rides of silent streams.
+    public mutating func tick() async throws {
+        if let timeout = options.rideIdleTimeout {
+            let now = ContinuousClock.now
+            for i in assemblers.indices where assemblers[i].open != nil && now - lastSeen[i] > timeout {
+                logger.info("stream \(assemblers[i].stream) silent for \(timeout): ending its ride")
+                assemblers[i].endRide()
+                dirty.insert(i)
+                if batchStarted == nil { batchStarted = now }
+            }
+        }
+        if batchReadings >= options.maxBatchReadings || (batchStarted.map { .now - $0 >= options.maxBatchDelay } ?? false) {
+            try await flush()
+        }
+    }
+
+    public var isBatchFull: Bool { batchReadings >= options.maxBatchReadings }
+
+    /// Hands the current batch to the warehouse (after the previous one has committed).
+    public mutating func flush() async throws {
+        for i in dirty { assemblers[i].drain(into: &batch) }
+        dirty.removeAll(keepingCapacity: true)
+        try await awaitInflight()
+        guard !batch.isEmpty else { batchStarted = nil; return }
+        let toWrite = batch
+        batch = IngestBatch()
+        batchReadings = 0
+        batchStarted = nil
+        let warehouse = self.warehouse, logger = self.logger
+        inflight = Task {
+            let outcome = try await Self.writeWithRetry(toWrite, to: warehouse, logger: logger)
+            return CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount)
+        }
+    }
+
+    /// End of a finite input: every open ride ends, and everything is written.
+    public mutating func finish() async throws {
+        for i in assemblers.indices where assemblers[i].open != nil {
+            assemblers[i].endRide()
+            dirty.insert(i)
+        }
+        try await flush()
+        try await awaitInflight()
+    }
+
+    /// Writes what is pending without ending rides (shutdown of a live source: they resume later).
+    public mutating func drainAndWait() async throws {
+        try await flush()
+        try await awaitInflight()
+    }
+
+    private mutating func awaitInflight() async throws {
+        guard let task = inflight else { return }
+        inflight = nil
+        let committed = try await task.value
+        stats.batches += 1
+        stats.readings += committed.readings
+        stats.ridesEnded += committed.outcome.endedRideIDs.count
+        stats.alerts += committed.outcome.newAlertIDs.count
+        stats.duplicates = assemblers.reduce(0) { $0 + $1.duplicateReadings }
+        try await onCommitted(committed)
+    }
+
+    /// A database that went away is waited for: the batch (and the source position) is kept
+    /// and retried with backoff, and the idempotent write makes a retry after an unknown outcome safe.
+    static func writeWithRetry(_ batch: IngestBatch, to warehouse: any Warehouse, logger: Logger) async throws -> WriteOutcome {
+        var delay = Duration.milliseconds(250)
+        while true {
+            do {
+                return try await warehouse.write(batch)
+            } catch let error as WarehouseError where error.kind == .unavailable {
+                logger.warning("warehouse unavailable, retrying in \(delay): \(error.message)")
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+    }
+}

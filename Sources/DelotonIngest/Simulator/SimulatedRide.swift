@@ -1,0 +1,152 @@
+import DelotonCore
+
+/// A small deterministic random generator (SplitMix64): the same seed gives the same stream
+/// on every machine, which `--seed` promises and the property tests rely on.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// One ride the simulator will write, with the truth the assembler must give back.
+public struct SimulatedRide: Sendable, Equatable {
+    public var profile: RiderProfile
+    /// The wall time of the "Getting user data" line, in the stream's zone.
+    public var start: LocalDateTime
+    /// Per second: (heart rate, rpm, resistance); power follows from rpm and resistance.
+    public var seconds: [(hr: Int, rpm: Int, resistance: Int)]
+
+    public static func == (a: SimulatedRide, b: SimulatedRide) -> Bool {
+        a.profile == b.profile && a.start == b.start && a.seconds.elementsEqual(b.seconds, by: { $0 == $1 })
+    }
+
+    /// The bike's power model: zero at rest, growing with cadence and resistance.
+    public static func power(rpm: Int, resistance: Int) -> Double {
+        guard rpm > 0 else { return 0 }
+        let r = Double(rpm), k = Double(resistance)
+        return ((0.000_9 * r * r * (1 + k / 12)) * 1_000_000_000).rounded() / 1_000_000_000
+    }
+}
+
+/// Riders, bikes and rides that look like the real stream (stream-format.md): durations about
+/// 8.5 minutes, a resistance programme, hr = 0 at the start and in short dropouts, riders who
+/// come back, both genders, ages 18 to 90, and now and then a heart rate that leaves the safe range.
+public struct RideGenerator: Sendable {
+    public var random: SeededRandom
+    public var minSeconds: Int
+    public var maxSeconds: Int
+    /// Chance that a ride contains an out-of-range heart-rate stretch.
+    public var excursionChance: Double
+    private var riders: [RiderProfile] = []
+    private var nextUserID = 1000
+
+    public init(seed: UInt64, minSeconds: Int = 350, maxSeconds: Int = 520, excursionChance: Double = 0.15) {
+        random = SeededRandom(seed: seed)
+        self.minSeconds = max(3, minSeconds)
+        self.maxSeconds = max(self.minSeconds, maxSeconds)
+        self.excursionChance = excursionChance
+    }
+
+    static let firstNames = [("male", ["James", "Oliver", "Harry", "Jack", "George", "Noah", "Stuart", "Brian", "Steven", "Aaron"]),
+                             ("female", ["Amelia", "Olivia", "Isla", "Emily", "Charlene", "Sara", "Carole", "Ava", "Mia", "Grace"])]
+    static let lastNames = ["Smith", "Jones", "Taylor", "Brown", "Wilson-Thomas", "Norris-King", "Pearce", "Austin", "Evans", "O'Neill"]
+    static let streets = ["Simpson locks", "Carolyn haven", "Stuart turnpike", "Linda spring", "Grace lane", "Mill road"]
+    static let cities = ["Wilkinsonshire", "East Valeriemouth", "South Owenshire", "Port Aaron", "Lake Emilyton"]
+    static let sources = ["direct", "offline", "google ads", "facebook"]
+    static let domains = ["gmail.com", "hotmail.com", "yahoo.com"]
+
+    /// The next ride for `bike`, starting at `start` (local wall time of the stream).
+    public mutating func nextRide(bike: String, start: LocalDateTime) -> SimulatedRide {
+        var profile: RiderProfile
+        if !riders.isEmpty, Double.random(in: 0..<1, using: &random) < 0.35 {
+            profile = riders[Int.random(in: 0..<riders.count, using: &random)]
+        } else {
+            profile = newRider(on: start.date)
+            riders.append(profile)
+            if riders.count > 500 { riders.removeFirst() }
+        }
+        profile.bikeSerial = bike
+        return SimulatedRide(profile: profile, start: start, seconds: seconds(for: profile, on: start.date))
+    }
+
+    private mutating func newRider(on day: CivilDate) -> RiderProfile {
+        let id = nextUserID
+        nextUserID += 1
+        let gender = Bool.random(using: &random) ? "male" : "female"
+        let firsts = Self.firstNames.first { $0.0 == gender }?.1 ?? []
+        let first = firsts[Int.random(in: 0..<firsts.count, using: &random)]
+        let last = Self.lastNames[Int.random(in: 0..<Self.lastNames.count, using: &random)]
+        let title: String? = switch Int.random(in: 0..<6, using: &random) {
+        case 0: gender == "male" ? "Mr" : "Mrs"
+        case 1: "Dr."
+        case 2: gender == "male" ? "Mr." : "Miss"
+        default: nil
+        }
+        let name = [title, first, last].compactMap { $0 }.joined(separator: " ")
+        let age = Int.random(in: 18...90, using: &random)
+        let birth = CivilDate(year: day.year - age, month: Int.random(in: 1...12, using: &random), day: Int.random(in: 1...28, using: &random))
+        let domain = Self.domains[Int.random(in: 0..<Self.domains.count, using: &random)]
+        let email = (title.map { "\($0.lowercased().replacingDots()).\(first.prefix(1).lowercased())" }
+                     ?? "\(first.lowercased())_\(last.lowercased())\(Int.random(in: 1...99, using: &random))") + "@" + domain
+        let n = Int.random(in: 0...99, using: &random)
+        let street = Self.streets[Int.random(in: 0..<Self.streets.count, using: &random)]
+        let city = Self.cities[Int.random(in: 0..<Self.cities.count, using: &random)]
+        let letters = Array("ABCDEFGHJKLMNPRSTUWYZ")
+        func letter() -> Character { letters[Int.random(in: 0..<letters.count, using: &random)] }
+        let postcode = "\(letter())\(Int.random(in: 1...99, using: &random)) \(Int.random(in: 0...9, using: &random))\(letter())\(letter())"
+        let address = Bool.random(using: &random)
+            ? "\(String(format2: n)) \(street),\(city),\(postcode)"
+            : "Flat \(n)\(letter().lowercased()),\(street),\(city),\(postcode)"
+        return RiderProfile(
+            userID: id, name: name, gender: gender, address: address,
+            dateOfBirthMs: Int64(birth.daysSinceEpoch) * 86_400_000, email: email,
+            heightCm: Int.random(in: 150...195, using: &random), weightKg: Int.random(in: 45...110, using: &random),
+            accountCreateDateMs: Int64(CivilDate(year: 2022, month: 1, day: 1).daysSinceEpoch + Int.random(in: 0...120, using: &random)) * 86_400_000,
+            bikeSerial: "", originalSource: Self.sources[Int.random(in: 0..<Self.sources.count, using: &random)])
+    }
+
+    private mutating func seconds(for profile: RiderProfile, on day: CivilDate) -> [(hr: Int, rpm: Int, resistance: Int)] {
+        let length = Int.random(in: minSeconds...maxSeconds, using: &random)
+        let age = CivilDate(epochMilliseconds: profile.dateOfBirthMs).age(on: day)
+        let range = SafeRange(age: age, gender: Gender(profile.gender))
+        let resting = Int.random(in: 70...85, using: &random)
+        let target = min(Int(range.maximum) - 12, resting + Int.random(in: 25...55, using: &random))
+        let noContact = Int.random(in: 2...8, using: &random)
+        let blockStart = length > 150 ? Int.random(in: 100...max(101, length - 40), using: &random) : -1
+        let blockResistance = [99, 151, 162, 170][Int.random(in: 0..<4, using: &random)]
+        let excursion: Range<Int>? = Double.random(in: 0..<1, using: &random) < excursionChance && length > 60
+            ? { let s = Int.random(in: 30...(length - 20), using: &random); return s..<(s + Int.random(in: 4...12, using: &random)) }()
+            : nil
+        let excursionHigh = Bool.random(using: &random)
+        var out: [(hr: Int, rpm: Int, resistance: Int)] = []
+        out.reserveCapacity(length)
+        var hr = Double(resting), rpm = 0.0
+        for t in 1...length {
+            let resistance = t <= 2 ? 0 : (blockStart > 0 && (blockStart..<(blockStart + 20)).contains(t) ? blockResistance : 30)
+            let cadenceGoal = t < 4 ? 0.0 : (resistance > 100 ? 55.0 : 85.0)
+            rpm += (cadenceGoal - rpm) * 0.3 + Double.random(in: -3...3, using: &random)
+            rpm = max(0, min(140, rpm))
+            let effort = Double(target) + (resistance > 100 ? 15 : 0)
+            hr += (effort - hr) * 0.05 + Double.random(in: -1.5...1.5, using: &random)
+            var shownHR = Int(hr.rounded())
+            if let e = excursion, e.contains(t) {
+                shownHR = excursionHigh ? Int(range.maximum) + Int.random(in: 3...20, using: &random)
+                                        : max(1, Int(range.minimum) - Int.random(in: 3...10, using: &random))
+            }
+            if t <= noContact || Int.random(in: 0..<200, using: &random) == 0 { shownHR = 0 }
+            out.append((shownHR, t < 4 ? 0 : Int(rpm.rounded()), resistance))
+        }
+        return out
+    }
+}
+
+extension String {
+    init(format2 n: Int) { self = n < 10 ? "0\(n)" : String(n) }
+    func replacingDots() -> String { String(filter { $0 != "." }) }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import DelotonCore
+import DelotonIngest
+import DelotonStore
+import Foundation
+import Logging
+
+/// Where `ingest` reads: `kafka`, `file:PATH` or `simulator`.
+enum SourceSpec: Equatable {
+    case kafka
+    case file(String)
+    case simulator
+
+    init(_ text: String) throws {
+        if text == "kafka" { self = .kafka }
+        else if text == "simulator" { self = .simulator }
+        else if text.hasPrefix("file:"), text.count > 5 { self = .file(String(text.dropFirst(5))) }
+        else { throw CLIFailure.usage("--source \(text) is not a source: use kafka, file:PATH or simulator") }
+    }
+}
+
+/// Simulator settings shared by `ingest --source simulator`, `run` and `simulate`.
+struct SimulatorOptions: ParsableArguments {
+    @Option(help: "Bikes riding at once (default 3)") var bikes: Int = 3
+    @Option(help: "Rides to simulate in all (default: endless)") var rides: Int?
+    @Option(help: "Times faster than real time; 0 for as fast as possible (default 1)") var speed: Double = 1
+    @Option(help: "Seed for a reproducible stream (default: random)") var seed: UInt64?
+    @Option(help: "Shortest ride in seconds (default 350)") var minRideSeconds: Int = 350
+    @Option(help: "Longest ride in seconds (default 520)") var maxRideSeconds: Int = 520
+
+    func validate() throws {
+        guard bikes >= 1 else { throw ValidationError("--bikes must be at least 1") }
+        guard speed >= 0 else { throw ValidationError("--speed must be 0 (as fast as possible) or more") }
+        guard minRideSeconds >= 3, maxRideSeconds >= minRideSeconds else {
+            throw ValidationError("--min-ride-seconds must be at least 3 and no more than --max-ride-seconds")
+        }
+        if let rides, rides < 1 { throw ValidationError("--rides must be at least 1") }
+    }
+
+    func simulator(start: LocalDateTime) -> StreamSimulator {
+        StreamSimulator(seed: seed ?? UInt64.random(in: 1...UInt64.max), bikes: bikes, rides: rides, start: start,
+                        minSeconds: minRideSeconds, maxSeconds: maxRideSeconds)
+    }
+}
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Consume a stream into the warehouse and raise alerts.",
+        discussion: """
+            Sources: kafka (default), file:PATH (a JSONL capture in wire format; exits once it is fully ingested, \
+            or keeps reading with --follow), simulator.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "kafka, file:PATH or simulator [DELOTON_SOURCE] (default kafka)") var source: String?
+    @Flag(help: "Keep reading a file as it grows") var follow = false
+    @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
+    var rideIdleTimeout: Double?
+    @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
+
+    func run() async throws {
+        let spec = try SourceSpec(source ?? Env.value("DELOTON_SOURCE") ?? "kafka")
+        let logger = try common.logger("deloton.ingest")
+        let streamZone = try common.streamZone()
+        let idle = try Self.idleTimeout(rideIdleTimeout)
+        if case .file(let path) = spec, !FileManager.default.fileExists(atPath: path) {
+            throw CLIFailure.usage(FileSource.Missing(path: path).description)
+        }
+        if spec == .kafka {
+            throw CLIFailure.usage("--source kafka is not available in this build yet: use file:PATH or simulator")
+        }
+        let warehouse = try await common.openWarehouse(logger: logger)
+        let shutdown = Shutdown.install()
+        let runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
+        let stats: IngestStats
+        let started = ContinuousClock.now
+        switch spec {
+        case .file(let path):
+            var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: follow ? idle : nil)
+            options.maxBatchDelay = follow ? .milliseconds(100) : .seconds(1)
+            stats = try await runner.ingestFile(FileSource(path: path, follow: follow), options: options)
+        case .simulator:
+            let options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+            stats = try await runner.ingestSimulator(simulation, options: options)
+        case .kafka:
+            return
+        }
+        try await warehouse.close()
+        Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))
+    }
+
+    static func idleTimeout(_ flag: Double?) throws -> Duration {
+        let text = flag.map { String($0) } ?? Env.value("DELOTON_RIDE_IDLE_TIMEOUT") ?? "60"
+        guard let seconds = Double(text), seconds > 0 else {
+            throw CLIFailure.usage("--ride-idle-timeout must be a positive number of seconds (got \(text))")
+        }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

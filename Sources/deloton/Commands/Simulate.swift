@@ -1,0 +1,66 @@
+import ArgumentParser
+import DelotonCore
+import DelotonIngest
+import Foundation
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Produce realistic rides in wire format.",
+        discussion: "--to file:PATH writes a JSONL capture (each line tagged with its bike's \"key\"); --to kafka produces to the topic.")
+
+    @Option(help: "file:PATH or kafka") var to: String
+    @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
+    @Option(help: "Zone of the written wall times [DELOTON_STREAM_TIMEZONE] (default Europe/London)") var streamTimezone: String?
+    @Option(help: "First ride's start, local time YYYY-MM-DDTHH:MM:SS (default: now)") var start: String?
+
+    func run() async throws {
+        let zone = try CommonOptions.zone(streamTimezone ?? Env.value("DELOTON_STREAM_TIMEZONE") ?? "Europe/London", option: "--stream-timezone")
+        let startTime = try start.map(Self.parseStart) ?? SimulatorSource.now(in: zone)
+        guard to.hasPrefix("file:"), to.count > 5 else {
+            if to == "kafka" { throw CLIFailure.usage("--to kafka is not available in this build yet: use --to file:PATH") }
+            throw CLIFailure.usage("--to \(to) is not a destination: use file:PATH or kafka")
+        }
+        if simulation.rides == nil, simulation.speed == 0 {
+            throw CLIFailure.usage("an endless simulation as fast as possible would fill the disk: give --rides N or a --speed")
+        }
+        let path = String(to.dropFirst(5))
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CLIFailure.usage("cannot write \(path): check that its folder exists and is writable")
+        }
+        defer { try? handle.close() }
+        let shutdown = Shutdown.install()
+        var sim = simulation.simulator(start: startTime)
+        let clock = ContinuousClock(), began = clock.now
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 20)
+        var lines = 0
+        while !shutdown.isRequested, let line = sim.next() {
+            if simulation.speed > 0 {
+                let offset = Double(line.time.naiveMicroseconds - startTime.naiveMicroseconds) / simulation.speed
+                let due = began + .microseconds(offset)
+                if due > clock.now {
+                    try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true)
+                    try await clock.sleep(until: due)
+                }
+            }
+            buffer.append(contentsOf: WireFormat.message(line.text, key: line.bike).utf8)
+            buffer.append(0x0A)
+            lines += 1
+            if buffer.count > 1 << 20 { try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        try handle.write(contentsOf: buffer)
+        Console.out("wrote \(Console.count(lines)) lines of \(Console.count(sim.ridesStarted)) rides to \(path)")
+    }
+
+    static func parseStart(_ s: String) throws -> LocalDateTime {
+        let parts = s.split(separator: "T")
+        guard parts.count == 2, let date = CivilDate(iso: parts[0]) else {
+            throw CLIFailure.usage("--start \(s) is not a local time YYYY-MM-DDTHH:MM:SS")
+        }
+        let hms = parts[1].split(separator: ":").compactMap { Int($0) }
+        guard hms.count == 3, hms[0] < 24, hms[1] < 60, hms[2] < 60 else {
+            throw CLIFailure.usage("--start \(s) is not a local time YYYY-MM-DDTHH:MM:SS")
+        }
+        return LocalDateTime(year: date.year, month: date.month, day: date.day, hour: hms[0], minute: hms[1], second: hms[2])
+    }
+}
