@@ -39,7 +39,7 @@ public final class HTTPSink: @unchecked Sendable {
             return process
         }
         if let running {
-            if running.isRunning { running.terminate() }
+            SinkProcess.kill(running)
             running.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)

@@ -53,7 +53,7 @@ public final class SMTPSink: @unchecked Sendable {
             return process
         }
         guard let running else { return }
-        if running.isRunning { running.terminate() }
+        SinkProcess.kill(running)
         running.waitUntilExit()
     }
 
@@ -171,6 +171,14 @@ enum SinkProcess {
         throw Failure(description: "cannot find scripts/testing/deloton_smtp_sink.py above \(file)")
     }
 
+    /// SIGKILL, then waits for the exit so that the port is free again. SIGTERM is not enough:
+    /// a child started from a Swift concurrency thread inherits that thread's blocked-signal
+    /// mask (SIGTERM and SIGINT included), so Python never sees it.
+    static func kill(_ process: Process) {
+        if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     /// Starts the process and waits (up to 10 s) until its port accepts connections.
     static func launch(arguments: [String], environment: [String: String], log: URL, port: Int) throws -> Process {
         let process = Process()
@@ -190,8 +198,7 @@ enum SinkProcess {
             if !process.isRunning { break }
             usleep(20_000)
         }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        kill(process)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         throw Failure(description: "\(arguments.joined(separator: " ")) did not listen on port \(port): \(text.suffix(600))")
     }

@@ -21,7 +21,8 @@ struct CurlOutcome: Sendable {
 final class CurlTransferContext: @unchecked Sendable {
     private let upload: [UInt8]
     private var uploadOffset = 0
-    fileprivate var lastReply: String?
+    /// The server's most recent reply lines, oldest first.
+    fileprivate var replies: [String] = []
     fileprivate let captureReplies: Bool
     fileprivate let errorBuffer: UnsafeMutablePointer<CChar>
     // Written by a cancelling task, read by the transfer thread.
@@ -77,7 +78,8 @@ final class CurlTransferContext: @unchecked Sendable {
         // Only the last line matters for a failure, and a hostile server must not be able
         // to make the reason arbitrarily long.
         let line = text.split(whereSeparator: \.isNewline).last.map(String.init) ?? text
-        lastReply = String(line.prefix(240))
+        replies.append(String(line.prefix(240)))
+        if replies.count > 8 { replies.removeFirst() }
     }
 }
 
@@ -136,7 +138,9 @@ enum CurlTransfer {
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         // The handle outlives this transfer; it must not keep pointers into this context.
         ccurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, nil)
-        return CurlOutcome(code: code.rawValue, responseCode: response, message: message, lastReply: context.lastReply)
+        // The reply that carried the final code, not a later one (libcurl may go on to QUIT).
+        let reply = context.replies.last { $0.hasPrefix(String(response)) } ?? context.replies.last
+        return CurlOutcome(code: code.rawValue, responseCode: response, message: message, lastReply: reply)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
