@@ -22,6 +22,7 @@ public struct RideAssembler: Sendable {
     private var finished: [RideChange] = []
     /// A Ride line waiting for its Telemetry line.
     private var pending: (time: Instant, elapsed: Int, resistance: Int, duplicate: Bool)?
+    private var boundarySeen = false
 
     public private(set) var duplicateReadings = 0
     public private(set) var droppedRideLines = 0
@@ -38,21 +39,27 @@ public struct RideAssembler: Sendable {
     public mutating func consume(_ line: StreamLine) -> Verdict {
         switch line {
         case .beginningOfMain, .beginningOfRide:
-            endRide()
+            // The ride ends here, unless what follows is the same ride's [SYSTEM] line again
+            // (a redelivery from before its start): decided at the next line.
+            boundarySeen = true
             return .ignored
         case .gettingUserData:
             return .accepted
         case .system(let local, let profile):
+            boundarySeen = false
             return startRide(at: zone.instant(of: local), local: local, profile: profile)
         case .ride(let local, let duration, let resistance):
+            if boundarySeen { boundarySeen = false; endRide() }
             return rideLine(time: zone.instant(of: local), duration: duration, resistance: resistance)
         case .telemetry(_, let hr, let rpm, let power):
+            if boundarySeen { boundarySeen = false; endRide() }
             return telemetryLine(heartRate: hr, rpm: rpm, power: power)
         }
     }
 
     /// Ends the open ride: end of a finite input, or the stream fell silent.
     public mutating func endRide() {
+        boundarySeen = false
         if pending != nil { droppedRideLines += 1; pending = nil }
         guard let ride = open else { return }
         finished.append(change(of: ride, inProgress: false))

@@ -16,7 +16,7 @@ public struct StreamSimulator: Sendable {
     public private(set) var ridesStarted = 0
     /// Every ride written so far, for tests that compare with what was ingested.
     public private(set) var written: [SimulatedRide] = []
-    public var keepHistory = false
+    public let keepHistory: Bool
 
     private var queues: [[(time: LocalDateTime, text: String)]]
     private var cursors: [Int]
@@ -24,7 +24,8 @@ public struct StreamSimulator: Sendable {
     private var heap: [(time: Int64, bike: Int)] = []
 
     public init(seed: UInt64, bikes: Int, rides: Int?, start: LocalDateTime,
-                minSeconds: Int = 350, maxSeconds: Int = 520, excursionChance: Double = 0.15) {
+                minSeconds: Int = 350, maxSeconds: Int = 520, excursionChance: Double = 0.15, keepHistory: Bool = false) {
+        self.keepHistory = keepHistory
         generator = RideGenerator(seed: seed, minSeconds: minSeconds, maxSeconds: maxSeconds, excursionChance: excursionChance)
         self.bikes = (0..<max(1, bikes)).map { "SN" + String(repeating: "0", count: max(0, 4 - String($0).count)) + String($0) }
         rideLimit = rides

@@ -1,0 +1,77 @@
+import DelotonCore
+import Testing
+
+@Suite struct LineParserTests {
+    func parse(_ s: String) -> Result<ParsedMessage, ParseFailure> {
+        var p = LineParser()
+        return p.parse(Array(s.utf8))
+    }
+
+    func line(_ s: String) -> StreamLine? {
+        if case .success(let m) = parse(s) { return m.line }
+        return nil
+    }
+
+    func reason(_ s: String) -> String? {
+        if case .failure(let f) = parse(s) { return f.reason }
+        return nil
+    }
+
+    @Test func boundaries() {
+        #expect(line(#"{"log": "--------- beginning of main\n"}"#) == .beginningOfMain)
+        #expect(line(#"{"log": "--------- beginning of a new ride\n"}"#) == .beginningOfRide)
+        #expect(reason(#"{"log": "--------- beginning of something\n"}"#) != nil)
+    }
+
+    @Test func telemetryWithPythonReprPower() {
+        let l = line(#"{"log": "2022-10-04 10:24:47.698653 mendoza v9: [INFO]: Telemetry - hrt = 109; rpm = 49; power = 13.448875699999999\n"}"#)
+        #expect(l == .telemetry(LocalDateTime(year: 2022, month: 10, day: 4, hour: 10, minute: 24, second: 47, microsecond: 698_653),
+                                heartRate: 109, rpm: 49, power: 13.448875699999999))
+        #expect(line("2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Telemetry - hrt = 0; rpm = 0; power = 0.0") != nil)
+        #expect(line("2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Telemetry - hrt = 1; rpm = 2; power = 1.5e2")
+                == .telemetry(LocalDateTime(year: 2022, month: 7, day: 6, hour: 23, minute: 29, second: 36, microsecond: 935_860), heartRate: 1, rpm: 2, power: 150))
+    }
+
+    @Test func rideLine() {
+        #expect(line(#"{"log": "2022-07-06 23:31:35.438341 mendoza v9: [INFO]: Ride - duration = 120.0; resistance = 170\n"}"#)
+                == .ride(LocalDateTime(year: 2022, month: 7, day: 6, hour: 23, minute: 31, second: 35, microsecond: 438_341), duration: 120, resistance: 170))
+    }
+
+    @Test func systemAndGettingUser() throws {
+        let s = #"{"log": "2022-07-06 23:29:35.935822 mendoza v9: [SYSTEM] data = {\"user_id\":100,\"name\":\"Steven Pearce\",\"gender\":\"male\",\"address\":\"0 Simpson locks,Wilkinsonshire,E68 8SH\",\"date_of_birth\":273715200000,\"email_address\":\"steven.p@gmail.com\",\"height_cm\":167,\"weight_kg\":83,\"account_create_date\":1647993600000,\"bike_serial\":\"SN0000\",\"original_source\":\"direct\"}\n"}"#
+        guard case .system(_, let p) = try #require(line(s)) else { Issue.record("not a system line"); return }
+        #expect(p.userID == 100 && p.name == "Steven Pearce" && p.dateOfBirthMs == 273_715_200_000 && p.bikeSerial == "SN0000")
+        #expect(line(#"{"log": "2022-07-06 23:29:35.435798 mendoza v9: Getting user data from server..\n"}"#) != nil)
+    }
+
+    @Test func keyMemberAndOtherDevices() throws {
+        let m = try parse(#"{"log": "2022-07-06 23:29:35.435798 peloton v12: Getting user data from server..\n", "key": "SN0042"}"#).get()
+        #expect(m.key == "SN0042")
+        #expect(try parse(#"{"key": null, "log": "--------- beginning of main\n"}"#).get().line == .beginningOfMain)
+    }
+
+    @Test func unicodeEscapes() throws {
+        let s = #"{"log": "2022-07-06 23:29:35.935822 mendoza v9: [SYSTEM] data = {\"user_id\":1,\"name\":\"Zo\u00eb \u00c5se\",\"gender\":\"female\",\"address\":\"1 a,b,E1 1AA\",\"date_of_birth\":0,\"email_address\":\"z@x.com\",\"height_cm\":1,\"weight_kg\":1,\"account_create_date\":0,\"bike_serial\":\"SN1\",\"original_source\":\"direct\"}\n"}"#
+        guard case .system(_, let p) = try #require(line(s)) else { Issue.record("not a system line"); return }
+        #expect(p.name == "Zoë Åse")
+    }
+
+    @Test(arguments: [
+        ("", "empty line"),
+        ("   ", "empty line"),
+        (#"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Telem"#, "truncated JSON"),
+        (#"{"nolog": "x"}"#, "no \"log\" member"),
+        (#"{"log": 5}"#, "not a string"),
+        (#"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Telemetry - hrt = abc; rpm = 0; power = 0.0\n"}"#, "hrt is not"),
+        (#"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Telemetry - hrt = 1; rpm = 0; power = nan\n"}"#, "power"),
+        (#"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Ride - duration = x; resistance = 1\n"}"#, "duration"),
+        (#"{"log": "2022-13-06 23:29:36.935860 mendoza v9: [INFO]: Ride - duration = 1.0; resistance = 1\n"}"#, "timestamp"),
+        (#"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [SYSTEM] data = {\"user_id\":1}\n"}"#, "lacks"),
+        (#"{"log": "2022-07-06 23:29:36.935860 mendoza v9: hello\n"}"#, "unrecognised"),
+        ("garbage", "timestamp"),
+    ])
+    func rejectsWithReason(input: String, expected: String) throws {
+        let r = try #require(reason(input))
+        #expect(r.contains(expected), "\(r)")
+    }
+}
