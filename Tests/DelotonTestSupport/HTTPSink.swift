@@ -9,7 +9,7 @@ public final class HTTPSink: @unchecked Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     private let lock = NSLock()
-    private var process: Process?
+    private var process: SpawnedServer?
 
     /// - Parameter status: the HTTP status every POST gets.
     public init(status: Int = 200) throws {
@@ -34,14 +34,11 @@ public final class HTTPSink: @unchecked Sendable {
 
     /// Stops the server (waiting for it to exit) and deletes its directory.
     public func shutdown() {
-        let running = lock.withLock { () -> Process? in
+        let running = lock.withLock { () -> SpawnedServer? in
             defer { process = nil }
             return process
         }
-        if let running {
-            SinkProcess.kill(running)
-            running.waitUntilExit()
-        }
+        running?.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -30,7 +30,7 @@ public final class SMTPSink: @unchecked Sendable {
     public var url: String { "smtp://127.0.0.1:\(port)" }
 
     private let lock = NSLock()
-    private var process: Process?
+    private var process: SpawnedServer?
     private var currentMode: Mode
 
     public init(mode: Mode = .accept) throws {
@@ -48,13 +48,11 @@ public final class SMTPSink: @unchecked Sendable {
 
     /// Stops the server and waits until the process has exited, so the port can be reused.
     public func stop() {
-        let running = lock.withLock { () -> Process? in
+        let running = lock.withLock { () -> SpawnedServer? in
             defer { process = nil }
             return process
         }
-        guard let running else { return }
-        SinkProcess.kill(running)
-        running.waitUntilExit()
+        running?.stop()
     }
 
     /// Starts again on the same port, keeping the messages received so far.
@@ -171,35 +169,87 @@ enum SinkProcess {
         throw Failure(description: "cannot find scripts/testing/deloton_smtp_sink.py above \(file)")
     }
 
-    /// SIGKILL, then waits for the exit so that the port is free again. SIGTERM is not enough:
-    /// a child started from a Swift concurrency thread inherits that thread's blocked-signal
-    /// mask (SIGTERM and SIGINT included), so Python never sees it.
-    static func kill(_ process: Process) {
-        if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
     /// Starts the process and waits (up to 10 s) until its port accepts connections.
-    static func launch(arguments: [String], environment: [String: String], log: URL, port: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let output = try FileHandle(forWritingTo: log)
-        output.seekToEndOfFile()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+    static func launch(arguments: [String], environment: [String: String], log: URL, port: Int) throws -> SpawnedServer {
+        let server = try SpawnedServer(arguments: arguments, environment: environment, log: log)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if isAccepting(port: port) { return process }
-            if !process.isRunning { break }
+            if isAccepting(port: port) { return server }
+            if !server.isRunning { break }
             usleep(20_000)
         }
-        kill(process)
+        server.stop()
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         throw Failure(description: "\(arguments.joined(separator: " ")) did not listen on port \(port): \(text.suffix(600))")
+    }
+}
+
+/// A child process started with posix_spawn rather than Foundation's `Process`: a child
+/// spawned from a Swift concurrency thread inherits that thread's blocked-signal mask
+/// (SIGTERM included) and would ignore `terminate()`, so the mask and dispositions are reset
+/// here; and `waitpid` cannot hang the way `Process.waitUntilExit` was seen to in the runner.
+final class SpawnedServer: @unchecked Sendable {
+    let pid: pid_t
+    private let lock = NSLock()
+    private var exited = false
+
+    init(arguments: [String], environment: [String: String], log: URL) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let env = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        guard rc == 0 else {
+            throw SinkProcess.Failure(description: "cannot start \(arguments[0]): \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+    }
+
+    deinit { stop() }
+
+    var isRunning: Bool {
+        lock.withLock {
+            if exited { return false }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+            return !exited
+        }
+    }
+
+    /// SIGTERM, SIGKILL after 3 s, and waits for the exit so that the port is free again.
+    func stop() {
+        lock.withLock {
+            guard !exited else { return }
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            for _ in 0..<150 {
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    exited = true
+                    return
+                }
+                usleep(20_000)
+            }
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            exited = true
+        }
     }
 }
