@@ -95,6 +95,24 @@ struct SMTPMailerTests {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    @Test func cancellingATaskAbortsItsTransfer() async throws {
+        let sink = try SMTPSink(mode: .hang)
+        defer { sink.shutdown() }
+        let mailer = try mailer(sink, timeout: .seconds(30))
+        let task = Task { try await mailer.send(SampleMessages.alert()) }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        task.cancel()
+        let result = await task.result
+        #expect(ContinuousClock.now - started < .seconds(3))
+        guard case .failure(let failure) = result, let error = failure as? MailError else {
+            Issue.record("expected a MailError, got \(result)")
+            return
+        }
+        #expect(error.isTransient)
+        #expect(error.reason.contains("cancelled"))
+    }
+
     @Test func invalidAddressesArePermanentWithoutTouchingTheServer() async throws {
         let sink = try SMTPSink()
         defer { sink.shutdown() }
