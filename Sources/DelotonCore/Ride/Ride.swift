@@ -55,6 +55,15 @@ public struct OpenRide: Sendable, Equatable, Codable {
         totals = RideTotals()
         monitor = HeartRateMonitor(range: SafeRange(age: ageAtStart, gender: Gender(profile.gender)))
     }
+
+    /// Takes a new reading; returns the offending run when it raises the ride's alert.
+    mutating func add(_ reading: Reading) -> [HeartRateSample]? {
+        if totals.readingCount == 0 { startTime = reading.time }
+        endTime = reading.time
+        lastElapsed = reading.elapsed
+        totals.add(reading)
+        return monitor.observe(elapsed: reading.elapsed, time: reading.time, heartRate: reading.heartRate)
+    }
 }
 
 /// The state of a ride as written to the warehouse: upserted whole, so writing it twice is harmless.

@@ -101,21 +101,22 @@ public struct RideAssembler: Sendable {
 
     private mutating func rideLine(time: Instant, duration: Int, resistance: Int) -> Verdict {
         if pending != nil { droppedRideLines += 1; pending = nil }
-        guard var ride = open else { return .quarantined(Self.unattributedReason) }
-        if duration <= 1, ride.lastSeenDuration > 1 {
+        guard let seen = open?.lastSeenDuration, let last = open?.lastElapsed else {
+            return .quarantined(Self.unattributedReason)
+        }
+        if duration <= 1, seen > 1 {
             // The duration fell back: a new ride began whose [SYSTEM] line we never saw.
             endRide()
             return .quarantined(Self.unattributedReason)
         }
-        ride.lastSeenDuration = duration
-        let duplicate = duration <= ride.lastElapsed
-        open = ride
+        open?.lastSeenDuration = duration
+        let duplicate = duration <= last
         pending = (time, duration, resistance, duplicate)
         return duplicate ? .ignored : .accepted
     }
 
     private mutating func telemetryLine(heartRate: Int, rpm: Int, power: Double) -> Verdict {
-        guard var ride = open else { return .quarantined(Self.unattributedReason) }
+        guard open != nil else { return .quarantined(Self.unattributedReason) }
         guard let p = pending else { return .quarantined("Telemetry line without its Ride line") }
         pending = nil
         if p.duplicate {
@@ -124,17 +125,13 @@ public struct RideAssembler: Sendable {
         }
         let reading = Reading(elapsed: p.elapsed, time: p.time, heartRate: heartRate, rpm: rpm,
                               power: power, resistance: p.resistance)
-        if ride.totals.readingCount == 0 { ride.startTime = reading.time }
-        ride.endTime = reading.time
-        ride.lastElapsed = reading.elapsed
-        ride.totals.add(reading)
-        if let samples = ride.monitor.observe(elapsed: reading.elapsed, time: reading.time, heartRate: heartRate) {
+        // Mutated in place: copying the open ride out and back costs more than parsing the line.
+        if let samples = open?.add(reading), let ride = open {
             pendingAlert = AlertEvent(
                 rideKey: ride.key, riderID: ride.key.riderID, riderName: ride.profile.name,
                 email: ride.profile.email, gender: ride.profile.gender, age: ride.ageAtStart,
                 range: ride.monitor.range, samples: samples, raisedAt: reading.time)
         }
-        open = ride
         unsaved.append(reading)
         openDirty = true
         return .accepted

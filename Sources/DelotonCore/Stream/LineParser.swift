@@ -7,6 +7,9 @@ import Foundation
 public struct LineParser: Sendable {
     /// Unescaped `log` text, reused between calls so parsing allocates nothing per line.
     private var scratch: [UInt8] = []
+    private var keyScratch: [UInt8] = []
+    private var lastKeyBytes: [UInt8] = []
+    private var lastKey = ""
 
     public init() { scratch.reserveCapacity(1024) }
 
@@ -54,21 +57,30 @@ public struct LineParser: Sendable {
             guard i < b.count, b[i] == UInt8(ascii: "\"") else {
                 return .failure(ParseFailure("not a JSON object of strings: expected a member name at byte \(i)"))
             }
-            var name: [UInt8] = []
-            guard readJSONString(b, &i, into: &name) else { return .failure(ParseFailure("truncated JSON: unterminated member name")) }
+            // Member names are compared in place: the envelope only ever has "log" and "key".
+            let nameStart = i + 1
+            guard skipJSONString(b, &i) else { return .failure(ParseFailure("truncated JSON: unterminated member name")) }
+            let name = UnsafeBufferPointer(rebasing: b[nameStart..<(i - 1)])
             skipSpaces(b, &i)
             guard i < b.count, b[i] == UInt8(ascii: ":") else { return .failure(ParseFailure("truncated JSON: expected ':' after a member name")) }
             i += 1
             skipSpaces(b, &i)
-            let isLog = name == Self.logName, isKey = name == Self.keyName
+            let isLog = name.elementsEqual(Self.logName), isKey = name.elementsEqual(Self.keyName)
             if i < b.count, b[i] == UInt8(ascii: "\"") {
                 if isLog {
                     guard readJSONString(b, &i, into: &scratch) else { return .failure(ParseFailure("truncated JSON: the \"log\" string is not terminated")) }
                     sawLog = true
+                } else if isKey {
+                    keyScratch.removeAll(keepingCapacity: true)
+                    guard readJSONString(b, &i, into: &keyScratch) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
+                    // Consecutive messages mostly share a key: reuse its String.
+                    if keyScratch != lastKeyBytes {
+                        lastKeyBytes = keyScratch
+                        lastKey = String(decoding: keyScratch, as: UTF8.self)
+                    }
+                    key = lastKey
                 } else {
-                    var value: [UInt8] = []
-                    guard readJSONString(b, &i, into: &value) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
-                    if isKey { key = String(decoding: value, as: UTF8.self) }
+                    guard skipJSONString(b, &i) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
                 }
             } else {
                 if isLog { return .failure(ParseFailure("the \"log\" member is not a string")) }
@@ -89,6 +101,17 @@ public struct LineParser: Sendable {
             guard i == b.count else { return .failure(ParseFailure("invalid JSON: trailing bytes after the object")) }
             return sawLog ? .success(()) : .failure(ParseFailure("JSON object has no \"log\" member"))
         }
+    }
+
+    /// Moves past a JSON string starting at its opening quote.
+    private func skipJSONString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Bool {
+        i += 1
+        while i < b.count {
+            if b[i] == UInt8(ascii: "\\") { i += 2; continue }
+            if b[i] == UInt8(ascii: "\"") { i += 1; return true }
+            i += 1
+        }
+        return false
     }
 
     private static let logName = Array("log".utf8)

@@ -9,6 +9,9 @@ public struct Zone: Sendable {
     public let identifier: String
     private let timeZone: TimeZone
     private var cache: [Int64: Int64] = [:]
+    /// The last hour looked up: consecutive lines almost always share it.
+    private var lastHour: Int64 = .min
+    private var lastOffset: Int64 = 0
 
     public init?(identifier: String) {
         guard let tz = TimeZone(identifier: identifier) else { return nil }
@@ -27,7 +30,10 @@ public struct Zone: Sendable {
         let naive = local.naiveMicroseconds
         let hourMicros: Int64 = 3_600_000_000
         let hourKey = naive >= 0 ? naive / hourMicros : (naive - hourMicros + 1) / hourMicros
+        if hourKey == lastHour { return Instant(microseconds: naive - lastOffset) }
         if let offset = cache[hourKey] {
+            lastHour = hourKey
+            lastOffset = offset
             return Instant(microseconds: naive - offset)
         }
         // Offsets in force twelve hours either side bracket any transition inside this hour.
@@ -44,7 +50,11 @@ public struct Zone: Sendable {
             offset = (beforeValid || !afterValid) ? before : after
         }
         // Only hours away from a transition are safe to cache.
-        if before == after { cache[hourKey] = offset }
+        if before == after {
+            cache[hourKey] = offset
+            lastHour = hourKey
+            lastOffset = offset
+        }
         return Instant(microseconds: naive - offset)
     }
 

@@ -56,6 +56,11 @@ public struct IngestPipeline {
     private var lastSeen: [ContinuousClock.Instant] = []
     private var dirty = Set<Int>()
     private var resumable: [String: OpenRide] = [:]
+    private var currentSource = ""
+    private var nextPosition: Int64 = 0
+    private var lastKey = ""
+    private var lastKeyedStream = ""
+    private var lastKeyedName = ""
 
     private var batch = IngestBatch()
     private var batchReadings = 0
@@ -87,13 +92,28 @@ public struct IngestPipeline {
         stats.lines += 1
         batch.lineCount += 1
         if batchStarted == nil { batchStarted = .now }
-        defer { batch.positions[source] = position + 1 }
+        // Positions go into the batch when the source changes or at flush: a dictionary write
+        // per line would cost as much as parsing it.
+        if source != currentSource {
+            if !currentSource.isEmpty { batch.positions[currentSource] = nextPosition }
+            currentSource = source
+        }
+        defer { nextPosition = position + 1 }
         switch parser.parse(bytes) {
         case .failure(let failure):
             quarantine(bytes, source: source, position: position, reason: failure.reason)
         case .success(let message):
-            let name = splitByMessageKey ? (message.key.map { stream + "#" + $0 } ?? stream) : stream
-            let i = assemblerIndex(name)
+            let i: Int
+            if splitByMessageKey, let key = message.key {
+                if key != lastKey || stream != lastKeyedStream {
+                    lastKey = key
+                    lastKeyedStream = stream
+                    lastKeyedName = stream + "#" + key
+                }
+                i = assemblerIndex(lastKeyedName)
+            } else {
+                i = assemblerIndex(stream)
+            }
             switch assemblers[i].consume(message.line) {
             case .accepted, .ignored: break
             case .quarantined(let reason): quarantine(bytes, source: source, position: position, reason: reason)
@@ -151,6 +171,7 @@ public struct IngestPipeline {
     public mutating func flush() async throws {
         for i in dirty { assemblers[i].drain(into: &batch) }
         dirty.removeAll(keepingCapacity: true)
+        if !currentSource.isEmpty { batch.positions[currentSource] = nextPosition }
         try await awaitInflight()
         guard !batch.isEmpty else { batchStarted = nil; return }
         let toWrite = batch
