@@ -1,0 +1,163 @@
+import DelotonCore
+import DelotonStore
+import Foundation
+import Hummingbird
+import Logging
+#if canImport(ServiceLifecycle)
+import ServiceLifecycle
+#endif
+
+/// Serves the live dashboard: the page at `/`, its files under `/dashboard/`, Chart.js at
+/// `/chart.js`, the data at `/api/live` and `/api/recent`, and the live feed at `/events`.
+///
+/// Everything is read through `warehouse`, like the API, so it works on SQLite and PostgreSQL
+/// and from any number of `serve` instances. Returns the live feed, which `deloton run`
+/// nudges after each ingest batch so the page moves as soon as data lands.
+@discardableResult
+public func addDashboardRoutes<Context: RequestContext>(to router: Router<Context>, warehouse: any Warehouse,
+                                                        options: DashboardOptions) -> LiveFeed {
+    let logger = Logger(label: "deloton.dashboard")
+    let hub = LiveHub(warehouse: warehouse, options: options, logger: logger)
+    let assets = DashboardAssets(directory: options.assetsDirectory)
+    let chartJS = ChartJSFile(path: options.chartJSPath)
+    let recentCache = RecentCache()
+    let zone = Zone(identifier: options.displayZone) ?? .utc
+
+    router.get("/") { _, _ -> Response in
+        guard let page = assets.file("index.html") else {
+            return DashboardHTTP.error(.internalServerError, "internal", "the dashboard's files are missing from this build of deloton")
+        }
+        return DashboardHTTP.file(page, headers: DashboardHTTP.pageHeaders)
+    }
+
+    router.get("/dashboard/{name}") { _, context -> Response in
+        guard let name = context.parameters.get("name"), let file = assets.file(name) else {
+            return DashboardHTTP.error(.notFound, "not_found", "no such dashboard file")
+        }
+        return DashboardHTTP.file(file)
+    }
+
+    router.get("/chart.js") { _, _ -> Response in
+        guard let body = await chartJS.body() else {
+            return DashboardHTTP.error(.notFound, "not_found", await chartJS.missingMessage)
+        }
+        return DashboardHTTP.file(.init(body: body, contentType: "text/javascript; charset=utf-8"),
+                                  cache: "public, max-age=86400")
+    }
+
+    router.get("/api/live") { _, _ -> Response in
+        DashboardHTTP.json(await hub.snapshot())
+    }
+
+    router.get("/api/recent") { request, _ -> Response in
+        let recent: RecentRequest
+        do throws(DashboardRequestError) {
+            recent = try RecentRequest(query: DashboardHTTP.query(request))
+        } catch {
+            return DashboardHTTP.error(.badRequest, "bad_request", error.description)
+        }
+        let now = options.clock()
+        do {
+            let body = try await recentCache.body(for: recent, now: now) {
+                try await RecentRides.json(recent, warehouse: warehouse, now: now, zone: zone)
+            }
+            return DashboardHTTP.json(body)
+        } catch {
+            logger.error("recent rides: \(error)")
+            return DashboardHTTP.error(.serviceUnavailable, "unavailable", "the warehouse did not answer; try again shortly")
+        }
+    }
+
+    router.get("/events") { request, _ -> Response in
+        let once = DashboardHTTP.query(request)["once"].map { $0 == "1" || $0 == "true" } ?? false
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache, no-transform"
+        if once {
+            // A finite feed for headless browsers, whose virtual time never ends on an open stream:
+            // a long retry so the page does not come back, then the board, then the end.
+            let text = "retry: 600000\n\n" + LiveHub.event("snapshot", await hub.snapshot())
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let body = ResponseBody { writer in
+            let (id, events) = await hub.subscribe()
+            do {
+                try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                #if canImport(ServiceLifecycle)
+                // An open feed must not hold the server's graceful shutdown: end it then.
+                try await withGracefulShutdownHandler {
+                    for await text in events { try await writer.write(ByteBuffer(string: text)) }
+                } onGracefulShutdown: {
+                    Task { await hub.unsubscribe(id) }
+                }
+                #else
+                for await text in events { try await writer.write(ByteBuffer(string: text)) }
+                #endif
+            } catch {
+                // The client went away.
+                await hub.unsubscribe(id)
+                throw error
+            }
+            await hub.unsubscribe(id)
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    return LiveFeed(hub: hub)
+}
+
+/// The dashboard's live feed, for the process that also ingests (`deloton run`).
+public struct LiveFeed: Sendable {
+    let hub: LiveHub
+
+    /// New data was committed: poll now rather than at the next tick.
+    public func nudge() async { await hub.nudge() }
+
+    /// Ends every open event stream (at shutdown).
+    public func closeAll() async { await hub.closeAll() }
+
+    /// Clients connected to `/events` on this instance.
+    public var clientCount: Int { get async { await hub.clientCount } }
+}
+
+enum DashboardHTTP {
+    /// No CDN, no inline script or style: the page runs only what this server sends.
+    static let pageHeaders: HTTPFields = {
+        var h = HTTPFields()
+        h[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        h[.xContentTypeOptions] = "nosniff"
+        return h
+    }()
+
+    static func file(_ file: DashboardAssets.File, headers: HTTPFields = [:], cache: String = "no-cache") -> Response {
+        var h = headers
+        h[.contentType] = file.contentType
+        h[.cacheControl] = cache
+        return Response(status: .ok, headers: h, body: .init(byteBuffer: file.body))
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var h = HTTPFields()
+        h[.contentType] = "application/json; charset=utf-8"
+        h[.cacheControl] = "no-store"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The API's error shape (interface.md).
+    static func error(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {
+        var j = JSONText()
+        j.raw("{\"error\":{\"code\":"); j.int(status.code)
+        j.raw(",\"type\":"); j.string(type)
+        j.raw("},\"message\":"); j.string(message)
+        j.raw("}")
+        return json(j.text, status: status)
+    }
+
+    static func query(_ request: Request) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in request.uri.queryParameters { out[String(k)] = String(v) }
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import DelotonCore
+import DelotonStore
+
+/// `/api/recent`: the rides of the last hours, one compact row each, for the page's charts.
+///
+/// The page groups and filters them itself, so changing a filter redraws at once; the server
+/// filters too when asked (`gender`, `min_age`, `max_age`) for scripts and small screens.
+struct RecentRequest: Sendable, Hashable {
+    static let maxHours = 24 * 14
+
+    var hours: Int
+    var gender: String?
+    var minAge: Int?
+    var maxAge: Int?
+
+    init(hours: Int = 12, gender: String? = nil, minAge: Int? = nil, maxAge: Int? = nil) {
+        self.hours = hours; self.gender = gender; self.minAge = minAge; self.maxAge = maxAge
+    }
+
+    /// Reads the query parameters; a message names what is wrong when one is malformed.
+    init(query: [String: String]) throws(DashboardRequestError) {
+        self.init()
+        if let h = query["hours"], !h.isEmpty {
+            guard let v = Int(h), (1...Self.maxHours).contains(v) else {
+                throw DashboardRequestError("hours must be a whole number from 1 to \(Self.maxHours) (got '\(h)')")
+            }
+            hours = v
+        }
+        if let g = query["gender"]?.lowercased(), !g.isEmpty, g != "all" {
+            gender = g
+        }
+        minAge = try Self.age(query["min_age"], "min_age")
+        maxAge = try Self.age(query["max_age"], "max_age")
+        if let a = minAge, let b = maxAge, a > b {
+            throw DashboardRequestError("min_age (\(a)) must not be above max_age (\(b))")
+        }
+    }
+
+    private static func age(_ s: String?, _ name: String) throws(DashboardRequestError) -> Int? {
+        guard let s, !s.isEmpty else { return nil }
+        guard let v = Int(s), (0...150).contains(v) else {
+            throw DashboardRequestError("\(name) must be a whole number of years from 0 to 150 (got '\(s)')")
+        }
+        return v
+    }
+
+    var filter: DashboardQueries.RecentFilter {
+        DashboardQueries.RecentFilter(gender: gender, minAge: minAge, maxAge: maxAge)
+    }
+}
+
+struct DashboardRequestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum RecentRides {
+    static let columns = ["id", "rider_id", "rider", "bike", "start_ms", "duration_s", "gender", "age",
+                          "avg_hr", "max_hr", "avg_power_w", "energy_kj", "avg_resistance", "alert", "in_progress"]
+
+    static func json(_ request: RecentRequest, warehouse: any Warehouse, now: Instant, zone: Zone) async throws -> String {
+        let from = now.microseconds - Int64(request.hours) * 3_600_000_000
+        // A minute of slack for bikes whose clocks run a little ahead of the server's.
+        let to = now.microseconds + 60_000_000
+        let rides = try await DashboardQueries.recentRides(on: warehouse.sql, fromUs: from, toUs: to, filter: request.filter)
+        var j = JSONText(capacity: 256 + rides.count * 110)
+        j.raw("{\"from\":"); j.string(zone.iso8601(Instant(microseconds: from)))
+        j.raw(",\"to\":"); j.string(zone.iso8601(now))
+        j.raw(",\"from_ms\":"); j.int(from / 1000)
+        j.raw(",\"to_ms\":"); j.int(now.microseconds / 1000)
+        j.raw(",\"hours\":"); j.int(request.hours)
+        j.raw(",\"zone\":"); j.string(zone.identifier)
+        j.raw(",\"columns\":[")
+        for (i, c) in columns.enumerated() {
+            if i > 0 { j.raw(",") }
+            j.string(c)
+        }
+        j.raw("],\"rides\":[")
+        for (i, r) in rides.enumerated() {
+            if i > 0 { j.raw(",\n") }
+            let n = Double(max(r.readingCount, 1))
+            j.raw("["); j.int(r.rideID)
+            j.raw(","); j.int(r.riderID)
+            j.raw(","); j.string(r.riderName)
+            j.raw(","); j.string(r.bikeSerial)
+            j.raw(","); j.int(r.startTimeUs / 1000)
+            j.raw(","); j.int(r.readingCount)
+            j.raw(","); j.string(r.gender.lowercased())
+            j.raw(","); j.int(r.ageAtStart)
+            j.raw(","); j.number(r.hrCount > 0 ? Double(r.hrSum) / Double(r.hrCount) : nil)
+            j.raw(","); j.int(r.hrMax)
+            j.raw(","); j.number(r.readingCount > 0 ? r.powerSum / n : nil)
+            j.raw(","); j.number(r.powerSum / 1000, places: 2)
+            j.raw(","); j.number(r.readingCount > 0 ? Double(r.resistanceSum) / n : nil)
+            j.raw(","); j.int(r.alertRaised ? 1 : 0)
+            j.raw(","); j.int(r.inProgress ? 1 : 0)
+            j.raw("]")
+        }
+        j.raw("]}")
+        return j.text
+    }
+}
+
+/// Many dashboards ask for the same window within a second or two: answer them from one query.
+actor RecentCache {
+    private var entries: [RecentRequest: (at: Instant, body: String)] = [:]
+    private let maxAgeUs: Int64 = 2_000_000
+
+    func body(for request: RecentRequest, now: Instant, make: @Sendable () async throws -> String) async throws -> String {
+        if let hit = entries[request], now.microseconds - hit.at.microseconds < maxAgeUs, hit.at <= now {
+            return hit.body
+        }
+        let body = try await make()
+        if entries.count > 64 { entries.removeAll() }
+        entries[request] = (now, body)
+        return body
+    }
+}
