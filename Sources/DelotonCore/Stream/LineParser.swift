@@ -121,9 +121,13 @@ public struct LineParser: Sendable {
     private func readJSONString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, into out: inout [UInt8]) -> Bool {
         i += 1
         while i < b.count {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") { i += 1; return true }
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+            // Copy the run up to the next quote or escape in one go: most of a line has neither.
+            var j = i
+            while j < b.count, b[j] != UInt8(ascii: "\""), b[j] != UInt8(ascii: "\\") { j += 1 }
+            if j > i { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j])) }
+            i = j
+            guard i < b.count else { return false }
+            if b[i] == UInt8(ascii: "\"") { i += 1; return true }
             i += 1
             guard i < b.count else { return false }
             switch b[i] {

@@ -15,6 +15,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Readings in the main generated stream (default 600000)") var readings: Int = 600_000
     @Option(help: "Warehouse for the end-to-end run (default: a fresh SQLite file in a temp folder)") var database: String?
     @Option(help: "Keep generated files in this folder (default: a temp folder, removed afterwards)") var workdir: String?
+    @Option(help: "Measure this JSONL stream instead of a generated one") var input: String?
+    @Option(help: "Run one stage only: parse, assemble or ingest") var only: String?
     @Option(help: .hidden) var childIngest: String?
 
     func run() async throws {
@@ -32,14 +34,20 @@ struct Bench: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { if workdir == nil { try? FileManager.default.removeItem(atPath: dir) } }
 
-        let file = dir + "/stream.jsonl"
-        let lines = try IngestBench.generate(readings: readings, to: file)
-        Console.out("generated \(Console.count(lines)) lines (\(Console.megabytes(Int64(FileSource(path: file).size ?? 0))))")
-
-        let parse = try IngestBench.parse(file)
-        Console.out(String(format: "parse only:          %12.0f lines/s", Double(parse.lines) / parse.seconds))
-        let assemble = try IngestBench.assemble(file)
-        Console.out(String(format: "parse + assemble:    %12.0f readings/s", Double(assemble.readings) / assemble.seconds))
+        let file = input ?? dir + "/stream.jsonl"
+        if input == nil {
+            let lines = try IngestBench.generate(readings: readings, to: file)
+            Console.out("generated \(Console.count(lines)) lines (\(Console.megabytes(Int64(FileSource(path: file).size ?? 0))))")
+        }
+        if only == nil || only == "parse" {
+            let parse = try IngestBench.parse(file)
+            Console.out(String(format: "parse only:          %12.0f lines/s", Double(parse.lines) / parse.seconds))
+        }
+        if only == nil || only == "assemble" {
+            let assemble = try IngestBench.assemble(file)
+            Console.out(String(format: "parse + assemble:    %12.0f readings/s", Double(assemble.readings) / assemble.seconds))
+        }
+        guard only == nil || only == "ingest" else { return }
 
         let url = database ?? "sqlite:" + dir + "/bench.sqlite"
         let warehouse = try await Warehouses.open(url, logger: logger)
@@ -49,6 +57,7 @@ struct Bench: AsyncParsableCommand {
                            Double(e2e.stats.readings) / e2e.seconds, e2e.stats.readings, e2e.seconds))
 
         // Memory: the same ingest at 1x and 3x the input, each in its own process.
+        guard only == nil else { return }
         for factor in [1, 3] {
             let sized = dir + "/stream-\(factor)x.jsonl"
             _ = try IngestBench.generate(readings: readings * factor / 3, to: sized, seed: 7)
