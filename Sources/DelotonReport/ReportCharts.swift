@@ -30,7 +30,8 @@ public struct ReportCharts: Sendable {
     public var power: NamedChart
     public var trend: NamedChart
 
-    static let fullWidth = 640, halfWidth = 316
+    // Mail readers show one column well; charts keep their full width so their text stays legible.
+    static let fullWidth = 640
 
     public var all: [NamedChart] { [ridersByGender, ridersByAgeGroup, ridesPerHour, heartRate, power, trend] }
 
@@ -49,7 +50,7 @@ public struct ReportCharts: Sendable {
             fileName: "riders-by-gender.png",
             chart: DonutChart(title: "Riders by gender", categories: genders.map { Self.capitalised($0.key) },
                               values: genders.map(\.value), totalLabel: "riders"),
-            width: Self.halfWidth, height: 260,
+            width: Self.fullWidth, height: 240,
             altText: "Riders by gender: " + genders.map { "\($0.key) \(Int($0.value))" }.joined(separator: ", "))
 
         let ages = AgeGroup.labels.map { f.ridersByAgeGroup[$0] ?? 0 }
@@ -57,21 +58,21 @@ public struct ReportCharts: Sendable {
             fileName: "riders-by-age.png",
             chart: BarChart(title: "Riders by age group", categories: AgeGroup.labels, values: ages,
                             valueLabel: "Riders", categoryLabel: "Age at the ride (years)"),
-            width: Self.halfWidth, height: 260,
+            width: Self.fullWidth, height: 240,
             altText: "Riders by age group: " + zip(AgeGroup.labels, ages).map { "\($0.0) \(Int($0.1))" }.joined(separator: ", "))
 
         heartRate = NamedChart(
             fileName: "heart-rate.png",
             chart: Self.histogram(title: "Heart-rate distribution", bins: report.heartRateBins, width: report.heartRateBinWidth,
                                   unit: "bpm", valueLabel: "Heart rate", countLabel: "Readings (s)"),
-            width: Self.halfWidth, height: 260,
+            width: Self.fullWidth, height: 260,
             altText: "Heart-rate distribution of the day's readings, in \(report.heartRateBinWidth) bpm bins")
 
         power = NamedChart(
             fileName: "power.png",
             chart: Self.histogram(title: "Power distribution", bins: report.powerBins, width: report.powerBinWidth,
                                   unit: "W", valueLabel: "Power", countLabel: "Readings (s)"),
-            width: Self.halfWidth, height: 260,
+            width: Self.fullWidth, height: 260,
             altText: "Power distribution of the day's readings, in \(report.powerBinWidth) W bins")
 
         trend = NamedChart(

@@ -28,8 +28,7 @@ struct ReportContent: Sendable {
         let zone = Zone(identifier: report.zoneIdentifier) ?? .utc
         let f = report.figures, d1 = report.previousDay, d7 = report.previous7Days
         title = "Daily report · \(ReportFormat.longDate(report.date))"
-        subtitle = "Rides that started on \(report.date) (\(report.zoneIdentifier)), compared with the day before "
-            + "and with the mean of the 7 days before."
+        subtitle = "Rides that started on \(report.date), \(report.zoneIdentifier) time"
         footer = "deloton daily report · \(report.date) · generated \(zone.iso8601(report.generatedAt).prefix(16).replacingOccurrences(of: "T", with: " "))"
 
         if report.isEmpty {
@@ -112,7 +111,7 @@ struct ReportContent: Sendable {
             })
 
         alerts = report.alerts.isEmpty ? nil : ReportTable(
-            columns: ["Raised", "Rider", "Ride", "Age, gender", "Safe range", "Readings", "Email"],
+            columns: ["Raised", "Rider", "Ride", "Age, gender", "Safe range", "Readings", "Email status"],
             numeric: [true, false, true, false, true, false, false],
             rows: report.alerts.map { alert in
                 [ReportFormat.clock(alert.raisedAt, zone: zone), alert.riderName, "#\(alert.rideID)",
@@ -124,4 +123,8 @@ struct ReportContent: Sendable {
 
     static func count(_ value: Double?) -> String { ReportNumber.format(value ?? 0) }
     static func mean(_ value: Double?) -> String { ReportNumber.format(value ?? 0, decimals: 1) }
+}
+
+extension ReportContent {
+    static let comparisonNote = "Changes compare the day with the day before and with the mean of the 7 days before."
 }

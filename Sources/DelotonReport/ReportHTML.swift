@@ -73,11 +73,11 @@ public enum ReportHTML {
         }
 
         var sections: [[String: Any]] = [
-            ["heading": "Riders", "chartRows": [row([charts.ridersByGender, charts.ridersByAgeGroup])],
+            ["heading": "Riders", "chartRows": [row([charts.ridersByGender]), row([charts.ridersByAgeGroup])],
              "tables": [table(content.riders, strongLastRow: true)]],
             ["heading": "When they rode", "chartRows": [row([charts.ridesPerHour])]],
             ["heading": "Effort", "intro": "Every second of riding is one reading; heart rates of 0 (no contact) are left out.",
-             "chartRows": [row([charts.heartRate, charts.power])]],
+             "chartRows": [row([charts.heartRate]), row([charts.power])]],
         ]
         var highlights: [String: Any] = ["heading": "Highlights"]
         if let t = content.highlights { highlights["tables"] = [table(t)] } else { highlights["note"] = "No ride had readings on this day." }
@@ -96,7 +96,7 @@ public enum ReportHTML {
         sections.append(["heading": "Last 8 days", "chartRows": [row([charts.trend])], "tables": [table(content.trend)]])
 
         var context: [String: Any] = [
-            "title": content.title, "subtitle": content.subtitle, "summary": content.summary, "footer": content.footer,
+            "title": content.title, "subtitle": content.subtitle, "summary": content.summary, "footer": content.footer, "comparisonNote": ReportContent.comparisonNote,
             "heading": "Key figures",
             "keyColumns": [["text": "Figure", "align": "left"], ["text": "This day", "align": "right"],
                            ["text": "vs day before", "align": "right"], ["text": "vs 7-day mean", "align": "right"]],

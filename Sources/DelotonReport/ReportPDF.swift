@@ -9,6 +9,7 @@ public enum ReportPDF {
 
         pdf.addHeading("Key figures")
         pdf.addKeyFigures(content.keyFigures, columnTitles: ["Figure", "This day", "vs day before", "vs 7-day mean"])
+        pdf.addParagraph(ReportContent.comparisonNote)
 
         pdf.addHeading("Riders")
         pdf.addCharts([charts.ridersByGender.chart, charts.ridersByAgeGroup.chart], perRow: 2)

@@ -61,7 +61,7 @@ enum ReportTemplates {
         {{#tables}}{{> table}}{{/tables}}
         {{#note}}<tr><td style="padding:0 20px 8px 20px;font-size:13px;line-height:19px;color:#5F6368;">{{note}}</td></tr>{{/note}}
         {{/sections}}
-        <tr><td style="padding:22px 20px 20px 20px;font-size:11px;line-height:16px;color:#5F6368;border-top:1px solid #E6E8EB;">{{footer}}. Changes compare this day with the day before and with the mean of the 7 days before; <span style="color:#1B7F3B;">green</span> is better, <span style="color:#B3261E;">red</span> worse. The same report is attached as a PDF.</td></tr>
+        <tr><td style="padding:22px 20px 20px 20px;font-size:11px;line-height:16px;color:#5F6368;border-top:1px solid #E6E8EB;">{{footer}}. {{comparisonNote}} Colours: <span style="color:#1B7F3B;">green</span> is better, <span style="color:#B3261E;">red</span> worse. The same report comes as a PDF too.</td></tr>
         </table>
         </td></tr>
         </table>
