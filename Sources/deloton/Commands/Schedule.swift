@@ -1,0 +1,90 @@
+import ArgumentParser
+import DelotonCore
+import DelotonNotify
+import DelotonReport
+import DelotonStore
+import Foundation
+import Logging
+
+struct Schedule: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send the previous day's report every day at --at (default 09:30, in --timezone).",
+        discussion: """
+            Sent days are recorded in the warehouse: a restart never sends a day twice, and a process that \
+            was down at the time sends yesterday's report when it starts (older days only with \
+            `deloton report --send --date`). Stop with Ctrl-C.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup(title: "Daily report") var schedule: ReportScheduleOptions
+    @OptionGroup(title: "Mail") var mail: MailOptions
+
+    func run() async throws {
+        let logger = try common.logger("deloton.schedule")
+        let zone = try common.displayZone()
+        // Bad settings fail with exit 2 before the warehouse is touched.
+        try schedule.validate(mail: mail, requireRecipients: true, logger: logger)
+        let warehouse = try await common.openWarehouse(logger: logger)
+        let scheduler: ReportScheduler
+        do {
+            scheduler = try schedule.scheduler(warehouse: warehouse, zone: zone, mail: mail, requireRecipients: true, logger: logger)
+        } catch {
+            try? await warehouse.close()
+            throw error
+        }
+        let shutdown = Shutdown.install()
+        Console.out("deloton schedule: the day before's report goes to \(try schedule.recipients().map(\.address).joined(separator: ", ")) "
+            + "via \(mail.route) every day at \(scheduler.at) \(zone.identifier); Ctrl-C stops")
+        await scheduler.run(until: { shutdown.isRequested })
+        try await warehouse.close()
+    }
+}
+
+/// The schedule's settings; `deloton run` shares them.
+struct ReportScheduleOptions: ParsableArguments {
+    @Option(help: "Local time of day to send the report, HH:MM [DELOTON_REPORT_AT] (default 09:30)")
+    var at: String?
+
+    @Option(help: "Report recipients, comma-separated [DELOTON_REPORT_TO]")
+    var reportTo: String?
+
+    @Option(help: "Also keep each scheduled report's files in DIR/DATE [DELOTON_REPORT_DIR] (default ./reports)")
+    var reportDir: String?
+
+    func time() throws -> ReportScheduler.TimeOfDay {
+        let text = at ?? Env.value("DELOTON_REPORT_AT") ?? "09:30"
+        guard let time = ReportScheduler.TimeOfDay(parsing: text) else {
+            throw CLIFailure.usage("--at \(text) is not a time of day: write HH:MM, e.g. --at 09:30")
+        }
+        return time
+    }
+
+    func recipients() throws -> [EmailAddress] {
+        let list = reportTo ?? Env.value("DELOTON_REPORT_TO") ?? ""
+        if list.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
+        return try CLIFailure.usage { try ReportMailer.recipients([list]) }
+    }
+
+    /// Checks every setting the schedule will need, so that mistakes show at start (exit 2).
+    func validate(mail: MailOptions, requireRecipients: Bool, logger: Logger) throws {
+        _ = try time()
+        _ = try mail.mailer(logger: logger)
+        _ = try mail.sender()
+        if requireRecipients && (try recipients()).isEmpty {
+            throw CLIFailure.usage("no recipient for the report: give --report-to a@example.com[,b@example.com] or set DELOTON_REPORT_TO")
+        }
+    }
+
+    /// Without recipients (allowed for `deloton run`) reports are only written to `--report-dir`.
+    func scheduler(warehouse: any Warehouse, zone: Zone, mail: MailOptions, requireRecipients: Bool,
+                   logger: Logger) throws -> ReportScheduler {
+        let to = try recipients()
+        if requireRecipients && to.isEmpty {
+            throw CLIFailure.usage("no recipient for the report: give --report-to a@example.com[,b@example.com] or set DELOTON_REPORT_TO")
+        }
+        let deliver = ReportScheduler.mailing(
+            warehouse: warehouse, zone: zone, mailer: try mail.mailer(logger: logger), from: try mail.sender(), to: to,
+            archive: URL(fileURLWithPath: reportDir ?? Env.value("DELOTON_REPORT_DIR") ?? "reports"))
+        return ReportScheduler(at: try time(), zone: zone, ledger: ReportLedger(warehouse.sql), logger: logger, deliver: deliver)
+    }
+}
