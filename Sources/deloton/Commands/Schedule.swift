@@ -70,7 +70,7 @@ struct ReportScheduleOptions: ParsableArguments {
         _ = try time()
         _ = try mail.mailer(logger: logger)
         _ = try mail.sender()
-        if requireRecipients && (try recipients()).isEmpty {
+        if requireRecipients, try recipients().isEmpty {
             throw CLIFailure.usage("no recipient for the report: give --report-to a@example.com[,b@example.com] or set DELOTON_REPORT_TO")
         }
     }
