@@ -1,0 +1,113 @@
+import DelotonCore
+import DelotonServer
+import Foundation
+import Testing
+
+/// The data routes behind the page: the live event stream, `/api/live`, `/api/recent`, Chart.js.
+@Suite(.serialized)
+struct DashboardFeedTests {
+    static let carol = DashboardSimulation.Rider(id: 9101, name: "Ms Carol Spin", gender: "female", birthYear: 1990)
+    static let dan = DashboardSimulation.Rider(id: 9102, name: "Mr Dan Gear", gender: "male", birthYear: 1955)
+
+    @Test func eventStreamStartsWithTheBoardThenSendsOnlyBikesThatChanged() async throws {
+        // Dan's bike stays on the board but sends nothing new: no update may mention it.
+        let server = try await DashboardTestServer.start(.init(
+            historyRides: 2, liveBikes: [("SN7301", Self.carol, nil), ("SN7302", Self.dan, 0)]))
+        do {
+            let text = try await Curl.read(server.base + "/events", seconds: 4.5)
+            let events = SSE.parse(text)
+            #expect(text.hasPrefix("retry: "))
+            #expect(events.first?.name == "snapshot")
+            #expect(events.first?.data.contains("\"SN7301\"") == true)
+            #expect(events.first?.data.contains("\"SN7302\"") == true)
+            #expect(events.first?.data.contains("Ms Carol Spin") == true)
+            let updates = events.dropFirst().filter { $0.name == "update" }
+            #expect(updates.count >= 2, "about one update a second: \(events.map(\.name))")
+            for u in updates {
+                #expect(u.data.contains("\"SN7301\""))
+                #expect(!u.data.contains("\"SN7302\""), "an unchanged bike was sent again")
+                #expect(u.data.contains("\"full\":false"), "a known ride is sent as new readings only")
+                #expect(!u.data.contains("Ms Carol Spin"), "rider details are sent once, in the snapshot")
+            }
+
+            let once = try await Curl.read(server.base + "/events?once=1", seconds: 5)
+            #expect(once.hasPrefix("retry: 600000"))
+            #expect(SSE.parse(once).map(\.name) == ["snapshot"], "the finite feed ends after the board")
+
+            let live = try await server.get("/api/live")
+            #expect(live.status == 200)
+            let board = try JSONSerialization.jsonObject(with: Data(live.body.utf8)) as? [String: Any]
+            let bikes = board?["bikes"] as? [[String: Any]] ?? []
+            #expect(bikes.compactMap { $0["bike"] as? String } == ["SN7301", "SN7302"])
+            let carol = bikes.first
+            let safe = carol?["safe"] as? [String: Any]
+            let range = SafeRange(age: ((carol?["rider"] as? [String: Any])?["age"] as? Int) ?? 0, gender: .female)
+            #expect((safe?["max"] as? Double).map { abs($0 - range.maximum) < 0.05 } == true)
+            #expect((safe?["min"] as? Double) == range.minimum)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    @Test func recentRidesRejectMalformedParametersAndServeChartJS() async throws {
+        let server = try await DashboardTestServer.start(.init(historyRides: 6))
+        do {
+            let bad = try await server.get("/api/recent?hours=abc")
+            #expect(bad.status == 400)
+            #expect(bad.body.contains("\"type\":\"bad_request\"") && bad.body.contains("hours must be"))
+            let ages = try await server.get("/api/recent?min_age=50&max_age=20")
+            #expect(ages.status == 400)
+            let ok = try await server.get("/api/recent?hours=24&gender=all&unknown=1")
+            #expect(ok.status == 200)
+            let json = try JSONSerialization.jsonObject(with: Data(ok.body.utf8)) as? [String: Any]
+            #expect((json?["rides"] as? [Any])?.count == 6)
+            #expect((json?["hours"] as? Int) == 24)
+
+            let chart = try await server.get("/chart.js")
+            #expect(chart.status == 200 && chart.body.contains("Chart"))
+            let page = try await server.get("/")
+            #expect(page.status == 200 && page.body.contains("src=\"/chart.js\""))
+            #expect(!page.body.contains("http://") && !page.body.contains("https://"), "nothing loads from the network")
+            let missing = try await server.get("/dashboard/..%2Fetc%2Fpasswd")
+            #expect(missing.status == 404)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}
+
+enum Curl {
+    /// What a plain HTTP client receives in `seconds` (an event stream never ends by itself).
+    static func read(_ url: String, seconds: Double, extra: [String] = []) async throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sN", "--max-time", String(seconds)] + extra + [url]
+        let out = Pipe()
+        process.standardOutput = out
+        let reader = PipeDrain(out.fileHandleForReading)
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in c.resume() }
+            do { try process.run() } catch { c.resume(throwing: error) }
+        }
+        return reader.wait()
+    }
+}
+
+enum SSE {
+    struct Event { var name: String; var data: String }
+
+    static func parse(_ text: String) -> [Event] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            var name = "message", data: [String] = [], sawData = false
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data.append(String(line.dropFirst(6))); sawData = true }
+            }
+            return sawData ? Event(name: name, data: data.joined(separator: "\n")) : nil
+        }
+    }
+}
