@@ -1,6 +1,7 @@
 import ArgumentParser
 import DelotonCore
 import DelotonIngest
+import DelotonKafka
 import DelotonStore
 import Foundation
 import Logging
@@ -57,6 +58,8 @@ struct Ingest: AsyncParsableCommand {
     @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
     var rideIdleTimeout: Double?
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
+    @OptionGroup(title: "Kafka") var kafka: KafkaConnectionOptions
+    @OptionGroup(title: "Kafka consumer") var kafkaConsumer: KafkaConsumerOptions
 
     func run() async throws {
         let spec = try SourceSpec(source ?? Env.value("DELOTON_SOURCE") ?? "kafka")
@@ -66,9 +69,8 @@ struct Ingest: AsyncParsableCommand {
         if case .file(let path) = spec, !FileManager.default.fileExists(atPath: path) {
             throw CLIFailure.usage(FileSource.Missing(path: path).description)
         }
-        if spec == .kafka {
-            throw CLIFailure.usage("--source kafka is not available in this build yet: use file:PATH or simulator")
-        }
+        // Kafka settings are checked before any work, so mistakes exit 2.
+        let kafkaSettings = spec == .kafka ? try kafkaConsumer.settings(connection: kafka) : nil
         let warehouse = try await common.openWarehouse(logger: logger)
         let shutdown = Shutdown.install()
         let runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
@@ -83,7 +85,8 @@ struct Ingest: AsyncParsableCommand {
             let options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
             stats = try await runner.ingestSimulator(simulation, options: options)
         case .kafka:
-            return
+            guard let kafkaSettings else { return }
+            stats = try await runner.ingestKafka(kafkaSettings, options: IngestOptions(streamZone: streamZone, rideIdleTimeout: idle))
         }
         try await warehouse.close()
         Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))

@@ -1,7 +1,9 @@
 import ArgumentParser
 import DelotonCore
 import DelotonIngest
+import DelotonKafka
 import Foundation
+import Logging
 
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,15 +15,27 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Zone of the written wall times [DELOTON_STREAM_TIMEZONE] (default Europe/London)") var streamTimezone: String?
     @Option(help: "First ride's start, local time YYYY-MM-DDTHH:MM:SS (default: now)") var start: String?
 
+    @OptionGroup(title: "Kafka (with --to kafka)") var kafka: KafkaConnectionOptions
+    @Option(help: "Partitions of the topic when --to kafka has to create it (default 1; an existing topic keeps its own)")
+    var partitions: Int = 1
+
+    func validate() throws {
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+    }
+
     func run() async throws {
         let zone = try CommonOptions.zone(streamTimezone ?? Env.value("DELOTON_STREAM_TIMEZONE") ?? "Europe/London", option: "--stream-timezone")
         let startTime = try start.map(Self.parseStart) ?? SimulatorSource.now(in: zone)
-        guard to.hasPrefix("file:"), to.count > 5 else {
-            if to == "kafka" { throw CLIFailure.usage("--to kafka is not available in this build yet: use --to file:PATH") }
+        let toKafka = to == "kafka"
+        guard toKafka || (to.hasPrefix("file:") && to.count > 5) else {
             throw CLIFailure.usage("--to \(to) is not a destination: use file:PATH or kafka")
         }
         if simulation.rides == nil, simulation.speed == 0 {
             throw CLIFailure.usage("an endless simulation as fast as possible would fill the disk: give --rides N or a --speed")
+        }
+        if toKafka {
+            try await produceToKafka(startTime: startTime)
+            return
         }
         let path = String(to.dropFirst(5))
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -50,6 +64,48 @@ struct Simulate: AsyncParsableCommand {
         }
         try handle.write(contentsOf: buffer)
         Console.out("wrote \(Console.count(lines)) lines of \(Console.count(sim.ridesStarted)) rides to \(path)")
+    }
+
+    /// One message per line, key = bike serial, value exactly as the real producer writes it.
+    private func produceToKafka(startTime: LocalDateTime) async throws {
+        LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value("DELOTON_LOG_LEVEL")?.lowercased() ?? "") ?? .warning)
+        let logger = Logger(label: "deloton.simulate")
+        let config = try kafka.config(clientID: "deloton-simulate")
+        let topic = kafka.topic
+        do {
+            switch try await KafkaSink.prepareTopic(topic, partitions: partitions, config: config, logger: logger) {
+            case .created(let count):
+                Console.out("created Kafka topic \(topic) with \(count) partition(s) (--partitions)")
+            case .existing(let count):
+                let note = count == partitions ? "" : "; --partitions \(partitions) applies only to a topic simulate creates"
+                Console.out("Kafka topic \(topic) exists with \(count) partition(s)\(note)")
+            }
+            let sink = try KafkaSink(config: config, topic: topic, logger: logger)
+            let shutdown = Shutdown.install()
+            var sim = simulation.simulator(start: startTime)
+            let clock = ContinuousClock(), began = clock.now
+            var lines = 0
+            while !shutdown.isRequested, let line = sim.next() {
+                if simulation.speed > 0 {
+                    let offset = Double(line.time.naiveMicroseconds - startTime.naiveMicroseconds) / simulation.speed
+                    let due = began + .microseconds(offset)
+                    if due > clock.now { try await clock.sleep(until: due) }
+                }
+                try await sink.send(line.text, bike: line.bike)
+                lines += 1
+            }
+            let stats = try await sink.finish()
+            let seconds = (clock.now - began).seconds
+            Console.out("produced \(Console.count(lines)) lines of \(Console.count(sim.ridesStarted)) rides from "
+                        + "\(Console.count(simulation.bikes)) bike(s) to Kafka topic \(topic) at \(kafka.brokers) in "
+                        + String(format: "%.1f s", seconds) + " (delivered \(Console.count(stats.delivered)), failed \(Console.count(stats.failed)))")
+            if stats.failed > 0 {
+                throw CLIFailure.runtime("\(stats.failed) message(s) were not delivered to Kafka"
+                                             + (stats.lastError.map { " (\($0))" } ?? "") + ": check DELOTON_KAFKA_BROKERS")
+            }
+        } catch let error as KafkaError {
+            throw error.cliFailure
+        }
     }
 
     static func parseStart(_ s: String) throws -> LocalDateTime {

@@ -1,5 +1,6 @@
 import DelotonCore
 import DelotonIngest
+import DelotonKafka
 import DelotonStore
 import Foundation
 import Logging
@@ -40,6 +41,17 @@ struct IngestRunner {
         try await source.run(into: &pipeline, stop: { shutdown.isRequested })
         if shutdown.isRequested { try await pipeline.drainAndWait() } else { try await pipeline.finish() }
         return pipeline.stats
+    }
+
+    /// Consumes Kafka until SIGINT/SIGTERM (or, with `--exit-when-idle`, the topic's end).
+    func ingestKafka(_ settings: KafkaSourceSettings, options: IngestOptions) async throws -> IngestStats {
+        let shutdown = self.shutdown
+        do {
+            return try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: logger,
+                                                                 onCommitted: onCommitted, stop: { shutdown.isRequested })
+        } catch let error as KafkaError {
+            throw error.cliFailure
+        }
     }
 
     static func summary(_ s: IngestStats, seconds: Double) -> String {

@@ -1,0 +1,186 @@
+import DelotonCore
+import DelotonKafka
+import DelotonStore
+import Foundation
+import Logging
+import Synchronization
+
+/// The Kafka benchmarks behind `deloton bench kafka`: Kafka → SQLite throughput next to
+/// file → SQLite on the same stream, and produce → warehouse-commit latency of live bikes.
+public enum KafkaIngestBench {
+    public struct Throughput: Sendable {
+        public var readings: Int
+        public var fileSeconds: Double
+        public var kafkaSeconds: Double
+        public var fileRate: Double { Double(readings) / fileSeconds }
+        public var kafkaRate: Double { Double(readings) / kafkaSeconds }
+    }
+
+    public struct Latency: Sendable {
+        public var messages: Int
+        public var p50Milliseconds: Double
+        public var p99Milliseconds: Double
+        public var maxMilliseconds: Double
+    }
+
+    /// Runs both and returns the lines to print.
+    public static func run(brokers: String, readings: Int, bikes: Int, seconds: Int, directory: String,
+                           logger: Logger) async throws -> [String] {
+        let t = try await throughput(brokers: brokers, readings: readings, directory: directory, logger: logger)
+        let l = try await latency(brokers: brokers, bikes: bikes, seconds: seconds, directory: directory, logger: logger)
+        return [
+            String(format: "file → sqlite:   %10.0f readings/s (%d readings in %.2f s)", t.fileRate, t.readings, t.fileSeconds),
+            String(format: "kafka → sqlite:  %10.0f readings/s (%.2f s, first message to last commit) = %.0f %% of file",
+                   t.kafkaRate, t.kafkaSeconds, 100 * t.kafkaRate / t.fileRate),
+            String(format: "kafka latency, %d bikes in real time for %d s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d messages, produce → warehouse commit)",
+                   bikes, seconds, l.p50Milliseconds, l.p99Milliseconds, l.maxMilliseconds, l.messages),
+        ]
+    }
+
+    /// The stream `IngestBench.generate` writes to a file, produced to a one-partition topic
+    /// (key = bike) and ingested with `--stream-by key`; the file is ingested too, for comparison.
+    public static func throughput(brokers: String, readings: Int, directory: String, logger: Logger) async throws -> Throughput {
+        let file = directory + "/kafka-bench.jsonl"
+        _ = try IngestBench.generate(readings: readings, to: file)
+        let fileWarehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-bench-file.sqlite", logger: logger)
+        let fileRun = try await IngestBench.ingest(file, into: fileWarehouse, logger: logger)
+        try await fileWarehouse.close()
+
+        let config = KafkaConfig(brokers: brokers, clientID: "deloton-bench")
+        let topic = "deloton-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await KafkaSink.prepareTopic(topic, partitions: 1, config: config, logger: logger)
+        let sink = try KafkaSink(config: config, topic: topic, logger: logger)
+        // The same simulator settings as IngestBench.generate, so the streams are equal.
+        var sim = StreamSimulator(seed: 42, bikes: 50, rides: readings / 430 + 1,
+                                  start: LocalDateTime(year: 2026, month: 6, day: 1, hour: 6, minute: 0, second: 0))
+        while let line = sim.next() { try await sink.send(line.text, bike: line.bike) }
+        _ = try await sink.finish()
+
+        let clock = ContinuousClock()
+        let marks = Mutex<(first: ContinuousClock.Instant?, done: ContinuousClock.Instant?, readings: Int)>((nil, nil, 0))
+        let expected = fileRun.stats.readings
+        var settings = KafkaSourceSettings(
+            consumer: KafkaConsumerConfig(config: config, groupID: topic, groupInstanceID: "bench-1", topics: [topic]),
+            streamBy: .key, exitWhenIdle: .seconds(1))
+        settings.onAccepted = { _ in marks.withLock { if $0.first == nil { $0.first = clock.now } } }
+        let kafkaWarehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-bench-kafka.sqlite", logger: logger)
+        var options = IngestOptions(streamZone: Zone(identifier: "Europe/London") ?? .utc)
+        options.maxBatchDelay = .seconds(1)
+        let stats = try await KafkaSource(settings: settings).run(warehouse: kafkaWarehouse, options: options, logger: logger,
+                                                                  onCommitted: { batch in
+            marks.withLock { m in
+                m.readings += batch.readings
+                if m.readings >= expected, m.done == nil { m.done = clock.now }
+            }
+        })
+        try await kafkaWarehouse.close()
+        let (first, done, _) = marks.withLock { $0 }
+        guard stats.readings == expected, let first, let done else {
+            throw BenchFailure("Kafka ingest wrote \(stats.readings) readings, the file ingest \(expected)")
+        }
+        return Throughput(readings: expected, fileSeconds: fileRun.seconds, kafkaSeconds: IngestBench.seconds(since: first) - (clock.now - done).benchSeconds)
+    }
+
+    /// `bikes` bikes ride in real time for `seconds`; each message's latency is from its
+    /// producer timestamp to the commit of the warehouse transaction that holds it.
+    public static func latency(brokers: String, bikes: Int, seconds: Int, directory: String, logger: Logger) async throws -> Latency {
+        let config = KafkaConfig(brokers: brokers, clientID: "deloton-bench")
+        let topic = "deloton-bench-live-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await KafkaSink.prepareTopic(topic, partitions: 1, config: config, logger: logger)
+        let recorder = LatencyRecorder(prefix: KafkaSource.prefix(topic: topic))
+        let stopping = Atomic<Bool>(false)
+        var settings = KafkaSourceSettings(
+            consumer: KafkaConsumerConfig(config: config, groupID: topic, groupInstanceID: "bench-1", topics: [topic]),
+            streamBy: .key)
+        settings.onAccepted = { recorder.accepted($0) }
+        let warehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-bench-live.sqlite", logger: logger)
+        let options = IngestOptions(streamZone: Zone(identifier: "Europe/London") ?? .utc, rideIdleTimeout: .seconds(60))
+        let consumer = Task {
+            try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: logger,
+                                                          onCommitted: { recorder.committed($0.positions) },
+                                                          stop: { stopping.load(ordering: .relaxed) })
+        }
+        // Let the consumer join before the bikes start.
+        try await Task.sleep(for: .seconds(3))
+        try await produceLive(config: config, topic: topic, bikes: bikes, seconds: seconds, logger: logger)
+        try await Task.sleep(for: .seconds(1))
+        stopping.store(true, ordering: .relaxed)
+        _ = try await consumer.value
+        try await warehouse.close()
+        return recorder.summary()
+    }
+
+    /// Each bike its own simulator, started within the first second, lines sent when due.
+    static func produceLive(config: KafkaConfig, topic: String, bikes: Int, seconds: Int, logger: Logger) async throws {
+        let sink = try KafkaSink(config: config, topic: topic, logger: logger)
+        let zone = Zone(identifier: "Europe/London") ?? .utc
+        let now = SimulatorSource.now(in: zone)
+        var riders = (0..<bikes).map { b in
+            StreamSimulator(seed: UInt64(b + 1), bikes: 1, rides: nil,
+                            start: LocalDateTime(naiveMicroseconds: now.naiveMicroseconds + Int64(b) * 1_000_000 / Int64(max(1, bikes))))
+        }
+        var next = riders.indices.map { riders[$0].next() }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let end = began + .seconds(seconds)
+        while clock.now < end {
+            let elapsed = Int64((clock.now - began).benchSeconds * 1_000_000)
+            let dueBefore = now.naiveMicroseconds + elapsed
+            for b in riders.indices {
+                while let line = next[b], line.time.naiveMicroseconds <= dueBefore {
+                    try await sink.send(line.text, bike: "BENCH\(b)")
+                    next[b] = riders[b].next()
+                }
+            }
+            try await clock.sleep(for: .milliseconds(5))
+        }
+        _ = try await sink.finish()
+    }
+
+    struct BenchFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// Matches accepted messages to the commits that hold them.
+final class LatencyRecorder: Sendable {
+    private struct State {
+        var waiting: [Int32: [(offset: Int64, timestamp: Int64)]] = [:]
+        var latencies: [Double] = []
+    }
+
+    private let prefix: String
+    private let state = Mutex(State())
+
+    init(prefix: String) { self.prefix = prefix }
+
+    func accepted(_ message: KafkaMessage) {
+        guard let timestamp = message.timestamp else { return }
+        state.withLock { $0.waiting[message.partition, default: []].append((message.offset, timestamp)) }
+    }
+
+    func committed(_ positions: [String: Int64]) {
+        let nowMs = Date().timeIntervalSince1970 * 1000
+        state.withLock { s in
+            for (source, position) in positions where source.hasPrefix(prefix) {
+                guard let partition = Int32(source.dropFirst(prefix.count)), var list = s.waiting[partition] else { continue }
+                let done = list.prefix { $0.offset < position }
+                s.latencies += done.map { nowMs - Double($0.timestamp) }
+                list.removeFirst(done.count)
+                s.waiting[partition] = list
+            }
+        }
+    }
+
+    func summary() -> KafkaIngestBench.Latency {
+        let sorted = state.withLock { $0.latencies }.sorted()
+        func at(_ q: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
+        return KafkaIngestBench.Latency(messages: sorted.count, p50Milliseconds: at(0.5), p99Milliseconds: at(0.99),
+                                        maxMilliseconds: sorted.last ?? .nan)
+    }
+}
+
+extension Duration {
+    fileprivate var benchSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

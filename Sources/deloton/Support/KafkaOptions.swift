@@ -1,0 +1,168 @@
+import ArgumentParser
+import DelotonIngest
+import DelotonKafka
+import Foundation
+
+/// How to reach the Kafka cluster and which topic to use: `ingest`, `run` and `simulate`.
+struct KafkaConnectionOptions: ParsableArguments {
+    @Option(help: "Kafka bootstrap brokers, comma-separated host:port [DELOTON_KAFKA_BROKERS] (default 127.0.0.1:9092)")
+    var kafkaBrokers: String?
+
+    @Option(help: "Kafka topic [DELOTON_KAFKA_TOPIC] (default deloton)")
+    var kafkaTopic: String?
+
+    @Option(name: .customLong("kafka-property"),
+            help: ArgumentHelp("A librdkafka setting passed through as is; repeatable. Credentials come from "
+                                   + "DELOTON_KAFKA_USERNAME, DELOTON_KAFKA_PASSWORD, DELOTON_KAFKA_SECURITY_PROTOCOL "
+                                   + "(default sasl_ssl when a username is set, else plaintext).",
+                               valueName: "key=value"))
+    var kafkaProperties: [String] = []
+
+    var brokers: String { kafkaBrokers ?? Env.value("DELOTON_KAFKA_BROKERS") ?? "127.0.0.1:9092" }
+    var topic: String { kafkaTopic ?? Env.value("DELOTON_KAFKA_TOPIC") ?? "deloton" }
+
+    /// The connection settings; every mistake is a usage error (exit 2) naming the setting.
+    func config(clientID: String) throws -> KafkaConfig {
+        var config = KafkaConfig(brokers: brokers, clientID: clientID)
+        guard !config.bootstrapBrokers.isEmpty else {
+            throw CLIFailure.usage("--kafka-brokers is empty: give host:port[,host:port...] or set DELOTON_KAFKA_BROKERS")
+        }
+        for broker in config.bootstrapBrokers where !Self.looksLikeHostPort(broker) {
+            throw CLIFailure.usage("--kafka-brokers \(broker) is not host:port (set DELOTON_KAFKA_BROKERS, e.g. 127.0.0.1:9092)")
+        }
+        guard !topic.isEmpty, topic.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), topic.count <= 249 else {
+            throw CLIFailure.usage("--kafka-topic \(topic) is not a Kafka topic name: use letters, digits, '.', '_' and '-' (DELOTON_KAFKA_TOPIC)")
+        }
+        config.username = Env.value("DELOTON_KAFKA_USERNAME")
+        config.password = Env.value("DELOTON_KAFKA_PASSWORD")
+        if let text = Env.value("DELOTON_KAFKA_SECURITY_PROTOCOL") {
+            guard let parsed = KafkaConfig.SecurityProtocol(parsing: text) else {
+                let known = KafkaConfig.SecurityProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+                throw CLIFailure.usage("DELOTON_KAFKA_SECURITY_PROTOCOL \(text) is not one of \(known)")
+            }
+            config.securityProtocol = parsed
+        } else if config.username != nil {
+            // Managed clusters that hand out a username speak SASL over TLS.
+            config.securityProtocol = .saslSSL
+        }
+        if let text = Env.value("DELOTON_KAFKA_SASL_MECHANISM") {
+            guard let mechanism = KafkaConfig.SASLMechanism(parsing: text) else {
+                let known = KafkaConfig.SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")
+                throw CLIFailure.usage("DELOTON_KAFKA_SASL_MECHANISM \(text) is not one of \(known)")
+            }
+            config.saslMechanism = mechanism
+        }
+        if config.username != nil || config.securityProtocol == .saslPlaintext || config.securityProtocol == .saslSSL,
+           config.username == nil || config.password == nil {
+            throw CLIFailure.usage("Kafka SASL needs both DELOTON_KAFKA_USERNAME and DELOTON_KAFKA_PASSWORD "
+                                       + "(security protocol \(config.securityProtocol.rawValue))")
+        }
+        for property in kafkaProperties {
+            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                throw CLIFailure.usage("--kafka-property \(property) is not key=value")
+            }
+            config.extraProperties[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
+        return config
+    }
+
+    private static func looksLikeHostPort(_ text: String) -> Bool {
+        // Accept scheme-prefixed listeners (SASL_SSL://host:port) as librdkafka does.
+        let address = text.range(of: "://").map { String(text[$0.upperBound...]) } ?? text
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return false }
+        return colon != address.startIndex && (1...65535).contains(port)
+    }
+}
+
+/// Consumer-group settings of `ingest --source kafka` and `run --source kafka`.
+struct KafkaConsumerOptions: ParsableArguments {
+    @Option(help: "Kafka consumer group [DELOTON_KAFKA_GROUP] (default deloton-ingest)")
+    var kafkaGroup: String?
+
+    @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start at the earliest offset, even if the group committed "
+              + "others [DELOTON_KAFKA_FROM_BEGINNING=true]"))
+    var fromBeginning = false
+
+    @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start with new messages only [DELOTON_KAFKA_FROM_BEGINNING=false] "
+              + "(default: the group's committed offset, else the earliest)"))
+    var fromLatest = false
+
+    @Option(help: ArgumentHelp("Streams (rides are assembled per stream): partition, or key when each bike has its own key as "
+              + "deloton simulate writes [DELOTON_STREAM_BY] (default partition)"))
+    var streamBy: String?
+
+    @Option(help: ArgumentHelp("This process's number among the group's members on this host; each running copy needs its own "
+              + "(static membership: a restarted copy takes its old partitions back at once) [DELOTON_INSTANCE] (default 1)"))
+    var instance: Int?
+
+    @Option(help: ArgumentHelp("Exit once the topic is read to its end and nothing arrived for this many seconds, ending open rides "
+              + "as at the end of a file (for tests and batch jobs) [DELOTON_KAFKA_EXIT_WHEN_IDLE]"))
+    var exitWhenIdle: Double?
+
+    func validate() throws {
+        if fromBeginning, fromLatest { throw ValidationError("--from-beginning and --from-latest exclude each other") }
+    }
+
+    /// Everything `KafkaSource` needs; usage errors (exit 2) name the setting.
+    func settings(connection: KafkaConnectionOptions) throws -> KafkaSourceSettings {
+        let instanceNumber = try instance ?? Env.value("DELOTON_INSTANCE").map { text in
+            guard let n = Int(text) else { throw CLIFailure.usage("DELOTON_INSTANCE \(text) is not a whole number") }
+            return n
+        } ?? 1
+        guard instanceNumber >= 0 else { throw CLIFailure.usage("--instance must be 0 or more (got \(instanceNumber))") }
+        let member = Self.hostName() + "-" + String(instanceNumber)
+        let group = kafkaGroup ?? Env.value("DELOTON_KAFKA_GROUP") ?? "deloton-ingest"
+        guard !group.isEmpty else { throw CLIFailure.usage("--kafka-group is empty (DELOTON_KAFKA_GROUP)") }
+
+        let streamText = streamBy ?? Env.value("DELOTON_STREAM_BY") ?? "partition"
+        guard let stream = KafkaStreamBy(rawValue: streamText.lowercased()) else {
+            throw CLIFailure.usage("--stream-by \(streamText) is not partition or key (DELOTON_STREAM_BY)")
+        }
+
+        var start = KafkaStartPoint.committedOrEarliest
+        if fromBeginning {
+            start = .beginning
+        } else if fromLatest {
+            start = .latest
+        } else if let text = Env.value("DELOTON_KAFKA_FROM_BEGINNING")?.lowercased() {
+            if ["1", "true", "yes", "on"].contains(text) { start = .beginning }
+            else if ["0", "false", "no", "off"].contains(text) { start = .latest }
+            else { throw CLIFailure.usage("DELOTON_KAFKA_FROM_BEGINNING \(text) is not true or false") }
+        }
+
+        let idleText = exitWhenIdle.map { String($0) } ?? Env.value("DELOTON_KAFKA_EXIT_WHEN_IDLE")
+        var idle: Duration?
+        if let idleText {
+            guard let seconds = Double(idleText), seconds > 0 else {
+                throw CLIFailure.usage("--exit-when-idle must be a positive number of seconds (got \(idleText))")
+            }
+            idle = .milliseconds(Int64(seconds * 1000))
+        }
+
+        let config = try connection.config(clientID: "deloton-" + member)
+        let consumer = KafkaConsumerConfig(config: config, groupID: group, groupInstanceID: member,
+                                           topics: [connection.topic], autoOffsetReset: start == .latest ? .latest : .earliest)
+        return KafkaSourceSettings(consumer: consumer, streamBy: stream, startPoint: start, exitWhenIdle: idle)
+    }
+
+    /// The host name, reduced to what a group.instance.id may hold.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let raw = gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let cleaned = String(raw.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
+        return cleaned.isEmpty ? "deloton" : String(cleaned.prefix(200))
+    }
+}
+
+extension KafkaError {
+    /// A Kafka failure as the CLI reports it: configuration mistakes are usage errors (exit 2),
+    /// the rest runtime failures (exit 1).
+    var cliFailure: CLIFailure {
+        var text = message
+        if text.lowercased().contains("fenced") {
+            text += " (another process uses the same --instance in this group: give each copy its own --instance N)"
+        }
+        return kind == .configuration ? .usage(text) : .runtime(text)
+    }
+}

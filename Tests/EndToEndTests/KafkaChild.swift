@@ -1,0 +1,121 @@
+import DelotonTestSupport
+import Foundation
+
+/// A `deloton` child process that runs alongside the test and can be killed at any moment
+/// (posix_spawn + waitpid: Foundation's Process.waitUntilExit was seen to hang in tests).
+final class KafkaChild: @unchecked Sendable {
+    let pid: pid_t
+    let stdoutPath: String
+    let stderrPath: String
+    private var exitStatus: Int32?
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let dir = TestPaths.scratch("kchild")
+        stdoutPath = dir + "/out"
+        stderrPath = dir + "/err"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var env = ProcessInfo.processInfo.environment
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        for (k, v) in environment { env[k] = v }
+        let executable = TestPaths.delotonBinary
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
+        self.pid = pid
+    }
+
+    /// Runs to completion (with a time limit, after which it is killed).
+    static func run(_ arguments: [String], environment: [String: String] = [:],
+                    limit: Duration = .seconds(120)) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let child = try KafkaChild(arguments, environment: environment)
+        let status = await child.wait(limit: limit)
+        return (status, child.stdout, child.stderr)
+    }
+
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// The exit code (128 + signal when killed); kills the child once `limit` has passed.
+    func wait(limit: Duration) async -> Int32 {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if let status = reap(options: WNOHANG) { return status }
+            if ContinuousClock.now >= deadline {
+                kill(pid, SIGKILL)
+                return reap(options: 0) ?? -1
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func signal(_ sig: Int32) { kill(pid, sig) }
+
+    /// Kills with SIGKILL and reaps: no handler runs, nothing is flushed or closed.
+    func killHard() async -> Int32 {
+        kill(pid, SIGKILL)
+        return await wait(limit: .seconds(10))
+    }
+
+    /// Waits until stderr (or stdout) contains `text` (true) or the child exits or `limit` passes (false).
+    func waitForLog(_ text: String, inStdout: Bool = false, limit: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        func seen() -> Bool { (inStdout ? stdout : stderr).contains(text) }
+        while ContinuousClock.now < deadline {
+            if seen() { return true }
+            if exitStatus != nil || reap(options: WNOHANG) != nil { return seen() }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    private func reap(options: Int32) -> Int32? {
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, options) } while result < 0 && errno == EINTR
+        guard result == pid else { return nil }
+        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        exitStatus = code
+        return code
+    }
+}
+
+/// Reads a SQLite warehouse with the sqlite3 command (the end-to-end target links no database code).
+enum KafkaWarehouseDump {
+    /// Rides, readings and alerts by ride identity (rider, bike, start), leaving out what
+    /// legitimately differs between sources: row ids and stream names.
+    static func canonical(_ db: String) throws -> (rides: [String], readings: [String], alerts: [String]) {
+        let ride = "r.rider_id, r.bike_serial, r.started_at_us"
+        let rides = try query(db, """
+            SELECT \(ride), r.start_time_us, r.end_time_us, r.in_progress, r.reading_count, r.hr_count, r.hr_sum,
+                   r.power_sum, r.rpm_sum, r.resistance_sum, r.alert_raised, r.email FROM rides r ORDER BY 1, 2, 3
+            """)
+        let readings = try query(db, """
+            SELECT \(ride), g.elapsed_s, g.time_us, g.heart_rate, g.rpm, g.power_w, g.resistance
+            FROM readings g JOIN rides r ON r.id = g.ride_id ORDER BY 1, 2, 3, 4
+            """)
+        let alerts = try query(db, """
+            SELECT \(ride), a.recipient, a.safe_min, a.safe_max,
+                   (SELECT group_concat(json_extract(value, '$.elapsed') || ':' || json_extract(value, '$.heartRate')
+                                        || ':' || json_extract(value, '$.time'), ',') FROM json_each(a.samples))
+            FROM alerts a JOIN rides r ON r.id = a.ride_id ORDER BY 1, 2, 3
+            """)
+        return (rides, readings, alerts)
+    }
+
+    static func query(_ db: String, _ sql: String) throws -> [String] {
+        let result = try ChildProcess.run("/usr/bin/sqlite3", ["-readonly", db, sql])
+        guard result.status == 0 else {
+            throw POSIXError(.EIO, userInfo: [NSLocalizedDescriptionKey: "sqlite3 failed: \(result.stderr)"])
+        }
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+}
