@@ -8,11 +8,15 @@ public struct FileSource: Sendable {
     public let path: String
     /// Keep reading as the file grows (`--follow`), instead of ending at its end.
     public var follow: Bool
-    public var sourceName: String { "file:" + path }
+    /// `file:` and the absolute path, so the same file read through another relative path
+    /// keeps the same quarantine positions and stream names.
+    public let sourceName: String
 
     public init(path: String, follow: Bool = false) {
         self.path = path
         self.follow = follow
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        sourceName = "file:" + URL(fileURLWithPath: absolute).standardizedFileURL.path
     }
 
     public struct Missing: Error, CustomStringConvertible {
