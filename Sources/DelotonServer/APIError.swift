@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+
+/// An error as every route answers it (interface.md):
+/// `{"error": {"code": 404, "type": "not_found"}, "message": "No ride with id 17"}`.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status; self.message = message; self.headers = headers
+    }
+
+    public static func badRequest(_ m: String) -> APIError { APIError(.badRequest, m) }
+    public static func notFound(_ m: String) -> APIError { APIError(.notFound, m) }
+
+    public var type: String {
+        switch status.code {
+        case 400: return "bad_request"
+        case 401: return "unauthorized"
+        case 403: return "forbidden"
+        case 404: return "not_found"
+        case 405: return "method_not_allowed"
+        case 406: return "not_acceptable"
+        case 503: return "unavailable"
+        default: return status.code >= 500 ? "internal" : "bad_request"
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        var buffer = ByteBuffer()
+        buffer.writeString(#"{"error":{"code":\#(status.code),"type":"\#(type)"},"message":"#)
+        buffer.writeString(JSONString.quoted(message))
+        buffer.writeString("}")
+        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
+    }
+}
+
+enum JSONString {
+    /// A JSON string literal for `s`.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

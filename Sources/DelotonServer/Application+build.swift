@@ -1,0 +1,62 @@
+import DelotonCore
+import DelotonStore
+import Hummingbird
+import Logging
+import Prometheus
+
+/// Builds the API server: routes over the warehouse, with request logs, metrics, CORS and keys.
+///
+/// `metrics` is the registry `/metrics` shows; pass the one the ingest pipeline reports to
+/// (through swift-metrics) when both run in one process, so their figures share one page.
+/// Graceful shutdown comes with the application's service lifecycle (`runService()` stops on
+/// SIGTERM/SIGINT after the requests in flight are answered).
+public func buildApplication(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
+                             metrics: PrometheusCollectorRegistry?) -> some ApplicationProtocol {
+    let router = buildRouter(config: config, warehouse: warehouse, logger: logger,
+                             metrics: metrics ?? PrometheusCollectorRegistry())
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "deloton"),
+        logger: logger)
+}
+
+/// The router alone, for `buildApplication` and for tests that drive it in-process.
+func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
+                 metrics registry: PrometheusCollectorRegistry) -> Router<APIRequestContext> {
+    let env = APIEnvironment(warehouse: warehouse, config: config, logger: logger)
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: RequestMetricsMiddleware(registry: registry))
+    if let origin = config.corsOrigin {
+        router.add(middleware: CORSMiddleware(
+            allowOrigin: .custom(origin),
+            allowHeaders: [.accept, .authorization, .contentType, Authenticator.apiKeyHeader],
+            allowMethods: [.get, .delete, .options]))
+    }
+    router.add(middleware: ErrorShapeMiddleware(routes: APIRoutes.table, logger: logger))
+    if config.requireKeyForReads {
+        router.add(middleware: ReadKeyMiddleware(auth: env.auth))
+    }
+
+    OperationsRoutes(env: env, registry: registry).add(to: router)
+    RideRoutes(env: env).add(to: router)
+    RiderRoutes(env: env).add(to: router)
+    StatsRoutes(env: env).add(to: router)
+
+    // DASHBOARD CALL SITE (the dashboard and its live feed are built separately, in
+    // Sources/DelotonServer/Dashboard and Live): enable once `addDashboardRoutes` exists.
+    // if config.dashboard.enabled {
+    //     addDashboardRoutes(to: router, warehouse: warehouse, config: config, logger: logger)
+    // }
+    return router
+}
+
+/// Every API path and its methods: for 405 answers (and kept beside the OpenAPI document).
+enum APIRoutes {
+    static let table = RouteTable([
+        ("/health", ["GET"]), ("/metrics", ["GET"]), ("/openapi.json", ["GET"]),
+        ("/ride/:id", ["GET", "DELETE"]), ("/rides", ["GET"]), ("/daily", ["GET"]),
+        ("/rider/:id", ["GET", "DELETE"]), ("/rider/:id/rides", ["GET"]), ("/riders", ["GET"]),
+        ("/stats/daily", ["GET"]), ("/leaderboard", ["GET"]),
+    ])
+}

@@ -1,0 +1,1598 @@
+/// The OpenAPI 3 description of every route, parameter, response and error, served at /openapi.json.
+///
+/// Kept by hand beside the routes and checked against the running server by
+/// scripts/testing/schemathesis.sh (run by `OpenAPIConformanceTests`). Parameter schemas say
+/// exactly what the routes accept, so every request the document allows is answered and every
+/// request it forbids is refused with 400: keep both sides in step.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.0.3",
+  "info": {
+    "title": "deloton API",
+    "version": "1.0.0",
+    "description": "Rides, riders and daily figures of deloton's connected exercise bikes. Times are ISO 8601 with the display zone's offset; figures are not rounded; unknown query keys are ignored. Every error has the shape of the Error schema. Lists answer CSV to Accept: text/csv."
+  },
+  "paths": {
+    "/health": {
+      "get": {
+        "operationId": "health",
+        "summary": "whether the warehouse answers",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "status"
+                  ],
+                  "properties": {
+                    "status": {
+                      "type": "string",
+                      "enum": [
+                        "ok"
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "Prometheus text format",
+        "responses": {
+          "200": {
+            "description": "metrics",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "operationId": "openapi",
+        "summary": "this document",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/ride/{id}": {
+      "get": {
+        "operationId": "getRide",
+        "summary": "a ride",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "the ride's id"
+          },
+          {
+            "name": "expanded",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "boolean",
+              "default": false
+            },
+            "description": "true adds the ride's readings"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ExpandedRide"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such ride",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteRide",
+        "summary": "delete a ride, its readings and alert, leaving a tombstone",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "the ride's id"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "deleted"
+          },
+          "403": {
+            "description": "the key has read scope only",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such ride",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rides": {
+      "get": {
+        "operationId": "listRides",
+        "summary": "rides, oldest first, a page at a time",
+        "parameters": [
+          {
+            "name": "since",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+                },
+                {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              ]
+            },
+            "description": "rides that started at or after: a day YYYY-MM-DD (its start, display zone) or an ISO 8601 date-time"
+          },
+          {
+            "name": "until",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+                },
+                {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              ]
+            },
+            "description": "rides that started before: a day YYYY-MM-DD (its end, display zone, so the day is included) or an ISO 8601 date-time"
+          },
+          {
+            "name": "rider",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "one rider's id"
+          },
+          {
+            "name": "bike",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 100,
+              "pattern": "^[^\u0000-\u001f\u007f]*$"
+            },
+            "description": "a bike serial, e.g. SN0000"
+          },
+          {
+            "name": "gender",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 100,
+              "pattern": "^[^\u0000-\u001f\u007f]*$"
+            },
+            "description": "gender as given, any case"
+          },
+          {
+            "name": "min_age",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 200
+            },
+            "description": "whole years, inclusive"
+          },
+          {
+            "name": "max_age",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 200
+            },
+            "description": "whole years, inclusive"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 100
+            },
+            "description": "items per page"
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^-?[0-9]{1,18}_[0-9]{1,18}$"
+            },
+            "description": "from the previous page's next link"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RidePage"
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "headers": {
+              "Link": {
+                "description": "<next page>; rel=\"next\" when there is one",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/daily": {
+      "get": {
+        "operationId": "daily",
+        "summary": "rides that started on a local day, oldest first",
+        "parameters": [
+          {
+            "name": "date",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|(?:29|30)-(?:0[13-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|31-(?:0[13578]|1[02])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|29-02-(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00))$"
+                },
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+                }
+              ]
+            },
+            "description": "DD-MM-YYYY or YYYY-MM-DD; default today in the display zone"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/Ride"
+                  }
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rider/{id}": {
+      "get": {
+        "operationId": "getRider",
+        "summary": "a rider",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "the rider's id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Rider"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such rider",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "operationId": "eraseRider",
+        "summary": "erase a rider and everything about them, leaving a tombstone",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "the rider's id"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "erased"
+          },
+          "403": {
+            "description": "the key has read scope only",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such rider",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/rider/{id}/rides": {
+      "get": {
+        "operationId": "riderRides",
+        "summary": "a rider's rides, oldest first",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "the rider's id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/Ride"
+                  }
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such rider",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/riders": {
+      "get": {
+        "operationId": "listRiders",
+        "summary": "riders by id, a page at a time; since, until and bike keep riders with such a ride, ages are today's",
+        "parameters": [
+          {
+            "name": "since",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+                },
+                {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              ]
+            },
+            "description": "rides that started at or after: a day YYYY-MM-DD (its start, display zone) or an ISO 8601 date-time"
+          },
+          {
+            "name": "until",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+                },
+                {
+                  "type": "string",
+                  "format": "date-time"
+                }
+              ]
+            },
+            "description": "rides that started before: a day YYYY-MM-DD (its end, display zone, so the day is included) or an ISO 8601 date-time"
+          },
+          {
+            "name": "rider",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            },
+            "description": "one rider's id"
+          },
+          {
+            "name": "bike",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 100,
+              "pattern": "^[^\u0000-\u001f\u007f]*$"
+            },
+            "description": "a bike serial, e.g. SN0000"
+          },
+          {
+            "name": "gender",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 100,
+              "pattern": "^[^\u0000-\u001f\u007f]*$"
+            },
+            "description": "gender as given, any case"
+          },
+          {
+            "name": "min_age",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 200
+            },
+            "description": "whole years, inclusive"
+          },
+          {
+            "name": "max_age",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 200
+            },
+            "description": "whole years, inclusive"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 100
+            },
+            "description": "items per page"
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]{1,18}$"
+            },
+            "description": "from the previous page's next link"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RiderPage"
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "headers": {
+              "Link": {
+                "description": "<next page>; rel=\"next\" when there is one",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/stats/daily": {
+      "get": {
+        "operationId": "dailyStats",
+        "summary": "the daily report's figures for a local day",
+        "parameters": [
+          {
+            "name": "date",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|(?:29|30)-(?:0[13-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|31-(?:0[13578]|1[02])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|29-02-(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00))$"
+                },
+                {
+                  "type": "string",
+                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+                }
+              ]
+            },
+            "description": "DD-MM-YYYY or YYYY-MM-DD; default today in the display zone"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DailyStats"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/leaderboard": {
+      "get": {
+        "operationId": "leaderboard",
+        "summary": "riders ranked by energy (kJ), power (W) or duration (s) over the period ending today",
+        "parameters": [
+          {
+            "name": "metric",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "energy",
+                "power",
+                "duration"
+              ],
+              "default": "energy"
+            },
+            "description": "what to rank by"
+          },
+          {
+            "name": "period",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "day",
+                "week",
+                "month",
+                "year",
+                "all"
+              ],
+              "default": "all"
+            },
+            "description": "1, 7, 30 or 365 local days ending today, or all time"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 10
+            },
+            "description": "entries"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Leaderboard"
+                }
+              },
+              "text/csv": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed id, date, number or cursor",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (reads need one only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {
+      "bearer": {
+        "type": "http",
+        "scheme": "bearer"
+      },
+      "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key"
+      }
+    },
+    "schemas": {
+      "Ride": {
+        "type": "object",
+        "required": [
+          "id",
+          "rider_id",
+          "bike_serial",
+          "start_time",
+          "end_time",
+          "in_progress",
+          "duration_s",
+          "reading_count",
+          "avg_heart_rate",
+          "min_heart_rate",
+          "max_heart_rate",
+          "avg_power_w",
+          "max_power_w",
+          "total_energy_kj",
+          "avg_rpm",
+          "avg_resistance",
+          "alert_sent"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1
+          },
+          "rider_id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "bike_serial": {
+            "type": "string"
+          },
+          "start_time": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "end_time": {
+            "type": "string",
+            "nullable": true,
+            "format": "date-time"
+          },
+          "in_progress": {
+            "type": "boolean"
+          },
+          "duration_s": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "reading_count": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "avg_heart_rate": {
+            "type": "number",
+            "nullable": true
+          },
+          "min_heart_rate": {
+            "type": "integer",
+            "nullable": true
+          },
+          "max_heart_rate": {
+            "type": "integer",
+            "nullable": true
+          },
+          "avg_power_w": {
+            "type": "number",
+            "nullable": true
+          },
+          "max_power_w": {
+            "type": "number",
+            "nullable": true
+          },
+          "total_energy_kj": {
+            "type": "number"
+          },
+          "avg_rpm": {
+            "type": "number",
+            "nullable": true
+          },
+          "avg_resistance": {
+            "type": "number",
+            "nullable": true
+          },
+          "alert_sent": {
+            "type": "boolean"
+          }
+        }
+      },
+      "Reading": {
+        "type": "object",
+        "required": [
+          "elapsed_s",
+          "time",
+          "heart_rate",
+          "rpm",
+          "power_w",
+          "resistance"
+        ],
+        "properties": {
+          "elapsed_s": {
+            "type": "integer"
+          },
+          "time": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "heart_rate": {
+            "type": "integer"
+          },
+          "rpm": {
+            "type": "integer"
+          },
+          "power_w": {
+            "type": "number"
+          },
+          "resistance": {
+            "type": "integer"
+          }
+        }
+      },
+      "ExpandedRide": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/Ride"
+          },
+          {
+            "type": "object",
+            "properties": {
+              "readings": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Reading"
+                }
+              }
+            }
+          }
+        ]
+      },
+      "Rider": {
+        "type": "object",
+        "required": [
+          "id",
+          "name",
+          "title",
+          "first_name",
+          "last_name",
+          "gender",
+          "date_of_birth",
+          "age",
+          "email",
+          "address",
+          "height_cm",
+          "weight_kg",
+          "account_created",
+          "original_source",
+          "ride_count",
+          "avg_heart_rate"
+        ],
+        "properties": {
+          "id": {
+            "type": "integer",
+            "format": "int64"
+          },
+          "name": {
+            "type": "string"
+          },
+          "title": {
+            "type": "string",
+            "nullable": true
+          },
+          "first_name": {
+            "type": "string"
+          },
+          "last_name": {
+            "type": "string"
+          },
+          "gender": {
+            "type": "string"
+          },
+          "date_of_birth": {
+            "type": "string",
+            "format": "date"
+          },
+          "age": {
+            "type": "integer"
+          },
+          "email": {
+            "type": "string"
+          },
+          "address": {
+            "type": "object",
+            "required": [
+              "lines",
+              "city",
+              "postcode",
+              "postcode_valid"
+            ],
+            "properties": {
+              "lines": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "city": {
+                "type": "string"
+              },
+              "postcode": {
+                "type": "string"
+              },
+              "postcode_valid": {
+                "type": "boolean"
+              }
+            }
+          },
+          "height_cm": {
+            "type": "integer"
+          },
+          "weight_kg": {
+            "type": "integer"
+          },
+          "account_created": {
+            "type": "string",
+            "format": "date"
+          },
+          "original_source": {
+            "type": "string"
+          },
+          "ride_count": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "avg_heart_rate": {
+            "type": "number",
+            "nullable": true
+          }
+        }
+      },
+      "Error": {
+        "type": "object",
+        "required": [
+          "error",
+          "message"
+        ],
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": [
+              "code",
+              "type"
+            ],
+            "properties": {
+              "code": {
+                "type": "integer"
+              },
+              "type": {
+                "type": "string",
+                "enum": [
+                  "bad_request",
+                  "unauthorized",
+                  "forbidden",
+                  "not_found",
+                  "method_not_allowed",
+                  "unavailable",
+                  "internal"
+                ]
+              }
+            }
+          },
+          "message": {
+            "type": "string"
+          }
+        }
+      },
+      "DailyFigures": {
+        "type": "object",
+        "required": [
+          "ride_count",
+          "rider_count",
+          "riders_by_gender",
+          "riders_by_age_group",
+          "avg_heart_rate",
+          "avg_power_w",
+          "total_energy_kj",
+          "longest_ride_s",
+          "max_power_w",
+          "alert_count"
+        ],
+        "properties": {
+          "ride_count": {
+            "type": "number"
+          },
+          "rider_count": {
+            "type": "number"
+          },
+          "riders_by_gender": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "number"
+            }
+          },
+          "riders_by_age_group": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "number"
+            },
+            "required": [
+              "<25",
+              "25-34",
+              "35-44",
+              "45-54",
+              "55-64",
+              "65+"
+            ]
+          },
+          "avg_heart_rate": {
+            "type": "number",
+            "nullable": true
+          },
+          "avg_power_w": {
+            "type": "number",
+            "nullable": true
+          },
+          "total_energy_kj": {
+            "type": "number"
+          },
+          "longest_ride_s": {
+            "type": "number",
+            "nullable": true
+          },
+          "max_power_w": {
+            "type": "number",
+            "nullable": true
+          },
+          "alert_count": {
+            "type": "number"
+          }
+        }
+      },
+      "DailyStats": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/DailyFigures"
+          },
+          {
+            "type": "object",
+            "required": [
+              "date",
+              "previous_day",
+              "previous_7_days"
+            ],
+            "properties": {
+              "date": {
+                "type": "string",
+                "format": "date"
+              },
+              "previous_day": {
+                "$ref": "#/components/schemas/DailyFigures"
+              },
+              "previous_7_days": {
+                "$ref": "#/components/schemas/DailyFigures"
+              }
+            }
+          }
+        ]
+      },
+      "Leaderboard": {
+        "type": "object",
+        "required": [
+          "metric",
+          "unit",
+          "period",
+          "since",
+          "until",
+          "entries"
+        ],
+        "properties": {
+          "metric": {
+            "type": "string",
+            "enum": [
+              "energy",
+              "power",
+              "duration"
+            ]
+          },
+          "unit": {
+            "type": "string"
+          },
+          "period": {
+            "type": "string",
+            "enum": [
+              "day",
+              "week",
+              "month",
+              "year",
+              "all"
+            ]
+          },
+          "since": {
+            "type": "string",
+            "nullable": true,
+            "format": "date-time"
+          },
+          "until": {
+            "type": "string",
+            "nullable": true,
+            "format": "date-time"
+          },
+          "entries": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "rank",
+                "rider_id",
+                "name",
+                "value",
+                "ride_count"
+              ],
+              "properties": {
+                "rank": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "rider_id": {
+                  "type": "integer",
+                  "format": "int64"
+                },
+                "name": {
+                  "type": "string"
+                },
+                "value": {
+                  "type": "number"
+                },
+                "ride_count": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            }
+          }
+        }
+      },
+      "RidePage": {
+        "type": "object",
+        "required": [
+          "rides",
+          "next"
+        ],
+        "properties": {
+          "rides": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Ride"
+            }
+          },
+          "next": {
+            "type": "string",
+            "nullable": true,
+            "description": "path and query of the next page; null on the last"
+          }
+        }
+      },
+      "RiderPage": {
+        "type": "object",
+        "required": [
+          "riders",
+          "next"
+        ],
+        "properties": {
+          "riders": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Rider"
+            }
+          },
+          "next": {
+            "type": "string",
+            "nullable": true,
+            "description": "path and query of the next page; null on the last"
+          }
+        }
+      }
+    }
+  }
+}
+"""#
+}

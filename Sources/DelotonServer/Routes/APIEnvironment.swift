@@ -1,0 +1,54 @@
+import DelotonCore
+import DelotonStore
+import Hummingbird
+import Logging
+
+/// What every route reads from: built once per application.
+struct APIEnvironment: Sendable {
+    let warehouse: any Warehouse
+    let config: ServerConfig
+    let logger: Logger
+    let rendering: Rendering
+    let auth: Authenticator
+    let rides: RideQueries
+    let riders: RiderQueries
+    let deletion: Deletion
+
+    init(warehouse: any Warehouse, config: ServerConfig, logger: Logger) {
+        self.warehouse = warehouse
+        self.config = config
+        self.logger = logger
+        rendering = Rendering(zone: config.displayZone)
+        auth = Authenticator(keys: APIKeyStore(warehouse: warehouse, now: config.now))
+        rides = RideQueries(warehouse.sql)
+        riders = RiderQueries(warehouse.sql)
+        deletion = Deletion(warehouse.sql)
+    }
+
+    var zone: Zone { config.displayZone }
+    var today: CivilDate { config.displayZone.date(of: config.now()) }
+
+    /// A path id: plain digits, 1 to 2^63 - 1.
+    static func id(_ context: some RequestContext, _ what: String) throws -> Int64 {
+        let raw = context.parameters.get("id") ?? ""
+        guard let id = QueryParameters.digits(raw), id >= 1 else {
+            throw APIError.badRequest("\(what) id must be a whole number from 1 to 9223372036854775807 (got '\(QueryParameters.clip(raw))')")
+        }
+        return id
+    }
+
+    static let maxLimit: Int64 = 1000
+    static let defaultLimit: Int64 = 100
+
+    func limit(_ q: QueryParameters) throws -> Int {
+        Int(try q.integer("limit", in: 1...Self.maxLimit) ?? Self.defaultLimit)
+    }
+
+    /// The link to the next page: this request's path and query with the cursor moved on.
+    static func nextLink(_ request: Request, query: QueryParameters, cursor: String) -> String {
+        var params = query.all
+        params["cursor"] = cursor
+        let q = params.keys.sorted().map { QueryParameters.encode($0) + "=" + QueryParameters.encode(params[$0] ?? "") }
+        return request.uri.path + "?" + q.joined(separator: "&")
+    }
+}

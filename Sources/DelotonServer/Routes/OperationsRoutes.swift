@@ -1,0 +1,33 @@
+import DelotonStore
+import Hummingbird
+import Prometheus
+
+/// `/health`, `/metrics`, `/openapi.json`.
+struct OperationsRoutes: Sendable {
+    let env: APIEnvironment
+    let registry: PrometheusCollectorRegistry
+
+    func add(to router: Router<APIRequestContext>) {
+        router.get("/health", use: health)
+        router.get("/metrics", use: metrics)
+        router.get("/openapi.json") { _, _ in Responses.json(OpenAPIDocument.json) }
+    }
+
+    @Sendable func health(_ request: Request, context: APIRequestContext) async throws -> Response {
+        do {
+            _ = try await env.warehouse.sql.query(SQL("SELECT 1 AS ok"))
+            return Responses.json(#"{"status":"ok"}"#)
+        } catch {
+            env.logger.warning("health check: the warehouse does not answer", metadata: ["error": "\(error)"])
+            throw APIError(.serviceUnavailable, "the warehouse (\(env.warehouse.kind)) does not answer")
+        }
+    }
+
+    @Sendable func metrics(_ request: Request, context: APIRequestContext) async throws -> Response {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16 * 1024)
+        registry.emit(into: &bytes)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

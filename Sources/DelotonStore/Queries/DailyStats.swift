@@ -1,0 +1,134 @@
+import DelotonCore
+
+/// The figures of one local day (domain.md, Daily report), shared by the report, the API and the views.
+///
+/// Over rides that started on the day: counts, the gender split and age groups of the distinct
+/// riders (each counted once, by their first ride of the day), heart rate over readings with
+/// hr > 0, power, energy, longest ride, highest power and alerts. A figure with no data is nil.
+public struct DailyFigures: Sendable, Equatable {
+    public var rideCount: Double
+    public var riderCount: Double
+    /// Keys are genders as given, lower-cased.
+    public var ridersByGender: [String: Double]
+    /// Keys are `AgeGroup` labels; every group is present.
+    public var ridersByAgeGroup: [String: Double]
+    public var avgHeartRate: Double?
+    public var avgPowerW: Double?
+    public var totalEnergyKJ: Double
+    public var longestRideS: Double?
+    public var maxPowerW: Double?
+    public var alertCount: Double
+
+    public static let empty = DailyFigures(rideCount: 0, riderCount: 0, ridersByGender: [:],
+                                           ridersByAgeGroup: Dictionary(uniqueKeysWithValues: AgeGroup.labels.map { ($0, 0) }),
+                                           avgHeartRate: nil, avgPowerW: nil, totalEnergyKJ: 0, longestRideS: nil,
+                                           maxPowerW: nil, alertCount: 0)
+
+    /// The per-day mean of several days: counts and totals over all of them, averages and maxima
+    /// over the days that have one.
+    public static func mean(of days: [DailyFigures]) -> DailyFigures {
+        guard !days.isEmpty else { return .empty }
+        let n = Double(days.count)
+        func meanOfPresent(_ values: [Double?]) -> Double? {
+            let present = values.compactMap { $0 }
+            return present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
+        }
+        func meanOfCounts(_ dicts: [[String: Double]]) -> [String: Double] {
+            var out: [String: Double] = [:]
+            for d in dicts { for (k, v) in d { out[k, default: 0] += v } }
+            return out.mapValues { $0 / n }
+        }
+        return DailyFigures(
+            rideCount: days.map(\.rideCount).reduce(0, +) / n,
+            riderCount: days.map(\.riderCount).reduce(0, +) / n,
+            ridersByGender: meanOfCounts(days.map(\.ridersByGender)),
+            ridersByAgeGroup: meanOfCounts(days.map(\.ridersByAgeGroup)),
+            avgHeartRate: meanOfPresent(days.map(\.avgHeartRate)),
+            avgPowerW: meanOfPresent(days.map(\.avgPowerW)),
+            totalEnergyKJ: days.map(\.totalEnergyKJ).reduce(0, +) / n,
+            longestRideS: meanOfPresent(days.map(\.longestRideS)),
+            maxPowerW: meanOfPresent(days.map(\.maxPowerW)),
+            alertCount: days.map(\.alertCount).reduce(0, +) / n)
+    }
+}
+
+/// The report's age groups, by whole years at the ride.
+public enum AgeGroup {
+    public static let labels = ["<25", "25-34", "35-44", "45-54", "55-64", "65+"]
+
+    public static func label(age: Int) -> String {
+        switch age {
+        case ..<25: return "<25"
+        case 25...34: return "25-34"
+        case 35...44: return "35-44"
+        case 45...54: return "45-54"
+        case 55...64: return "55-64"
+        default: return "65+"
+        }
+    }
+}
+
+/// A day's figures with their comparisons, as `report.json` and `GET /stats/daily` show them.
+public struct DailyReportFigures: Sendable, Equatable {
+    public var date: CivilDate
+    public var figures: DailyFigures
+    public var previousDay: DailyFigures
+    /// The per-day mean of the 7 days before `date`.
+    public var previous7Days: DailyFigures
+}
+
+public struct DailyStats: Sendable {
+    let sql: any SQLExecutor
+
+    public init(_ sql: any SQLExecutor) { self.sql = sql }
+
+    /// The figures of the rides that started within `interval` (one local day).
+    public func figures(startingIn interval: Range<Instant>) async throws -> DailyFigures {
+        let bounds: [SQLValue] = [.int(interval.lowerBound.microseconds), .int(interval.upperBound.microseconds)]
+        let totals = try await sql.query(SQL("""
+            SELECT count(*) AS ride_count, sum(hr_sum)::bigint AS hr_sum, sum(hr_count)::bigint AS hr_count,
+                   sum(power_sum)::float8 AS power_sum, sum(reading_count)::bigint AS reading_count,
+                   max(reading_count) AS longest, max(power_max)::float8 AS max_power
+            FROM rides WHERE start_time_us >= ? AND start_time_us < ?
+            """, bounds)).first
+        let riders = try await sql.query(SQL("""
+            SELECT rider_id, gender, age_at_start FROM rides WHERE start_time_us >= ? AND start_time_us < ?
+            ORDER BY start_time_us, id
+            """, bounds))
+        let alerts = try await sql.query(SQL("""
+            SELECT count(*) AS alert_count FROM alerts a JOIN rides x ON x.id = a.ride_id
+            WHERE x.start_time_us >= ? AND x.start_time_us < ?
+            """, bounds)).first
+
+        var figures = DailyFigures.empty
+        var seen = Set<Int64>()
+        for row in riders {
+            guard let id = row["rider_id"].int, seen.insert(id).inserted else { continue }
+            figures.ridersByGender[(row["gender"].text ?? "").lowercased(), default: 0] += 1
+            figures.ridersByAgeGroup[AgeGroup.label(age: Int(row["age_at_start"].int ?? 0)), default: 0] += 1
+        }
+        figures.riderCount = Double(seen.count)
+        guard let totals else { return figures }
+        figures.rideCount = Double(totals["ride_count"].int ?? 0)
+        let hrCount = totals["hr_count"].int ?? 0
+        figures.avgHeartRate = hrCount > 0 ? Double(totals["hr_sum"].int ?? 0) / Double(hrCount) : nil
+        let readings = totals["reading_count"].int ?? 0
+        let powerSum = totals["power_sum"].double ?? 0
+        figures.avgPowerW = readings > 0 ? powerSum / Double(readings) : nil
+        figures.totalEnergyKJ = powerSum / 1000
+        figures.longestRideS = figures.rideCount > 0 ? totals["longest"].double : nil
+        figures.maxPowerW = totals["max_power"].double
+        figures.alertCount = Double(alerts?["alert_count"].int ?? 0)
+        return figures
+    }
+
+    /// A day's figures with the day before and the mean of the 7 days before, days read in `zone`.
+    public func report(for day: CivilDate, zone: Zone) async throws -> DailyReportFigures {
+        let today = try await figures(startingIn: zone.interval(of: day))
+        var before: [DailyFigures] = []
+        for back in 1...7 {
+            before.append(try await figures(startingIn: zone.interval(of: day.adding(days: -back))))
+        }
+        return DailyReportFigures(date: day, figures: today, previousDay: before[0], previous7Days: DailyFigures.mean(of: before))
+    }
+}

@@ -1,0 +1,109 @@
+import DelotonCore
+import DelotonStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import DelotonServer
+
+@Suite struct AuthAndDeletionTests {
+    @Test func keysAreCreatedOnceStoredHashedListedAndRevoked() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        let keys = APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now })
+        let secret = try await keys.create(name: "ops", scope: .write)
+        #expect(secret.hasPrefix("dlt_"))
+        #expect(try await keys.verify(key: secret) == APIKeyIdentity(name: "ops", scope: .write))
+        let stored = try await fixture.warehouse.sql.query(SQL("SELECT key_hash FROM api_keys"))
+        #expect(stored.first?["key_hash"].text == APIKeyHash.sha256Hex(secret))
+        #expect(stored.first?["key_hash"].text != secret)
+        await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "ops", scope: .read) }
+        await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "  ", scope: .read) }
+        #expect(try await keys.list().map(\.name) == ["ops"])
+        #expect(try await keys.revoke(name: "ops"))
+        #expect(try await keys.revoke(name: "ops") == false)
+        #expect(try await keys.verify(key: secret) == nil)
+        #expect(try await keys.list().first?.revokedAt == Fixture.now)
+        #expect(try await keys.verify(key: "dlt_guess") == nil)
+    }
+
+    @Test func deleteRideNeedsAWriteKeyAndLeavesATombstoneThatReplayRespects() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        let keys = APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now })
+        let writer = try await keys.create(name: "cleanup-bot", scope: .write)
+        let reader = try await keys.create(name: "analyst", scope: .read)
+        let rides = RideQueries(fixture.warehouse.sql)
+        let alerted = try #require(try await rides.rides(riderID: Fixture.alertRiderID).first)
+        try await fixture.app().test(.router) { client async throws in
+            let uri = "/ride/\(alerted.id)"
+            let anonymous = try await client.call(uri, method: .delete)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.errorShape?.type == "unauthorized")
+            #expect(try await client.call(uri, method: .delete, headers: [.authorization: "Bearer dlt_wrong"]).status == .unauthorized)
+            let readOnly = try await client.call(uri, method: .delete, headers: [.authorization: "Bearer \(reader)"])
+            #expect(readOnly.status == .forbidden)
+            #expect(readOnly.errorShape?.type == "forbidden")
+            let deleted = try await client.call(uri, method: .delete, headers: [Authenticator.apiKeyHeader: writer])
+            #expect(deleted.status == .noContent)
+            #expect(try await client.call(uri).status == .notFound)
+            #expect(try await client.call(uri, method: .delete, headers: [.authorization: "Bearer \(writer)"]).status == .notFound)
+            #expect(try await client.call("/ride/\(alerted.id)x", method: .delete, headers: [.authorization: "Bearer \(writer)"]).status == .badRequest)
+        }
+        let sql = fixture.warehouse.sql
+        #expect(try await sql.query(SQL("SELECT count(*) AS n FROM readings WHERE ride_id = ?", [.int(alerted.id)])).first?["n"].int == 0)
+        #expect(try await sql.query(SQL("SELECT count(*) AS n FROM alerts WHERE ride_id = ?", [.int(alerted.id)])).first?["n"].int == 0)
+        let tombstone = try await sql.query(SQL("SELECT deleted_by, deleted_at_us FROM ride_tombstones")).first
+        #expect(tombstone?["deleted_by"].text == "cleanup-bot")
+        #expect(tombstone?["deleted_at_us"].int == Fixture.now.microseconds)
+
+        // Replaying the stream brings neither the ride nor its alert back.
+        let outcome = try await fixture.ingest(Fixture.syntheticLines(), stream: "file:synthetic")
+        #expect(outcome.tombstonedRides == 1)
+        #expect(outcome.newAlertIDs.isEmpty)
+        #expect(try await rides.rides(riderID: Fixture.alertRiderID).count == 1)
+        #expect(try await sql.query(SQL("SELECT count(*) AS n FROM alerts")).first?["n"].int == 0)
+    }
+
+    @Test func eraseRiderRemovesEverythingAboutThem() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        let writer = try await APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now }).create(name: "dpo", scope: .write)
+        try await fixture.app().test(.router) { client async throws in
+            let auth: HTTPFields = [.authorization: "Bearer \(writer)"]
+            #expect(try await client.call("/rider/900", method: .delete).status == .unauthorized)
+            #expect(try await client.call("/rider/900", method: .delete, headers: auth).status == .noContent)
+            #expect(try await client.call("/rider/900").status == .notFound)
+            #expect(try await client.call("/rider/900/rides").status == .notFound)
+            #expect(try await client.call("/rider/900", method: .delete, headers: auth).status == .notFound)
+            #expect(try await client.call("/rider/901").status == .ok)
+        }
+        let sql = fixture.warehouse.sql
+        for table in ["rides WHERE rider_id = 900", "alerts WHERE rider_id = 900",
+                      "readings WHERE ride_id NOT IN (SELECT id FROM rides)", "riders WHERE id = 900"] {
+            #expect(try await sql.query(SQL("SELECT count(*) AS n FROM \(table)")).first?["n"].int == 0, "\(table)")
+        }
+        #expect(try await sql.query(SQL("SELECT erased_by FROM rider_tombstones WHERE rider_id = 900")).first?["erased_by"].text == "dpo")
+        let outcome = try await fixture.ingest(Fixture.syntheticLines(), stream: "file:synthetic")
+        #expect(outcome.tombstonedRides == 2)
+        #expect(try await RiderQueries(sql).rider(id: 900) == nil)
+    }
+
+    @Test func requireKeyForReadsGuardsEverythingButHealthAndMetrics() async throws {
+        let fixture = try await Fixture.make(requireKeyForReads: true)
+        defer { Task { await fixture.close() } }
+        let reader = try await APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now }).create(name: "r", scope: .read)
+        try await fixture.app().test(.router) { client async throws in
+            #expect(try await client.call("/health").status == .ok)
+            #expect(try await client.call("/metrics").status == .ok)
+            for uri in ["/rider/901", "/daily", "/rides", "/openapi.json", "/stats/daily", "/leaderboard"] {
+                let answer = try await client.call(uri)
+                #expect(answer.status == .unauthorized, "\(uri)")
+                #expect(answer.errorShape?.type == "unauthorized")
+                #expect(try await client.call(uri, headers: [.authorization: "Bearer \(reader)"]).status == .ok, "\(uri)")
+            }
+            let readOnlyDelete = try await client.call("/ride/1", method: .delete, headers: [.authorization: "Bearer \(reader)"])
+            #expect(readOnlyDelete.status == .forbidden)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import DelotonCore
+import DelotonStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import DelotonServer
+
+@Suite struct OperationsTests {
+    @Test func healthSaysOkThen503WhenTheWarehouseIsGone() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        try await fixture.app().test(.router) { client async throws in
+            let ok = try await client.call("/health")
+            #expect(ok.status == .ok)
+            #expect(ok.object["status"] as? String == "ok")
+            try await fixture.warehouse.close()
+            let down = try await client.call("/health")
+            #expect(down.status == .serviceUnavailable)
+            #expect(down.errorShape?.type == "unavailable")
+        }
+    }
+
+    @Test func metricsCountRequestsByRoutePattern() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        try await fixture.app().test(.router) { client async throws in
+            _ = try await client.call("/ride/1")
+            _ = try await client.call("/ride/abc")
+            let metrics = try await client.call("/metrics")
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            #expect(metrics.body.contains(#"deloton_http_requests_total{route="/ride/{id}",method="GET",status="400"} 1"#)
+                    || metrics.body.contains(#"deloton_http_requests_total{route="/ride/:id",method="GET",status="400"} 1"#))
+            #expect(metrics.body.contains("deloton_http_request_duration_seconds_bucket"))
+        }
+    }
+
+    @Test func unknownRoutes404AndWrongMethods405WithAllow() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        try await fixture.app().test(.router) { client async throws in
+            let missing = try await client.call("/nowhere")
+            #expect(missing.status == .notFound)
+            #expect(missing.errorShape?.type == "not_found")
+            let wrong = try await client.call("/ride/1", method: .patch)
+            #expect(wrong.status == .methodNotAllowed, "\(wrong.body)")
+            #expect(wrong.headers[.allow] == "GET, DELETE")
+            #expect(wrong.errorShape?.code == 405)
+            #expect(try await client.call("/daily", method: .post).status == .methodNotAllowed)
+        }
+    }
+
+    @Test func openAPIDocumentNamesEveryRoute() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        try await fixture.app().test(.router) { client async throws in
+            let answer = try await client.call("/openapi.json")
+            #expect(answer.status == .ok)
+            #expect(answer.object["openapi"] as? String == "3.0.3")
+            let paths = try #require(answer.object["paths"] as? [String: [String: Any]])
+            for (pattern, methods) in APIRoutes.table.routes {
+                let path = "/" + pattern.map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+                let documented = Set((paths[path] ?? [:]).keys.map { $0.uppercased() })
+                #expect(documented == Set(methods), "\(path)")
+            }
+        }
+    }
+
+    @Test func corsAnswersTheDashboardOrigin() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.close() } }
+        var config = fixture.config
+        config.corsOrigin = "http://dash.example"
+        let app = buildApplication(config: config, warehouse: fixture.warehouse, logger: .init(label: "t"), metrics: nil)
+        try await app.test(.router) { client async throws in
+            let answer = try await client.call("/health", headers: [.origin: "http://dash.example"])
+            #expect(answer.headers[.accessControlAllowOrigin] == "http://dash.example")
+            let preflight = try await client.call("/ride/1", method: .options, headers: [
+                .origin: "http://dash.example", .accessControlRequestMethod: "DELETE"])
+            #expect(preflight.status == .noContent)
+        }
+    }
+}
