@@ -1,0 +1,184 @@
+import DelotonCore
+import Foundation
+
+/// Where an alert is on its way out (domain.md, Abnormal heart rate).
+public enum AlertStatus: String, Sendable, CaseIterable {
+    /// Waiting for its first or next attempt.
+    case pending
+    /// Accepted by the mail server (or written to the outbox folder); never sent again.
+    case sent
+    /// Undeliverable for good; `last_error` says why. Never retried.
+    case failed
+}
+
+/// One alert as the dispatcher needs it: the outbox row and the key of the ride it is about.
+public struct OutboxAlert: Sendable, Equatable {
+    public var id: Int64
+    public var rideID: Int64
+    public var riderID: Int64
+    /// The address the ride's own `[SYSTEM]` line gave; may be empty or invalid.
+    public var recipient: String
+    public var riderName: String
+    public var gender: String
+    public var age: Int
+    public var safeRange: SafeRange
+    /// The readings that completed the run, oldest first.
+    public var samples: [HeartRateSample]
+    /// The time of the reading that completed the run.
+    public var raisedAt: Instant
+    public var status: AlertStatus
+    /// Attempts started so far, this one included once claimed.
+    public var attempts: Int
+    public var bikeSerial: String
+    /// The ride key's start (`rides.started_at_us`): with the rider and bike it names the ride
+    /// in any warehouse, so it is what the stable Message-ID is made of.
+    public var rideStartedAt: Instant
+    /// The time of the ride's first reading, for people.
+    public var rideStartTime: Instant
+    public var lastError: String?
+    public var messageID: String?
+    public var sentAt: Instant?
+
+    public var rideKey: RideKey {
+        RideKey(riderID: Int(riderID), bikeSerial: bikeSerial, startedAt: rideStartedAt)
+    }
+
+    static let columns = """
+        a.id, a.ride_id, a.rider_id, a.recipient, a.rider_name, a.gender, a.age, a.safe_min, a.safe_max, a.samples, \
+        a.raised_at_us, a.status, a.attempts, a.last_error, a.message_id, a.sent_at_us, \
+        r.bike_serial, r.started_at_us, r.start_time_us
+        """
+
+    init(row: SQLRow) throws {
+        guard let id = row["id"].int, let rideID = row["ride_id"].int, let riderID = row["rider_id"].int,
+              let status = row["status"].text.flatMap(AlertStatus.init(rawValue:)),
+              let startedAt = row["started_at_us"].int
+        else {
+            throw WarehouseError(.failed, "an alerts row lacks its id, ride, rider or status: the database is damaged")
+        }
+        let samplesText = row["samples"].text ?? "[]"
+        let samples: [HeartRateSample]
+        do {
+            samples = try JSONDecoder().decode([HeartRateSample].self, from: Data(samplesText.utf8))
+        } catch {
+            throw WarehouseError(.failed, "alert \(id) has unreadable samples (\(error)): the database is damaged")
+        }
+        self.id = id
+        self.rideID = rideID
+        self.riderID = riderID
+        recipient = row["recipient"].text ?? ""
+        riderName = row["rider_name"].text ?? ""
+        gender = row["gender"].text ?? ""
+        age = Int(row["age"].int ?? 0)
+        safeRange = SafeRange(minimum: row["safe_min"].double ?? 0, maximum: row["safe_max"].double ?? 0)
+        self.samples = samples
+        raisedAt = Instant(microseconds: row["raised_at_us"].int ?? 0)
+        self.status = status
+        attempts = Int(row["attempts"].int ?? 0)
+        lastError = row["last_error"].text
+        messageID = row["message_id"].text
+        sentAt = row["sent_at_us"].int.map { Instant(microseconds: $0) }
+        bikeSerial = row["bike_serial"].text ?? ""
+        rideStartedAt = Instant(microseconds: startedAt)
+        rideStartTime = row["start_time_us"].int.map { Instant(microseconds: $0) } ?? rideStartedAt
+    }
+}
+
+/// The alert outbox (`alerts` table) as the dispatcher drives it, written once for SQLite and
+/// PostgreSQL.
+///
+/// Delivery is claim-then-send: a claim pushes `next_attempt_us` past the lease, and only the
+/// dispatcher whose UPDATE changed the row (seen through `RETURNING`) sends. Two dispatchers
+/// (two ingest processes on one warehouse) therefore never send the same alert at once; if a
+/// dispatcher dies holding a claim, the alert is due again when the lease runs out.
+public struct AlertOutbox: Sendable {
+    let sql: any SQLExecutor
+
+    public init(_ sql: any SQLExecutor) { self.sql = sql }
+
+    /// Ids of pending alerts whose next attempt is due, the longest waiting first.
+    public func due(at now: Instant, limit: Int) async throws -> [Int64] {
+        try await sql.query(SQL("""
+            SELECT id FROM alerts WHERE status = 'pending' AND next_attempt_us <= ?
+            ORDER BY next_attempt_us, id LIMIT ?
+            """, [.int(now.microseconds), .int(Int64(limit))])).compactMap { $0["id"].int }
+    }
+
+    /// Takes the alert for one attempt until `now + lease`, counting the attempt. Returns nil
+    /// when it is not due (sent, failed, or claimed by another dispatcher meanwhile).
+    public func claim(id: Int64, at now: Instant, lease: Duration) async throws -> OutboxAlert? {
+        let until = now.microseconds + Self.microseconds(lease)
+        let results = try await sql.transaction([
+            SQL("""
+                UPDATE alerts SET next_attempt_us = ?, attempts = attempts + 1
+                WHERE id = ? AND status = 'pending' AND next_attempt_us <= ? RETURNING id
+                """, [.int(until), .int(id), .int(now.microseconds)]),
+            SQL("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.id = ?", [.int(id)]),
+        ])
+        guard results.count == 2, !results[0].isEmpty, let row = results[1].first else { return nil }
+        return try OutboxAlert(row: row)
+    }
+
+    /// Records the server's acceptance. Only a pending alert changes: one failed or sent
+    /// meanwhile keeps what it has.
+    public func markSent(id: Int64, messageID: String, at now: Instant) async throws {
+        try await sql.execute(SQL("""
+            UPDATE alerts SET status = 'sent', message_id = ?, sent_at_us = ?, last_error = NULL
+            WHERE id = ? AND status = 'pending'
+            """, [.text(messageID), .int(now.microseconds), .int(id)]))
+    }
+
+    /// A transient failure: try again at `next`, keeping the reason for whoever looks.
+    public func scheduleRetry(id: Int64, at next: Instant, reason: String) async throws {
+        try await sql.execute(SQL("""
+            UPDATE alerts SET next_attempt_us = ?, last_error = ? WHERE id = ? AND status = 'pending'
+            """, [.int(next.microseconds), .text(reason), .int(id)]))
+    }
+
+    /// Gives a claim back without counting it as tried (the dispatcher was stopped mid-send).
+    public func release(id: Int64, at now: Instant) async throws {
+        try await sql.execute(SQL("""
+            UPDATE alerts SET next_attempt_us = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+            WHERE id = ? AND status = 'pending'
+            """, [.int(now.microseconds), .int(id)]))
+    }
+
+    /// A permanent failure: the alert stays, failed, with its reason, and is never retried.
+    public func markFailed(id: Int64, reason: String) async throws {
+        try await sql.execute(SQL("""
+            UPDATE alerts SET status = 'failed', last_error = ? WHERE id = ? AND status = 'pending'
+            """, [.text(reason), .int(id)]))
+    }
+
+    public func alert(id: Int64) async throws -> OutboxAlert? {
+        try await sql.query(SQL("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.id = ?",
+                                [.int(id)])).first.map(OutboxAlert.init(row:))
+    }
+
+    /// The alert of a ride, if one was raised.
+    public func alert(rideID: Int64) async throws -> OutboxAlert? {
+        try await sql.query(SQL("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.ride_id = ?",
+                                [.int(rideID)])).first.map(OutboxAlert.init(row:))
+    }
+
+    /// When the next pending alert falls due, if any is waiting.
+    public func nextDue() async throws -> Instant? {
+        try await sql.query(SQL("SELECT MIN(next_attempt_us) AS next FROM alerts WHERE status = 'pending'"))
+            .first?["next"].int.map { Instant(microseconds: $0) }
+    }
+
+    /// How many alerts are in each state, every state present (for metrics and `deloton notify`).
+    public func counts() async throws -> [AlertStatus: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: AlertStatus.allCases.map { ($0, 0) })
+        for row in try await sql.query(SQL("SELECT status, COUNT(*) AS n FROM alerts GROUP BY status")) {
+            if let status = row["status"].text.flatMap(AlertStatus.init(rawValue:)) {
+                counts[status] = Int(row["n"].int ?? 0)
+            }
+        }
+        return counts
+    }
+
+    static func microseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+    }
+}

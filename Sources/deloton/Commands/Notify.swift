@@ -1,0 +1,47 @@
+import ArgumentParser
+import DelotonCore
+import DelotonNotify
+import DelotonStore
+import Foundation
+
+struct Notify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deliver the alert outbox: send pending alerts, retry failures, until stopped.",
+        discussion: """
+            Alerts are recorded by ingest in the same transaction as the readings that raised them; this command \
+            sends them (ingest and run also do, unless several processes share the work). Any number of notify \
+            processes may run against one warehouse: each alert is sent by one of them. Transient failures are \
+            retried with backoff; an alert is never sent twice, except once more with the same Message-ID after a \
+            crash between the server's acceptance and its record. Stop with Ctrl-C or SIGTERM.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup(title: "Mail") var mail: MailOptions
+    @Flag(help: "Deliver what is due now, then exit") var once = false
+
+    func run() async throws {
+        let logger = try common.logger("deloton.notify")
+        let zone = try common.displayZone()
+        let destination = try mail.destination(logger: logger)
+        let settings = try mail.alertSettings(zone: zone)
+        let warehouse = try await common.openWarehouse(logger: logger)
+        let shutdown = Shutdown.install()
+        let outbox = AlertOutbox(warehouse.sql)
+        let before = try await outbox.counts()
+        Console.out("deloton notify: \(before[.pending] ?? 0) alert(s) pending in \(Redact.url(common.databaseURL)); "
+                    + "mail goes to \(destination.description)\(once ? "" : "; Ctrl-C stops")")
+
+        let dispatcher = AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger)
+        let watcher = Task {
+            while !shutdown.isRequested, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
+            await dispatcher.stop()
+        }
+        if once { await dispatcher.finish() }
+        await dispatcher.run()
+        watcher.cancel()
+
+        let after = try await outbox.counts()
+        try await warehouse.close()
+        Console.out("alerts: \(after[.sent] ?? 0) sent, \(after[.pending] ?? 0) pending, \(after[.failed] ?? 0) failed")
+    }
+}
