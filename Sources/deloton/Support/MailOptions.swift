@@ -4,9 +4,10 @@ import DelotonNotify
 import Foundation
 import Logging
 
-/// How mail leaves deloton: an SMTP relay when `--smtp` is set, otherwise `.eml` files in the
-/// outbox folder. Shared by `notify`, `ingest` and `run`.
-struct MailOptions: ParsableArguments {
+/// How alert mail leaves deloton: an SMTP relay when `--smtp` is set, otherwise `.eml` files in
+/// the outbox folder, plus the staff copies (`--alert-cc`). Shared by `notify`, `ingest` and `run`.
+/// (`report` and `schedule` have `MailOptions`, the same first three settings without `--alert-cc`.)
+struct AlertMailOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "SMTP relay: smtp://[user[:password]@]host[:port][?starttls=required|opportunistic|off] or smtps://… "
             + "[DELOTON_SMTP_URL] (default: none, mail is written to --outbox). Credentials may come from "
