@@ -12,17 +12,25 @@ import Prometheus
 /// SIGTERM/SIGINT after the requests in flight are answered).
 public func buildApplication(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
                              metrics: PrometheusCollectorRegistry?) -> some ApplicationProtocol {
-    let router = buildRouter(config: config, warehouse: warehouse, logger: logger,
-                             metrics: metrics ?? PrometheusCollectorRegistry())
-    return Application(
+    buildServer(config: config, warehouse: warehouse, logger: logger, metrics: metrics).application
+}
+
+/// `buildApplication`, and the dashboard's live feed (nil when the dashboard is off), which
+/// `deloton run` nudges after each ingest batch so the page moves as soon as data lands.
+public func buildServer(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
+                        metrics: PrometheusCollectorRegistry?) -> (application: some ApplicationProtocol, liveFeed: LiveFeed?) {
+    let (router, liveFeed) = buildRouter(config: config, warehouse: warehouse, logger: logger,
+                                         metrics: metrics ?? PrometheusCollectorRegistry())
+    let application = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "deloton"),
         logger: logger)
+    return (application, liveFeed)
 }
 
 /// The router alone, for `buildApplication` and for tests that drive it in-process.
 func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
-                 metrics registry: PrometheusCollectorRegistry) -> Router<APIRequestContext> {
+                 metrics registry: PrometheusCollectorRegistry) -> (Router<APIRequestContext>, LiveFeed?) {
     let env = APIEnvironment(warehouse: warehouse, config: config, logger: logger)
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
@@ -43,12 +51,11 @@ func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
     RiderRoutes(env: env).add(to: router)
     StatsRoutes(env: env).add(to: router)
 
-    // DASHBOARD CALL SITE (the dashboard and its live feed are built separately, in
-    // Sources/DelotonServer/Dashboard and Live): enable once `addDashboardRoutes` exists.
-    // if config.dashboard.enabled {
-    //     addDashboardRoutes(to: router, warehouse: warehouse, config: config, logger: logger)
-    // }
-    return router
+    // DASHBOARD CALL SITE: the page, its files and the live feed (Live/DashboardRoutes.swift),
+    // under the same logs, metrics, CORS and key checks as the API.
+    let liveFeed = config.dashboard.enabled
+        ? addDashboardRoutes(to: router, warehouse: warehouse, options: config.dashboard) : nil
+    return (router, liveFeed)
 }
 
 /// Every API path and its methods: for 405 answers (and kept beside the OpenAPI document).
