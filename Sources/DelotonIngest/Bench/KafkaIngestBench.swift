@@ -93,11 +93,13 @@ public enum KafkaIngestBench {
             consumer: KafkaConsumerConfig(config: config, groupID: topic, groupInstanceID: "bench-1", topics: [topic]),
             streamBy: .key)
         settings.onAccepted = { recorder.accepted($0) }
-        let warehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-bench-live.sqlite", logger: logger)
+        // Timed at the warehouse: the pipeline reports a commit only when it flushes the next batch.
+        let warehouse = CommitTimingWarehouse(
+            base: try await Warehouses.open("sqlite:" + directory + "/kafka-bench-live.sqlite", logger: logger),
+            onCommit: { recorder.committed($0) })
         let options = IngestOptions(streamZone: Zone(identifier: "Europe/London") ?? .utc, rideIdleTimeout: .seconds(60))
         let consumer = Task {
             try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: logger,
-                                                          onCommitted: { recorder.committed($0.positions) },
                                                           stop: { stopping.load(ordering: .relaxed) })
         }
         // Let the consumer join before the bikes start.
@@ -141,6 +143,24 @@ public enum KafkaIngestBench {
         let description: String
         init(_ description: String) { self.description = description }
     }
+}
+
+/// A warehouse that tells when each batch's transaction has committed.
+struct CommitTimingWarehouse: Warehouse {
+    let base: any Warehouse
+    let onCommit: @Sendable ([String: Int64]) -> Void
+
+    var kind: String { base.kind }
+    var sql: any SQLExecutor { base.sql }
+    func migrate() async throws { try await base.migrate() }
+    func write(_ batch: IngestBatch) async throws -> WriteOutcome {
+        let outcome = try await base.write(batch)
+        onCommit(batch.positions)
+        return outcome
+    }
+    func openRides(streamPrefix: String) async throws -> [OpenRide] { try await base.openRides(streamPrefix: streamPrefix) }
+    func sourcePositions(prefix: String) async throws -> [String: Int64] { try await base.sourcePositions(prefix: prefix) }
+    func close() async throws { try await base.close() }
 }
 
 /// Matches accepted messages to the commits that hold them.
