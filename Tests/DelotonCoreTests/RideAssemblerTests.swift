@@ -173,3 +173,28 @@ struct Script {
         #expect(rides.count == 1 && rides[0].readings.count == 2 && a.duplicateReadings == 2)
     }
 }
+
+@Suite struct ResumeMidReadingTests {
+    /// A batch can end between a Ride line and its Telemetry line: the saved state must carry
+    /// the Ride line, since the source position saved with it is already past that line.
+    @Test func aRideLineWaitingForItsTelemetryIsSavedAndResumed() throws {
+        let zone = Zone(identifier: "Europe/London")!
+        var s = Script()
+        s.start(); s.reading(1)
+        s.lines.append(.ride(s.now, duration: 2, resistance: 30)); s.tick += 1
+        var first = RideAssembler(stream: "k", zone: zone)
+        for l in s.lines { _ = first.consume(l) }
+        var batch = IngestBatch()
+        first.drain(into: &batch)
+        let saved = try #require(batch.rides.last?.snapshot.state)
+        #expect(saved.pendingLine?.elapsed == 2)
+
+        var second = RideAssembler(stream: "k", zone: zone, resume: saved)
+        #expect(second.consume(.telemetry(s.now, heartRate: 99, rpm: 60, power: 18)) == .accepted)
+        second.endRide()
+        var batch2 = IngestBatch()
+        second.drain(into: &batch2)
+        #expect(batch2.rides.first?.readings.map(\.elapsed) == [2])
+        #expect(batch2.rides.first?.readings.first?.heartRate == 99)
+    }
+}

@@ -45,6 +45,9 @@ public struct OpenRide: Sendable, Equatable, Codable {
     public var lastSeenDuration: Int
     public var totals: RideTotals
     public var monitor: HeartRateMonitor
+    /// A Ride line still waiting for its Telemetry line: saved with the state, because the
+    /// source position saved beside it is already past that line.
+    public var pendingLine: PendingRideLine?
 
     public init(key: RideKey, stream: String, profile: RiderProfile, ageAtStart: Int) {
         self.key = key; self.stream = stream; self.profile = profile; self.ageAtStart = ageAtStart
@@ -64,6 +67,15 @@ public struct OpenRide: Sendable, Equatable, Codable {
         totals.add(reading)
         return monitor.observe(elapsed: reading.elapsed, time: reading.time, heartRate: reading.heartRate)
     }
+}
+
+/// A Ride line whose Telemetry line has not come yet.
+public struct PendingRideLine: Sendable, Equatable, Codable {
+    public var time: Instant
+    public var elapsed: Int
+    public var resistance: Int
+    /// A repeat of a reading already kept: its Telemetry line is dropped too.
+    public var duplicate: Bool
 }
 
 /// The state of a ride as written to the warehouse: upserted whole, so writing it twice is harmless.

@@ -20,8 +20,6 @@ public struct RideAssembler: Sendable {
     private var pendingAlert: AlertEvent?
     private var openDirty = false
     private var finished: [RideChange] = []
-    /// A Ride line waiting for its Telemetry line.
-    private var pending: (time: Instant, elapsed: Int, resistance: Int, duplicate: Bool)?
     private var boundarySeen = false
 
     public private(set) var duplicateReadings = 0
@@ -60,8 +58,8 @@ public struct RideAssembler: Sendable {
     /// Ends the open ride: end of a finite input, or the stream fell silent.
     public mutating func endRide() {
         boundarySeen = false
-        if pending != nil { droppedRideLines += 1; pending = nil }
         guard let ride = open else { return }
+        if ride.pendingLine != nil { droppedRideLines += 1 }
         finished.append(change(of: ride, inProgress: false))
         open = nil
         openDirty = false
@@ -100,7 +98,7 @@ public struct RideAssembler: Sendable {
     }
 
     private mutating func rideLine(time: Instant, duration: Int, resistance: Int) -> Verdict {
-        if pending != nil { droppedRideLines += 1; pending = nil }
+        if open?.pendingLine != nil { droppedRideLines += 1; open?.pendingLine = nil }
         guard let seen = open?.lastSeenDuration, let last = open?.lastElapsed else {
             return .quarantined(Self.unattributedReason)
         }
@@ -111,14 +109,15 @@ public struct RideAssembler: Sendable {
         }
         open?.lastSeenDuration = duration
         let duplicate = duration <= last
-        pending = (time, duration, resistance, duplicate)
+        open?.pendingLine = PendingRideLine(time: time, elapsed: duration, resistance: resistance, duplicate: duplicate)
+        openDirty = true
         return duplicate ? .ignored : .accepted
     }
 
     private mutating func telemetryLine(heartRate: Int, rpm: Int, power: Double) -> Verdict {
         guard open != nil else { return .quarantined(Self.unattributedReason) }
-        guard let p = pending else { return .quarantined("Telemetry line without its Ride line") }
-        pending = nil
+        guard let p = open?.pendingLine else { return .quarantined("Telemetry line without its Ride line") }
+        open?.pendingLine = nil
         if p.duplicate {
             duplicateReadings += 1
             return .ignored

@@ -74,8 +74,7 @@ struct SQLiteIngestWriter {
             ])
     }
 
-    /// Inserts or advances the ride. A snapshot older than what is stored (a replay still
-    /// catching up) leaves the row alone, so replays never make a finished ride look unfinished.
+    /// Inserts or advances the ride (see `RideProgress`).
     private func upsertRide(_ s: RideSnapshot, state: String?) throws -> (id: Int64, ended: Bool) {
         let t = s.totals
         let values: [(any DatabaseValueConvertible)?] = [
@@ -96,8 +95,7 @@ struct SQLiteIngestWriter {
             return (db.lastInsertedRowID, !s.inProgress)
         }
         let id: Int64 = existing["id"], wasOpen: Bool = existing["in_progress"], count: Int = existing["reading_count"]
-        let advances = t.readingCount > count || (t.readingCount == count && wasOpen && !s.inProgress)
-        guard advances else { return (id, false) }
+        guard RideProgress.advances(readings: t.readingCount, storedReadings: count, storedOpen: wasOpen) else { return (id, false) }
         try db.cachedStatement(sql: """
             UPDATE rides SET stream = ?, start_time_us = ?, end_time_us = ?, in_progress = ?, email = ?, gender = ?,
                              age_at_start = ?, reading_count = ?, hr_count = ?, hr_sum = ?, hr_min = ?, hr_max = ?,
