@@ -1,23 +1,184 @@
 import DelotonCore
+import Foundation
 import Logging
+import PostgresNIO
 
-/// Connection settings from a `postgres://` URL. (Placeholder until the PostgreSQL warehouse lands.)
-public struct PostgresSettings: Sendable, Equatable {
-    public var url: String
-    public init(url: String) throws { self.url = url }
-}
-
-public struct PostgresWarehouse: Warehouse {
+/// The production warehouse on PostgreSQL (RDS/Aurora or any 13+ server).
+///
+/// Ingest writes go through one dedicated connection (`PostgresIngestLane`), which reports a
+/// lost server at once as `.unavailable` so the ingest loop backs off and retries the batch;
+/// shared SQL (`serve`, the report, the outbox) goes through a `PostgresClient` pool whose
+/// `run()` task this warehouse owns and `close()` cancels.
+public final class PostgresWarehouse: Warehouse {
     public let kind = "postgresql"
-    public var sql: any SQLExecutor { fatalError("unreachable") }
+    public let settings: PostgresSettings
+    private let logger: Logger
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let lane: PostgresIngestLane
 
+    public var sql: any SQLExecutor { PostgresExecutor(client: client, settings: settings, logger: logger) }
+
+    /// Connects once to check the URL (fails in seconds on a wrong host, password or database),
+    /// then starts the pool.
     public init(settings: PostgresSettings, logger: Logger) async throws {
-        throw WarehouseError(.configuration, "PostgreSQL is not supported by this build yet: use --database sqlite:PATH")
+        self.settings = settings
+        self.logger = logger
+        let probe = try await PostgresConnector.connect(settings, logger: logger, id: 1)
+        try? await probe.close()
+        let configuration: PostgresClient.Configuration
+        do {
+            configuration = try PostgresConnector.clientConfiguration(settings)
+        } catch {
+            throw WarehouseError(.configuration, "cannot configure PostgreSQL TLS (sslmode=\(settings.tls.rawValue)): \(error)")
+        }
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runTask = Task { await client.run() }
+        lane = PostgresIngestLane(settings: settings, logger: logger)
+        let lane = self.lane
+        // The probe's connection is gone; keep one ready for the first batch.
+        _ = try? await lane.run(doing: "connect") { _ in 0 }
     }
 
-    public func migrate() async throws {}
-    public func write(_ batch: IngestBatch) async throws -> WriteOutcome { WriteOutcome() }
-    public func openRides(streamPrefix: String) async throws -> [OpenRide] { [] }
-    public func sourcePositions(prefix: String) async throws -> [String: Int64] { [:] }
-    public func close() async throws {}
+    public func migrate() async throws {
+        let logger = self.logger
+        try await lane.run(doing: "migrate the schema") { c in
+            try await PostgresSchema.migrate(c, logger: logger)
+        }
+    }
+
+    public func write(_ batch: IngestBatch) async throws -> WriteOutcome {
+        let logger = self.logger
+        return try await lane.run(doing: "write a batch") { c in
+            try await c.withTransaction(logger: logger) { c in
+                try await PostgresIngestWriter(connection: c, logger: logger).write(batch)
+            }
+        }
+    }
+
+    public func openRides(streamPrefix: String) async throws -> [OpenRide] {
+        let rows = try await sql.query(SQL("""
+            SELECT state FROM rides WHERE in_progress = 1 AND state IS NOT NULL AND starts_with(stream, ?::text)
+            """, [.text(streamPrefix)]))
+        let decoder = JSONDecoder()
+        return try rows.compactMap { row in
+            guard let text = row["state"].text else { return nil }
+            return try decoder.decode(OpenRide.self, from: Data(text.utf8))
+        }
+    }
+
+    public func sourcePositions(prefix: String) async throws -> [String: Int64] {
+        let rows = try await sql.query(SQL("SELECT source, position FROM source_positions WHERE starts_with(source, ?::text)",
+                                           [.text(prefix)]))
+        var out: [String: Int64] = [:]
+        for row in rows {
+            if let source = row["source"].text, let position = row["position"].int { out[source] = position }
+        }
+        return out
+    }
+
+    deinit { runTask.cancel() }
+
+    public func close() async throws {
+        await lane.close()
+        runTask.cancel()
+        await runTask.value
+    }
+
+    // MARK: - PostgreSQL only
+
+    /// Deletes staged profiles older than the retention setting (`staging_retention_days`, default 7).
+    /// Returns how many were deleted.
+    @discardableResult
+    public func purgeStaging(olderThanDays days: Int? = nil) async throws -> Int {
+        let keep = days ?? settings.stagingRetentionDays
+        let rows = try await sql.query(SQL("""
+            WITH gone AS (DELETE FROM staging.ride_profiles WHERE staged_at < now() - make_interval(days => ?::int) RETURNING 1)
+            SELECT count(*) AS n FROM gone
+            """, [.int(Int64(keep))]))
+        return Int(rows.first?["n"].int ?? 0)
+    }
+
+    /// What `reprocess` changed.
+    public struct ReprocessSummary: Sendable, Equatable {
+        public var ridersChanged = 0
+        public var profilesRead = 0
+    }
+
+    /// Re-cleans every staged profile with the current cleaning rules (`Rider(cleaning:)`) and
+    /// updates the riders from their latest staged ride, in one transaction. Rides keep the email
+    /// and gender their `[SYSTEM]` line gave, as given; readings and alerts are not touched: no
+    /// cleaning rule applies to them, and an alert once raised stays raised. Profiles past the retention window are gone and not redone.
+    public func reprocess() async throws -> ReprocessSummary {
+        let logger = self.logger
+        return try await lane.run(doing: "reprocess staged profiles") { c in
+            try await c.withTransaction(logger: logger) { c in
+                var summary = ReprocessSummary()
+                var latest: [Int: (Int64, RiderProfile)] = [:]
+                let decoder = JSONDecoder()
+                let rows = try await c.query("""
+                    SELECT p.rider_id, p.bike_serial, p.started_at_us, p.profile FROM staging.ride_profiles p
+                    WHERE NOT EXISTS (SELECT 1 FROM rider_tombstones t WHERE t.rider_id = p.rider_id AND t.erased_at_us >= p.started_at_us)
+                    ORDER BY p.started_at_us
+                    """, logger: logger)
+                for try await (rider, _, started, json) in rows.decode((Int64, String, Int64, String).self) {
+                    let profile = try decoder.decode(RiderProfile.self, from: Data(json.utf8))
+                    summary.profilesRead += 1
+                    latest[Int(rider)] = (started, profile)
+                }
+                let riders = latest.values.map { (Rider(cleaning: $0.1), $0.0) }
+                if !riders.isEmpty {
+                    var b = PostgresBindings(capacity: 16)
+                    b.append(PostgresArray.int(riders.map(\.0.id)))
+                    b.append(PostgresArray.text(riders.map(\.0.name)))
+                    b.append(PostgresArray.text(riders.map(\.0.title)))
+                    b.append(PostgresArray.text(riders.map(\.0.firstName)))
+                    b.append(PostgresArray.text(riders.map(\.0.lastName)))
+                    b.append(PostgresArray.text(riders.map(\.0.gender)))
+                    b.append(PostgresArray.text(riders.map(\.0.dateOfBirth.description)))
+                    b.append(PostgresArray.text(riders.map(\.0.email)))
+                    b.append(PostgresArray.text(riders.map { AddressLines.encode($0.0.address.lines) }))
+                    b.append(PostgresArray.text(riders.map(\.0.address.city)))
+                    b.append(PostgresArray.text(riders.map(\.0.address.postcode)))
+                    b.append(PostgresArray.flag(riders.map(\.0.address.postcodeValid)))
+                    b.append(PostgresArray.int(riders.map(\.0.heightCm)))
+                    b.append(PostgresArray.int(riders.map(\.0.weightKg)))
+                    b.append(PostgresArray.text(riders.map(\.0.accountCreated.description)))
+                    b.append(PostgresArray.text(riders.map(\.0.originalSource)))
+                    // Only riders whose stored profile is not newer than the staged one: a rider
+                    // whose newer rides were purged from staging keeps what ingest wrote.
+                    b.append(PostgresArray.int64(riders.map(\.1)))
+                    let changed = try await c.query(PostgresQuery(unsafeSQL: """
+                        WITH u AS (
+                            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[],
+                                                 $13::int[], $14::int[], $15::text[], $16::text[], $17::bigint[])
+                                AS u(id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city,
+                                     postcode, postcode_valid, height_cm, weight_kg, account_created, original_source, as_of)
+                        ), changed AS (
+                            UPDATE riders r SET name = u.name, title = u.title, first_name = u.first_name,
+                                last_name = u.last_name, gender = u.gender, date_of_birth = u.date_of_birth::date,
+                                email = u.email, address_lines = u.address_lines, city = u.city, postcode = u.postcode,
+                                postcode_valid = u.postcode_valid, height_cm = u.height_cm, weight_kg = u.weight_kg,
+                                account_created = u.account_created::date, original_source = u.original_source
+                            FROM u
+                            WHERE r.id = u.id AND r.profile_as_of_us <= u.as_of
+                              AND (r.name, r.title, r.first_name, r.last_name, r.gender, r.date_of_birth, r.email,
+                                   r.address_lines, r.city, r.postcode, r.postcode_valid, r.height_cm, r.weight_kg,
+                                   r.account_created, r.original_source)
+                                  IS DISTINCT FROM
+                                  (u.name, u.title, u.first_name, u.last_name, u.gender, u.date_of_birth::date, u.email,
+                                   u.address_lines, u.city, u.postcode, u.postcode_valid::smallint, u.height_cm, u.weight_kg,
+                                   u.account_created::date, u.original_source)
+                            RETURNING 1
+                        )
+                        SELECT count(*) FROM changed
+                        """, binds: b), logger: logger)
+                    for try await n in changed.decode(Int64.self) { summary.ridersChanged = Int(n) }
+                }
+                return summary
+            }
+        }
+    }
 }

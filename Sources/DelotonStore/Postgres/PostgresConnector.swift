@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// How deloton connects: one place that turns `PostgresSettings` into PostgresNIO configurations.
+enum PostgresConnector {
+    /// Unqualified names resolve to the warehouse's schemas, for shared SQL and the ingest path alike.
+    static let searchPath = "production, staging"
+
+    static func connectionConfiguration(_ s: PostgresSettings) throws -> PostgresConnection.Configuration {
+        var c = PostgresConnection.Configuration(host: s.host, port: s.port, username: s.user, password: s.password,
+                                                 database: s.database, tls: try connectionTLS(s))
+        c.options.connectTimeout = .milliseconds(Int64(s.connectTimeout * 1000))
+        c.options.additionalStartupParameters = [("search_path", searchPath), ("application_name", "deloton")]
+        return c
+    }
+
+    static func clientConfiguration(_ s: PostgresSettings) throws -> PostgresClient.Configuration {
+        var c = PostgresClient.Configuration(host: s.host, port: s.port, username: s.user, password: s.password,
+                                             database: s.database, tls: clientTLS(s))
+        c.options.connectTimeout = .milliseconds(Int64(s.connectTimeout * 1000))
+        c.options.additionalStartupParameters = [("search_path", searchPath), ("application_name", "deloton")]
+        c.options.maximumConnections = s.poolSize
+        c.options.minimumConnections = 0
+        return c
+    }
+
+    private static func tlsConfiguration(_ s: PostgresSettings) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch s.tls {
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        // libpq's `require`/`prefer` encrypt without checking who answers.
+        default: tls.certificateVerification = .none
+        }
+        return tls
+    }
+
+    private static func clientTLS(_ s: PostgresSettings) -> PostgresClient.Configuration.TLS {
+        switch s.tls {
+        case .disable, .allow: return .disable
+        case .prefer: return .prefer(tlsConfiguration(s))
+        case .require, .verifyCA, .verifyFull: return .require(tlsConfiguration(s))
+        }
+    }
+
+    private static func connectionTLS(_ s: PostgresSettings) throws -> PostgresConnection.Configuration.TLS {
+        switch s.tls {
+        case .disable, .allow: return .disable
+        case .prefer: return .prefer(try NIOSSLContext(configuration: tlsConfiguration(s)))
+        case .require, .verifyCA, .verifyFull: return .require(try NIOSSLContext(configuration: tlsConfiguration(s)))
+        }
+    }
+
+    /// One connection, given up after the connect timeout (the login included) so that a
+    /// wrong host or password fails in seconds with a message naming the setting to fix.
+    static func connect(_ s: PostgresSettings, logger: Logger, id: Int) async throws -> PostgresConnection {
+        let configuration: PostgresConnection.Configuration
+        do {
+            configuration = try connectionConfiguration(s)
+        } catch {
+            throw WarehouseError(.configuration, "cannot set up TLS for PostgreSQL (sslmode=\(s.tls.rawValue)): \(error)")
+        }
+        let limit = s.connectTimeout
+        do {
+            return try await withThrowingTaskGroup(of: PostgresConnection?.self) { group in
+                group.addTask { try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger) }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64(limit * 2 * 1_000_000_000))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let connection = first else {
+                    throw WarehouseError(.unavailable,
+                        "PostgreSQL at \(s.host):\(s.port) did not complete the login within \(Int(limit * 2)) s: check that it is running and reachable (--database / DELOTON_DATABASE_URL)")
+                }
+                return connection
+            }
+        } catch let e as WarehouseError {
+            throw e
+        } catch {
+            let failure = PostgresFailure.describe(error, settings: s, doing: "connect")
+            if failure.kind == .configuration { throw failure }
+            throw WarehouseError(.unavailable,
+                "cannot connect to PostgreSQL at \(s.host):\(s.port) as \(s.user): \(reason(error)) (check that it is running and reachable, and --database / DELOTON_DATABASE_URL)")
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let p = error as? PSQLError, let u = p.underlying { return "\(u)" }
+        if let p = error as? PSQLError { return "\(p.code)" }
+        return "\(error)"
+    }
+}
+
+/// The ingest path's own connection: one writer at a time, reconnected after it is lost.
+///
+/// Not the pool: a pool request waits (up to a minute) for the server to come back, while the
+/// ingest loop wants to hear `.unavailable` at once, back off, and retry the same batch.
+actor PostgresIngestLane {
+    private let settings: PostgresSettings
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var nextID = 1000
+
+    init(settings: PostgresSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Runs `body` alone on the lane's connection; a connection that failed is dropped so the next call reconnects.
+    func run<T: Sendable>(doing what: String, _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        let c: PostgresConnection
+        if let existing = connection, !existing.isClosed {
+            c = existing
+        } else {
+            nextID += 1
+            c = try await PostgresConnector.connect(settings, logger: logger, id: nextID)
+            connection = c
+        }
+        do {
+            return try await body(c)
+        } catch {
+            let failure = PostgresFailure.describe(error, settings: settings, doing: what)
+            if failure.kind == .unavailable || c.isClosed {
+                connection = nil
+                try? await c.close()
+            }
+            throw failure
+        }
+    }
+
+    func close() async {
+        if let c = connection { try? await c.close() }
+        connection = nil
+    }
+
+    /// A warehouse dropped without `close()` (an error on the way) must not leak its connection;
+    /// the closure holds the connection until its channel is closed, as PostgresNIO requires.
+    deinit {
+        guard let c = connection else { return }
+        c.close().whenComplete { _ in withExtendedLifetime(c) {} }
+    }
+
+    private func acquire() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+}

@@ -1,0 +1,519 @@
+import DelotonCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Writes one `IngestBatch` inside an open PostgreSQL transaction, with the behaviour of
+/// `SQLiteIngestWriter` but set-wise: one statement per table per batch (array binds and
+/// `unnest`), and readings by `COPY` straight into the keyed table where no conflict is
+/// possible (see `insertReadings`), `INSERT ... ON CONFLICT DO NOTHING` for the rest.
+///
+/// Every statement is an idempotent upsert, so a batch retried after an unknown outcome
+/// (the connection dropped around COMMIT) changes nothing the first attempt already did.
+struct PostgresIngestWriter {
+    let connection: PostgresConnection
+    let logger: Logger
+    /// Below this many readings a bound `unnest` insert beats the extra round trip of COPY.
+    var copyThreshold = 512
+
+    private struct Existing { var id: Int64; var inProgress: Bool; var readingCount: Int }
+
+    /// What the batch does to one ride, replaying the SQLite writer's per-change rule in order.
+    private struct RidePlan {
+        var id: Int64?
+        var isNew: Bool
+        var open: Bool
+        var count: Int
+        var write: RideSnapshot?
+    }
+
+    func write(_ batch: IngestBatch) async throws -> WriteOutcome {
+        var outcome = WriteOutcome()
+        let keys = uniqueKeys(batch.rides.map(\.snapshot.key))
+        let (tombstoned, existing) = try await lookUp(keys)
+
+        // Replay the per-change rule in batch order.
+        var plans: [RideKey: RidePlan] = [:]
+        var order: [RideKey] = []
+        var ended: [RideKey] = []
+        var live: [RideChange] = []
+        for change in batch.rides {
+            let s = change.snapshot
+            if tombstoned.contains(s.key) { outcome.tombstonedRides += 1; continue }
+            live.append(change)
+            let count = s.totals.readingCount
+            if var plan = plans[s.key] {
+                let advances = count > plan.count || (count == plan.count && plan.open && !s.inProgress)
+                if advances {
+                    if plan.open && !s.inProgress { ended.append(s.key) }
+                    plan.write = s; plan.open = s.inProgress; plan.count = count
+                    plans[s.key] = plan
+                }
+            } else if let e = existing[s.key] {
+                var plan = RidePlan(id: e.id, isNew: false, open: e.inProgress, count: e.readingCount, write: nil)
+                let advances = count > e.readingCount || (count == e.readingCount && e.inProgress && !s.inProgress)
+                if advances {
+                    if e.inProgress && !s.inProgress { ended.append(s.key) }
+                    plan.write = s; plan.open = s.inProgress; plan.count = count
+                }
+                plans[s.key] = plan
+                order.append(s.key)
+            } else {
+                if !s.inProgress { ended.append(s.key) }
+                plans[s.key] = RidePlan(id: nil, isNew: true, open: s.inProgress, count: count, write: s)
+                order.append(s.key)
+            }
+        }
+
+        if !live.isEmpty {
+            try await upsertRiders(live.map(\.snapshot))
+            try await upsertBikes(live.map(\.snapshot))
+            let newIDs = try await insertRides(order.compactMap { key in plans[key].flatMap { $0.isNew ? $0.write : nil } })
+            for (key, id) in newIDs { plans[key]?.id = id }
+            try await updateRides(order.compactMap { key in
+                guard let plan = plans[key], !plan.isNew, let id = plan.id, let s = plan.write else { return nil }
+                return (id, s)
+            })
+            for key in order { if let id = plans[key]?.id { outcome.rideIDs[key] = id } }
+            outcome.endedRideIDs = ended.compactMap { outcome.rideIDs[$0] }
+            try await insertReadings(live, ids: outcome.rideIDs, newRides: Set(newIDs.values))
+            outcome.newAlertIDs = try await insertAlerts(live, ids: outcome.rideIDs)
+            try await stageProfiles(live)
+        }
+        try await insertQuarantine(batch.quarantine)
+        try await savePositions(batch.positions)
+        return outcome
+    }
+
+    private func uniqueKeys(_ keys: [RideKey]) -> [RideKey] {
+        var seen = Set<RideKey>(), out: [RideKey] = []
+        for k in keys where seen.insert(k).inserted { out.append(k) }
+        return out
+    }
+
+    // MARK: - Rides
+
+    /// Tombstones and stored rides for every key of the batch, in one round trip.
+    private func lookUp(_ keys: [RideKey]) async throws -> (Set<RideKey>, [RideKey: Existing]) {
+        guard !keys.isEmpty else { return ([], [:]) }
+        var binds = PostgresBindings(capacity: 3)
+        binds.append(PostgresArray.int(keys.map(\.riderID)))
+        binds.append(PostgresArray.text(keys.map(\.bikeSerial)))
+        binds.append(PostgresArray.int64(keys.map(\.startedAt.microseconds)))
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT k.i,
+                   EXISTS (SELECT 1 FROM ride_tombstones t WHERE t.rider_id = k.rider_id AND t.bike_serial = k.bike_serial
+                                                             AND t.started_at_us = k.started_at_us)
+                   OR EXISTS (SELECT 1 FROM rider_tombstones t WHERE t.rider_id = k.rider_id AND t.erased_at_us >= k.started_at_us),
+                   r.id, r.in_progress, r.reading_count
+            FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS k(rider_id, bike_serial, started_at_us, i)
+            LEFT JOIN rides r ON r.rider_id = k.rider_id AND r.bike_serial = k.bike_serial AND r.started_at_us = k.started_at_us
+            """, binds: binds), logger: logger)
+        var tombstoned = Set<RideKey>(), existing: [RideKey: Existing] = [:]
+        for try await (i, dead, id, inProgress, count) in rows.decode((Int64, Bool, Int64?, Int16?, Int32?).self) {
+            let key = keys[Int(i) - 1]
+            if dead { tombstoned.insert(key) }
+            if let id, let inProgress, let count {
+                existing[key] = Existing(id: id, inProgress: inProgress != 0, readingCount: Int(count))
+            }
+        }
+        return (tombstoned, existing)
+    }
+
+    /// Keeps the details of the rider's latest ride: as in SQLite, the profile with the latest
+    /// ride start wins and, on a tie, the later one in the batch.
+    private func upsertRiders(_ snapshots: [RideSnapshot]) async throws {
+        var latest: [Int: RideSnapshot] = [:], order: [Int] = []
+        for s in snapshots {
+            if let held = latest[s.rider.id] {
+                if s.key.startedAt >= held.key.startedAt { latest[s.rider.id] = s }
+            } else {
+                latest[s.rider.id] = s; order.append(s.rider.id)
+            }
+        }
+        let rows = order.compactMap { latest[$0] }
+        let riders = rows.map(\.rider)
+        var b = PostgresBindings(capacity: 17)
+        b.append(PostgresArray.int(riders.map(\.id)))
+        b.append(PostgresArray.text(riders.map(\.name)))
+        b.append(PostgresArray.text(riders.map(\.title)))
+        b.append(PostgresArray.text(riders.map(\.firstName)))
+        b.append(PostgresArray.text(riders.map(\.lastName)))
+        b.append(PostgresArray.text(riders.map(\.gender)))
+        b.append(PostgresArray.text(riders.map(\.dateOfBirth.description)))
+        b.append(PostgresArray.text(riders.map(\.email)))
+        b.append(PostgresArray.text(riders.map { AddressLines.encode($0.address.lines) }))
+        b.append(PostgresArray.text(riders.map(\.address.city)))
+        b.append(PostgresArray.text(riders.map(\.address.postcode)))
+        b.append(PostgresArray.flag(riders.map(\.address.postcodeValid)))
+        b.append(PostgresArray.int(riders.map(\.heightCm)))
+        b.append(PostgresArray.int(riders.map(\.weightKg)))
+        b.append(PostgresArray.text(riders.map(\.accountCreated.description)))
+        b.append(PostgresArray.text(riders.map(\.originalSource)))
+        b.append(PostgresArray.int64(rows.map(\.key.startedAt.microseconds)))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO riders AS r (id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines,
+                                     city, postcode, postcode_valid, height_cm, weight_kg, account_created, original_source,
+                                     profile_as_of_us)
+            SELECT id, name, title, first_name, last_name, gender, date_of_birth::date, email, address_lines, city, postcode,
+                   postcode_valid::smallint, height_cm, weight_kg, account_created::date, original_source, profile_as_of_us
+            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::int[], $15::text[], $16::text[],
+                        $17::bigint[])
+                 AS u(id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city, postcode,
+                      postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us)
+            ON CONFLICT (id) DO UPDATE SET
+                name = excluded.name, title = excluded.title, first_name = excluded.first_name,
+                last_name = excluded.last_name, gender = excluded.gender, date_of_birth = excluded.date_of_birth,
+                email = excluded.email, address_lines = excluded.address_lines, city = excluded.city,
+                postcode = excluded.postcode, postcode_valid = excluded.postcode_valid, height_cm = excluded.height_cm,
+                weight_kg = excluded.weight_kg, account_created = excluded.account_created,
+                original_source = excluded.original_source, profile_as_of_us = excluded.profile_as_of_us
+            WHERE excluded.profile_as_of_us >= r.profile_as_of_us
+            """, binds: b), logger: logger)
+    }
+
+    private func upsertBikes(_ snapshots: [RideSnapshot]) async throws {
+        var span: [String: (Int64, Int64)] = [:], order: [String] = []
+        for s in snapshots {
+            let t = s.key.startedAt.microseconds
+            if let (lo, hi) = span[s.key.bikeSerial] {
+                span[s.key.bikeSerial] = (min(lo, t), max(hi, t))
+            } else {
+                span[s.key.bikeSerial] = (t, t); order.append(s.key.bikeSerial)
+            }
+        }
+        var b = PostgresBindings(capacity: 3)
+        b.append(PostgresArray.text(order))
+        b.append(PostgresArray.int64(order.map { span[$0]?.0 ?? 0 }))
+        b.append(PostgresArray.int64(order.map { span[$0]?.1 ?? 0 }))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO bikes AS b (serial, first_ride_us, last_ride_us)
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+            ON CONFLICT (serial) DO UPDATE SET first_ride_us = least(b.first_ride_us, excluded.first_ride_us),
+                                               last_ride_us = greatest(b.last_ride_us, excluded.last_ride_us)
+            """, binds: b), logger: logger)
+    }
+
+    private static let rideColumns = """
+        stream, start_time_us, end_time_us, in_progress, email, gender, age_at_start, reading_count, hr_count, hr_sum,
+        hr_min, hr_max, power_sum, power_max, rpm_sum, resistance_sum, state
+        """
+    private static let rideArrays = """
+        $1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[],
+        $10::bigint[], $11::int[], $12::int[], $13::float8[], $14::float8[], $15::bigint[], $16::bigint[], $17::text[]
+        """
+
+    private func rideBindings(_ rides: [RideSnapshot]) throws -> PostgresBindings {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var b = PostgresBindings(capacity: 21)
+        b.append(PostgresArray.text(rides.map(\.stream)))
+        b.append(PostgresArray.int64(rides.map(\.startTime.microseconds)))
+        b.append(PostgresArray.int64(rides.map { $0.endTime?.microseconds }))
+        b.append(PostgresArray.flag(rides.map(\.inProgress)))
+        b.append(PostgresArray.text(rides.map(\.email)))
+        b.append(PostgresArray.text(rides.map(\.gender)))
+        b.append(PostgresArray.int(rides.map(\.ageAtStart)))
+        b.append(PostgresArray.int(rides.map(\.totals.readingCount)))
+        b.append(PostgresArray.int(rides.map(\.totals.heartRateCount)))
+        b.append(PostgresArray.int(rides.map(\.totals.heartRateSum)))
+        b.append(PostgresArray.int(rides.map(\.totals.heartRateMin)))
+        b.append(PostgresArray.int(rides.map(\.totals.heartRateMax)))
+        b.append(PostgresArray.double(rides.map(\.totals.powerSum)))
+        b.append(PostgresArray.double(rides.map(\.totals.powerMax)))
+        b.append(PostgresArray.int(rides.map(\.totals.rpmSum)))
+        b.append(PostgresArray.int(rides.map(\.totals.resistanceSum)))
+        b.append(PostgresArray.text(try rides.map { s in try s.state.map { String(decoding: try encoder.encode($0), as: UTF8.self) } }))
+        return b
+    }
+
+    private func insertRides(_ rides: [RideSnapshot]) async throws -> [RideKey: Int64] {
+        guard !rides.isEmpty else { return [:] }
+        var b = try rideBindings(rides)
+        b.append(PostgresArray.int(rides.map(\.key.riderID)))
+        b.append(PostgresArray.text(rides.map(\.key.bikeSerial)))
+        b.append(PostgresArray.int64(rides.map(\.key.startedAt.microseconds)))
+        // ORDER BY keeps ids in batch order, as SQLite assigns them.
+        let result = try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO rides (\(Self.rideColumns), rider_id, bike_serial, started_at_us)
+            SELECT \(Self.rideColumns), rider_id, bike_serial, started_at_us
+            FROM unnest(\(Self.rideArrays), $18::bigint[], $19::text[], $20::bigint[]) WITH ORDINALITY
+                 AS u(\(Self.rideColumns), rider_id, bike_serial, started_at_us, i)
+            ORDER BY i
+            ON CONFLICT (rider_id, bike_serial, started_at_us) DO NOTHING
+            RETURNING id, rider_id, bike_serial, started_at_us
+            """, binds: b), logger: logger)
+        var ids: [RideKey: Int64] = [:]
+        for try await (id, rider, bike, started) in result.decode((Int64, Int64, String, Int64).self) {
+            ids[RideKey(riderID: Int(rider), bikeSerial: bike, startedAt: Instant(microseconds: started))] = id
+        }
+        guard ids.count == rides.count else {
+            // Another writer inserted one of these rides since the look-up: retrying sees it as stored.
+            throw WarehouseError(.unavailable, "a ride of this batch was written concurrently by another process; retrying the batch")
+        }
+        return ids
+    }
+
+    private func updateRides(_ rides: [(Int64, RideSnapshot)]) async throws {
+        guard !rides.isEmpty else { return }
+        var b = try rideBindings(rides.map(\.1))
+        b.append(PostgresArray.int64(rides.map(\.0)))
+        let assignments: String = Self.rideColumns.split(separator: ",").map { c -> String in
+            let name: String = c.trimmingCharacters(in: .whitespacesAndNewlines)
+            return name + " = u." + name
+        }.joined(separator: ", ")
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            UPDATE rides AS r SET \(assignments)
+            FROM unnest(\(Self.rideArrays), $18::bigint[]) AS u(\(Self.rideColumns), id)
+            WHERE r.id = u.id
+            """, binds: b), logger: logger)
+    }
+
+    // MARK: - Readings
+
+    /// Readings go straight into `readings` by COPY wherever a conflict is impossible, and only
+    /// the rest through `INSERT ... ON CONFLICT DO NOTHING`.
+    ///
+    /// A ride's readings arrive in elapsed order, so one index probe per stored ride (its highest
+    /// stored second) splits the batch: a reading past it cannot be stored yet. In the steady
+    /// state that is every reading, and loading runs at plain COPY speed into the keyed table;
+    /// replays and redeliveries take the slower idempotent path. A concurrent writer of the same
+    /// ride would surface as a unique violation, which is reported as `.unavailable` so the batch
+    /// is retried and then sees those readings as stored.
+    private func insertReadings(_ changes: [RideChange], ids: [RideKey: Int64], newRides: Set<Int64>) async throws {
+        var stored: [Int64] = [], all = Set<Int64>()
+        for c in changes where !c.readings.isEmpty {
+            guard let id = ids[c.snapshot.key] else { continue }
+            if all.insert(id).inserted, !newRides.contains(id) { stored.append(id) }
+        }
+        guard !all.isEmpty else { return }
+        var highest = try await highestStoredSecond(stored)
+        var fast: [(Int64, Reading)] = [], slow: [(Int64, Reading)] = []
+        for c in changes {
+            guard let id = ids[c.snapshot.key], !c.readings.isEmpty else { continue }
+            var top = highest[id] ?? Int.min
+            for r in c.readings {
+                if r.elapsed > top { fast.append((id, r)); top = r.elapsed } else { slow.append((id, r)) }
+            }
+            highest[id] = top
+        }
+        do {
+            if fast.count >= copyThreshold {
+                try await copyReadings(fast)
+            } else if !fast.isEmpty {
+                try await bindReadings(fast)
+            }
+        } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
+            throw WarehouseError(.unavailable, "readings of this batch were written concurrently by another process; retrying the batch")
+        }
+        if !slow.isEmpty { try await bindReadings(slow) }
+        try await checkRidesExist(Array(all))
+    }
+
+    private func highestStoredSecond(_ rides: [Int64]) async throws -> [Int64: Int] {
+        guard !rides.isEmpty else { return [:] }
+        var b = PostgresBindings(capacity: 1)
+        b.append(PostgresArray.int64(rides))
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT u.id, (SELECT max(elapsed_s) FROM readings g WHERE g.ride_id = u.id) FROM unnest($1::bigint[]) AS u(id)
+            """, binds: b), logger: logger)
+        var out: [Int64: Int] = [:]
+        for try await (id, top) in rows.decode((Int64, Int32?).self) {
+            if let top { out[id] = Int(top) }
+        }
+        return out
+    }
+
+    /// The foreign key of readings, checked once per batch instead of once per row.
+    private func checkRidesExist(_ ids: [Int64]) async throws {
+        var b = PostgresBindings(capacity: 1)
+        b.append(PostgresArray.int64(ids))
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM rides WHERE id = ANY($1::bigint[])", binds: b),
+                                              logger: logger)
+        for try await n in rows.decode(Int64.self) where n != ids.count {
+            throw WarehouseError(.failed, "readings refer to \(ids.count - Int(n)) ride(s) that do not exist: batch refused")
+        }
+    }
+
+    private func bindReadings(_ readings: [(Int64, Reading)]) async throws {
+        var b = PostgresBindings(capacity: 7)
+        b.append(PostgresArray.int64(readings.map(\.0)))
+        b.append(PostgresArray.int(readings.map(\.1.elapsed)))
+        b.append(PostgresArray.int64(readings.map(\.1.time.microseconds)))
+        b.append(PostgresArray.int(readings.map(\.1.heartRate)))
+        b.append(PostgresArray.int(readings.map(\.1.rpm)))
+        b.append(PostgresArray.double(readings.map(\.1.power)))
+        b.append(PostgresArray.int(readings.map(\.1.resistance)))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO readings (ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance)
+            SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::float8[], $7::int[])
+            ON CONFLICT (ride_id, elapsed_s) DO NOTHING
+            """, binds: b), logger: logger)
+    }
+
+    /// Text format: PostgresNIO 1.33 offers no binary COPY, and for these seven small numbers the
+    /// server parses text nearly as fast as binary.
+    private func copyReadings(_ readings: [(Int64, Reading)]) async throws {
+        try await connection.copyFrom(table: "readings", columns: Self.readingColumns, logger: logger) { writer in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(1 << 20)
+            for (id, r) in readings {
+                CopyText.row(&buffer, id, Int64(r.elapsed), r.time.microseconds, Int64(r.heartRate), Int64(r.rpm),
+                             r.power, Int64(r.resistance))
+                if buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+    }
+
+    static let readingColumns = ["ride_id", "elapsed_s", "time_us", "heart_rate", "rpm", "power_w", "resistance"]
+
+    // MARK: - Alerts, quarantine, positions, staging
+
+    /// One alert per ride, ever: a replay that raises it again finds it already there.
+    private func insertAlerts(_ changes: [RideChange], ids: [RideKey: Int64]) async throws -> [Int64] {
+        var seen = Set<Int64>(), alerts: [(Int64, AlertEvent)] = []
+        for c in changes {
+            guard let a = c.alert, let id = ids[c.snapshot.key], seen.insert(id).inserted else { continue }
+            alerts.append((id, a))
+        }
+        guard !alerts.isEmpty else { return [] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var b = PostgresBindings(capacity: 10)
+        b.append(PostgresArray.int64(alerts.map(\.0)))
+        b.append(PostgresArray.int(alerts.map(\.1.riderID)))
+        b.append(PostgresArray.text(alerts.map(\.1.email)))
+        b.append(PostgresArray.text(alerts.map(\.1.riderName)))
+        b.append(PostgresArray.text(alerts.map(\.1.gender)))
+        b.append(PostgresArray.int(alerts.map(\.1.age)))
+        b.append(PostgresArray.double(alerts.map(\.1.range.minimum)))
+        b.append(PostgresArray.double(alerts.map(\.1.range.maximum)))
+        b.append(PostgresArray.text(try alerts.map { String(decoding: try encoder.encode($0.1.samples), as: UTF8.self) }))
+        b.append(PostgresArray.int64(alerts.map(\.1.raisedAt.microseconds)))
+        let result = try await connection.query(PostgresQuery(unsafeSQL: """
+            WITH inserted AS (
+                INSERT INTO alerts (ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us)
+                SELECT ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us
+                FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[],
+                            $8::float8[], $9::text[], $10::bigint[]) WITH ORDINALITY
+                     AS u(ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us, i)
+                ORDER BY i
+                ON CONFLICT (ride_id) DO NOTHING
+                RETURNING id, ride_id
+            ), flagged AS (
+                UPDATE rides SET alert_raised = 1 WHERE id IN (SELECT ride_id FROM inserted)
+            )
+            SELECT id FROM inserted ORDER BY id
+            """, binds: b), logger: logger)
+        var out: [Int64] = []
+        for try await id in result.decode(Int64.self) { out.append(id) }
+        return out
+    }
+
+    private func insertQuarantine(_ lines: [QuarantinedLine]) async throws {
+        guard !lines.isEmpty else { return }
+        var b = PostgresBindings(capacity: 4)
+        b.append(PostgresArray.text(lines.map(\.source)))
+        b.append(PostgresArray.int64(lines.map(\.position)))
+        // PostgreSQL text cannot hold NUL bytes; a line that had one is kept with U+FFFD in its place.
+        b.append(PostgresArray.text(lines.map { $0.raw.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }))
+        b.append(PostgresArray.text(lines.map { $0.reason.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO quarantine (source, position, raw, reason)
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+            ON CONFLICT (source, position) DO NOTHING
+            """, binds: b), logger: logger)
+    }
+
+    private func savePositions(_ positions: [String: Int64]) async throws {
+        guard !positions.isEmpty else { return }
+        let sources = positions.keys.sorted()
+        var b = PostgresBindings(capacity: 2)
+        b.append(PostgresArray.text(sources))
+        b.append(PostgresArray.int64(sources.map { positions[$0] ?? 0 }))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO source_positions (source, position)
+            SELECT * FROM unnest($1::text[], $2::bigint[])
+            ON CONFLICT (source) DO UPDATE SET position = excluded.position
+            """, binds: b), logger: logger)
+    }
+
+    /// The raw profile of each ride, once: what `reprocess` re-cleans.
+    private func stageProfiles(_ changes: [RideChange]) async throws {
+        var seen = Set<RideKey>(), rows: [(RideKey, String, String)] = []
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for c in changes where seen.insert(c.snapshot.key).inserted {
+            let s = c.snapshot
+            let profile = s.state?.profile ?? StagedProfile.reconstruct(s.rider, bikeSerial: s.key.bikeSerial)
+            rows.append((s.key, s.stream, String(decoding: try encoder.encode(profile), as: UTF8.self)))
+        }
+        var b = PostgresBindings(capacity: 5)
+        b.append(PostgresArray.int(rows.map(\.0.riderID)))
+        b.append(PostgresArray.text(rows.map(\.0.bikeSerial)))
+        b.append(PostgresArray.int64(rows.map(\.0.startedAt.microseconds)))
+        b.append(PostgresArray.text(rows.map(\.1)))
+        b.append(PostgresArray.text(rows.map(\.2)))
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO staging.ride_profiles (rider_id, bike_serial, started_at_us, stream, profile)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+            ON CONFLICT (rider_id, bike_serial, started_at_us) DO NOTHING
+            """, binds: b), logger: logger)
+    }
+}
+
+/// Rows in COPY's text format, written straight into the buffer: no per-row `String`.
+enum CopyText {
+    @inline(__always)
+    static func row(_ b: inout ByteBuffer, _ a: Int64, _ c: Int64, _ d: Int64, _ e: Int64, _ f: Int64, _ power: Double, _ g: Int64) {
+        int(&b, a); b.writeInteger(UInt8(ascii: "\t"))
+        int(&b, c); b.writeInteger(UInt8(ascii: "\t"))
+        int(&b, d); b.writeInteger(UInt8(ascii: "\t"))
+        int(&b, e); b.writeInteger(UInt8(ascii: "\t"))
+        int(&b, f); b.writeInteger(UInt8(ascii: "\t"))
+        double(&b, power); b.writeInteger(UInt8(ascii: "\t"))
+        int(&b, g); b.writeInteger(UInt8(ascii: "\n"))
+    }
+
+    @inline(__always)
+    static func int(_ b: inout ByteBuffer, _ value: Int64) {
+        if value >= 0 && value < 10 { b.writeInteger(UInt8(48 + value)); return }
+        var v = value.magnitude
+        var digits: (UInt64, UInt64) = (0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while v > 0 { raw[15 - n] = UInt8(48 + v % 10); v /= 10; n += 1 }
+            if value < 0 { raw[15 - n] = UInt8(ascii: "-"); n += 1 }
+            b.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(16 - n)...]))
+        }
+    }
+
+    /// Exact: whole values as integers, others in Swift's shortest round-trip form, which float8in reads back bit for bit.
+    @inline(__always)
+    static func double(_ b: inout ByteBuffer, _ value: Double) {
+        if value == value.rounded(), abs(value) < 1e15 {
+            if value == 0, value.sign == .minus { b.writeString("-0"); return }
+            int(&b, Int64(value)); return
+        }
+        b.writeString(value.description)
+    }
+}
+
+/// Rebuilds the stream's `[SYSTEM]` payload from a cleaned rider, for a ride whose raw profile did not
+/// come with the batch (a ride that ended within it): names, emails and genders are as given, so it is
+/// exact but for the address's spacing and the postcode's case.
+enum StagedProfile {
+    static func reconstruct(_ r: Rider, bikeSerial: String) -> RiderProfile {
+        let address = (r.address.lines + [r.address.city, r.address.postcode]).joined(separator: ",")
+        return RiderProfile(userID: r.id, name: r.name, gender: r.gender, address: address,
+                            dateOfBirthMs: Int64(r.dateOfBirth.daysSinceEpoch) * 86_400_000, email: r.email,
+                            heightCm: r.heightCm, weightKg: r.weightKg,
+                            accountCreateDateMs: Int64(r.accountCreated.daysSinceEpoch) * 86_400_000,
+                            bikeSerial: bikeSerial, originalSource: r.originalSource)
+    }
+}

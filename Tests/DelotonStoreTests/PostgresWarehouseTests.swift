@@ -1,0 +1,172 @@
+import DelotonCore
+@testable import DelotonStore
+import DelotonTestSupport
+import Foundation
+import Logging
+import Testing
+
+@Suite("PostgreSQL warehouse")
+struct PostgresWarehouseTests {
+    static let logger = Logger(label: "test")
+
+    @Test("URL parsing keeps the password out of every message")
+    func settings() throws {
+        let s = try PostgresSettings(url: "postgres://ann:s%40cret@db.example.com:6543/warehouse?sslmode=require&connect_timeout=3")
+        #expect(s.host == "db.example.com" && s.port == 6543 && s.user == "ann" && s.password == "s@cret")
+        #expect(s.database == "warehouse" && s.tls == .require && s.connectTimeout == 3 && s.stagingRetentionDays == 7)
+        #expect(!s.description.contains("cret"))
+        for bad in ["postgres://ann:hunter2@db/x?sslmode=maybe", "postgres://ann:hunter2@/x", "postgres://ann:hunter2@db:99999/x",
+                    "postgres://ann:hunter2@db/x?colour=blue"] {
+            do {
+                _ = try PostgresSettings(url: bad)
+                Issue.record("accepted \(bad)")
+            } catch let e as WarehouseError {
+                #expect(e.kind == .configuration)
+                #expect(!e.message.contains("hunter2"), "\(e.message)")
+                #expect(!e.message.contains("\n"))
+            }
+        }
+    }
+
+    @Test("placeholders become $n outside quotes and comments")
+    func placeholders() {
+        let (text, n) = PostgresExecutor.numberPlaceholders("SELECT '?', \"a?\" FROM t WHERE a = ? AND b = ?::date -- ?\nLIMIT ?")
+        #expect(text == "SELECT '?', \"a?\" FROM t WHERE a = $1 AND b = $2::date -- ?\nLIMIT $3")
+        #expect(n == 3)
+    }
+
+    @Test("shared SQL: untyped binds, dates as text, numeric as int or double")
+    func sharedSQL() async throws {
+        let w = try await Warehouses.open(try await PostgresServer.detached { try PostgresServer.freshDatabase() }, logger: Self.logger)
+        defer { Task { try? await w.close() } }
+        try await w.sql.execute(SQL("INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (?, ?, ?)",
+                                    ["2024-02-29", 5, "a@b.c"]))
+        let rows = try await w.sql.query(SQL("""
+            SELECT day, sent_at_us, SUM(sent_at_us) AS total, AVG(sent_at_us) AS mean, substr(recipients, 1, ?) AS head,
+                   ?::bigint + 1 AS next, true AS yes, 1.5::float8 AS half
+            FROM reports_sent WHERE day = ? GROUP BY day, sent_at_us, recipients
+            """, [2, 41, "2024-02-29"]))
+        #expect(rows.count == 1)
+        let r = try #require(rows.first)
+        #expect(r["day"] == .text("2024-02-29"))
+        #expect(r["sent_at_us"] == .int(5) && r["total"] == .int(5) && r["mean"] == .double(5))
+        #expect(r["head"] == .text("a@") && r["next"] == .int(42) && r["yes"] == .int(1) && r["half"] == .double(1.5))
+        let results = try await w.sql.transaction([
+            SQL("INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES (?, ?, ?, ?) RETURNING id", ["k", "read", "h", 1]),
+            SQL("SELECT count(*) AS n FROM api_keys"),
+        ])
+        #expect(results[0].first?["id"] == .int(1))
+        #expect(results[1].first?["n"] == .int(1))
+    }
+
+    @Test("two processes migrating at once apply each migration once")
+    func concurrentMigrate() async throws {
+        let url = try await PostgresServer.detached { try PostgresServer.freshDatabase() }
+        let a = try await Warehouses.open(url, migrate: false, logger: Self.logger)
+        let b = try await Warehouses.open(url, migrate: false, logger: Self.logger)
+        async let x: Void = a.migrate()
+        async let y: Void = b.migrate()
+        _ = try await (x, y)
+        try await a.migrate()
+        let versions = try await a.sql.query(SQL("SELECT version FROM schema_migrations ORDER BY version"))
+        #expect(versions.map { $0["version"] } == PostgresSchema.migrations.map { .int(Int64($0.version)) })
+        try await a.close()
+        try await b.close()
+    }
+
+    @Test("a wrong password fails within seconds, naming the user and never the password")
+    func wrongPassword() async throws {
+        let server = try await PostgresServer.detached { try PostgresServer.privateServer() }
+        defer { server.destroy() }
+        _ = try await PostgresServer.detached { try server.psql("CREATE ROLE deloton_pw LOGIN PASSWORD 'right-one'") }
+        let hba = server.directory + "/data/pg_hba.conf"
+        let rules = try String(contentsOfFile: hba, encoding: .utf8)
+        try ("host all deloton_pw 127.0.0.1/32 scram-sha-256\n" + rules).write(toFile: hba, atomically: true, encoding: .utf8)
+        _ = try await PostgresServer.detached { try server.psql("SELECT pg_reload_conf()") }
+        let url = "postgres://deloton_pw:wrong-one@127.0.0.1:\(server.port)/postgres"
+        let started = ContinuousClock.now
+        do {
+            _ = try await Warehouses.open(url, logger: Self.logger)
+            Issue.record("a wrong password was accepted")
+        } catch let e as WarehouseError {
+            #expect(e.kind == .configuration)
+            #expect(e.message.contains("refused the credentials for user deloton_pw"), "\(e.message)")
+            #expect(!e.message.contains("wrong-one"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let right = try await Warehouses.open("postgres://deloton_pw:right-one@127.0.0.1:\(server.port)/postgres", migrate: false,
+                                              logger: Self.logger)
+        try await right.close()
+    }
+
+    @Test("nobody listening: unavailable within seconds")
+    func unreachable() async throws {
+        let started = ContinuousClock.now
+        do {
+            _ = try await Warehouses.open("postgres://u:secret@127.0.0.1:1/db?connect_timeout=2", logger: Self.logger)
+            Issue.record("connected to nothing")
+        } catch let e as WarehouseError {
+            #expect(e.kind == .unavailable, "\(e.message)")
+            #expect(!e.message.contains("secret"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test("the server stops mid-ingest: the write fails as unavailable, the retry after restart loses and duplicates nothing")
+    func outage() async throws {
+        let server = try await PostgresServer.detached { try PostgresServer.privateServer() }
+        defer { server.destroy() }
+        let lines = try StreamFixture.realSample + StreamFixture.handMade
+        let batches = StreamFixture.batches(lines: lines, source: "file:o", every: 60)
+        let clean = try await Warehouses.open(try await PostgresServer.detached { try PostgresServer.freshDatabase() }, logger: Self.logger)
+        _ = try await WarehouseParityTests.write(batches, to: clean)
+        let expected = try await WarehouseDump.read(clean)
+        try await clean.close()
+
+        let w = try await Warehouses.open(server.url, logger: Self.logger)
+        let half = batches.count / 2
+        _ = try await WarehouseParityTests.write(Array(batches[..<half]), to: w)
+        // Stopped while a large batch (everything, COPY path) is being written: its outcome is unknown.
+        let everything = StreamFixture.batches(lines: lines, source: "file:o", every: 1_000_000)
+        let inFlight = Task { try await w.write(everything[0]) }
+        try await PostgresServer.detached { try server.stop() }
+        _ = try? await inFlight.value
+        let started = ContinuousClock.now
+        do {
+            _ = try await w.write(batches[half])
+            Issue.record("wrote to a stopped server")
+        } catch let e as WarehouseError {
+            #expect(e.kind == .unavailable, "\(e.message)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(15))
+        try await PostgresServer.detached { try server.start() }
+        _ = try await WarehouseParityTests.write(Array(batches[half...]), to: w)
+        let after = try await WarehouseDump.read(w)
+        #expect(after.difference(from: expected) == nil, "\(after.difference(from: expected) ?? "")")
+        try await w.close()
+    }
+
+    @Test("reprocess re-cleans staged profiles; purge honours retention")
+    func reprocessAndPurge() async throws {
+        let url = try await PostgresServer.detached { try PostgresServer.freshDatabase() }
+        let w = try await PostgresWarehouse(settings: try PostgresSettings(url: url), logger: Self.logger)
+        try await w.migrate()
+        _ = try await WarehouseParityTests.write(StreamFixture.batches(lines: StreamFixture.handMade, source: "file:r", every: 9), to: w)
+        let before = try await WarehouseDump.read(w)
+        // Simulate an older cleaning rule having stored a wrong first name.
+        try await w.sql.execute(SQL("UPDATE riders SET first_name = 'WRONG' WHERE id = 900"))
+        let summary = try await w.reprocess()
+        #expect(summary.ridersChanged == 1)
+        #expect(summary.profilesRead > 0)
+        #expect(try await WarehouseDump.read(w) == before)
+        #expect(try await w.purgeStaging() == 0)
+        #expect(try await w.purgeStaging(olderThanDays: -1) == summary.profilesRead)
+        try await w.close()
+    }
+
+    @Test("benchmark runs end to end")
+    func bench() async throws {
+        let report = try await PostgresBench.run(url: try await PostgresServer.detached { try PostgresServer.freshDatabase() }, readings: 20_000, logger: Self.logger)
+        #expect(report.contains("readings/s"))
+    }
+}
