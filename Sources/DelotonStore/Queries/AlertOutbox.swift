@@ -163,8 +163,8 @@ public struct AlertOutbox: Sendable {
 
     /// When the next pending alert falls due, if any is waiting.
     public func nextDue() async throws -> Instant? {
-        try await sql.query(SQL("SELECT MIN(next_attempt_us) AS next FROM alerts WHERE status = 'pending'"))
-            .first?["next"].int.map { Instant(microseconds: $0) }
+        try await sql.query(SQL("SELECT MIN(next_attempt_us) AS due_us FROM alerts WHERE status = 'pending'"))
+            .first?["due_us"].int.map { Instant(microseconds: $0) }
     }
 
     /// How many alerts are in each state, every state present (for metrics and `deloton notify`).
