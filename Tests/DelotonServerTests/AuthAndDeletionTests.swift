@@ -7,8 +7,8 @@ import Testing
 @testable import DelotonServer
 
 @Suite struct AuthAndDeletionTests {
-    @Test func keysAreCreatedOnceStoredHashedListedAndRevoked() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func keysAreCreatedOnceStoredHashedListedAndRevoked(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let keys = APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now })
         let secret = try await keys.create(name: "ops", scope: .write)
@@ -27,8 +27,8 @@ import Testing
         #expect(try await keys.verify(key: "dlt_guess") == nil)
     }
 
-    @Test func deleteRideNeedsAWriteKeyAndLeavesATombstoneThatReplayRespects() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func deleteRideNeedsAWriteKeyAndLeavesATombstoneThatReplayRespects(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let keys = APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now })
         let writer = try await keys.create(name: "cleanup-bot", scope: .write)
@@ -65,8 +65,8 @@ import Testing
         #expect(try await sql.query(SQL("SELECT count(*) AS n FROM alerts")).first?["n"].int == 0)
     }
 
-    @Test func eraseRiderRemovesEverythingAboutThem() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func eraseRiderRemovesEverythingAboutThem(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let writer = try await APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now }).create(name: "dpo", scope: .write)
         try await fixture.app().test(.router) { client async throws in
@@ -89,8 +89,8 @@ import Testing
         #expect(try await RiderQueries(sql).rider(id: 900) == nil)
     }
 
-    @Test func requireKeyForReadsGuardsEverythingButHealthAndMetrics() async throws {
-        let fixture = try await Fixture.make(requireKeyForReads: true)
+    @Test(arguments: Backend.allCases) func requireKeyForReadsGuardsEverythingButHealthAndMetrics(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend, requireKeyForReads: true)
         defer { Task { await fixture.close() } }
         let reader = try await APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now }).create(name: "r", scope: .read)
         try await fixture.app().test(.router) { client async throws in

@@ -5,6 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Prometheus
+import Testing
+import DelotonTestSupport
 @testable import DelotonServer
 
 /// A warehouse filled through the real ingest path (LineParser → RideAssembler → write), with the
@@ -24,12 +26,13 @@ struct Fixture: Sendable {
     /// Rider 901 (male, born 1950-01-01): one ride on 2022-07-25.
     static let otherRiderID: Int64 = 901
 
-    static func make(requireKeyForReads: Bool = false, warehouseURL: String? = nil) async throws -> Fixture {
+    static func make(_ backend: Backend = .sqlite, requireKeyForReads: Bool = false) async throws -> Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deloton-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let url = warehouseURL ?? "sqlite:" + dir.appendingPathComponent("w.sqlite").path
+        let url = backend == .sqlite ? "sqlite:" + dir.appendingPathComponent("w.sqlite").path
+                                     : try PostgresServer.freshDatabase()
         let warehouse = try await Warehouses.open(url, logger: logger)
         let config = try ServerConfig(host: "127.0.0.1", port: 0, requireKeyForReads: requireKeyForReads,
                                       now: { Fixture.now })
@@ -117,6 +120,12 @@ struct Fixture: Sendable {
         }
         return lines
     }
+}
+
+/// Every route test runs on both warehouses: the shared SQL must answer alike.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgresql
+    var testDescription: String { rawValue }
 }
 
 /// The parts of an answer the tests look at.

@@ -7,8 +7,8 @@ import Testing
 @testable import DelotonServer
 
 @Suite struct OperationsTests {
-    @Test func healthSaysOkThen503WhenTheWarehouseIsGone() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func healthSaysOkThen503WhenTheWarehouseIsGone(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let ok = try await client.call("/health")
@@ -21,8 +21,8 @@ import Testing
         }
     }
 
-    @Test func metricsCountRequestsByRoutePattern() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func metricsCountRequestsByRoutePattern(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             _ = try await client.call("/ride/1")
@@ -36,8 +36,8 @@ import Testing
         }
     }
 
-    @Test func unknownRoutes404AndWrongMethods405WithAllow() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func unknownRoutes404AndWrongMethods405WithAllow(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let missing = try await client.call("/nowhere")
@@ -51,8 +51,8 @@ import Testing
         }
     }
 
-    @Test func openAPIDocumentNamesEveryRoute() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func openAPIDocumentNamesEveryRoute(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let answer = try await client.call("/openapi.json")
@@ -67,8 +67,8 @@ import Testing
         }
     }
 
-    @Test func corsAnswersTheDashboardOrigin() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func corsAnswersTheDashboardOrigin(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         var config = fixture.config
         config.corsOrigin = "http://dash.example"

@@ -7,8 +7,8 @@ import Testing
 @testable import DelotonServer
 
 @Suite struct RideRouteTests {
-    @Test func rideShowsTheDocumentedFigures() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func rideShowsTheDocumentedFigures(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let calm = try #require(try await RideQueries(fixture.warehouse.sql).rides(riderID: Fixture.otherRiderID).first)
         try await fixture.app().test(.router) { client async throws in
@@ -40,8 +40,8 @@ import Testing
         }
     }
 
-    @Test func expandedRideAddsReadingsAndAlertedRideSaysSo() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func expandedRideAddsReadingsAndAlertedRideSaysSo(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let alerted = try #require(try await RideQueries(fixture.warehouse.sql).rides(riderID: Fixture.alertRiderID).first)
         try await fixture.app().test(.router) { client async throws in
@@ -66,8 +66,8 @@ import Testing
         }
     }
 
-    @Test func displayZoneDecidesTheOffset() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func displayZoneDecidesTheOffset(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let calm = try #require(try await RideQueries(fixture.warehouse.sql).rides(riderID: Fixture.otherRiderID).first)
         var config = fixture.config
@@ -92,8 +92,8 @@ import Testing
         }
     }
 
-    @Test func unknownRideIs404WithTheErrorShape() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func unknownRideIs404WithTheErrorShape(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let answer = try await client.call("/ride/9223372036854775807")
@@ -104,8 +104,8 @@ import Testing
         }
     }
 
-    @Test func dailyListsTheLocalDayOldestFirstInBothDateForms() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func dailyListsTheLocalDayOldestFirstInBothDateForms(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let dayFirst = try await client.call("/daily?date=25-07-2022")
@@ -130,8 +130,8 @@ import Testing
         }
     }
 
-    @Test func ridesListFiltersAndPagesWithANextLink() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func ridesListFiltersAndPagesWithANextLink(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let all = try await client.call("/rides?limit=1000")
@@ -170,8 +170,8 @@ import Testing
         }
     }
 
-    @Test func listsAnswerCSVWhenAsked() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func listsAnswerCSVWhenAsked(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let csv: HTTPFields = [.accept: "text/csv"]

@@ -7,8 +7,8 @@ import Testing
 @testable import DelotonServer
 
 @Suite struct RiderRouteTests {
-    @Test func riderShowsTheLatestProfileAgeTodayAndFiguresOverAllRides() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func riderShowsTheLatestProfileAgeTodayAndFiguresOverAllRides(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let answer = try await client.call("/rider/900")
@@ -38,8 +38,8 @@ import Testing
         }
     }
 
-    @Test func riderRidesOldestFirstAndErrors() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func riderRidesOldestFirstAndErrors(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let rides = try await client.call("/rider/900/rides")
@@ -57,8 +57,8 @@ import Testing
         }
     }
 
-    @Test func ridersListFiltersAndPages() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func ridersListFiltersAndPages(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let all = try await client.call("/riders")

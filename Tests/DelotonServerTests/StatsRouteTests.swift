@@ -7,8 +7,8 @@ import Testing
 @testable import DelotonServer
 
 @Suite struct StatsRouteTests {
-    @Test func dailyStatsAreTheReportFigures() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func dailyStatsAreTheReportFigures(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let answer = try await client.call("/stats/daily?date=25-07-2022")
@@ -32,8 +32,8 @@ import Testing
         }
     }
 
-    @Test func leaderboardRanksRiders() async throws {
-        let fixture = try await Fixture.make()
+    @Test(arguments: Backend.allCases) func leaderboardRanksRiders(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         try await fixture.app().test(.router) { client async throws in
             let duration = try await client.call("/leaderboard?metric=duration&period=all")

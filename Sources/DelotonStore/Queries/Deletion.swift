@@ -15,7 +15,7 @@ public struct Deletion: Sendable {
         let results = try await sql.transaction([
             SQL("""
                 INSERT INTO ride_tombstones (rider_id, bike_serial, started_at_us, deleted_at_us, deleted_by)
-                SELECT rider_id, bike_serial, started_at_us, ?, ? FROM rides WHERE id = ?
+                SELECT rider_id, bike_serial, started_at_us, ?::bigint, ?::text FROM rides WHERE id = ?
                 ON CONFLICT (rider_id, bike_serial, started_at_us) DO NOTHING
                 """, [.int(now.microseconds), .text(actor), .int(id)]),
             SQL("DELETE FROM readings WHERE ride_id = ?", [.int(id)]),
@@ -30,7 +30,7 @@ public struct Deletion: Sendable {
         let results = try await sql.transaction([
             SQL("""
                 INSERT INTO rider_tombstones (rider_id, erased_at_us, erased_by)
-                SELECT id, ?, ? FROM riders WHERE id = ?
+                SELECT id, ?::bigint, ?::text FROM riders WHERE id = ?
                 ON CONFLICT (rider_id) DO UPDATE SET erased_at_us = excluded.erased_at_us, erased_by = excluded.erased_by
                 """, [.int(now.microseconds), .text(actor), .int(id)]),
             SQL("DELETE FROM readings WHERE ride_id IN (SELECT id FROM rides WHERE rider_id = ?)", [.int(id)]),
