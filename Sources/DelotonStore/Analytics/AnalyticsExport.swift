@@ -1,0 +1,238 @@
+import DelotonCore
+import Dispatch
+import Foundation
+
+/// Streams an analytics view as CSV (RFC 4180) or JSON Lines, for people without a BI tool.
+///
+/// Reads the view only (an analyst role may run it), a page at a time in the order of the view's
+/// key, each page starting after the last key written (keyset paging: every page costs the same,
+/// and rows written during the export cannot shift the pages). Both warehouses write the same
+/// text: instants in ISO 8601 with milliseconds and the offset of `zone` (as the API shows them),
+/// local times and days as the view holds them, booleans `true`/`false`, null as an empty CSV
+/// field or JSON `null`.
+public struct AnalyticsExport: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, jsonl
+    }
+
+    let warehouse: any Warehouse
+    let zone: Zone
+    let pageSize: Int
+
+    public init(warehouse: any Warehouse, zone: Zone, pageSize: Int = 5000) {
+        self.warehouse = warehouse
+        self.zone = zone
+        self.pageSize = max(1, pageSize)
+    }
+
+    /// Writes the rows whose time column lies in `[since, until)`; returns how many.
+    @discardableResult
+    public func write(_ view: AnalyticsView, format: Format, since: ExportBound? = nil, until: ExportBound? = nil,
+                      to output: FileHandle) async throws -> Int {
+        let filter = try timeFilter(view, since: since, until: until)
+        let sink = ExportSink(output)
+        let columns = view.columns
+        if format == .csv { try await sink.write(Data(CSVLine.encode(columns.map(\.name)).utf8)) }
+        var after: [SQLValue]?
+        var total = 0
+        while true {
+            let rows = try await page(view, filter: filter, after: after)
+            guard !rows.isEmpty else { break }
+            var text = ""
+            text.reserveCapacity(rows.count * columns.count * 12)
+            for row in rows {
+                let fields = zip(columns, row.values).map { column, value in render(value, as: column.kind) }
+                switch format {
+                case .csv: text += CSVLine.encode(fields.map { $0.text ?? "" })
+                case .jsonl: text += JSONLine.encode(columns, fields)
+                }
+            }
+            try await sink.write(Data(text.utf8))
+            total += rows.count
+            if rows.count < pageSize { break }
+            after = view.key.map { rows[rows.count - 1][$0] }
+        }
+        return total
+    }
+
+    // MARK: - Reading
+
+    private func page(_ view: AnalyticsView, filter: (conditions: [String], binds: [SQLValue]),
+                      after: [SQLValue]?) async throws -> [SQLRow] {
+        var conditions = filter.conditions, binds = filter.binds
+        if let after {
+            let keys = view.key.map { cast($0, in: view) }
+            if view.key.count == 1 {
+                conditions.append("\(view.key[0]) > \(keys[0])")
+            } else {
+                conditions.append("(\(view.key.joined(separator: ", "))) > (\(keys.joined(separator: ", ")))")
+            }
+            binds += after
+        }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        binds.append(.int(Int64(pageSize)))
+        let name = view.qualifiedName(forWarehouseKind: warehouse.kind)
+        let sql = SQL("SELECT \(view.columns.map(\.name).joined(separator: ", ")) FROM \(name)\(whereClause) "
+                      + "ORDER BY \(view.key.joined(separator: ", ")) LIMIT ?", binds)
+        do {
+            return try await warehouse.sql.query(sql)
+        } catch {
+            // SQLite reports its own errors; PostgreSQL's arrive described already.
+            let described = error as? WarehouseError
+            let message = described?.message ?? "\(error)".components(separatedBy: " - while executing").first ?? "\(error)"
+            let missing = ["does not exist", "no such table"].contains { message.contains($0) }
+            throw WarehouseError(described?.kind ?? .failed, "cannot read view \(name): \(message)"
+                                 + (missing ? " (run `deloton migrate` to create the analytics views)" : ""))
+        }
+    }
+
+    /// A `?` placeholder typed for PostgreSQL as the column is (SQLite drops the cast).
+    private func cast(_ column: String, in view: AnalyticsView) -> String {
+        switch view.column(column)?.kind {
+        case .date: return "?::date"
+        case .instant: return "?::timestamptz"
+        case .text: return "?::text"
+        default: return "?::bigint"
+        }
+    }
+
+    private func timeFilter(_ view: AnalyticsView, since: ExportBound?, until: ExportBound?) throws
+        -> (conditions: [String], binds: [SQLValue]) {
+        guard since != nil || until != nil else { return ([], []) }
+        guard let name = view.timeColumn, let column = view.column(name) else {
+            throw WarehouseError(.configuration,
+                "view \(view.name) has no time column to filter by: leave out --since and --until (views with one: "
+                + AnalyticsCatalog.all.filter { $0.timeColumn != nil }.map(\.name).joined(separator: ", ") + ")")
+        }
+        var conditions: [String] = [], binds: [SQLValue] = []
+        for (bound, op) in [(since, ">="), (until, "<")] {
+            guard let bound else { continue }
+            if column.kind == .date {
+                // The views' days are Europe/London's.
+                let london = Zone(identifier: "Europe/London") ?? zone
+                conditions.append("\(name) \(op) ?::date")
+                binds.append(.text(bound.day(in: london).description))
+            } else {
+                // UTC text with milliseconds: what SQLite's views hold, and what PostgreSQL reads as timestamptz.
+                conditions.append("\(name) \(op) ?::timestamptz")
+                binds.append(.text(TimeFormat.iso8601(bound.instant(in: zone), offsetSeconds: 0)))
+            }
+        }
+        return (conditions, binds)
+    }
+
+    // MARK: - Rendering
+
+    struct Field {
+        /// Nil for SQL null.
+        var text: String?
+        /// Written bare in JSON (numbers, booleans).
+        var bare: Bool
+    }
+
+    func render(_ value: SQLValue, as kind: AnalyticsColumnKind) -> Field {
+        if value == .null { return Field(text: nil, bare: true) }
+        switch kind {
+        case .integer:
+            if case .double(let d) = value { return Field(text: Self.number(d), bare: true) }
+            return Field(text: value.text, bare: value.int != nil)
+        case .real:
+            if let d = value.double { return Field(text: Self.number(d), bare: true) }
+            return Field(text: value.text, bare: false)
+        case .boolean:
+            return Field(text: (value.bool ?? false) ? "true" : "false", bare: true)
+        case .instant:
+            switch value {
+            case .int(let micros): return Field(text: zone.iso8601(Instant(microseconds: micros)), bare: false)
+            case .text(let s):
+                if case .instant(let i)? = ExportBound.parse(s, zone: .utc) { return Field(text: zone.iso8601(i), bare: false) }
+                return Field(text: s, bare: false)
+            default: return Field(text: value.text, bare: false)
+            }
+        case .localTime:
+            if case .int(let micros) = value {
+                // PostgreSQL's `timestamp` arrives as microseconds of the wall time read as UTC.
+                return Field(text: String(TimeFormat.iso8601(Instant(microseconds: micros), offsetSeconds: 0).dropLast()), bare: false)
+            }
+            return Field(text: value.text, bare: false)
+        case .date, .text:
+            return Field(text: value.text, bare: false)
+        }
+    }
+
+    /// As the API writes numbers: whole values without a fraction.
+    static func number(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
+}
+
+/// One RFC 4180 record: fields quoted only when they hold a comma, a quote or a line break, CRLF-ended.
+enum CSVLine {
+    static func encode(_ fields: [String]) -> String {
+        var out = ""
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out += "," }
+            if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+                out += "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            } else {
+                out += field
+            }
+        }
+        return out + "\r\n"
+    }
+}
+
+/// One JSON object per line, members in the view's column order.
+enum JSONLine {
+    static func encode(_ columns: [AnalyticsColumn], _ fields: [AnalyticsExport.Field]) -> String {
+        var out = "{"
+        for (i, (column, field)) in zip(columns, fields).enumerated() {
+            if i > 0 { out += "," }
+            out += quoted(column.name) + ":"
+            if let text = field.text { out += field.bare ? text : quoted(text) } else { out += "null" }
+        }
+        return out + "}\n"
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Writes to a file or pipe on a queue of its own: a slow reader at the other end of stdout
+/// blocks that queue, never one of Swift concurrency's few threads.
+final class ExportSink: Sendable {
+    private let handle: FileHandle
+    private let queue = DispatchQueue(label: "deloton.export.sink")
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    func write(_ data: Data) async throws {
+        let handle = self.handle
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async {
+                do {
+                    try handle.write(contentsOf: data)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: WarehouseError(.failed, "cannot write the export: \(error.localizedDescription)"))
+                }
+            }
+        }
+    }
+}
