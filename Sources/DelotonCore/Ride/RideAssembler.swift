@@ -33,6 +33,8 @@ public struct RideAssembler: Sendable {
     }
 
     public var hasChanges: Bool { openDirty || !finished.isEmpty }
+    /// An alert was raised and has not been handed over yet.
+    public var hasPendingAlert: Bool { pendingAlert != nil || finished.contains { $0.alert != nil } }
 
     public mutating func consume(_ line: StreamLine) -> Verdict {
         switch line {

@@ -65,6 +65,8 @@ public struct IngestPipeline {
     private var batch = IngestBatch()
     private var batchReadings = 0
     private var batchStarted: ContinuousClock.Instant?
+    /// A batch holding a new alert is written at once: the rider is still on the bike.
+    private var alertWaiting = false
     private var inflight: Task<CommittedBatch, any Error>?
     public private(set) var stats = IngestStats()
 
@@ -119,6 +121,7 @@ public struct IngestPipeline {
             case .quarantined(let reason): quarantine(bytes, source: source, position: position, reason: reason)
             }
             if assemblers[i].hasChanges { dirty.insert(i) }
+            if assemblers[i].hasPendingAlert { alertWaiting = true }
             if case .telemetry = message.line { batchReadings += 1 }
         }
     }
@@ -160,12 +163,14 @@ public struct IngestPipeline {
                 if batchStarted == nil { batchStarted = now }
             }
         }
-        if batchReadings >= options.maxBatchReadings || (batchStarted.map { .now - $0 >= options.maxBatchDelay } ?? false) {
+        if alertWaiting || batchReadings >= options.maxBatchReadings
+            || (batchStarted.map { .now - $0 >= options.maxBatchDelay } ?? false) {
             try await flush()
         }
     }
 
-    public var isBatchFull: Bool { batchReadings >= options.maxBatchReadings }
+    /// The batch should be written now rather than at the next time-based tick.
+    public var isBatchFull: Bool { alertWaiting || batchReadings >= options.maxBatchReadings }
 
     /// Hands the current batch to the warehouse (after the previous one has committed).
     public mutating func flush() async throws {
@@ -178,10 +183,15 @@ public struct IngestPipeline {
         batch = IngestBatch()
         batchReadings = 0
         batchStarted = nil
-        let warehouse = self.warehouse, logger = self.logger
+        alertWaiting = false
+        let warehouse = self.warehouse, logger = self.logger, onCommitted = self.onCommitted
+        // The owner hears of the commit inside the write task, so alert delivery and offset
+        // commits do not wait for the next batch to be handed over.
         inflight = Task {
             let outcome = try await Self.writeWithRetry(toWrite, to: warehouse, logger: logger)
-            return CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount)
+            let committed = CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount)
+            try await onCommitted(committed)
+            return committed
         }
     }
 
@@ -210,7 +220,6 @@ public struct IngestPipeline {
         stats.ridesEnded += committed.outcome.endedRideIDs.count
         stats.alerts += committed.outcome.newAlertIDs.count
         stats.duplicates = assemblers.reduce(0) { $0 + $1.duplicateReadings }
-        try await onCommitted(committed)
     }
 
     /// A database that went away is waited for: the batch (and the source position) is kept

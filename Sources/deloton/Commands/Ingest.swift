@@ -60,6 +60,7 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
     @OptionGroup(title: "Kafka") var kafka: KafkaConnectionOptions
     @OptionGroup(title: "Kafka consumer") var kafkaConsumer: KafkaConsumerOptions
+    @OptionGroup(title: "Notifications") var notifications: NotificationOptions
 
     func run() async throws {
         let spec = try SourceSpec(source ?? Env.value("DELOTON_SOURCE") ?? "kafka")
@@ -71,9 +72,13 @@ struct Ingest: AsyncParsableCommand {
         }
         // Kafka settings are checked before any work, so mistakes exit 2.
         let kafkaSettings = spec == .kafka ? try kafkaConsumer.settings(connection: kafka) : nil
+        try notifications.validate(zone: try common.displayZone(), logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
+        let notify = try notifications.make(warehouse: warehouse, zone: try common.displayZone(), logger: logger, logRides: false)
         let shutdown = Shutdown.install()
-        let runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
+        var runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
+        runner.onCommitted = { notify.committed($0) }
+        async let delivery: Void = notify.run()
         let stats: IngestStats
         let started = ContinuousClock.now
         switch spec {
@@ -88,6 +93,8 @@ struct Ingest: AsyncParsableCommand {
             guard let kafkaSettings else { return }
             stats = try await runner.ingestKafka(kafkaSettings, options: IngestOptions(streamZone: streamZone, rideIdleTimeout: idle))
         }
+        await notify.finish()
+        await delivery
         try await warehouse.close()
         Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))
     }

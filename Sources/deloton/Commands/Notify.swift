@@ -16,7 +16,7 @@ struct Notify: AsyncParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
-    @OptionGroup(title: "Mail") var mail: AlertMailOptions
+    @OptionGroup(title: "Mail") var mail: MailOptions
     @Flag(help: "Deliver what is due now, then exit") var once = false
 
     func run() async throws {

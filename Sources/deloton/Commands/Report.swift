@@ -77,45 +77,6 @@ struct Report: AsyncParsableCommand {
     }
 }
 
-/// How mail leaves deloton: an SMTP relay, or `.eml` files in an outbox folder.
-struct MailOptions: ParsableArguments {
-    @Option(help: "SMTP relay, smtp://[user[:pass]@]host[:port][?starttls=required] or smtps://… [DELOTON_SMTP_URL] (default: .eml files in --outbox)")
-    var smtp: String?
-
-    @Option(help: "Folder for .eml files when there is no SMTP relay [DELOTON_OUTBOX_DIR] (default ./outbox)")
-    var outbox: String?
-
-    @Option(help: "Sender address [DELOTON_MAIL_FROM] (default alerts@deloton.local)")
-    var mailFrom: String?
-
-    var smtpURL: String? { smtp ?? Env.value("DELOTON_SMTP_URL") }
-    var outboxPath: String { outbox ?? Env.value("DELOTON_OUTBOX_DIR") ?? "./outbox" }
-
-    /// The relay or the outbox, for messages; never shows a password.
-    var route: String {
-        if let url = smtpURL, let settings = try? SMTPSettings(url: url) { return settings.redactedURL }
-        return "the outbox \(outboxPath)"
-    }
-
-    func mailer(logger: Logger) throws -> any Mailer {
-        guard let url = smtpURL else { return OutboxMailer(directory: URL(fileURLWithPath: outboxPath)) }
-        do {
-            let settings = try SMTPSettings(url: url, username: Env.value("DELOTON_SMTP_USERNAME"),
-                                            password: Env.value("DELOTON_SMTP_PASSWORD"))
-            return SMTPMailer(settings: settings, logger: logger)
-        } catch {
-            throw CLIFailure.usage("--smtp: \(error.message)")
-        }
-    }
-
-    func sender() throws -> EmailAddress {
-        let address = mailFrom ?? Env.value("DELOTON_MAIL_FROM") ?? "alerts@deloton.local"
-        guard EmailAddress.isValid(address) else {
-            throw CLIFailure.usage("--mail-from \(address) is not an email address: write e.g. alerts@example.com")
-        }
-        return EmailAddress(address, displayName: "deloton")
-    }
-}
 
 extension CLIFailure {
     /// Runs `body`; a report error becomes a usage failure (exit 2).

@@ -3,14 +3,19 @@ import DelotonCore
 import DelotonIngest
 import DelotonStore
 import Foundation
+import DelotonReport
+import DelotonServer
+import ServiceLifecycle
 import Synchronization
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Everything on one machine: simulator → SQLite → alerts → API and live dashboard.",
         discussion: """
-            Embedded defaults: the built-in ride simulator in real time, the warehouse in deloton.sqlite. \
-            --source kafka reads the Kafka topic instead of the simulator. Stop with Ctrl-C.
+            Embedded defaults: the built-in ride simulator in real time, the warehouse in deloton.sqlite, alerts as \
+            .eml files in ./outbox, the API and live dashboard on http://127.0.0.1:8080, and the daily report at \
+            09:30 (written to ./reports, and mailed with --report-to). --source kafka reads the Kafka topic \
+            instead of the simulator. Stop with Ctrl-C.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -20,32 +25,72 @@ struct Run: AsyncParsableCommand {
     @OptionGroup(title: "Kafka consumer (with --source kafka)") var kafkaConsumer: KafkaConsumerOptions
     @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
     var rideIdleTimeout: Double?
+    @OptionGroup(title: "Server") var server: ServerOptions
+    @OptionGroup(title: "Notifications") var notifications: NotificationOptions
+    @OptionGroup(title: "Daily report") var reportSchedule: ReportScheduleOptions
 
     func run() async throws {
         let logger = try common.logger("deloton.run")
         let streamZone = try common.streamZone()
+        let zone = try common.displayZone()
         let idle = try Ingest.idleTimeout(rideIdleTimeout)
         let sourceText = source ?? Env.value("DELOTON_RUN_SOURCE") ?? "simulator"
         guard sourceText == "simulator" || sourceText == "kafka" else {
             throw CLIFailure.usage("--source \(sourceText) is not a source for run: use simulator or kafka")
         }
+        // Every setting is checked before any work, so mistakes exit 2.
         let kafkaSettings = sourceText == "kafka" ? try kafkaConsumer.settings(connection: kafka) : nil
+        let serverConfig = try server.config(timezone: zone.identifier)
+        try notifications.validate(zone: zone, logger: logger)
+        try reportSchedule.validate(mail: notifications.mail, requireRecipients: false, logger: logger)
+
         let warehouse = try await common.openWarehouse(logger: logger)
+        let notify = try notifications.make(warehouse: warehouse, zone: zone, logger: logger, logRides: true)
+        let reports = try reportSchedule.scheduler(warehouse: warehouse, zone: zone, mail: notifications.mail,
+                                                   requireRecipients: false, logger: logger)
+        let (app, liveFeed) = buildServer(config: serverConfig, warehouse: warehouse, logger: logger,
+                                          metrics: Metrics.bootstrapPrometheus())
         let shutdown = Shutdown.install()
+        let liveness = Liveness.start()
         let status = StatusLine()
         if kafkaSettings != nil {
-            Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL)); Ctrl-C stops")
+            Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL))")
         } else {
-            Console.out("deloton run: simulating \(simulation.bikes) bike(s) into \(common.databaseURL); Ctrl-C stops")
+            Console.out("deloton run: simulating \(simulation.bikes) bike(s) into \(Redact.url(common.databaseURL))")
         }
+        Console.out("  API and live dashboard: http://\(serverConfig.host):\(serverConfig.port)/")
+        Console.out("  alerts go to \(notify.destination)")
+        Console.out("  daily report at \(reports.at) \(zone.identifier); Ctrl-C stops")
+
         var runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
-        runner.onCommitted = { committed in status.add(committed) }
-        let options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
-        let stats = if let kafkaSettings {
-            try await runner.ingestKafka(kafkaSettings, options: options)
-        } else {
-            try await runner.ingestSimulator(simulation, options: options)
+        runner.onCommitted = { committed in
+            status.add(committed)
+            notify.committed(committed)
+            await liveFeed?.nudge()
         }
+        let options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+        let ingest = runner
+        // The server runs in a service group so that it can be shut down gracefully (requests in
+        // flight answered, event streams closed) once ingest has stopped.
+        let serverGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let stats = try await withThrowingTaskGroup(of: IngestStats?.self) { group in
+            group.addTask { try await serverGroup.run(); return nil }
+            group.addTask { await notify.run(); return nil }
+            group.addTask { await reports.run(until: { shutdown.isRequested }); return nil }
+            let stats = if let kafkaSettings {
+                try await ingest.ingestKafka(kafkaSettings, options: options)
+            } else {
+                try await ingest.ingestSimulator(simulation, options: options)
+            }
+            // Ingest has stopped (Ctrl-C, or a finite simulation): deliver what is due, stop the rest.
+            shutdown.request()
+            await notify.finish()
+            await liveFeed?.closeAll()
+            await serverGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return stats
+        }
+        liveness?.cancel()
         Console.endStatus()
         try await warehouse.close()
         Console.out("stopped: " + IngestRunner.summary(stats, seconds: status.elapsed))

@@ -4,10 +4,10 @@ import DelotonNotify
 import Foundation
 import Logging
 
-/// How alert mail leaves deloton: an SMTP relay when `--smtp` is set, otherwise `.eml` files in
-/// the outbox folder, plus the staff copies (`--alert-cc`). Shared by `notify`, `ingest` and `run`.
-/// (`report` and `schedule` have `MailOptions`, the same first three settings without `--alert-cc`.)
-struct AlertMailOptions: ParsableArguments {
+/// How mail leaves deloton: an SMTP relay when `--smtp` is set, otherwise `.eml` files in the
+/// outbox folder, plus the staff copies of alerts (`--alert-cc`). One group for every command
+/// that sends mail (`ingest`, `run`, `notify`, `report`, `schedule`), so the settings mean the same.
+struct MailOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "SMTP relay: smtp://[user[:password]@]host[:port][?starttls=required|opportunistic|off] or smtps://… "
             + "[DELOTON_SMTP_URL] (default: none, mail is written to --outbox). Credentials may come from "
@@ -37,6 +37,14 @@ struct AlertMailOptions: ParsableArguments {
     }
 
     var smtpURL: String? { smtp ?? Env.value("DELOTON_SMTP_URL") }
+
+    /// Where mail goes, for messages: never shows a password.
+    var route: String {
+        if let url = smtpURL, let settings = try? SMTPSettings(url: url) { return "SMTP relay \(settings.redactedURL)" }
+        return "the outbox folder " + (outbox ?? Env.value("DELOTON_OUTBOX_DIR") ?? "./outbox")
+    }
+
+    func mailer(logger: Logger) throws -> any Mailer { try destination(logger: logger).mailer }
 
     /// Checks every setting before any work: a malformed URL or address is exit 2.
     func destination(logger: Logger) throws -> Destination {
@@ -69,7 +77,7 @@ struct AlertMailOptions: ParsableArguments {
         guard let address = Self.mailbox(text) else {
             throw CLIFailure.usage("--mail-from \(text) is not an email address: write alerts@example.com or \"Deloton <alerts@example.com>\" (DELOTON_MAIL_FROM)")
         }
-        return EmailAddress(address.address, displayName: address.displayName ?? "Deloton alerts")
+        return EmailAddress(address.address, displayName: address.displayName ?? "Deloton")
     }
 
     func staffCopies() throws -> [EmailAddress] {

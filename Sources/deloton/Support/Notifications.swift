@@ -1,0 +1,74 @@
+import ArgumentParser
+import DelotonCore
+import DelotonIngest
+import DelotonNotify
+import DelotonServer
+import DelotonStore
+import Foundation
+import Logging
+
+/// Settings for what happens beside ingest: alert mail and the end-of-ride webhook.
+struct NotificationOptions: ParsableArguments {
+    @OptionGroup(title: "Mail") var mail: MailOptions
+    @OptionGroup(title: "Ride notifications") var rideEvents: RideWebhookOptions
+    @Flag(help: "Record alerts only; leave delivery to `deloton notify` [DELOTON_NO_NOTIFY]") var noNotify = false
+
+    /// Checks every setting (exit 2); call before any work.
+    func validate(zone: Zone, logger: Logger) throws {
+        _ = try mail.destination(logger: logger)
+        _ = try mail.alertSettings(zone: zone)
+        _ = try rideEvents.client(logger: logger)
+    }
+
+    /// Builds the delivery.
+    func make(warehouse: any Warehouse, zone: Zone, logger: Logger, logRides: Bool) throws -> Notifications {
+        let destination = try mail.destination(logger: logger)
+        let settings = try mail.alertSettings(zone: zone)
+        let dispatcher = noNotify || Env.flag("DELOTON_NO_NOTIFY")
+            ? nil : AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger)
+        var webhook: RideWebhookNotifier?
+        let client = try rideEvents.client(logger: logger)
+        if client != nil || logRides {
+            let render: RideWebhookNotifier.Renderer = { id in
+                try await RideDocument.json(rideID: id, warehouse: warehouse, zone: zone)
+            }
+            var log: (@Sendable (Int64, [UInt8]) -> Void)?
+            if logRides {
+                log = { (_: Int64, json: [UInt8]) in
+                    let text = String(decoding: json, as: UTF8.self)
+                    logger.info("ride finished: \(text)")
+                }
+            }
+            webhook = RideWebhookNotifier(client: client, render: render, logger: logger, onRendered: log)
+        }
+        return Notifications(dispatcher: dispatcher, webhook: webhook, destination: destination.description)
+    }
+}
+
+/// Alert delivery and ride notifications running beside an ingest, woken by each committed batch.
+struct Notifications: Sendable {
+    let dispatcher: AlertDispatcher?
+    let webhook: RideWebhookNotifier?
+    /// Where alert mail goes, for the user (no secrets).
+    let destination: String
+
+    /// Called after each committed batch: new alerts go out at once, not at the next poll.
+    @Sendable func committed(_ batch: CommittedBatch) {
+        if !batch.outcome.newAlertIDs.isEmpty { dispatcher?.wake() }
+        if !batch.outcome.endedRideIDs.isEmpty { webhook?.ridesEnded(batch.outcome.endedRideIDs) }
+    }
+
+    /// Runs until `finish()`.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            if let dispatcher { group.addTask { await dispatcher.run() } }
+            if let webhook { group.addTask { await webhook.run() } }
+        }
+    }
+
+    /// Delivers what is due, then lets `run()` return.
+    func finish() async {
+        await dispatcher?.finish()
+        webhook?.finish()
+    }
+}
