@@ -9,9 +9,9 @@ import Testing
 /// The real server on a free port, checked by schemathesis against its own /openapi.json:
 /// no 5xx, every response as documented, bad input refused with 400.
 @Suite struct OpenAPIConformanceTests {
-    @Test(.timeLimit(.minutes(10)))
-    func schemathesisFindsNothingAgainstTheRunningServer() async throws {
-        let fixture = try await Fixture.make()
+    @Test(.timeLimit(.minutes(10)), arguments: Backend.allCases)
+    func schemathesisFindsNothingAgainstTheRunningServer(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let writer = try await APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now }).create(name: "schemathesis", scope: .write)
         try await fixture.app().test(.live) { client async throws in

@@ -27,10 +27,17 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// Keys are this API's own names or data (genders): only the latter need escaping.
     mutating func key(_ k: String) {
         separate()
-        buffer.writeString(JSONString.quoted(k))
-        buffer.writeStaticString(":")
+        if k.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 < 0x80 }) {
+            buffer.writeStaticString("\"")
+            buffer.writeString(k)
+            buffer.writeStaticString("\":")
+        } else {
+            buffer.writeString(JSONString.quoted(k))
+            buffer.writeStaticString(":")
+        }
         needsComma = false
     }
 
@@ -42,7 +49,17 @@ struct JSONWriter {
 
     mutating func string(_ v: String?) {
         separate()
-        if let v { buffer.writeString(JSONString.quoted(v)) } else { buffer.writeStaticString("null") }
+        if let v {
+            if v.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+                buffer.writeStaticString("\"")
+                buffer.writeString(v)
+                buffer.writeStaticString("\"")
+            } else {
+                buffer.writeString(JSONString.quoted(v))
+            }
+        } else {
+            buffer.writeStaticString("null")
+        }
         needsComma = true
     }
 
