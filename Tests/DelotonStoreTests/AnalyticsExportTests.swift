@@ -115,6 +115,11 @@ struct AnalyticsExportTests {
         #expect(ExportBound.parse("2022-07-25T15:12:32.019Z", zone: z) == .instant(Instant(microseconds: 1_658_761_952_019_000)))
         #expect(ExportBound.parse("2022-07-25 16:12:32.019", zone: z) == .instant(Instant(microseconds: 1_658_761_952_019_000)))
         #expect(ExportBound.parse("2022-07-25T16:12+0100", zone: z) == .instant(Instant(microseconds: 1_658_761_920_000_000)))
+        // The fast path for SQLite's instants agrees with the general parser.
+        for text in ["2022-07-25T15:12:32.019Z", "1999-12-31T23:59:59.999Z", "2024-02-29T00:00:00.000Z"] {
+            #expect(ExportBound.parse(text, zone: z) == AnalyticsExport.utcInstant(text).map { .instant($0) }, "\(text)")
+        }
+        #expect(AnalyticsExport.utcInstant("2022-07-25T15:12:32.019+01:00") == nil)
         for bad in ["", "yesterday", "2022-13-01", "2022-07-25T25:00", "2022-07-25T16:12:32+1", "2022-07-25X16:12"] {
             #expect(ExportBound.parse(bad, zone: z) == nil, "\(bad)")
         }

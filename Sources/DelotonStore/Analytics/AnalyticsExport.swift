@@ -145,7 +145,9 @@ public struct AnalyticsExport: Sendable {
             switch value {
             case .int(let micros): return Field(text: zone.iso8601(Instant(microseconds: micros)), bare: false)
             case .text(let s):
-                if case .instant(let i)? = ExportBound.parse(s, zone: .utc) { return Field(text: zone.iso8601(i), bare: false) }
+                if let i = Self.utcInstant(s) ?? ExportBound.parse(s, zone: .utc).flatMap({ if case .instant(let i) = $0 { i } else { nil } }) {
+                    return Field(text: zone.iso8601(i), bare: false)
+                }
                 return Field(text: s, bare: false)
             default: return Field(text: value.text, bare: false)
             }
@@ -158,6 +160,27 @@ public struct AnalyticsExport: Sendable {
         case .date, .text:
             return Field(text: value.text, bare: false)
         }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.sssZ`, as SQLite's views write instants: read from the bytes, since
+    /// every row of an export has one or more.
+    static func utcInstant(_ text: String) -> Instant? {
+        let utf8 = text.utf8
+        return utf8.withContiguousStorageIfAvailable { b -> Instant? in
+            guard b.count == 24, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 46, b[23] == 90 else { return nil }
+            func n(_ from: Int, _ count: Int) -> Int? {
+                var v = 0
+                for i in from..<from + count {
+                    guard b[i] >= 48, b[i] <= 57 else { return nil }
+                    v = v * 10 + Int(b[i] - 48)
+                }
+                return v
+            }
+            guard let y = n(0, 4), let mo = n(5, 2), let d = n(8, 2), let h = n(11, 2), let mi = n(14, 2), let sec = n(17, 2),
+                  let ms = n(20, 3) else { return nil }
+            let days = Int64(CivilDate(year: y, month: mo, day: d).daysSinceEpoch)
+            return Instant(microseconds: ((days * 86_400 + Int64(h * 3600 + mi * 60 + sec)) * 1000 + Int64(ms)) * 1000)
+        } ?? nil
     }
 
     /// As the API writes numbers: whole values without a fraction.
@@ -196,6 +219,8 @@ enum JSONLine {
     }
 
     static func quoted(_ s: String) -> String {
+        // Most values need no escape at all.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
