@@ -48,6 +48,9 @@ public struct OpenRide: Sendable, Equatable, Codable {
     /// A Ride line still waiting for its Telemetry line: saved with the state, because the
     /// source position saved beside it is already past that line.
     public var pendingLine: PendingRideLine?
+    /// The source that feeds the ride's stream (a file, a Kafka partition): after a restart, the
+    /// process that reads that source is the one to carry the ride on or end it.
+    public var source: String?
 
     public init(key: RideKey, stream: String, profile: RiderProfile, ageAtStart: Int) {
         self.key = key; self.stream = stream; self.profile = profile; self.ageAtStart = ageAtStart

@@ -14,6 +14,8 @@ public struct RideAssembler: Sendable {
     public static let unattributedReason = "reading before any [SYSTEM] line of its ride: cannot be attributed to a rider"
 
     public let stream: String
+    /// The source feeding this stream, recorded in each ride's saved state.
+    public var source: String?
     public private(set) var open: OpenRide?
     private var zone: Zone
     private var unsaved: [Reading] = []
@@ -95,6 +97,7 @@ public struct RideAssembler: Sendable {
         endRide()
         let age = CivilDate(epochMilliseconds: profile.dateOfBirthMs).age(on: local.date)
         open = OpenRide(key: key, stream: stream, profile: profile, ageAtStart: age)
+        open?.source = source
         openDirty = true
         return .accepted
     }

@@ -55,8 +55,8 @@ public struct IngestPipeline {
     private var lastIndex = -1
     private var lastSeen: [ContinuousClock.Instant] = []
     private var dirty = Set<Int>()
-    private var resumable: [String: OpenRide] = [:]
     private var currentSource = ""
+    private var resumable: [String: OpenRide] = [:]
     private var nextPosition: Int64 = 0
     private var lastKey = ""
     private var lastKeyedStream = ""
@@ -80,11 +80,30 @@ public struct IngestPipeline {
 
     /// Picks up rides left open on these streams by an earlier run, so they carry on instead of
     /// their remaining readings being quarantined. Live sources call this; a file is a replay.
-    public mutating func resumeOpenRides(streamPrefix: String) async throws {
-        for ride in try await warehouse.openRides(streamPrefix: streamPrefix) {
-            resumable[ride.stream] = ride
+    ///
+    /// Rides fed by `owned` sources get their assembler now, so that a stream that never speaks
+    /// again still has its ride ended (idle timeout, end of input); the others wait for their
+    /// stream's next line, since another process may own their source (Kafka partitions).
+    public mutating func resumeOpenRides(streamPrefix: String, owned: Set<String>? = nil) async throws {
+        let rides = try await warehouse.openRides(streamPrefix: streamPrefix)
+        for ride in rides where index[ride.stream] == nil {
+            if let owned, !owned.contains(ride.source ?? "") {
+                resumable[ride.stream] = ride
+                continue
+            }
+            let i = addAssembler(ride.stream, source: ride.source ?? "", resume: ride)
+            lastSeen[i] = .now
         }
-        if !resumable.isEmpty { logger.info("resuming \(resumable.count) open ride(s)") }
+        if !rides.isEmpty { logger.info("\(rides.count) open ride(s) to resume") }
+    }
+
+    private mutating func addAssembler(_ stream: String, source: String, resume: OpenRide?) -> Int {
+        var assembler = RideAssembler(stream: stream, zone: options.streamZone, resume: resume)
+        assembler.source = source
+        index[stream] = assemblers.count
+        assemblers.append(assembler)
+        lastSeen.append(.now)
+        return assemblers.count - 1
     }
 
     /// Feeds one message. `stream` names the ordered stream it belongs to; with `keyedBy` the
@@ -112,9 +131,9 @@ public struct IngestPipeline {
                     lastKeyedStream = stream
                     lastKeyedName = stream + "#" + key
                 }
-                i = assemblerIndex(lastKeyedName)
+                i = assemblerIndex(lastKeyedName, source: source)
             } else {
-                i = assemblerIndex(stream)
+                i = assemblerIndex(stream, source: source)
             }
             switch assemblers[i].consume(message.line) {
             case .accepted, .ignored: break
@@ -132,20 +151,12 @@ public struct IngestPipeline {
                                                 raw: String(decoding: bytes, as: UTF8.self), reason: reason))
     }
 
-    private mutating func assemblerIndex(_ stream: String) -> Int {
+    private mutating func assemblerIndex(_ stream: String, source: String) -> Int {
         if lastIndex >= 0, stream == lastStream {
             if options.rideIdleTimeout != nil { lastSeen[lastIndex] = .now }
             return lastIndex
         }
-        let i: Int
-        if let known = index[stream] {
-            i = known
-        } else {
-            i = assemblers.count
-            assemblers.append(RideAssembler(stream: stream, zone: options.streamZone, resume: resumable.removeValue(forKey: stream)))
-            lastSeen.append(.now)
-            index[stream] = i
-        }
+        let i = index[stream] ?? addAssembler(stream, source: source, resume: resumable.removeValue(forKey: stream))
         if options.rideIdleTimeout != nil { lastSeen[i] = .now }
         lastStream = stream
         lastIndex = i

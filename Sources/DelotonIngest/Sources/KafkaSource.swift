@@ -158,7 +158,9 @@ public struct KafkaSource: Sendable {
                             // latest state of every stream, including ones another member moved on.
                             Self.accumulate(pipeline.stats, into: &total)
                             pipeline = makePipeline()
-                            try await pipeline.resumeOpenRides(streamPrefix: prefix)
+                            let assigned = Set(partitions.filter { $0.topic == topic }
+                                .map { Self.sourceName(topic: topic, partition: $0.partition) })
+                            try await pipeline.resumeOpenRides(streamPrefix: prefix, owned: assigned)
                             var starts: [KafkaTopicPartition: Int64] = [:]
                             var known: [Int32: Int64] = [:]
                             for p in partitions where p.topic == topic {

@@ -43,7 +43,7 @@ struct PostgresIngestWriter {
             live.append(change)
             let count = s.totals.readingCount
             if var plan = plans[s.key] {
-                let advances = count > plan.count || (count == plan.count && plan.open && !s.inProgress)
+                let advances = RideProgress.advances(readings: count, storedReadings: plan.count, storedOpen: plan.open)
                 if advances {
                     if plan.open && !s.inProgress { ended.append(s.key) }
                     plan.write = s; plan.open = s.inProgress; plan.count = count
@@ -51,7 +51,7 @@ struct PostgresIngestWriter {
                 }
             } else if let e = existing[s.key] {
                 var plan = RidePlan(id: e.id, isNew: false, open: e.inProgress, count: e.readingCount, write: nil)
-                let advances = count > e.readingCount || (count == e.readingCount && e.inProgress && !s.inProgress)
+                let advances = RideProgress.advances(readings: count, storedReadings: e.readingCount, storedOpen: e.inProgress)
                 if advances {
                     if e.inProgress && !s.inProgress { ended.append(s.key) }
                     plan.write = s; plan.open = s.inProgress; plan.count = count

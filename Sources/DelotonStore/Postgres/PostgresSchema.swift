@@ -177,6 +177,7 @@ enum PostgresSchema {
             );
             CREATE INDEX ride_profiles_staged ON staging.ride_profiles (staged_at);
             """),
+        Migration(version: 2, name: "analytics", sql: AnalyticsViews.postgres),
     ]
 
     /// Applies the missing migrations, each in its own transaction, under a transaction-level

@@ -58,8 +58,8 @@ public struct DailyBreakdown: Sendable {
         let rows = try await sql.query(SQL("""
             SELECT (start_time_us - ?) / \(Self.hourMicros) AS hour, count(*) AS rides
             FROM rides WHERE start_time_us >= ? AND start_time_us < ?
-            GROUP BY (start_time_us - ?) / \(Self.hourMicros)
-            """, [.int(start), .int(start), .int(day.upperBound.microseconds), .int(start)]))
+            GROUP BY hour
+            """, [.int(start), .int(start), .int(day.upperBound.microseconds)]))
         var counts = Array(repeating: 0, count: max(hours, 0))
         for row in rows {
             guard let hour = row["hour"].int, hour >= 0, Int(hour) < counts.count else { continue }

@@ -13,6 +13,8 @@ struct SQLiteIngestWriter {
     func write(_ batch: IngestBatch) throws -> WriteOutcome {
         var outcome = WriteOutcome()
         let encoder = JSONEncoder()
+        // Sorted keys: the same state is the same text in every process (a replay changes nothing).
+        encoder.outputFormatting = .sortedKeys
         for change in batch.rides {
             let s = change.snapshot
             guard try !isTombstoned(s.key) else { outcome.tombstonedRides += 1; continue }

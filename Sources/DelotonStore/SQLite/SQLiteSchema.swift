@@ -129,6 +129,7 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        m.registerMigration("2-analytics") { db in try db.execute(sql: AnalyticsViews.sqlite) }
         return m
     }
 }

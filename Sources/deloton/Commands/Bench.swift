@@ -5,7 +5,16 @@ import Foundation
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure ingest throughput and memory on generated streams.",
+        abstract: "Measure throughput, latency and memory (build with -c release first).",
+        subcommands: [IngestBench.self, KafkaBench.self, PostgresBench.self],
+        defaultSubcommand: IngestBench.self)
+}
+
+extension Bench {
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Ingest throughput and memory on generated streams (the default).",
         discussion: """
             Prints parse-only lines/s, parser + assembler readings/s, file → warehouse readings/s, and the peak \
             memory of file ingests at two input sizes (each in a child process, to show memory stays flat). \
@@ -25,9 +34,9 @@ struct Bench: AsyncParsableCommand {
             // Child mode: one file ingest into a fresh SQLite file, then the process's peak RSS.
             let db = file + ".sqlite"
             let warehouse = try await Warehouses.open("sqlite:" + db, logger: logger)
-            let result = try await IngestBench.ingest(file, into: warehouse, logger: logger)
+            let result = try await DelotonIngest.IngestBench.ingest(file, into: warehouse, logger: logger)
             try await warehouse.close()
-            Console.out("readings=\(result.stats.readings) seconds=\(result.seconds) peak_rss_kb=\(IngestBench.peakRSSKilobytes() ?? -1)")
+            Console.out("readings=\(result.stats.readings) seconds=\(result.seconds) peak_rss_kb=\(DelotonIngest.IngestBench.peakRSSKilobytes() ?? -1)")
             return
         }
         let dir = workdir ?? NSTemporaryDirectory() + "deloton-bench-\(getpid())"
@@ -36,22 +45,22 @@ struct Bench: AsyncParsableCommand {
 
         let file = input ?? dir + "/stream.jsonl"
         if input == nil {
-            let lines = try IngestBench.generate(readings: readings, to: file)
+            let lines = try DelotonIngest.IngestBench.generate(readings: readings, to: file)
             Console.out("generated \(Console.count(lines)) lines (\(Console.megabytes(Int64(FileSource(path: file).size ?? 0))))")
         }
         if only == nil || only == "parse" {
-            let parse = try IngestBench.parse(file)
+            let parse = try DelotonIngest.IngestBench.parse(file)
             Console.out(String(format: "parse only:          %12.0f lines/s", Double(parse.lines) / parse.seconds))
         }
         if only == nil || only == "assemble" {
-            let assemble = try IngestBench.assemble(file)
+            let assemble = try DelotonIngest.IngestBench.assemble(file)
             Console.out(String(format: "parse + assemble:    %12.0f readings/s", Double(assemble.readings) / assemble.seconds))
         }
         guard only == nil || only == "ingest" else { return }
 
         let url = database ?? "sqlite:" + dir + "/bench.sqlite"
         let warehouse = try await Warehouses.open(url, logger: logger)
-        let e2e = try await IngestBench.ingest(file, into: warehouse, logger: logger)
+        let e2e = try await DelotonIngest.IngestBench.ingest(file, into: warehouse, logger: logger)
         try await warehouse.close()
         Console.out(String(format: "file → %@:   %12.0f readings/s (%d readings in %.2f s)", warehouse.kind,
                            Double(e2e.stats.readings) / e2e.seconds, e2e.stats.readings, e2e.seconds))
@@ -60,8 +69,8 @@ struct Bench: AsyncParsableCommand {
         guard only == nil else { return }
         for factor in [1, 3] {
             let sized = dir + "/stream-\(factor)x.jsonl"
-            _ = try IngestBench.generate(readings: readings * factor / 3, to: sized, seed: 7)
-            let out = try childRun(["bench", "--child-ingest", sized])
+            _ = try DelotonIngest.IngestBench.generate(readings: readings * factor / 3, to: sized, seed: 7)
+            let out = try childRun(["bench", "ingest", "--child-ingest", sized])
             Console.out("file → sqlite at \(factor)x/3 input: \(out)")
         }
     }
@@ -77,4 +86,41 @@ struct Bench: AsyncParsableCommand {
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+struct KafkaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kafka",
+        abstract: "Kafka → SQLite readings/s next to file → SQLite, and produce-to-commit latency at many bikes.")
+
+    @Option(help: "Bootstrap brokers of a Kafka-compatible broker to use (e.g. one on 127.0.0.1)") var brokers: String
+    @Option(help: "Readings for the throughput run (default 300000)") var readings: Int = 300_000
+    @Option(help: "Bikes riding in real time for the latency run (default 1000)") var bikes: Int = 1000
+    @Option(help: "Seconds of the latency run (default 20)") var seconds: Int = 20
+
+    func run() async throws {
+        let logger = try CommonOptions.parse([]).logger("deloton.bench")
+        let dir = NSTemporaryDirectory() + "deloton-bench-kafka-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for line in try await KafkaIngestBench.run(brokers: brokers, readings: readings, bikes: bikes, seconds: seconds,
+                                                   directory: dir, logger: logger) {
+            Console.out(line)
+        }
+    }
+}
+
+struct PostgresBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postgres",
+        abstract: "File → PostgreSQL readings/s next to a plain binary COPY of the same rows on the same server.")
+
+    @Option(help: "A PostgreSQL database to measure on (tables are created in it)") var database: String
+    @Option(help: "Readings to load (default 1000000)") var readings: Int = 1_000_000
+
+    func run() async throws {
+        let logger = try CommonOptions.parse([]).logger("deloton.bench")
+        Console.out(try await DelotonStore.PostgresBench.run(url: database, readings: readings, logger: logger))
+    }
+}
 }
