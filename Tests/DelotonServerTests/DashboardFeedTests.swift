@@ -14,7 +14,8 @@ struct DashboardFeedTests {
         let server = try await DashboardTestServer.start(.init(
             historyRides: 2, liveBikes: [("SN7301", Self.carol, nil), ("SN7302", Self.dan, 0)]))
         do {
-            let text = try await Curl.read(server.base + "/events", seconds: 4.5)
+            // Long enough for a few one-second updates even when the whole suite loads both cores.
+            let text = try await Curl.read(server.base + "/events", seconds: 9)
             let events = SSE.parse(text)
             #expect(text.hasPrefix("retry: "))
             #expect(events.first?.name == "snapshot")
