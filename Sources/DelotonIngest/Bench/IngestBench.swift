@@ -26,30 +26,11 @@ public enum IngestBench {
         return lines
     }
 
-    /// Calls `body` with every line of the file, read in 1 MiB chunks.
+    /// Calls `body` with every line of the file.
     static func eachLine(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw FileSource.Missing(path: path) }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20), carry: [UInt8] = []
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 1 << 20) }
-            guard n > 0 else { break }
-            buffer.withUnsafeBufferPointer { all in
-                var start = 0
-                for i in 0..<n where all[i] == 0x0A {
-                    if carry.isEmpty {
-                        body(UnsafeBufferPointer(rebasing: all[start..<i]))
-                    } else {
-                        carry.append(contentsOf: all[start..<i])
-                        carry.withUnsafeBufferPointer(body)
-                        carry.removeAll()
-                    }
-                    start = i + 1
-                }
-                carry.append(contentsOf: all[start..<n])
-            }
-        }
+        var reader = try LineReader(path: path)
+        while try reader.readChunk({ line, _ in body(line) }) {}
+        reader.finish { line, _ in body(line) }
     }
 
     /// Lines per second through the parser alone.
