@@ -139,6 +139,8 @@ struct PostgresWarehouseTests {
             #expect(e.kind == .unavailable, "\(e.message)")
         }
         #expect(ContinuousClock.now - started < .seconds(15))
+        // The outage lasts 20 s, as long as an RDS failover can.
+        try await Task.sleep(for: .seconds(20) - (ContinuousClock.now - started))
         try await PostgresServer.detached { try server.start() }
         _ = try await WarehouseParityTests.write(Array(batches[half...]), to: w)
         let after = try await WarehouseDump.read(w)

@@ -79,6 +79,10 @@ struct Ingest: AsyncParsableCommand {
         var runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
         runner.onCommitted = { notify.committed($0) }
         async let delivery: Void = notify.run()
+        let retention = StagingRetention.start(warehouse, logger: logger)
+        let liveness = Liveness.start()
+        defer { liveness?.cancel() }
+        defer { retention?.cancel() }
         let stats: IngestStats
         let started = ContinuousClock.now
         switch spec {

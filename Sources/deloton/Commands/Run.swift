@@ -52,6 +52,8 @@ struct Run: AsyncParsableCommand {
                                           metrics: Metrics.bootstrapPrometheus())
         let shutdown = Shutdown.install()
         let liveness = Liveness.start()
+        let retention = StagingRetention.start(warehouse, logger: logger)
+        defer { retention?.cancel() }
         let status = StatusLine()
         if kafkaSettings != nil {
             Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL))")

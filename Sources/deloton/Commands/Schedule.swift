@@ -33,6 +33,8 @@ struct Schedule: AsyncParsableCommand {
             throw error
         }
         let shutdown = Shutdown.install()
+        let liveness = Liveness.start()
+        defer { liveness?.cancel() }
         Console.out("deloton schedule: the day before's report goes to \(try schedule.recipients().map(\.address).joined(separator: ", ")) "
             + "via \(mail.route) every day at \(scheduler.at) \(zone.identifier); Ctrl-C stops")
         await scheduler.run(until: { shutdown.isRequested })

@@ -1,0 +1,30 @@
+import ArgumentParser
+import DelotonStore
+
+struct Reprocess: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-clean riders from the staged [SYSTEM] profiles with the current cleaning rules (PostgreSQL).",
+        discussion: """
+            PostgreSQL keeps what the stream said in schema `staging` for --retention-days (default 7, or the URL's \
+            staging_retention_days); this command applies today's cleaning rules to it, then purges what is older.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Purge staged profiles older than this many days afterwards (default: the warehouse's setting)")
+    var retentionDays: Int?
+
+    func run() async throws {
+        let logger = try common.logger("deloton.reprocess")
+        guard case .postgres = try WarehouseLocation(parsing: common.databaseURL) else {
+            throw CLIFailure.usage("reprocess needs a PostgreSQL warehouse (--database postgres://…): SQLite keeps no staging copy")
+        }
+        guard let warehouse = try await common.openWarehouse(logger: logger) as? PostgresWarehouse else {
+            throw CLIFailure.runtime("the warehouse is not PostgreSQL")
+        }
+        let summary = try await warehouse.reprocess()
+        let purged = try await warehouse.purgeStaging(olderThanDays: retentionDays)
+        try await warehouse.close()
+        Console.out("re-cleaned \(summary.profilesRead) staged profile(s): \(summary.ridersChanged) rider(s) changed; "
+                    + "\(purged) staged profile(s) past retention purged")
+    }
+}
