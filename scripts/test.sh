@@ -20,7 +20,9 @@ swift test --skip-build --parallel 2>&1 | tee artifacts/swift-test.log | grep -v
 
 # One closing line over both runners: "N passed, N failed".
 swift_passed=$(grep -oE "Test run with [0-9]+ tests? .* passed" artifacts/swift-test.log | grep -oE "[0-9]+" | head -n 1)
-swift_failed=$(grep -cE "^✘ Test [^r].*failed" artifacts/swift-test.log || true)
+swift_failed=$(grep -cE "^✘ Test .* failed after" artifacts/swift-test.log | head -n 1)
+# The runner's own closing line ("✘ Test run with …") is not a test.
+swift_failed=$(( swift_failed - $(grep -cE "^✘ Test run with" artifacts/swift-test.log) ))
 py_passed=$(grep -oE "[0-9]+ passed" <<<"$py_line" | grep -oE "[0-9]+" || echo 0)
 py_failed=$(grep -oE "[0-9]+ failed" <<<"$py_line" | grep -oE "[0-9]+" || echo 0)
 if [[ -z "$swift_passed" ]]; then

@@ -109,7 +109,9 @@ struct PostgresWarehouseTests {
             #expect(e.kind == .unavailable, "\(e.message)")
             #expect(!e.message.contains("secret"))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Seconds, not the minute a pool would keep retrying; generous because the whole suite
+        // shares two cores with this test.
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test("the server stops mid-ingest: the write fails as unavailable, the retry after restart loses and duplicates nothing")
