@@ -65,7 +65,6 @@ struct CommonOptions: ParsableArguments {
 }
 
 enum LogSetup {
-    private static let once: Void = ()
     nonisolated(unsafe) private static var done = false
 
     /// swift-log may be bootstrapped once per process.
