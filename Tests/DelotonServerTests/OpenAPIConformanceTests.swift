@@ -1,5 +1,6 @@
 import DelotonCore
 import DelotonStore
+import DelotonTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -28,23 +29,12 @@ import Testing
         return dir.appendingPathComponent("scripts/testing/schemathesis.sh").path
     }
 
-    /// Runs a program to its end off the cooperative pool, returning its exit status and output.
+    /// Runs a program to its end on a thread of its own (posix_spawn + waitpid: Foundation's
+    /// `Process` termination handler was seen never to fire here), returning status and output.
     static func run(_ path: String, _ arguments: [String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["bash", path] + arguments
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("schemathesis-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
+        let child = try await withCheckedThrowingContinuation { (c: CheckedContinuation<ChildProcess, any Error>) in
+            Thread.detachNewThread { c.resume(with: Result { try ChildProcess.run("/usr/bin/env", ["bash", path] + arguments) }) }
         }
-        try handle.close()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: log)
-        return (status, output)
+        return (child.status, child.stdout + child.stderr)
     }
 }
