@@ -86,7 +86,9 @@ let package = Package(
         ]),
         .testTarget(name: "DelotonStoreTests", dependencies: ["DelotonStore", "DelotonTestSupport"]),
         .testTarget(name: "DelotonKafkaTests", dependencies: ["DelotonKafka", "DelotonTestSupport"]),
-        .testTarget(name: "DelotonNotifyTests", dependencies: ["DelotonNotify", "DelotonTestSupport"]),
+        .testTarget(name: "DelotonNotifyTests", dependencies: [
+            "DelotonNotify", "DelotonTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "DelotonIngestTests", dependencies: [
             "DelotonIngest", "DelotonTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),

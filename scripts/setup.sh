@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(pkg-config libsqlite3-dev librdkafka-dev libcurl4-openssl-dev libcairo2-dev tzdata fonts-dejavu-core
-      libjs-chart.js ca-certificates poppler-utils chromium kcat wrk hyperfine)
+      libjs-chart.js ca-certificates poppler-utils chromium kcat wrk hyperfine curl sqlite3 gdb)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,10 +17,10 @@ struct KafkaSourceTests {
         return logger
     }()
 
-    func config() throws -> KafkaConfig { KafkaConfig(brokers: try KafkaBroker.shared(), clientID: "deloton-ingest-test") }
+    func config() async throws -> KafkaConfig { KafkaConfig(brokers: try await KafkaBroker.shared(), clientID: "deloton-ingest-test") }
 
-    func settings(topic: String, streamBy: KafkaStreamBy = .partition) throws -> KafkaSourceSettings {
-        let consumer = KafkaConsumerConfig(config: try config(), groupID: KafkaBroker.uniqueName("g"),
+    func settings(topic: String, streamBy: KafkaStreamBy = .partition) async throws -> KafkaSourceSettings {
+        let consumer = KafkaConsumerConfig(config: try await config(), groupID: KafkaBroker.uniqueName("g"),
                                            groupInstanceID: "test-1", topics: [topic])
         return KafkaSourceSettings(consumer: consumer, streamBy: streamBy, exitWhenIdle: .seconds(1))
     }
@@ -35,8 +35,8 @@ struct KafkaSourceTests {
 
     /// Produces one simulated stream (key = bike) through the sink; returns the lines per bike.
     func produce(topic: String, partitions: Int, rides: Int, bikes: Int) async throws -> Int {
-        _ = try await KafkaSink.prepareTopic(topic, partitions: partitions, config: try config(), logger: Self.logger)
-        let sink = try KafkaSink(config: try config(), topic: topic, logger: Self.logger)
+        _ = try await KafkaSink.prepareTopic(topic, partitions: partitions, config: try await config(), logger: Self.logger)
+        let sink = try KafkaSink(config: try await config(), topic: topic, logger: Self.logger)
         var sim = StreamSimulator(seed: 3, bikes: bikes, rides: rides,
                                   start: LocalDateTime(year: 2026, month: 6, day: 1, hour: 8, minute: 0, second: 0),
                                   minSeconds: 30, maxSeconds: 60)
@@ -54,7 +54,7 @@ struct KafkaSourceTests {
     func sinkWritesWireFormat() async throws {
         let topic = KafkaBroker.uniqueName("sink")
         let lines = try await produce(topic: topic, partitions: 1, rides: 1, bikes: 1)
-        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(config: try config(), groupID: KafkaBroker.uniqueName("g"),
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(config: try await config(), groupID: KafkaBroker.uniqueName("g"),
                                                                      topics: [topic]), logger: Self.logger)
         var messages: [KafkaMessage] = []
         let deadline = ContinuousClock.now + .seconds(20)
@@ -73,13 +73,13 @@ struct KafkaSourceTests {
     func malformedMessageIsQuarantined() async throws {
         let topic = KafkaBroker.uniqueName("bad")
         let lines = try await produce(topic: topic, partitions: 1, rides: 1, bikes: 1)
-        let producer = try KafkaProducer(config: KafkaProducerConfig(config: try config()), logger: Self.logger)
+        let producer = try KafkaProducer(config: KafkaProducerConfig(config: try await config()), logger: Self.logger)
         try await producer.send(topic: topic, partition: 0, key: nil, value: Array("this is not json".utf8))
         try await producer.flush(timeout: .seconds(10))
         await producer.close()
 
         let db = TestPaths.scratch("kafka-bad") + "/w.sqlite"
-        let stats = try await ingest(try settings(topic: topic), into: db)
+        let stats = try await ingest(try await settings(topic: topic), into: db)
         #expect(stats.quarantined == 1)
         #expect(stats.ridesEnded == 1)
         let queue = try DatabaseQueue(path: db)
@@ -100,14 +100,14 @@ struct KafkaSourceTests {
         let topic = KafkaBroker.uniqueName("keyed")
         _ = try await produce(topic: topic, partitions: 1, rides: 4, bikes: 2)
         let db = TestPaths.scratch("kafka-keyed") + "/w.sqlite"
-        let first = try await ingest(try settings(topic: topic, streamBy: .key), into: db)
+        let first = try await ingest(try await settings(topic: topic, streamBy: .key), into: db)
         #expect(first.ridesEnded == 4)
         #expect(first.quarantined == 0)
         let queue = try DatabaseQueue(path: db)
         let streams = try await queue.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT stream FROM rides ORDER BY 1") }
         #expect(streams == ["kafka:\(topic)/key=SN0000", "kafka:\(topic)/key=SN0001"])
         // A new group (no Kafka commits) still reads nothing twice: the warehouse holds the position.
-        let second = try await ingest(try settings(topic: topic, streamBy: .key), into: db)
+        let second = try await ingest(try await settings(topic: topic, streamBy: .key), into: db)
         #expect(second.lines == 0)
         #expect(second.readings == 0)
     }

@@ -24,16 +24,19 @@ import Testing
             for k in assemblers.keys.sorted() { assemblers[k]?.endRide(); assemblers[k]?.drain(into: &batch) }
             #expect(quarantined == 0)
             #expect(batch.rides.count == sim.written.count)
-            for truth in sim.written {
-                let got = batch.rides.first { $0.snapshot.key.bikeSerial == truth.profile.bikeSerial && $0.snapshot.rider.id == truth.profile.userID
-                    && $0.readings.count == truth.seconds.count && $0.readings.first.map { r in r.heartRate == truth.seconds[0].hr } ?? true }
-                #expect(got != nil)
-                guard let got else { continue }
-                #expect(got.readings.map(\.heartRate) == truth.seconds.map(\.hr))
-                #expect(got.readings.map(\.rpm) == truth.seconds.map(\.rpm))
-                #expect(got.readings.map(\.resistance) == truth.seconds.map(\.resistance))
-                #expect(got.readings.map(\.power) == truth.seconds.map { SimulatedRide.power(rpm: $0.rpm, resistance: $0.resistance) })
-                #expect(got.snapshot.rider == Rider(cleaning: truth.profile))
+            // Each bike's rides come back in the order it rode them (the same rider may ride twice).
+            for serial in Set(sim.written.map(\.profile.bikeSerial)) {
+                let truths = sim.written.filter { $0.profile.bikeSerial == serial }
+                let gots = batch.rides.filter { $0.snapshot.key.bikeSerial == serial }
+                    .sorted { $0.snapshot.key.startedAt < $1.snapshot.key.startedAt }
+                #expect(gots.count == truths.count)
+                for (truth, got) in zip(truths, gots) {
+                    #expect(got.snapshot.rider == Rider(cleaning: truth.profile))
+                    #expect(got.readings.map(\.heartRate) == truth.seconds.map(\.hr))
+                    #expect(got.readings.map(\.rpm) == truth.seconds.map(\.rpm))
+                    #expect(got.readings.map(\.resistance) == truth.seconds.map(\.resistance))
+                    #expect(got.readings.map(\.power) == truth.seconds.map { SimulatedRide.power(rpm: $0.rpm, resistance: $0.resistance) })
+                }
             }
         }
     }

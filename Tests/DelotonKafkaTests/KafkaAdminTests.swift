@@ -5,7 +5,7 @@ import Testing
 extension KafkaBrokerTests {
     @Test("creating a topic twice is fine and metadata reports its partitions")
     func createTopicIsIdempotent() async throws {
-        let admin = KafkaAdmin(config: try TestKafka.config(), logger: TestKafka.logger)
+        let admin = KafkaAdmin(config: try await TestKafka.config(), logger: TestKafka.logger)
         let topic = KafkaBroker.uniqueName("admin")
         try await admin.createTopic(name: topic, partitions: 4)
         try await admin.createTopic(name: topic, partitions: 4)

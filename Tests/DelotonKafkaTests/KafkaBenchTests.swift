@@ -8,7 +8,7 @@ extension KafkaBrokerTests {
     @Test("bench: produce and consume small keyed messages and read every one back")
     func bench() async throws {
         let count = ProcessInfo.processInfo.environment["DELOTON_KAFKA_BENCH_MESSAGES"].flatMap(Int.init) ?? 20_000
-        let result = try await KafkaBench.run(config: try TestKafka.config(), topic: KafkaBroker.uniqueName("bench"),
+        let result = try await KafkaBench.run(config: try await TestKafka.config(), topic: KafkaBroker.uniqueName("bench"),
                                               messages: count, payloadBytes: 150, logger: TestKafka.logger)
         print("KafkaBench: \(result)")
         #expect(result.failedDeliveries == 0)

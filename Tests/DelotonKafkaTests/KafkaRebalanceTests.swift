@@ -37,7 +37,7 @@ extension KafkaBrokerTests {
         let log = RebalanceLog()
 
         // As ingest does with offsets kept in the warehouse: start p0 at 30, p1 where the group left it.
-        let consumer = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group),
+        let consumer = try KafkaConsumer(config: try await TestKafka.consumerConfig(topic: topic, group: group),
                                          logger: TestKafka.logger) { event in
             log.append(event)
             switch event {
@@ -60,7 +60,7 @@ extension KafkaBrokerTests {
         #expect(log.all.last == .revoked([p0, p1]))
 
         // The revoke handler's offsets were committed before the partitions went.
-        let checker = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group),
+        let checker = try KafkaConsumer(config: try await TestKafka.consumerConfig(topic: topic, group: group),
                                         logger: TestKafka.logger)
         let committed = try await checker.committed([p0, p1])
         await checker.close()
@@ -71,9 +71,9 @@ extension KafkaBrokerTests {
     func twoConsumersShareTheWork() async throws {
         let topic = try await TestKafka.newTopic(partitions: 4)
         let group = KafkaBroker.uniqueName("group")
-        let a = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group, instance: "a"),
+        let a = try KafkaConsumer(config: try await TestKafka.consumerConfig(topic: topic, group: group, instance: "a"),
                                   logger: TestKafka.logger)
-        let b = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group, instance: "b"),
+        let b = try KafkaConsumer(config: try await TestKafka.consumerConfig(topic: topic, group: group, instance: "b"),
                                   logger: TestKafka.logger)
 
         // Let the group settle first, so no rebalance happens while messages flow.

@@ -9,7 +9,7 @@ extension KafkaBrokerTests {
         try await TestKafka.produce(1000, to: topic)
 
         let group = KafkaBroker.uniqueName("group")
-        let consumer = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group),
+        let consumer = try KafkaConsumer(config: try await TestKafka.consumerConfig(topic: topic, group: group),
                                          logger: TestKafka.logger)
         let messages = try await TestKafka.consume(consumer, count: 1000)
         let lagAfter = try await consumer.lag()
@@ -34,7 +34,7 @@ extension KafkaBrokerTests {
         #expect(lagAfter.count == 3)
 
         // Everything committed: the group sees nothing new.
-        let again = try KafkaConsumer(config: try TestKafka.consumerConfig(topic: topic, group: group),
+        let again = try KafkaConsumer(config: try await TestKafka.consumerConfig(topic: topic, group: group),
                                       logger: TestKafka.logger)
         let partitions = (0..<3).map { KafkaTopicPartition(topic: topic, partition: $0) }
         let committed = try await again.committed(partitions)
@@ -49,7 +49,7 @@ extension KafkaBrokerTests {
         let topic = try await TestKafka.newTopic(partitions: 1)
         try await TestKafka.produce(100, to: topic)
         let group = KafkaBroker.uniqueName("group")
-        let config = try TestKafka.consumerConfig(topic: topic, group: group, instance: "resume-1")
+        let config = try await TestKafka.consumerConfig(topic: topic, group: group, instance: "resume-1")
 
         let first = try KafkaConsumer(config: config, logger: TestKafka.logger)
         let read = try await TestKafka.consume(first, count: 40, commit: false)
@@ -74,7 +74,7 @@ extension KafkaBrokerTests {
     @Test("the producer reports every message it delivered")
     func producerCountsDeliveries() async throws {
         let topic = try await TestKafka.newTopic(partitions: 2)
-        let producer = try KafkaProducer(config: KafkaProducerConfig(config: try TestKafka.config()),
+        let producer = try KafkaProducer(config: KafkaProducerConfig(config: try await TestKafka.config()),
                                          logger: TestKafka.logger)
         for index in 0..<500 {
             try await producer.send(topic: topic, key: nil, value: Array("v\(index)".utf8))

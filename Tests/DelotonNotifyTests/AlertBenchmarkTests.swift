@@ -49,7 +49,7 @@ struct AlertBenchmarkTests {
     ///   waiting out the 100 ms batch delay (what the pipeline could do to cut alert latency).
     @Test(arguments: [false, true])
     func thousandBikesInRealTime(flushOnAlert: Bool) async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             let timings = Timings()

@@ -33,7 +33,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func alertArrivesWithRecipientSubjectAndParts() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             let id = try #require(try await w.alerts([AlertScript.profile(name: "Ms Zoë Ångström", email: "zoe@example.com")]).first)
@@ -43,7 +43,7 @@ struct AlertDispatcherTests {
                 #expect(await events.wait { $0.contains { $0.outcome.isSent } })
             }
             let file = try #require(await sink.waitForMessages(count: 1).first)
-            let parsed = try ParsedEmail.parse(file: file)
+            let parsed = try await ParsedEmail.parse(file: file)
             #expect(parsed.defects.isEmpty, "\(parsed.defects)")
             #expect(parsed.envelopeRecipients == "zoe@example.com")
             #expect(parsed.to == [.init(name: "Ms Zoë Ångström", address: "zoe@example.com")])
@@ -58,9 +58,9 @@ struct AlertDispatcherTests {
     }
 
     @Test func alertsWaitWhileTheServerIsDownAndGoExactlyOnceWhenItIsBack() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
-        sink.stop()
+        await sink.stop()
         try await AlertWarehouse.with { w in
             let profiles = (1...5).map { AlertScript.profile(id: $0, email: "rider\($0)@example.com", bike: "SN000\($0)") }
             let ids = try await w.alerts(profiles)
@@ -77,7 +77,7 @@ struct AlertDispatcherTests {
                             "\(row.lastError ?? "nil")")
                 }
                 #expect(sink.messages().isEmpty)
-                try sink.restart()
+                try await sink.restart()
                 #expect(await events.wait { e in ids.allSatisfy { id in e.contains { $0.alertID == id && $0.outcome.isSent } } })
                 // Retries keep polling; nothing more may arrive.
                 try await Task.sleep(for: .milliseconds(600))
@@ -99,7 +99,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func crashBetweenSendingAndMarkingRepeatsOnceWithTheSameMessageID() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             let id = try #require(try await w.alerts([AlertScript.profile()]).first)
@@ -141,7 +141,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func riderWithoutAValidAddressGetsNoMailButStaffDo() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             let ids = try await w.alerts([
@@ -164,7 +164,7 @@ struct AlertDispatcherTests {
             let files = sink.messages()
             #expect(files.count == 2)
             for file in files {
-                let parsed = try ParsedEmail.parse(file: file)
+                let parsed = try await ParsedEmail.parse(file: file)
                 #expect(parsed.envelopeRecipients == "nurse@example.com")
                 #expect(parsed.subject.hasPrefix("[Staff copy] Abnormal heart rate"))
             }
@@ -179,7 +179,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func permanentRejectionMarksFailedWithTheServersReason() async throws {
-        let sink = try SMTPSink(mode: .rejectRecipient)
+        let sink = try await SMTPSink(mode: .rejectRecipient)
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             let id = try #require(try await w.alerts([AlertScript.profile()]).first)
@@ -197,7 +197,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func temporaryRejectionIsRetried() async throws {
-        let sink = try SMTPSink(mode: .temporaryFailure)
+        let sink = try await SMTPSink(mode: .temporaryFailure)
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             let id = try #require(try await w.alerts([AlertScript.profile()]).first)
@@ -206,7 +206,7 @@ struct AlertDispatcherTests {
                 d.wake()
                 #expect(await events.wait { $0.count { $0.outcome.isRetry } >= 2 })
                 #expect(try await w.outbox.alert(id: id)?.lastError?.contains("451") == true)
-                try sink.restart(mode: .accept)
+                try await sink.restart(mode: .accept)
                 #expect(await events.wait { $0.contains { $0.outcome.isSent } })
             }
             #expect(try await w.outbox.alert(id: id)?.status == .sent)
@@ -215,7 +215,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func aRejectedStaffAddressDoesNotHoldUpTheRider() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         // A mailer that refuses one staff address permanently, as a relay would with 550.
         struct PickyMailer: Mailer {
@@ -240,13 +240,15 @@ struct AlertDispatcherTests {
                 })
             }
             #expect(try await w.outbox.alert(id: id)?.status == .sent)
-            let recipients = try sink.messages().map { try ParsedEmail.parse(file: $0).envelopeRecipients ?? "" }.sorted()
+            var recipients: [String] = []
+            for file in sink.messages() { recipients.append(try await ParsedEmail.parse(file: file).envelopeRecipients ?? "") }
+            recipients.sort()
             #expect(recipients == ["nurse@example.com", "rider@example.com"])
         }
     }
 
     @Test func twoDispatchersNeverSendTheSameAlert() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             let profiles = (1...30).map { AlertScript.profile(id: $0, email: "r\($0)@example.com", bike: "B\($0)") }
@@ -267,7 +269,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func wakeDeliversWithoutWaitingForThePoll() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             var settings = AlertTesting.settings()
@@ -302,7 +304,7 @@ struct AlertDispatcherTests {
     }
 
     @Test func finishDeliversWhatIsDueThenReturns() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             _ = try await w.alerts((1...3).map { AlertScript.profile(id: $0, bike: "F\($0)") })

@@ -30,7 +30,7 @@ struct AlertEmailTests {
         try await AlertWarehouse.with { w in
             let alert = try await storedAlert(w)
             let message = AlertEmail(alert: alert, zone: zone).riderMessage(from: AlertTesting.sender, date: Date())
-            let parsed = try ParsedEmail.parse(message.rfc5322())
+            let parsed = try await ParsedEmail.parse(message.rfc5322())
             #expect(parsed.defects.isEmpty, "\(parsed.defects)")
             #expect(parsed.to == [.init(name: "Mr Test Rider", address: "rider@example.com")])
             #expect(parsed.subject.lowercased().contains("abnormal heart rate"))
@@ -62,7 +62,7 @@ struct AlertEmailTests {
             let headers = String(decoding: raw, as: UTF8.self)[..<headerEnd.lowerBound]
             #expect(headers.utf8.allSatisfy { $0 < 0x80 })
             #expect(headers.contains("=?UTF-8?B?"))
-            let parsed = try ParsedEmail.parse(raw)
+            let parsed = try await ParsedEmail.parse(raw)
             #expect(parsed.defects.isEmpty, "\(parsed.defects)")
             #expect(parsed.to == [.init(name: name, address: "zoe@example.com")])
             #expect(parsed.parts.first?.text?.contains("Dear \(name),") == true)
@@ -90,7 +90,7 @@ struct AlertEmailTests {
         #expect(e1.staffMessageID(for: staff) != e1.messageID)
         #expect(e1.staffMessageID(for: staff) != e1.staffMessageID(for: EmailAddress("doctor@example.com")))
         let copy = e1.staffMessage(to: staff, from: AlertTesting.sender, date: Date())
-        let parsed = try ParsedEmail.parse(copy.rfc5322())
+        let parsed = try await ParsedEmail.parse(copy.rfc5322())
         #expect(parsed.to.map(\.address) == ["nurse@example.com"])
         #expect(parsed.subject.hasPrefix("[Staff copy] Abnormal heart rate: Mr Test Rider"))
         #expect(parsed.parts.first?.text?.contains("rider@example.com") == true)

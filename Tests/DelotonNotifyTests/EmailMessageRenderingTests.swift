@@ -23,9 +23,9 @@ struct EmailMessageRenderingTests {
         }
     }
 
-    @Test func alertIsSinglePartAndDecodesBack() throws {
+    @Test func alertIsSinglePartAndDecodesBack() async throws {
         let message = SampleMessages.alert()
-        let parsed = try ParsedEmail.parse(message.rfc5322())
+        let parsed = try await ParsedEmail.parse(message.rfc5322())
         #expect(parsed.defects.isEmpty, "\(parsed.defects)")
         #expect(parsed.structure == "text/plain")
         #expect(parsed.subject == message.subject)
@@ -41,7 +41,7 @@ struct EmailMessageRenderingTests {
         #expect(parsed.parts.first?.text == message.textBody + "\n")
     }
 
-    @Test func subjectKeepsAsciiWordsReadableInTheRawFile() throws {
+    @Test func subjectKeepsAsciiWordsReadableInTheRawFile() async throws {
         let raw = String(decoding: SampleMessages.alert().rfc5322(), as: UTF8.self)
         let unfolded = raw.replacingOccurrences(of: "\r\n ", with: " ")
         // Graders and humans grep .eml files: the English words must survive unencoded.
@@ -49,9 +49,9 @@ struct EmailMessageRenderingTests {
         #expect(unfolded.contains("=?UTF-8?B?"))
     }
 
-    @Test func fullReportHasTheNestedStructure() throws {
+    @Test func fullReportHasTheNestedStructure() async throws {
         let message = SampleMessages.report()
-        let parsed = try ParsedEmail.parse(message.rfc5322())
+        let parsed = try await ParsedEmail.parse(message.rfc5322())
         #expect(parsed.defects.isEmpty, "\(parsed.defects)")
         #expect(parsed.structure == "multipart/mixed(multipart/related(multipart/alternative(text/plain,text/html),image/png),application/pdf)")
         #expect(parsed.bcc.isEmpty, "Bcc must never appear in the headers")
@@ -70,20 +70,20 @@ struct EmailMessageRenderingTests {
         #expect(html.text?.contains(SampleMessages.longLine) == true)
     }
 
-    @Test func collapsesLevelsThatAreNotNeeded() throws {
+    @Test func collapsesLevelsThatAreNotNeeded() async throws {
         var message = SampleMessages.report()
         message.attachments = []
-        #expect(try ParsedEmail.parse(message.rfc5322()).structure
+        #expect(try await ParsedEmail.parse(message.rfc5322()).structure
             == "multipart/related(multipart/alternative(text/plain,text/html),image/png)")
         message.inlineImages = []
-        #expect(try ParsedEmail.parse(message.rfc5322()).structure == "multipart/alternative(text/plain,text/html)")
+        #expect(try await ParsedEmail.parse(message.rfc5322()).structure == "multipart/alternative(text/plain,text/html)")
         message.htmlBody = nil
         message.attachments = SampleMessages.report().attachments
-        #expect(try ParsedEmail.parse(message.rfc5322()).structure == "multipart/mixed(text/plain,application/pdf)")
+        #expect(try await ParsedEmail.parse(message.rfc5322()).structure == "multipart/mixed(text/plain,application/pdf)")
         // Inline images without HTML to show them in travel as inline parts of the mixed message.
         message.attachments = []
         message.inlineImages = SampleMessages.report().inlineImages
-        #expect(try ParsedEmail.parse(message.rfc5322()).structure == "multipart/mixed(text/plain,image/png)")
+        #expect(try await ParsedEmail.parse(message.rfc5322()).structure == "multipart/mixed(text/plain,image/png)")
     }
 
     @Test func base64LinesAre76Characters() {
@@ -94,12 +94,12 @@ struct EmailMessageRenderingTests {
         #expect(base64Lines.filter { $0.count == 76 }.count > 10)
     }
 
-    @Test func boundariesNeverAppearInsideBodies() throws {
+    @Test func boundariesNeverAppearInsideBodies() async throws {
         // A body that quotes this module's boundary prefix must not be able to end its part.
         var message = SampleMessages.report()
         message.textBody = "--=_deloton_mix_1_x\n=_deloton_rel\n--\n"
         message.htmlBody = "<p>--=_deloton_alt_3</p>"
-        let parsed = try ParsedEmail.parse(message.rfc5322())
+        let parsed = try await ParsedEmail.parse(message.rfc5322())
         #expect(parsed.defects.isEmpty)
         #expect(parsed.parts.first { $0.type == "text/plain" }?.text == message.textBody)
         #expect(parsed.parts.count == 4)
@@ -109,11 +109,11 @@ struct EmailMessageRenderingTests {
         #expect(SampleMessages.report().rfc5322() == SampleMessages.report().rfc5322())
     }
 
-    @Test func headerInjectionIsNeutralised() throws {
+    @Test func headerInjectionIsNeutralised() async throws {
         var message = SampleMessages.alert()
         message.subject = "Hello\r\nBcc: victim@example.com\r\n\r\nbody"
         message.extraHeaders = [.init("X-Note", "a\nb"), .init("Content-Type", "text/evil"), .init("Bad Name", "x")]
-        let parsed = try ParsedEmail.parse(message.rfc5322())
+        let parsed = try await ParsedEmail.parse(message.rfc5322())
         #expect(parsed.defects.isEmpty)
         #expect(parsed.bcc.isEmpty)
         #expect(parsed.subject == "Hello Bcc: victim@example.com body")
@@ -122,20 +122,20 @@ struct EmailMessageRenderingTests {
         #expect(parsed.structure == "text/plain")
     }
 
-    @Test func nonAsciiFilenamesUseRFC2231() throws {
+    @Test func nonAsciiFilenamesUseRFC2231() async throws {
         var message = SampleMessages.report()
         message.attachments = [.init(filename: "rapport d'été.pdf", mimeType: "application/pdf", data: [1, 2, 3])]
-        let parsed = try ParsedEmail.parse(message.rfc5322())
+        let parsed = try await ParsedEmail.parse(message.rfc5322())
         #expect(parsed.defects.isEmpty)
         #expect(parsed.parts.last?.filename == "rapport d'été.pdf")
     }
 
-    @Test func veryLongNonAsciiSubjectFoldsIntoValidEncodedWords() throws {
+    @Test func veryLongNonAsciiSubjectFoldsIntoValidEncodedWords() async throws {
         var message = SampleMessages.alert()
         message.subject = "Abnormal heart rate " + String(repeating: "Ωμέγα ", count: 40)
         let bytes = message.rfc5322()
         for line in lines(bytes) { #expect(line.utf8.count <= 78) }
-        let parsed = try ParsedEmail.parse(bytes)
+        let parsed = try await ParsedEmail.parse(bytes)
         #expect(parsed.defects.isEmpty)
         #expect(parsed.subject == message.subject.trimmingCharacters(in: .whitespaces))
     }
@@ -144,12 +144,12 @@ struct EmailMessageRenderingTests {
         "", "a", "Line one\nLine two\r\nLine three\rLine four", String(repeating: "=", count: 200),
         String(repeating: "é", count: 100), "trailing tab\t", "\n\n", ".\n..\n. x", "x" + String(repeating: " ", count: 90) + "y",
     ])
-    func quotedPrintableRoundTrips(text: String) throws {
+    func quotedPrintableRoundTrips(text: String) async throws {
         var message = SampleMessages.alert()
         message.textBody = text
         let bytes = message.rfc5322()
         for line in lines(bytes) { #expect(line.utf8.count <= 78) }
-        let parsed = try ParsedEmail.parse(bytes)
+        let parsed = try await ParsedEmail.parse(bytes)
         #expect(parsed.defects.isEmpty)
         let expected = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         #expect(parsed.parts.first?.text == expected + "\n")

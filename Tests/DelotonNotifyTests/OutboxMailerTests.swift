@@ -23,7 +23,7 @@ struct OutboxMailerTests {
         try await outbox.send(again)
 
         #expect(emlFiles(folder) == ["ride-1@deloton.eml", "ride-2@deloton.eml"])
-        let parsed = try ParsedEmail.parse(file: folder.appendingPathComponent("ride-1@deloton.eml"))
+        let parsed = try await ParsedEmail.parse(file: folder.appendingPathComponent("ride-1@deloton.eml"))
         #expect(parsed.defects.isEmpty)
         #expect(parsed.subject == "Abnormal heart rate (resent)")
         #expect(parsed.to.map(\.address) == ["zoe@example.com"])

@@ -1,3 +1,5 @@
+import Crypto
+import DelotonTestSupport
 import Foundation
 
 /// Parses a message with Python's `email` package (policy.default, the strict modern
@@ -34,30 +36,20 @@ struct ParsedEmail: Decodable {
     let headers: [[String]]
     let envelopeRecipients: String?
 
-    static func parse(_ bytes: [UInt8]) throws -> ParsedEmail {
+    static func parse(_ bytes: [UInt8]) async throws -> ParsedEmail {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("parse-\(UUID().uuidString).eml")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try parse(file: file)
+        return try await parse(file: file)
     }
 
-    static func parse(file: URL) throws -> ParsedEmail {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, file.path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+    static func parse(file: URL) async throws -> ParsedEmail {
+        let child = try await ChildProcess.run("python3", ["-c", script, file.path])
+        guard child.status == 0 else {
             struct PythonFailed: Error, CustomStringConvertible { let description: String }
-            throw PythonFailed(description: "python email parser failed: \(errorText)")
+            throw PythonFailed(description: "python email parser failed: \(child.stderr)")
         }
-        return try JSONDecoder().decode(ParsedEmail.self, from: data)
+        return try JSONDecoder().decode(ParsedEmail.self, from: child.output)
     }
 
     private static let script = #"""
@@ -114,18 +106,6 @@ print(json.dumps({
 
 extension [UInt8] {
     var sha256Hex: String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try? process.run()
-        input.fileHandleForWriting.write(Data(self))
-        try? input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        SHA256.hash(data: self).map { String(format: "%02x", $0) }.joined()
     }
 }

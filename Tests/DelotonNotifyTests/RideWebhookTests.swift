@@ -35,7 +35,7 @@ struct RideWebhookTests {
         maxAttempts: 3, backoff: RetryBackoff(initial: .milliseconds(50), maximum: .milliseconds(100)))
 
     @Test func endedRideIsPostedAsJSON() async throws {
-        let sink = try HTTPSink()
+        let sink = try await HTTPSink()
         defer { sink.shutdown() }
         try await AlertWarehouse.with { w in
             // One ended ride (with an alert) and one still in progress in the same batch.
@@ -74,7 +74,7 @@ struct RideWebhookTests {
     }
 
     @Test func serverErrorsAreRetriedThenGivenUp() async throws {
-        let sink = try HTTPSink(status: 503)
+        let sink = try await HTTPSink(status: 503)
         defer { sink.shutdown() }
         let outcomes = Outcomes()
         let notifier = RideWebhookNotifier(
@@ -93,7 +93,7 @@ struct RideWebhookTests {
     }
 
     @Test func clientErrorsAreNotRetried() async throws {
-        let sink = try HTTPSink(status: 404)
+        let sink = try await HTTPSink(status: 404)
         defer { sink.shutdown() }
         let outcomes = Outcomes()
         let notifier = RideWebhookNotifier(
@@ -111,7 +111,7 @@ struct RideWebhookTests {
         let calls = Mutex(0)
         let outcomes = Outcomes()
         // Nothing listens on this port: connection refused every time.
-        let port = try HTTPSink().port
+        let port = try await HTTPSink().port
         let notifier = RideWebhookNotifier(
             client: try WebhookClient(url: "http://127.0.0.1:\(port)", connectTimeout: .seconds(1)),
             render: { id in

@@ -15,7 +15,7 @@ struct SMTPBenchmarkTests {
     }
 
     @Test func sequentialLatency() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let mailer = SMTPMailer(settings: try SMTPSettings(url: sink.url))
         try await mailer.send(SampleMessages.alert(id: "warm-up@deloton"))
@@ -35,7 +35,7 @@ struct SMTPBenchmarkTests {
 
     @Test(arguments: [1, 4, 8])
     func concurrentThroughput(concurrency: Int) async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let mailer = SMTPMailer(settings: try SMTPSettings(url: sink.url), concurrency: concurrency)
         let count = 400
@@ -52,7 +52,7 @@ struct SMTPBenchmarkTests {
     }
 
     @Test func reportLatency() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let mailer = SMTPMailer(settings: try SMTPSettings(url: sink.url))
         var message = SampleMessages.report()

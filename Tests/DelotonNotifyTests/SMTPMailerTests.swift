@@ -13,7 +13,7 @@ struct SMTPMailerTests {
     }
 
     @Test func fullMessageArrivesIntact() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let message = SampleMessages.report(to: ["staff@example.com", "ops@example.com"])
         try await mailer(sink).send(message)
@@ -24,7 +24,7 @@ struct SMTPMailerTests {
         // Byte for byte what was rendered, after the sink's three envelope lines.
         #expect(Array(stored.suffix(message.rfc5322().count)) == message.rfc5322())
 
-        let parsed = try ParsedEmail.parse(stored)
+        let parsed = try await ParsedEmail.parse(stored)
         #expect(parsed.defects.isEmpty, "\(parsed.defects)")
         #expect(parsed.envelopeRecipients == "staff@example.com, ops@example.com, boss@example.com, archive@example.com")
         #expect(parsed.to.map(\.address) == ["staff@example.com", "ops@example.com"])
@@ -35,12 +35,12 @@ struct SMTPMailerTests {
     }
 
     @Test func nonAsciiDisplayNameAndSubjectArrive() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let message = SampleMessages.alert()
         try await mailer(sink).send(message)
         let file = try #require(await sink.waitForMessages(count: 1).first)
-        let parsed = try ParsedEmail.parse(file: file)
+        let parsed = try await ParsedEmail.parse(file: file)
         #expect(parsed.to == [.init(name: "Zoë Ångström-Łukasiewicz, Ph.D.", address: "zoe@example.com")])
         #expect(parsed.subject == message.subject)
         #expect(parsed.subject.lowercased().contains("abnormal heart rate"))
@@ -49,7 +49,7 @@ struct SMTPMailerTests {
     }
 
     @Test func rejectedRecipientIsPermanent() async throws {
-        let sink = try SMTPSink(mode: .rejectRecipient)
+        let sink = try await SMTPSink(mode: .rejectRecipient)
         defer { sink.shutdown() }
         let error = await #expect(throws: MailError.self) { try await mailer(sink).send(SampleMessages.alert()) }
         #expect(error?.isTransient == false)
@@ -58,7 +58,7 @@ struct SMTPMailerTests {
     }
 
     @Test func rejectedDataIsPermanent() async throws {
-        let sink = try SMTPSink(mode: .rejectData)
+        let sink = try await SMTPSink(mode: .rejectData)
         defer { sink.shutdown() }
         let error = await #expect(throws: MailError.self) { try await mailer(sink).send(SampleMessages.alert()) }
         #expect(error?.isTransient == false)
@@ -67,7 +67,7 @@ struct SMTPMailerTests {
 
     @Test(arguments: [SMTPSink.Mode.temporaryFailure, .temporaryRecipientFailure])
     func temporaryFailureIsTransient(mode: SMTPSink.Mode) async throws {
-        let sink = try SMTPSink(mode: mode)
+        let sink = try await SMTPSink(mode: mode)
         defer { sink.shutdown() }
         let error = await #expect(throws: MailError.self) { try await mailer(sink).send(SampleMessages.alert()) }
         #expect(error?.isTransient == true)
@@ -76,7 +76,7 @@ struct SMTPMailerTests {
     }
 
     @Test func nobodyListeningIsTransient() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         let mailer = try mailer(sink)
         sink.shutdown()
         let error = await #expect(throws: MailError.self) { try await mailer.send(SampleMessages.alert()) }
@@ -85,7 +85,7 @@ struct SMTPMailerTests {
     }
 
     @Test func serverThatHangsTimesOutAsTransient() async throws {
-        let sink = try SMTPSink(mode: .hang)
+        let sink = try await SMTPSink(mode: .hang)
         defer { sink.shutdown() }
         let started = ContinuousClock.now
         let error = await #expect(throws: MailError.self) {
@@ -96,7 +96,7 @@ struct SMTPMailerTests {
     }
 
     @Test func cancellingATaskAbortsItsTransfer() async throws {
-        let sink = try SMTPSink(mode: .hang)
+        let sink = try await SMTPSink(mode: .hang)
         defer { sink.shutdown() }
         let mailer = try mailer(sink, timeout: .seconds(30))
         let task = Task { try await mailer.send(SampleMessages.alert()) }
@@ -114,7 +114,7 @@ struct SMTPMailerTests {
     }
 
     @Test func invalidAddressesArePermanentWithoutTouchingTheServer() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let mailer = try mailer(sink)
         for to in ["jack@example", "", "not an address"] {
@@ -130,25 +130,25 @@ struct SMTPMailerTests {
     }
 
     @Test func recoversAfterTheServerRestartsOnTheSamePort() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let mailer = try mailer(sink)
         try await mailer.send(SampleMessages.alert(id: "a@deloton"))
-        try sink.restart(mode: .temporaryFailure)
+        try await sink.restart(mode: .temporaryFailure)
         let error = await #expect(throws: MailError.self) { try await mailer.send(SampleMessages.alert(id: "b@deloton")) }
         #expect(error?.isTransient == true)
-        try sink.restart(mode: .accept)
+        try await sink.restart(mode: .accept)
         try await mailer.send(SampleMessages.alert(id: "b@deloton"))
         #expect(await sink.waitForMessages(count: 2).count == 2)
     }
 
     @Test func aFailedTransactionDoesNotSpoilTheNextOne() async throws {
-        let sink = try SMTPSink(mode: .rejectRecipient)
+        let sink = try await SMTPSink(mode: .rejectRecipient)
         defer { sink.shutdown() }
         // One thread, so the second send reuses the handle (and connection) of the first.
         let mailer = SMTPMailer(settings: try SMTPSettings(url: sink.url), concurrency: 1)
         await #expect(throws: MailError.self) { try await mailer.send(SampleMessages.alert(id: "x@deloton")) }
-        try sink.restart(mode: .accept)
+        try await sink.restart(mode: .accept)
         await #expect(throws: MailError.self) { try await mailer.send(SampleMessages.alert(to: "bad@")) }
         try await mailer.send(SampleMessages.alert(id: "y@deloton"))
         try await mailer.send(SampleMessages.alert(id: "z@deloton"))
@@ -156,7 +156,7 @@ struct SMTPMailerTests {
     }
 
     @Test func severalPendingAlertsGoOutConcurrentlyWithinASecond() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let mailer = try mailer(sink)
         let started = ContinuousClock.now

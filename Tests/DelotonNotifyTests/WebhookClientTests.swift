@@ -8,7 +8,7 @@ struct WebhookClientTests {
     private let rideEnded = Data(#"{"event":"ride_ended","ride_id":17,"rider":"Zoë","duration_s":512}"#.utf8)
 
     @Test func postsTheJSONBody() async throws {
-        let sink = try HTTPSink()
+        let sink = try await HTTPSink()
         defer { sink.shutdown() }
         let client = try WebhookClient(url: sink.url + "/hooks/rides?token=s3cret", headers: ["Authorization": "Bearer abc"])
         try await client.post(json: rideEnded)
@@ -21,7 +21,7 @@ struct WebhookClientTests {
     }
 
     @Test func largeBodyIsPostedWithoutWaitingForContinue() async throws {
-        let sink = try HTTPSink()
+        let sink = try await HTTPSink()
         defer { sink.shutdown() }
         let client = try WebhookClient(url: sink.url)
         let big = Data(("[" + Array(repeating: #"{"hr":120}"#, count: 2000).joined(separator: ",") + "]").utf8)
@@ -32,7 +32,7 @@ struct WebhookClientTests {
     }
 
     @Test func serverErrorIsTransient() async throws {
-        let sink = try HTTPSink(status: 500)
+        let sink = try await HTTPSink(status: 500)
         defer { sink.shutdown() }
         let client = try WebhookClient(url: sink.url + "/x?token=s3cret")
         let error = await #expect(throws: WebhookError.self) { try await client.post(json: rideEnded) }
@@ -42,7 +42,7 @@ struct WebhookClientTests {
     }
 
     @Test func clientErrorIsPermanent() async throws {
-        let sink = try HTTPSink(status: 404)
+        let sink = try await HTTPSink(status: 404)
         defer { sink.shutdown() }
         let error = await #expect(throws: WebhookError.self) { try await WebhookClient(url: sink.url).post(json: rideEnded) }
         #expect(error?.isTransient == false)
@@ -50,7 +50,7 @@ struct WebhookClientTests {
     }
 
     @Test func nobodyListeningIsTransient() async throws {
-        let sink = try HTTPSink()
+        let sink = try await HTTPSink()
         let url = sink.url + "/secret-path"
         sink.shutdown()
         let error = await #expect(throws: WebhookError.self) { try await WebhookClient(url: url).post(json: rideEnded) }

@@ -27,7 +27,7 @@ enum SampleReportCharts {
 @Suite("Charts")
 struct ChartTests {
     @Test("every chart kind renders a PNG with visible content", arguments: SampleReportCharts.all.indices)
-    func rendersNonBlankPNG(index: Int) throws {
+    func rendersNonBlankPNG(index: Int) async throws {
         let chart = SampleReportCharts.all[index]
         let png = try chart.pngData(width: 800, height: 400)
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "not a PNG signature")
@@ -41,7 +41,7 @@ struct ChartTests {
     }
 
     @Test("data marks use the palette's first colour")
-    func barsUsePalette() throws {
+    func barsUsePalette() async throws {
         let bitmap = try SampleReportCharts.age.bitmap(width: 800, height: 400)
         let blue = ReportTheme.series[0]
         let rgb = UInt32((blue.red * 255).rounded()) << 16 | UInt32((blue.green * 255).rounded()) << 8
@@ -50,7 +50,7 @@ struct ChartTests {
     }
 
     @Test("charts without usable data draw the no-data panel instead of axes")
-    func emptyChartsShowNoData() throws {
+    func emptyChartsShowNoData() async throws {
         let empties: [any ReportChart] = [
             BarChart(title: "Rides per hour of the day", categories: [], values: [], valueLabel: "Rides"),
             BarChart(title: "Riders by age group", categories: ["<25", "25-34"], values: [0, 0], valueLabel: "Riders"),
@@ -63,7 +63,7 @@ struct ChartTests {
         ]
         var document = PDFDocument()
         document.addCharts(empties, perRow: 2)
-        let text = try popplerText(of: document)
+        let text = try await popplerText(of: document)
         #expect(text.components(separatedBy: ReportTheme.noDataMessage).count - 1 == empties.count)
         for chart in empties {
             #expect(text.contains(chart.title))
@@ -74,7 +74,7 @@ struct ChartTests {
     }
 
     @Test("tiny and odd sizes draw without crashing; impossible sizes are a typed error")
-    func sizes() throws {
+    func sizes() async throws {
         for chart in SampleReportCharts.all {
             _ = try chart.pngData(width: 1, height: 1)
             _ = try chart.pngData(width: 60, height: 30)
@@ -89,7 +89,7 @@ struct ChartTests {
     }
 
     @Test("absurd magnitudes draw something rather than trap")
-    func extremeValues() throws {
+    func extremeValues() async throws {
         let charts: [any ReportChart] = [
             BarChart(title: "Huge", categories: ["a", "b"], values: [1e308, .greatestFiniteMagnitude], valueLabel: "x"),
             LineChart(title: "Wide", xLabels: ["a", "b", "c"], series: [LineSeries(name: "x", values: [-1e308, 1e308, 0])]),
@@ -103,7 +103,7 @@ struct ChartTests {
     }
 
     @Test("PNG files can be written and an unwritable path says which")
-    func writesPNG() throws {
+    func writesPNG() async throws {
         let directory = try ChartTestDirectory()
         let path = directory.path + "/hours.png"
         try SampleReportCharts.hours.writePNG(to: path)

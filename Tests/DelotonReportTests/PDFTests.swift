@@ -1,3 +1,4 @@
+import DelotonTestSupport
 import Foundation
 import Testing
 @testable import DelotonReport
@@ -30,40 +31,40 @@ struct PDFTests {
     }
 
     @Test("a three-page report has three non-blank pages with its text")
-    func threePageReport() throws {
+    func threePageReport() async throws {
         let directory = try ChartTestDirectory()
         let path = directory.path + "/report.pdf"
         try Self.threePages.write(to: path)
 
-        let info = try runPoppler("pdfinfo", [path])
+        let info = try await runPoppler("pdfinfo", [path])
         #expect(info.contains("Pages:           3"))
         #expect(info.contains("A4"))
         #expect(info.contains("Daily report"), "title metadata missing")
 
-        let inks = try popplerPageInk(pdf: path, in: directory)
+        let inks = try await popplerPageInk(pdf: path, in: directory)
         #expect(inks.count == 3)
         for (page, ink) in inks.enumerated() {
             #expect(ink > 0.01, "page \(page + 1) is blank (\(ink))")
         }
 
-        let text = try runPoppler("pdftotext", ["-layout", path, "-"])
+        let text = try await runPoppler("pdftotext", ["-layout", path, "-"])
         for expected in ["Daily report", "Monday 25 July 2022", "Key figures", "Average heart rate", "117.3 bpm",
                          "+7.9%", "vs 7-day mean", "Rides per hour of the day", "Riders by gender", "Riders by age group",
                          "Heart-rate distribution", "Power distribution", "Last 7 days", "Rider 20",
                          "Page 1 of 3", "Page 3 of 3", "deloton daily report"] {
             #expect(text.contains(expected), "\(expected) missing from the PDF text")
         }
-        let fonts = try runPoppler("pdffonts", [path])
+        let fonts = try await runPoppler("pdffonts", [path])
         #expect(fonts.contains("DejaVuSans"))
     }
 
     @Test("long tables continue on new pages under a repeated header")
-    func tablePagination() throws {
+    func tablePagination() async throws {
         var document = PDFDocument(orientation: .landscape)
         document.addTitle("Rides")
         document.addTable(columns: [TableColumn("Ride"), TableColumn("Energy (kJ)", alignment: .trailing)],
                           rows: (1...150).map { ["ride-\($0)", "\($0)"] })
-        let text = try popplerText(of: document)
+        let text = try await popplerText(of: document)
         let pageCount = text.components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count
         #expect(pageCount >= 5)
         #expect(text.components(separatedBy: "Energy (kJ)").count - 1 == pageCount)
@@ -73,7 +74,7 @@ struct PDFTests {
     }
 
     @Test("long paragraphs wrap within the margins and flow over pages")
-    func paragraphWrapping() throws {
+    func paragraphWrapping() async throws {
         var document = PDFDocument()
         document.addParagraph(String(repeating: "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", count: 200)
             + "Supercalifragilisticexpialidocious" + String(repeating: "x", count: 300))
@@ -81,10 +82,10 @@ struct PDFTests {
         let directory = try ChartTestDirectory()
         let path = directory.path + "/text.pdf"
         try Data(data).write(to: URL(fileURLWithPath: path))
-        let info = try runPoppler("pdfinfo", [path])
+        let info = try await runPoppler("pdfinfo", [path])
         #expect(info.contains("Pages:           2") || info.contains("Pages:           3"))
         // A line wider than the text width would show as text beyond the right margin; bbox reports every word.
-        let bbox = try runPoppler("pdftotext", ["-bbox", path, "-"])
+        let bbox = try await runPoppler("pdftotext", ["-bbox", path, "-"])
         let rightEdges = bbox.split(separator: "\n").compactMap { line -> Double? in
             guard line.contains("<word"), let range = line.range(of: "xMax=\"") else { return nil }
             return Double(line[range.upperBound...].prefix { $0 != "\"" })
@@ -155,37 +156,29 @@ struct PopplerFailure: Error, CustomStringConvertible {
 }
 
 /// Runs a poppler tool (Debian package poppler-utils) and returns its standard output.
-func runPoppler(_ name: String, _ arguments: [String]) throws -> String {
+func runPoppler(_ name: String, _ arguments: [String]) async throws -> String {
     let executable = "/usr/bin/" + name
     guard FileManager.default.isExecutableFile(atPath: executable) else {
         throw PopplerFailure(description: "\(executable) is missing: install poppler-utils (apt-get install poppler-utils)")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PopplerFailure(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+    let child = try await ChildProcess.run(executable, arguments)
+    guard child.status == 0 else {
+        throw PopplerFailure(description: "\(name) \(arguments.joined(separator: " ")) exited with \(child.status): \(child.stderr)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return child.stdout
 }
 
-func popplerText(of document: PDFDocument) throws -> String {
+func popplerText(of document: PDFDocument) async throws -> String {
     let directory = try ChartTestDirectory()
     let path = directory.path + "/document.pdf"
     try document.write(to: path)
-    return try runPoppler("pdftotext", [path, "-"])
+    return try await runPoppler("pdftotext", [path, "-"])
 }
 
 /// Fraction of non-white pixels on each page, rasterised at 50 dpi as greyscale PGM (trivial to decode).
-func popplerPageInk(pdf path: String, in directory: ChartTestDirectory) throws -> [Double] {
+func popplerPageInk(pdf path: String, in directory: ChartTestDirectory) async throws -> [Double] {
     let prefix = directory.path + "/page"
-    _ = try runPoppler("pdftoppm", ["-gray", "-r", "50", path, prefix])
+    _ = try await runPoppler("pdftoppm", ["-gray", "-r", "50", path, prefix])
     let pages = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         .filter { $0.hasPrefix("page") && $0.hasSuffix(".pgm") }
         .sorted()

@@ -10,7 +10,7 @@ import Testing
 /// identical to the digit.
 @Suite struct PostgresReportTests {
     static func warehouse() async throws -> any Warehouse {
-        let url = try await PostgresServer.detached { try PostgresServer.freshDatabase() }
+        let url = try await PostgresServer.freshDatabase()
         return try await Warehouses.open(url, migrate: true, logger: Logger(label: "test"))
     }
 

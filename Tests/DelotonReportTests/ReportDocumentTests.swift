@@ -1,6 +1,7 @@
 import DelotonCore
 import DelotonReport
 import DelotonStore
+import DelotonTestSupport
 import Foundation
 import Testing
 
@@ -44,7 +45,7 @@ import Testing
         #expect(html.contains("Monday 25 July 2022"))
 
         // The PDF: A4 pages that pdftoppm can draw, none of them blank.
-        let pages = try Self.rasterise(dir.appendingPathComponent("report.pdf"), into: dir)
+        let pages = try await Self.rasterise(dir.appendingPathComponent("report.pdf"), into: dir)
         #expect(pages.count >= 2)
         for page in pages {
             #expect(page.width == 595 || page.width == 596, "A4 at 72 dpi is 595 points wide")
@@ -96,14 +97,10 @@ import Testing
     }
 
     /// Runs `pdftoppm -gray` at 72 dpi and reads the PGM pages it writes.
-    static func rasterise(_ pdf: URL, into dir: URL) throws -> [Page] {
+    static func rasterise(_ pdf: URL, into dir: URL) async throws -> [Page] {
         let prefix = dir.appendingPathComponent("page").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
-        process.arguments = ["-gray", "-r", "72", pdf.path, prefix]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "pdftoppm could not read the PDF")
+        let child = try await ChildProcess.run("/usr/bin/pdftoppm", ["-gray", "-r", "72", pdf.path, prefix])
+        #expect(child.status == 0, "pdftoppm could not read the PDF: \(child.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("page") && $0.hasSuffix(".pgm") }.sorted()
         return try names.map { name in
             let url = dir.appendingPathComponent(name)

@@ -8,7 +8,7 @@ import Testing
 /// The report mailed through a real SMTP server started by the test.
 @Suite struct ReportMailTests {
     @Test func reportArrivesWithInlineChartsAndThePDF() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink()
         defer { sink.shutdown() }
         let report = try await ReportDocumentTests.report()
         let documents = try ReportRenderer.render(report)
@@ -24,7 +24,7 @@ import Testing
         #expect(raw.contains("boss@example.com"))
 
         // Let Python's email package take the message apart, as a mail reader would.
-        let parts = try Self.parse(files[0])
+        let parts = try await Self.parse(files[0])
         #expect(parts.contains { $0.hasPrefix("multipart/related") })
         let images = parts.filter { $0.hasPrefix("image/png") }
         #expect(images.count == 6)
@@ -45,7 +45,7 @@ import Testing
 
     /// One line per MIME part: content type, disposition, Content-ID and decoded size; the HTML
     /// part says whether every `cid:` it references is a part of the message.
-    static func parse(_ file: URL) throws -> [String] {
+    static func parse(_ file: URL) async throws -> [String] {
         let script = """
             import email, sys, re
             from email import policy
@@ -65,14 +65,7 @@ import Testing
                     extra = ' cid-refs-ok' if refs and refs <= ids else ' cid-refs-broken'
                 print(f"{ct} {p.get_content_disposition()} {p.get('Content-ID')}{extra} {len(body)}")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script, file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init)
+        let child = try await ChildProcess.run("/usr/bin/python3", ["-c", script, file.path])
+        return child.stdout.split(separator: "\n").map(String.init)
     }
 }

@@ -1,5 +1,6 @@
 import DelotonCore
 import DelotonServer
+import DelotonTestSupport
 import Foundation
 import Testing
 
@@ -41,11 +42,11 @@ struct DashboardBenchmarkTests {
         defer { Task { await server.stop() } }
         let window = 20.0
         let idle = try await cpu(seconds: window)
-        let clients = (0..<100).map { _ in Curl.start(server.base + "/events", seconds: window + 4) }
+        let clients = (0..<100).map { _ in Task { try await Curl.read(server.base + "/events", seconds: window + 4) } }
         try await Task.sleep(for: .seconds(2))
         let loaded = try await cpu(seconds: window)
         var received = 0
-        for c in clients { received += c.finish().count }
+        for c in clients { received += try await c.value.utf8.count }
         print("bench dashboard: server process CPU (feeder + SQLite writes + poller) without clients \(pct(idle)) %, with 100 SSE clients \(pct(loaded)) % of one core; \(received / 1024) KiB sent to the clients in \(Int(window + 2)) s")
         #expect(received > 100 * 1000)
     }
@@ -83,26 +84,5 @@ extension Curl {
             out.append(Date().timeIntervalSince(t))
         }
         return out
-    }
-
-    final class Running: @unchecked Sendable {
-        let process: Process
-        let drain: PipeDrain
-        init(process: Process, drain: PipeDrain) { self.process = process; self.drain = drain }
-        func finish() -> String {
-            process.waitUntilExit()
-            return drain.wait()
-        }
-    }
-
-    static func start(_ url: String, seconds: Double) -> Running {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sN", "--max-time", String(seconds), url]
-        let out = Pipe()
-        process.standardOutput = out
-        let drain = PipeDrain(out.fileHandleForReading)
-        try? process.run()
-        return Running(process: process, drain: drain)
     }
 }

@@ -1,5 +1,6 @@
 import DelotonCore
 import DelotonServer
+import DelotonTestSupport
 import Foundation
 import Testing
 
@@ -84,17 +85,9 @@ struct DashboardFeedTests {
 enum Curl {
     /// What a plain HTTP client receives in `seconds` (an event stream never ends by itself).
     static func read(_ url: String, seconds: Double, extra: [String] = []) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sN", "--max-time", String(seconds)] + extra + [url]
-        let out = Pipe()
-        process.standardOutput = out
-        let reader = PipeDrain(out.fileHandleForReading)
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in c.resume() }
-            do { try process.run() } catch { c.resume(throwing: error) }
-        }
-        return reader.wait()
+        let child = try await ChildProcess.run("/usr/bin/curl", ["-sN", "--max-time", String(seconds)] + extra + [url],
+                                               timeout: .seconds(seconds + 30))
+        return child.stdout
     }
 }
 

@@ -1,6 +1,7 @@
 import DelotonCore
 import DelotonServer
 import DelotonStore
+import DelotonTestSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -133,50 +134,23 @@ enum Chromium {
         }
     }
 
+    /// One Chromium run, killed with its helper processes if it has not ended within a minute.
     private static func run(_ args: [String]) async throws -> Run {
         guard let path else { throw ChromiumMissing() }
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["60", path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                             "--user-data-dir=\(profile.path)", "--enable-logging=stderr", "--v=0",
-                             "--no-first-run", "--disable-extensions"] + args
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        // Pipes are drained on their own threads so a full pipe never blocks Chromium.
-        let outData = PipeDrain(out.fileHandleForReading), errData = PipeDrain(err.fileHandleForReading)
-        let status: Int32 = try await withCheckedThrowingContinuation { c in
-            process.terminationHandler = { c.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { c.resume(throwing: error) }
-        }
-        return Run(stdout: outData.wait(), stderr: errData.wait(), status: status)
+        let child = try await ChildProcess.run(
+            path, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                   "--user-data-dir=\(profile.path)", "--enable-logging=stderr", "--v=0",
+                   "--no-first-run", "--disable-extensions"] + args,
+            timeout: .seconds(60))
+        return Run(stdout: child.stdout, stderr: child.stderr, status: child.status)
     }
 
     struct ChromiumMissing: Error, CustomStringConvertible {
         var description: String { "chromium is not installed: apt-get install chromium to run the dashboard browser tests" }
     }
 
-}
-
-/// Reads a pipe to its end on its own thread: a full pipe never blocks the child, and no
-/// Swift concurrency thread is held by a blocking read.
-final class PipeDrain: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
-    }
 }
 
 /// Where browser tests keep their screenshots: `artifacts/dashboard` in the package (git-ignored),

@@ -32,7 +32,7 @@ struct Fixture: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let url = backend == .sqlite ? "sqlite:" + dir.appendingPathComponent("w.sqlite").path
-                                     : try PostgresServer.freshDatabase()
+                                     : try await PostgresServer.freshDatabase()
         let warehouse = try await Warehouses.open(url, logger: logger)
         let config = try ServerConfig(host: "127.0.0.1", port: 0, requireKeyForReads: requireKeyForReads,
                                       now: { Fixture.now })

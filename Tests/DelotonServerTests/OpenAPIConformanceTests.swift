@@ -32,12 +32,8 @@ import Testing
         return dir.appendingPathComponent("scripts/testing/schemathesis.sh").path
     }
 
-    /// Runs a program to its end on a thread of its own (posix_spawn + waitpid: Foundation's
-    /// `Process` termination handler was seen never to fire here), returning status and output.
     static func run(_ path: String, _ arguments: [String]) async throws -> (Int32, String) {
-        let child = try await withCheckedThrowingContinuation { (c: CheckedContinuation<ChildProcess, any Error>) in
-            Thread.detachNewThread { c.resume(with: Result { try ChildProcess.run("/usr/bin/env", ["bash", path] + arguments) }) }
-        }
+        let child = try await ChildProcess.run("/bin/bash", [path] + arguments, timeout: .seconds(900))
         return (child.status, child.stdout + child.stderr)
     }
 }

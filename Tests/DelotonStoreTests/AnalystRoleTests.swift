@@ -105,7 +105,7 @@ struct AnalystRoleTests {
         try await lite.warehouse.close()
 
         // A server of its own that asks TCP clients for passwords.
-        let server = try await PostgresServer.detached { try PostgresServer.privateServer() }
+        let server = try await PostgresServer.privateServer()
         defer { server.destroy() }
         let owner = try await Warehouses.open(server.url, logger: F.logger)
         try await F.installViews(owner)
@@ -115,7 +115,7 @@ struct AnalystRoleTests {
         let hba = server.directory + "/data/pg_hba.conf"
         try "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
             .write(toFile: hba, atomically: false, encoding: .utf8)
-        _ = try await PostgresServer.detached { try server.psql("SELECT pg_reload_conf()") }
+        _ = try await server.psql("SELECT pg_reload_conf()")
         let good = try await Warehouses.open(Self.url(server.url, user: name, password: "right horse battery"), migrate: false,
                                              logger: F.logger)
         #expect(try await good.sql.query(SQL("SELECT count(*) AS n FROM analytics.rides")).count == 1)

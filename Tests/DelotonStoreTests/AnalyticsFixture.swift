@@ -26,7 +26,7 @@ enum AnalyticsFixture {
     }
 
     static func postgres() async throws -> Opened {
-        let url = try PostgresServer.freshDatabase()
+        let url = try await PostgresServer.freshDatabase()
         let warehouse = try await Warehouses.open(url, logger: logger)
         try await installViews(warehouse)
         return Opened(warehouse: warehouse, url: url, cleanup: {})

@@ -37,7 +37,7 @@ struct PostgresWarehouseTests {
 
     @Test("shared SQL: untyped binds, dates as text, numeric as int or double")
     func sharedSQL() async throws {
-        let w = try await Warehouses.open(try await PostgresServer.detached { try PostgresServer.freshDatabase() }, logger: Self.logger)
+        let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
         defer { Task { try? await w.close() } }
         try await w.sql.execute(SQL("INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (?, ?, ?)",
                                     ["2024-02-29", 5, "a@b.c"]))
@@ -61,7 +61,7 @@ struct PostgresWarehouseTests {
 
     @Test("two processes migrating at once apply each migration once")
     func concurrentMigrate() async throws {
-        let url = try await PostgresServer.detached { try PostgresServer.freshDatabase() }
+        let url = try await PostgresServer.freshDatabase()
         let a = try await Warehouses.open(url, migrate: false, logger: Self.logger)
         let b = try await Warehouses.open(url, migrate: false, logger: Self.logger)
         async let x: Void = a.migrate()
@@ -76,13 +76,13 @@ struct PostgresWarehouseTests {
 
     @Test("a wrong password fails within seconds, naming the user and never the password")
     func wrongPassword() async throws {
-        let server = try await PostgresServer.detached { try PostgresServer.privateServer() }
+        let server = try await PostgresServer.privateServer()
         defer { server.destroy() }
-        _ = try await PostgresServer.detached { try server.psql("CREATE ROLE deloton_pw LOGIN PASSWORD 'right-one'") }
+        _ = try await server.psql("CREATE ROLE deloton_pw LOGIN PASSWORD 'right-one'")
         let hba = server.directory + "/data/pg_hba.conf"
         let rules = try String(contentsOfFile: hba, encoding: .utf8)
         try ("host all deloton_pw 127.0.0.1/32 scram-sha-256\n" + rules).write(toFile: hba, atomically: true, encoding: .utf8)
-        _ = try await PostgresServer.detached { try server.psql("SELECT pg_reload_conf()") }
+        _ = try await server.psql("SELECT pg_reload_conf()")
         let url = "postgres://deloton_pw:wrong-one@127.0.0.1:\(server.port)/postgres"
         let started = ContinuousClock.now
         do {
@@ -116,11 +116,11 @@ struct PostgresWarehouseTests {
 
     @Test("the server stops mid-ingest: the write fails as unavailable, the retry after restart loses and duplicates nothing")
     func outage() async throws {
-        let server = try await PostgresServer.detached { try PostgresServer.privateServer() }
+        let server = try await PostgresServer.privateServer()
         defer { server.destroy() }
         let lines = try StreamFixture.realSample + StreamFixture.handMade
         let batches = StreamFixture.batches(lines: lines, source: "file:o", every: 60)
-        let clean = try await Warehouses.open(try await PostgresServer.detached { try PostgresServer.freshDatabase() }, logger: Self.logger)
+        let clean = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
         _ = try await WarehouseParityTests.write(batches, to: clean)
         let expected = try await WarehouseDump.read(clean)
         try await clean.close()
@@ -131,7 +131,7 @@ struct PostgresWarehouseTests {
         // Stopped while a large batch (everything, COPY path) is being written: its outcome is unknown.
         let everything = StreamFixture.batches(lines: lines, source: "file:o", every: 1_000_000)
         let inFlight = Task { try await w.write(everything[0]) }
-        try await PostgresServer.detached { try server.stop() }
+        try await server.stop()
         _ = try? await inFlight.value
         let started = ContinuousClock.now
         do {
@@ -143,7 +143,7 @@ struct PostgresWarehouseTests {
         #expect(ContinuousClock.now - started < .seconds(15))
         // The outage lasts 20 s, as long as an RDS failover can.
         try await Task.sleep(for: .seconds(20) - (ContinuousClock.now - started))
-        try await PostgresServer.detached { try server.start() }
+        try await server.start()
         _ = try await WarehouseParityTests.write(Array(batches[half...]), to: w)
         let after = try await WarehouseDump.read(w)
         #expect(after.difference(from: expected) == nil, "\(after.difference(from: expected) ?? "")")
@@ -152,7 +152,7 @@ struct PostgresWarehouseTests {
 
     @Test("reprocess re-cleans staged profiles; purge honours retention")
     func reprocessAndPurge() async throws {
-        let url = try await PostgresServer.detached { try PostgresServer.freshDatabase() }
+        let url = try await PostgresServer.freshDatabase()
         let w = try await PostgresWarehouse(settings: try PostgresSettings(url: url), logger: Self.logger)
         try await w.migrate()
         _ = try await WarehouseParityTests.write(StreamFixture.batches(lines: StreamFixture.handMade, source: "file:r", every: 9), to: w)
@@ -170,7 +170,7 @@ struct PostgresWarehouseTests {
 
     @Test("benchmark runs end to end")
     func bench() async throws {
-        let report = try await PostgresBench.run(url: try await PostgresServer.detached { try PostgresServer.freshDatabase() }, readings: 20_000, logger: Self.logger)
+        let report = try await PostgresBench.run(url: try await PostgresServer.freshDatabase(), readings: 20_000, logger: Self.logger)
         #expect(report.contains("readings/s"))
     }
 }

@@ -18,7 +18,7 @@ struct WarehouseParityTests {
     }
 
     static func postgres() async throws -> any Warehouse {
-        try await Warehouses.open(try await PostgresServer.detached { try PostgresServer.freshDatabase() }, logger: logger)
+        try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: logger)
     }
 
     struct Totals: Equatable {

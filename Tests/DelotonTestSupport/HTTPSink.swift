@@ -12,12 +12,12 @@ public final class HTTPSink: @unchecked Sendable {
     private var process: SpawnedServer?
 
     /// - Parameter status: the HTTP status every POST gets.
-    public init(status: Int = 200) throws {
+    public init(status: Int = 200) async throws {
         self.status = status
         directory = try SinkProcess.makeDirectory(prefix: "deloton-http")
         port = try SinkProcess.freePort()
         let scripts = try SinkProcess.scriptsDirectory()
-        let launched = try SinkProcess.launch(
+        let launched = try await SinkProcess.launch(
             arguments: [
                 "python3", scripts.appendingPathComponent("deloton_http_sink.py").path,
                 String(port), directory.appendingPathComponent("requests").path, String(status),
@@ -32,14 +32,16 @@ public final class HTTPSink: @unchecked Sendable {
         shutdown()
     }
 
-    /// Stops the server (waiting for it to exit) and deletes its directory.
+    /// Stops the server and deletes its directory once it has exited, without waiting (so it
+    /// fits a `defer`).
     public func shutdown() {
+        let directory = self.directory
+        let cleanup: @Sendable () -> Void = { try? FileManager.default.removeItem(at: directory) }
         let running = lock.withLock { () -> SpawnedServer? in
             defer { process = nil }
             return process
         }
-        running?.stop()
-        try? FileManager.default.removeItem(at: directory)
+        if let running { running.stopInBackground(then: cleanup) } else { cleanup() }
     }
 
     /// The bodies of the POSTs received so far, in arrival order.

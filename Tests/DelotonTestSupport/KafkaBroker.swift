@@ -11,16 +11,19 @@ public enum KafkaBroker {
     nonisolated(unsafe) private static var started: Result<String, StartError>?
     nonisolated(unsafe) private static var counter = 0
 
-    /// The bootstrap address (`host:port`) to give clients.
-    public static func shared() throws -> String {
+    /// The bootstrap address (`host:port`) to give clients. The first caller starts the broker
+    /// on a thread of its own; the others wait for it there too.
+    public static func shared() async throws -> String {
         if let configured = ProcessInfo.processInfo.environment["DELOTON_TEST_KAFKA_BROKERS"], !configured.isEmpty {
             return configured
         }
-        return try lock.withLock {
-            if let started { return try started.get() }
-            let result = Result { () throws(StartError) -> String in try startThrowaway() }
-            started = result
-            return try result.get()
+        return try await onOwnThread {
+            try lock.withLock {
+                if let started { return try started.get() }
+                let result = Result { () throws(StartError) -> String in try startThrowaway() }
+                started = result
+                return try result.get()
+            }
         }
     }
 
@@ -72,29 +75,16 @@ public enum KafkaBroker {
         throw StartError(description: "scripts/kafka-throwaway.sh not found above \(file)")
     }
 
-    /// Runs the script and waits for it. posix_spawn + waitpid rather than
-    /// Foundation's Process, whose waitUntilExit was seen to miss the child's exit
-    /// when called from a test task.
+    /// Runs the script and waits for it (on the caller's own thread).
     private static func run(_ executable: String, _ arguments: [String]) -> (Int32, String) {
-        let outputPath = "/tmp/deloton-kafka-broker-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
-        defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = (["/bin/bash", executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ)
-        guard spawned == 0 else { return (-1, "cannot run \(executable): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = (status & 0x7f) == 0
-        let code = exited ? (status >> 8) & 0xff : -1
-        return (code, output.trimmingCharacters(in: .whitespacesAndNewlines))
+        do {
+            let child = try ChildProcess.runHere("/bin/bash", [executable] + arguments, environment: [:], input: nil,
+                                                 timeout: .seconds(120))
+            // The address is the last line of stdout, so stdout goes last.
+            return (child.status, (child.stderr + "\n" + child.stdout).trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            return (-1, "cannot run \(executable): \(error)")
+        }
     }
 
     private static func freePort() -> Int {

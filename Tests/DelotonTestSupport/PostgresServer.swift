@@ -15,25 +15,33 @@ public enum PostgresServer {
         public let directory: String
         public let port: Int
 
-        public func stop() throws {
-            let (status, output) = PostgresServer.run(try PostgresServer.script(), ["stop", directory])
-            guard status == 0 else { throw StartError(description: "pg-throwaway.sh stop failed: \(output)") }
+        public func stop() async throws {
+            try await script("stop")
         }
 
-        public func start() throws {
-            let (status, output) = PostgresServer.run(try PostgresServer.script(), ["start", directory])
-            guard status == 0 else { throw StartError(description: "pg-throwaway.sh start failed: \(output)") }
+        public func start() async throws {
+            try await script("start")
+        }
+
+        private func script(_ command: String) async throws {
+            let directory = self.directory
+            let (status, output) = try await onOwnThread { PostgresServer.run(try PostgresServer.script(), [command, directory]) }
+            guard status == 0 else { throw StartError(description: "pg-throwaway.sh \(command) failed: \(output)") }
         }
 
         /// Runs SQL as the superuser over the unix socket (works whatever pg_hba.conf says for TCP).
-        public func psql(_ sql: String, database: String = "postgres") throws -> String {
-            try PostgresServer.psql(["-h", directory, "-p", String(port), "-U", "postgres", "-d", database], sql)
+        public func psql(_ sql: String, database: String = "postgres") async throws -> String {
+            let connection = ["-h", directory, "-p", String(port), "-U", "postgres", "-d", database]
+            return try await onOwnThread { try PostgresServer.psql(connection, sql) }
         }
 
-        /// Stops the server and deletes its files.
+        /// Stops the server and deletes its files, without waiting (so it fits a `defer`).
         public func destroy() {
-            try? stop()
-            try? FileManager.default.removeItem(atPath: directory)
+            let directory = self.directory
+            Thread.detachNewThread {
+                if let script = try? PostgresServer.script() { _ = PostgresServer.run(script, ["stop", directory]) }
+                try? FileManager.default.removeItem(atPath: directory)
+            }
         }
     }
 
@@ -43,7 +51,27 @@ public enum PostgresServer {
     nonisolated(unsafe) private static var directories: [String] = []
 
     /// The base URL of the shared server (database `postgres`).
-    public static func shared() throws -> String {
+    public static func shared() async throws -> String {
+        try await onOwnThread { try sharedHere() }
+    }
+
+    /// A new, empty database on the shared server; returns its URL.
+    public static func freshDatabase() async throws -> String {
+        try await onOwnThread {
+            let base = try sharedHere()
+            let name = uniqueName("t")
+            _ = try psql(["-d", base], "CREATE DATABASE \(name)")
+            return replacingDatabase(in: base, with: name)
+        }
+    }
+
+    /// A private throwaway server (stopped and deleted when the test process ends, or by `destroy()`).
+    public static func privateServer() async throws -> Instance {
+        try await onOwnThread { try lock.withLock { () throws(StartError) -> Instance in try startThrowaway(tag: "p") } }
+    }
+
+    /// The first caller starts the server; the others wait for it (all on threads of their own).
+    private static func sharedHere() throws -> String {
         if let configured = ProcessInfo.processInfo.environment["DELOTON_TEST_POSTGRES_URL"], !configured.isEmpty {
             return configured
         }
@@ -52,27 +80,6 @@ public enum PostgresServer {
             let result = Result { () throws(StartError) -> String in try startThrowaway(tag: "s").url }
             started = result
             return try result.get()
-        }
-    }
-
-    /// A new, empty database on the shared server; returns its URL.
-    public static func freshDatabase() throws -> String {
-        let base = try shared()
-        let name = uniqueName("t")
-        _ = try psql(["-d", base], "CREATE DATABASE \(name)")
-        return replacingDatabase(in: base, with: name)
-    }
-
-    /// A private throwaway server (stopped and deleted when the test process ends, or by `destroy()`).
-    public static func privateServer() throws -> Instance {
-        try lock.withLock { () throws(StartError) -> Instance in try startThrowaway(tag: "p") }
-    }
-
-    /// Runs a blocking helper (these start servers and run psql) on a plain thread, so that
-    /// tests waiting on it do not starve Swift concurrency's few cooperative threads.
-    public static func detached<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
         }
     }
 
@@ -140,10 +147,11 @@ public enum PostgresServer {
         return output
     }
 
-    /// Through `ChildProcess` (posix_spawn + waitpid): Foundation's `Process.waitUntilExit` hangs in the test runner.
+    /// Runs a program to its end on the caller's thread (which must be one of its own).
     static func run(_ executable: String, _ arguments: [String], viaBash: Bool = true) -> (Int32, String) {
         do {
-            let child = try ChildProcess.run(viaBash ? "/bin/bash" : executable, viaBash ? [executable] + arguments : arguments)
+            let child = try ChildProcess.runHere(viaBash ? "/bin/bash" : executable, viaBash ? [executable] + arguments : arguments,
+                                                 environment: [:], input: nil, timeout: .seconds(120))
             let output = (child.stdout + "\n" + child.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
             // The URL is the last line of stdout; keep stdout last so callers can find it.
             let ordered = (child.stderr + "\n" + child.stdout).trimmingCharacters(in: .whitespacesAndNewlines)

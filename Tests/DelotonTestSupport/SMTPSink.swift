@@ -33,11 +33,11 @@ public final class SMTPSink: @unchecked Sendable {
     private var process: SpawnedServer?
     private var currentMode: Mode
 
-    public init(mode: Mode = .accept) throws {
+    public init(mode: Mode = .accept) async throws {
         directory = try SinkProcess.makeDirectory(prefix: "deloton-smtp")
         port = try SinkProcess.freePort()
         currentMode = mode
-        try start()
+        try await start()
     }
 
     deinit {
@@ -47,25 +47,31 @@ public final class SMTPSink: @unchecked Sendable {
     public var mode: Mode { lock.withLock { currentMode } }
 
     /// Stops the server and waits until the process has exited, so the port can be reused.
-    public func stop() {
-        let running = lock.withLock { () -> SpawnedServer? in
-            defer { process = nil }
-            return process
-        }
-        running?.stop()
+    public func stop() async {
+        let running = takeProcess()
+        _ = try? await onOwnThread { running?.stop() }
     }
 
     /// Starts again on the same port, keeping the messages received so far.
-    public func restart(mode: Mode? = nil) throws {
-        stop()
+    public func restart(mode: Mode? = nil) async throws {
+        await stop()
         if let mode { lock.withLock { currentMode = mode } }
-        try start()
+        try await start()
     }
 
-    /// Stops the server and deletes its directory.
+    /// Stops the server and deletes its directory once it has exited, without waiting (so it
+    /// fits a `defer`).
     public func shutdown() {
-        stop()
-        try? FileManager.default.removeItem(at: directory)
+        let directory = self.directory
+        let cleanup: @Sendable () -> Void = { try? FileManager.default.removeItem(at: directory) }
+        if let running = takeProcess() { running.stopInBackground(then: cleanup) } else { cleanup() }
+    }
+
+    private func takeProcess() -> SpawnedServer? {
+        lock.withLock {
+            defer { process = nil }
+            return process
+        }
     }
 
     /// Received message files, oldest first. Each starts with `X-MailFrom:`, `X-RcptTo:` and
@@ -86,10 +92,10 @@ public final class SMTPSink: @unchecked Sendable {
         }
     }
 
-    private func start() throws {
+    private func start() async throws {
         let scripts = try SinkProcess.scriptsDirectory()
         let mode = self.mode
-        let launched = try SinkProcess.launch(
+        let launched = try await SinkProcess.launch(
             arguments: [
                 "python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)",
                 "-c", "deloton_smtp_sink.Sink", mode.rawValue, maildir.path,
@@ -170,7 +176,11 @@ enum SinkProcess {
     }
 
     /// Starts the process and waits (up to 10 s) until its port accepts connections.
-    static func launch(arguments: [String], environment: [String: String], log: URL, port: Int) throws -> SpawnedServer {
+    static func launch(arguments: [String], environment: [String: String], log: URL, port: Int) async throws -> SpawnedServer {
+        try await onOwnThread { try launchHere(arguments: arguments, environment: environment, log: log, port: port) }
+    }
+
+    private static func launchHere(arguments: [String], environment: [String: String], log: URL, port: Int) throws -> SpawnedServer {
         let server = try SpawnedServer(arguments: arguments, environment: environment, log: log)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -184,46 +194,18 @@ enum SinkProcess {
     }
 }
 
-/// A child process started with posix_spawn rather than Foundation's `Process`: a child
-/// spawned from a Swift concurrency thread inherits that thread's blocked-signal mask
-/// (SIGTERM included) and would ignore `terminate()`, so the mask and dispositions are reset
-/// here; and `waitpid` cannot hang the way `Process.waitUntilExit` was seen to in the runner.
+/// A server process of a test: started through `Spawn`, stopped with SIGTERM (SIGKILL after 3 s).
 final class SpawnedServer: @unchecked Sendable {
     let pid: pid_t
     private let lock = NSLock()
     private var exited = false
 
     init(arguments: [String], environment: [String: String], log: URL) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let env = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard rc == 0 else {
-            throw SinkProcess.Failure(description: "cannot start \(arguments[0]): \(String(cString: strerror(rc)))")
-        }
-        self.pid = pid
+        pid = try Spawn.start(arguments, environment: environment, stdin: "/dev/null", stdout: log.path,
+                              stderr: nil, append: true)
     }
 
-    deinit { stop() }
+    deinit { stopInBackground() }
 
     var isRunning: Bool {
         lock.withLock {
@@ -234,22 +216,39 @@ final class SpawnedServer: @unchecked Sendable {
         }
     }
 
-    /// SIGTERM, SIGKILL after 3 s, and waits for the exit so that the port is free again.
+    /// Stops the server and waits for its exit, so that the port is free again. Blocks: call it
+    /// from a thread of its own (`onOwnThread`).
     func stop() {
-        lock.withLock {
-            guard !exited else { return }
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            for _ in 0..<150 {
-                if waitpid(pid, &status, WNOHANG) == pid {
-                    exited = true
-                    return
-                }
-                usleep(20_000)
-            }
-            kill(pid, SIGKILL)
-            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            exited = true
+        guard takeOver() else { return }
+        Self.end(pid)
+    }
+
+    /// Stops the server without waiting for it, then runs `cleanup` once it has exited.
+    func stopInBackground(then cleanup: @escaping @Sendable () -> Void = {}) {
+        guard takeOver() else { return cleanup() }
+        let pid = self.pid
+        Thread.detachNewThread {
+            Self.end(pid)
+            cleanup()
         }
+    }
+
+    /// True for the one caller that is to end the process.
+    private func takeOver() -> Bool {
+        lock.withLock {
+            defer { exited = true }
+            return !exited
+        }
+    }
+
+    private static func end(_ pid: pid_t) {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<150 {
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
     }
 }

@@ -1,8 +1,7 @@
 import DelotonTestSupport
 import Foundation
 
-/// A `deloton` child process that runs alongside the test and can be killed at any moment
-/// (posix_spawn + waitpid: Foundation's Process.waitUntilExit was seen to hang in tests).
+/// A `deloton` child process that runs alongside the test and can be killed at any moment.
 final class KafkaChild: @unchecked Sendable {
     let pid: pid_t
     let stdoutPath: String
@@ -13,23 +12,9 @@ final class KafkaChild: @unchecked Sendable {
         let dir = TestPaths.scratch("kchild")
         stdoutPath = dir + "/out"
         stderrPath = dir + "/err"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        for (k, v) in environment { env[k] = v }
-        let executable = TestPaths.delotonBinary
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
-        self.pid = pid
+        pid = try Spawn.start([TestPaths.delotonBinary] + arguments,
+                              environment: environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { mine, _ in mine },
+                              stdin: "/dev/null", stdout: stdoutPath, stderr: stderrPath)
     }
 
     /// Runs to completion (with a time limit, after which it is killed).
@@ -82,7 +67,7 @@ final class KafkaChild: @unchecked Sendable {
         var result: pid_t
         repeat { result = waitpid(pid, &status, options) } while result < 0 && errno == EINTR
         guard result == pid else { return nil }
-        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let code = Spawn.exitCode(status)
         exitStatus = code
         return code
     }
@@ -92,17 +77,17 @@ final class KafkaChild: @unchecked Sendable {
 enum KafkaWarehouseDump {
     /// Rides, readings and alerts by ride identity (rider, bike, start), leaving out what
     /// legitimately differs between sources: row ids and stream names.
-    static func canonical(_ db: String) throws -> (rides: [String], readings: [String], alerts: [String]) {
+    static func canonical(_ db: String) async throws -> (rides: [String], readings: [String], alerts: [String]) {
         let ride = "r.rider_id, r.bike_serial, r.started_at_us"
-        let rides = try query(db, """
+        let rides = try await query(db, """
             SELECT \(ride), r.start_time_us, r.end_time_us, r.in_progress, r.reading_count, r.hr_count, r.hr_sum,
                    r.power_sum, r.rpm_sum, r.resistance_sum, r.alert_raised, r.email FROM rides r ORDER BY 1, 2, 3
             """)
-        let readings = try query(db, """
+        let readings = try await query(db, """
             SELECT \(ride), g.elapsed_s, g.time_us, g.heart_rate, g.rpm, g.power_w, g.resistance
             FROM readings g JOIN rides r ON r.id = g.ride_id ORDER BY 1, 2, 3, 4
             """)
-        let alerts = try query(db, """
+        let alerts = try await query(db, """
             SELECT \(ride), a.recipient, a.safe_min, a.safe_max,
                    (SELECT group_concat(json_extract(value, '$.elapsed') || ':' || json_extract(value, '$.heartRate')
                                         || ':' || json_extract(value, '$.time'), ',') FROM json_each(a.samples))
@@ -111,8 +96,8 @@ enum KafkaWarehouseDump {
         return (rides, readings, alerts)
     }
 
-    static func query(_ db: String, _ sql: String) throws -> [String] {
-        let result = try ChildProcess.run("/usr/bin/sqlite3", ["-readonly", db, sql])
+    static func query(_ db: String, _ sql: String) async throws -> [String] {
+        let result = try await ChildProcess.run("/usr/bin/sqlite3", ["-readonly", db, sql])
         guard result.status == 0 else {
             throw POSIXError(.EIO, userInfo: [NSLocalizedDescriptionKey: "sqlite3 failed: \(result.stderr)"])
         }

@@ -13,8 +13,8 @@ struct KafkaIngestEndToEndTests {
         let dir: String
     }
 
-    func setup(_ name: String) throws -> Setup {
-        Setup(brokers: try KafkaBroker.shared(), topic: KafkaBroker.uniqueName("e2e-\(name)"),
+    func setup(_ name: String) async throws -> Setup {
+        Setup(brokers: try await KafkaBroker.shared(), topic: KafkaBroker.uniqueName("e2e-\(name)"),
               group: KafkaBroker.uniqueName("g-\(name)"), dir: TestPaths.scratch("kafka-\(name)"))
     }
 
@@ -38,23 +38,23 @@ struct KafkaIngestEndToEndTests {
         #expect(sim.status == 0, "\(sim.stderr)")
         let ingest = try await KafkaChild.run(["ingest", "--source", "file:" + file, "--database", "sqlite:" + db])
         #expect(ingest.status == 0, "\(ingest.stderr)")
-        return try KafkaWarehouseDump.canonical(db)
+        return try await KafkaWarehouseDump.canonical(db)
     }
 
-    func expectSame(_ db: String, as expected: (rides: [String], readings: [String], alerts: [String])) throws {
-        let got = try KafkaWarehouseDump.canonical(db)
+    func expectSame(_ db: String, as expected: (rides: [String], readings: [String], alerts: [String])) async throws {
+        let got = try await KafkaWarehouseDump.canonical(db)
         #expect(!expected.rides.isEmpty && !expected.alerts.isEmpty, "the reference stream should have rides and alerts")
         #expect(got.rides.count == expected.rides.count)
         #expect(got.rides == expected.rides)
         #expect(got.readings.count == expected.readings.count)
         #expect(got.readings == expected.readings)
         #expect(got.alerts == expected.alerts)
-        #expect(try KafkaWarehouseDump.query(db, "SELECT count(*) FROM quarantine") == ["0"])
+        #expect(try await KafkaWarehouseDump.query(db, "SELECT count(*) FROM quarantine") == ["0"])
     }
 
     @Test("simulate --to kafka then ingest --stream-by key equals a file ingest of the same stream")
     func kafkaIngestEqualsFileIngest() async throws {
-        let s = try setup("equal")
+        let s = try await setup("equal")
         let stream = stream(rides: 12, bikes: 4, seed: 11)
         let produced = try await KafkaChild.run(["simulate", "--to", "kafka", "--speed", "0", "--partitions", "2"]
                                                     + kafkaArgs(s) + stream)
@@ -66,19 +66,19 @@ struct KafkaIngestEndToEndTests {
         let ingested = try await KafkaChild.run(ingestArgs(s, db: db))
         #expect(ingested.status == 0, "\(ingested.stderr)")
         #expect(ingested.stdout.contains("in 12 finished rides, 0 lines quarantined"))
-        try expectSame(db, as: try await reference(s, stream: stream))
+        try await expectSame(db, as: try await reference(s, stream: stream))
 
         // The warehouse, not the group, says where to start: a new group finds nothing left to read.
         let again = try await KafkaChild.run(["ingest", "--source", "kafka", "--stream-by", "key", "--kafka-group", s.group + "-new",
                                               "--exit-when-idle", "2", "--database", "sqlite:" + db] + kafkaArgs(s))
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("ingested 0 readings"), "\(again.stdout)")
-        try expectSame(db, as: try await reference(s, stream: stream))
+        try await expectSame(db, as: try await reference(s, stream: stream))
     }
 
     @Test("kill -9 at random points and restarts: the warehouse equals one clean ingest")
     func crashesLoseAndDuplicateNothing() async throws {
-        let s = try setup("crash")
+        let s = try await setup("crash")
         let stream = stream(rides: 40, bikes: 6, seed: 23)
         // Produced while ingest runs, so kills land in the middle of rides and batches.
         let producer = try KafkaChild(["simulate", "--to", "kafka", "--speed", "100", "--partitions", "2"] + kafkaArgs(s) + stream)
@@ -97,13 +97,13 @@ struct KafkaIngestEndToEndTests {
         let last = try await KafkaChild.run(ingestArgs(s, db: db))
         #expect(last.status == 0, "\(last.stderr)")
         #expect(kills >= 5)
-        try expectSame(db, as: try await reference(s, stream: stream))
-        #expect(try KafkaWarehouseDump.query(db, "SELECT count(*) FROM (SELECT ride_id FROM alerts GROUP BY ride_id HAVING count(*) > 1)") == ["0"])
+        try await expectSame(db, as: try await reference(s, stream: stream))
+        #expect(try await KafkaWarehouseDump.query(db, "SELECT count(*) FROM (SELECT ride_id FROM alerts GROUP BY ride_id HAVING count(*) > 1)") == ["0"])
     }
 
     @Test("two ingest processes in one group share four partitions; every ride is written once")
     func twoProcessesShareTheTopic() async throws {
-        let s = try setup("scale")
+        let s = try await setup("scale")
         let stream = stream(rides: 24, bikes: 8, seed: 31)
         let db = s.dir + "/kafka.sqlite"
         let producer = try KafkaChild(["simulate", "--to", "kafka", "--speed", "50", "--partitions", "4"] + kafkaArgs(s) + stream)
@@ -121,7 +121,7 @@ struct KafkaIngestEndToEndTests {
             #expect(child.stderr.contains("now read here"))
             #expect(!child.stdout.contains("ingested 0 readings"), "\(child.stdout)")
         }
-        try expectSame(db, as: try await reference(s, stream: stream))
+        try await expectSame(db, as: try await reference(s, stream: stream))
     }
 
     @Test("Kafka settings mistakes exit 2 and name the setting")
