@@ -2,7 +2,8 @@ import DelotonCore
 import DelotonStore
 
 /// The reports already sent, kept in the warehouse (`reports_sent`) so that a restart never
-/// sends a day twice.
+/// sends a day twice, and the claims (`report_claims`) that keep two schedulers on one
+/// warehouse from sending the same day at once.
 public struct ReportLedger: Sendable {
     let sql: any SQLExecutor
 
@@ -15,6 +16,26 @@ public struct ReportLedger: Sendable {
     public func sentDays() async throws -> Set<CivilDate> {
         let rows = try await sql.query("SELECT day::text AS day FROM reports_sent")
         return Set(rows.compactMap { $0["day"].text.flatMap { CivilDate(iso: $0.prefix(10)) } })
+    }
+
+    /// Takes the sending of `day` for `owner` until `now + lease`, unless another owner holds a
+    /// claim that has not expired. True when `owner` may send. A sender that dies mid-send holds
+    /// the day only until its lease ends.
+    public func claim(_ day: CivilDate, owner: String, now: Instant, lease: Duration) async throws -> Bool {
+        let until = now.microseconds + lease.components.seconds * 1_000_000
+        let rows = try await sql.transaction([SQL("""
+            INSERT INTO report_claims (day, owner, until_us) VALUES (?::date, ?, ?)
+            ON CONFLICT (day) DO UPDATE SET owner = excluded.owner, until_us = excluded.until_us
+            WHERE report_claims.until_us <= ? OR report_claims.owner = excluded.owner
+            RETURNING owner
+            """, [.text(day.description), .text(owner), .int(until), .int(now.microseconds)])])
+        return !(rows.first ?? []).isEmpty
+    }
+
+    /// Gives a claim back (after a failed send), so another process need not wait for its lease.
+    public func release(_ day: CivilDate, owner: String) async throws {
+        try await sql.execute(SQL("DELETE FROM report_claims WHERE day = ?::date AND owner = ?",
+                                  [.text(day.description), .text(owner)]))
     }
 
     /// Records a sent report; recording the same day again keeps the first record.

@@ -9,7 +9,9 @@ import Logging
 /// The schedule is worked out in local wall time each day, so 09:30 stays 09:30 across the
 /// clock changes. Sent days are recorded in the warehouse: a restart after sending does not
 /// send again, and a process that was down at 09:30 sends yesterday's report when it comes
-/// back, never older ones (those only on request, `deloton report --send --date`).
+/// back, never older ones (those only on request, `deloton report --send --date`). Schedulers
+/// in several processes may share a warehouse: each day is claimed before it is sent, so only
+/// one of them sends it.
 public struct ReportScheduler: Sendable {
     /// A local time of day, `HH:MM`.
     public struct TimeOfDay: Sendable, Equatable, CustomStringConvertible {
@@ -45,6 +47,10 @@ public struct ReportScheduler: Sendable {
     let logger: Logger
     let firstRetry: Duration
     let longestRetry: Duration
+    /// Who claims days in the warehouse: unique per scheduler.
+    let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
+    /// How long a claim holds: far longer than a send takes.
+    static let claimLease: Duration = .seconds(15 * 60)
 
     public init(at: TimeOfDay, zone: Zone, ledger: ReportLedger, clock: any ReportClock = SystemReportClock(),
                 logger: Logger = Logger(label: "deloton.report.schedule"),
@@ -85,7 +91,17 @@ public struct ReportScheduler: Sendable {
     @discardableResult
     public func sendIfDue() async throws -> CivilDate? {
         guard let day = dueDay(at: clock.now()), try await !ledger.wasSent(day) else { return nil }
-        let recipients = try await deliver(day)
+        guard try await ledger.claim(day, owner: owner, now: clock.now(), lease: Self.claimLease) else {
+            logger.info("daily report is being sent by another process", metadata: ["day": "\(day)"])
+            return nil
+        }
+        let recipients: [String]
+        do {
+            recipients = try await deliver(day)
+        } catch {
+            try? await ledger.release(day, owner: owner)
+            throw error
+        }
         try await ledger.record(day, sentAt: clock.now(), recipients: recipients)
         logger.info("daily report sent", metadata: ["day": "\(day)", "recipients": "\(recipients.count)"])
         return day
@@ -103,7 +119,11 @@ public struct ReportScheduler: Sendable {
             var wakeAt = nextFire(after: now)
             if let day = dueDay(at: now), !givenUp.contains(day) {
                 do {
-                    try await sendIfDue()
+                    // Nothing sent yet the day not recorded: another process holds the claim.
+                    // Look again later, in case it dies before sending.
+                    if try await sendIfDue() == nil, try await !ledger.wasSent(day) {
+                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + firstRetry.microseconds))
+                    }
                     retry = firstRetry
                 } catch {
                     let transient = (error as? ReportError)?.isTransient ?? !(error is ReportError)

@@ -35,6 +35,15 @@ import Testing
         try await warehouse.close()
     }
 
+    @Test func schedulerClaimsOnPostgreSQL() async throws {
+        let warehouse = try await Self.warehouse()
+        try await ReportSchedulerTests.expectTwoSchedulersSendOnce(warehouse)
+        try await warehouse.close()
+        let other = try await Self.warehouse()
+        try await ReportSchedulerTests.expectClaimsExpireAndAreReleased(other)
+        try await other.close()
+    }
+
     @Test func ledgerOnPostgreSQL() async throws {
         let warehouse = try await Self.warehouse()
         let ledger = ReportLedger(warehouse.sql)

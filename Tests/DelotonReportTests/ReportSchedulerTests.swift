@@ -48,9 +48,65 @@ final class DeliveryLog: Sendable {
         return zone.instant(of: LocalDateTime(year: y, month: m, day: d, hour: h, minute: min, second: s))
     }
 
-    static func scheduler(_ warehouse: any Warehouse, clock: SimulatedClock, log: DeliveryLog) -> ReportScheduler {
+    static func scheduler(_ warehouse: any Warehouse, clock: SimulatedClock, log: DeliveryLog,
+                          sendTime: Duration = .zero) -> ReportScheduler {
         ReportScheduler(at: at, zone: london, ledger: ReportLedger(warehouse.sql), clock: clock,
-                        firstRetry: .seconds(60), longestRetry: .seconds(600)) { day in try log.deliver(day) }
+                        firstRetry: .seconds(60), longestRetry: .seconds(600)) { day in
+            try await Task.sleep(for: sendTime)
+            return try log.deliver(day)
+        }
+    }
+
+    /// `deloton run` and `deloton schedule` on one warehouse: whichever claims the day sends it,
+    /// the other sends nothing, even while the first is still sending.
+    static func expectTwoSchedulersSendOnce(_ warehouse: any Warehouse) async throws {
+        let clock = SimulatedClock(utc(2024, 7, 10, 8, 30))
+        let log = DeliveryLog()
+        let a = scheduler(warehouse, clock: clock, log: log, sendTime: .milliseconds(300))
+        let b = scheduler(warehouse, clock: clock, log: log, sendTime: .milliseconds(300))
+        async let first = a.sendIfDue()
+        async let second = b.sendIfDue()
+        let sent = try await [first, second]
+        let day = CivilDate(year: 2024, month: 7, day: 9)
+        #expect(sent.compactMap { $0 } == [day])
+        #expect(log.sent == [day])
+        #expect(try await b.sendIfDue() == nil)
+        #expect(try await a.sendIfDue() == nil)
+    }
+
+    /// A process that claimed the day and died holds it until its lease ends, then another sends it;
+    /// a failed send gives the claim back at once.
+    static func expectClaimsExpireAndAreReleased(_ warehouse: any Warehouse) async throws {
+        let clock = SimulatedClock(utc(2024, 7, 10, 8, 30))
+        let day = CivilDate(year: 2024, month: 7, day: 9)
+        let ledger = ReportLedger(warehouse.sql)
+        #expect(try await ledger.claim(day, owner: "dead", now: clock.now(), lease: .seconds(900)))
+        let log = DeliveryLog()
+        let alive = scheduler(warehouse, clock: clock, log: log)
+        #expect(try await alive.sendIfDue() == nil)
+        clock.set(utc(2024, 7, 10, 8, 46))
+        #expect(try await alive.sendIfDue() == day)
+        #expect(log.sent == [day])
+
+        let next = CivilDate(year: 2024, month: 7, day: 10)
+        clock.set(utc(2024, 7, 11, 8, 30))
+        log.failNext(1)
+        await #expect(throws: ReportError.self) { try await alive.sendIfDue() }
+        #expect(try await scheduler(warehouse, clock: clock, log: log).sendIfDue() == next)
+    }
+
+    @Test func twoSchedulersSendADayOnce() async throws {
+        let (warehouse, dir) = try await ReportFixture.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await Self.expectTwoSchedulersSendOnce(warehouse)
+        try await warehouse.close()
+    }
+
+    @Test func claimsExpireAndAreReleased() async throws {
+        let (warehouse, dir) = try await ReportFixture.sqlite()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await Self.expectClaimsExpireAndAreReleased(warehouse)
+        try await warehouse.close()
     }
 
     @Test func parsesTheTimeOfDay() {

@@ -178,6 +178,13 @@ enum PostgresSchema {
             CREATE INDEX ride_profiles_staged ON staging.ride_profiles (staged_at);
             """),
         Migration(version: 2, name: "analytics", sql: AnalyticsViews.postgres),
+        Migration(version: 3, name: "report-claims", sql: """
+            CREATE TABLE production.report_claims (
+                day DATE PRIMARY KEY,
+                owner TEXT NOT NULL,
+                until_us BIGINT NOT NULL
+            );
+            """),
     ]
 
     /// Applies the missing migrations, each in its own transaction, under a transaction-level

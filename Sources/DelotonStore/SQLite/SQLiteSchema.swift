@@ -130,6 +130,15 @@ enum SQLiteSchema {
                 """)
         }
         m.registerMigration("2-analytics") { db in try db.execute(sql: AnalyticsViews.sqlite) }
+        m.registerMigration("3-report-claims") { db in
+            try db.execute(sql: """
+                CREATE TABLE report_claims (
+                    day TEXT PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    until_us INTEGER NOT NULL
+                );
+                """)
+        }
         return m
     }
 }
