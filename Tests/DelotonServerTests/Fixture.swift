@@ -12,6 +12,7 @@ import DelotonTestSupport
 /// A warehouse filled through the real ingest path (LineParser → RideAssembler → write), with the
 /// real sample capture and synthetic rides whose figures the tests know.
 struct Fixture: Sendable {
+    let url: String
     let warehouse: any Warehouse
     let directory: URL
     let config: ServerConfig
@@ -36,7 +37,7 @@ struct Fixture: Sendable {
         let warehouse = try await Warehouses.open(url, logger: logger)
         let config = try ServerConfig(host: "127.0.0.1", port: 0, requireKeyForReads: requireKeyForReads,
                                       now: { Fixture.now })
-        let fixture = Fixture(warehouse: warehouse, directory: dir, config: config)
+        let fixture = Fixture(url: url, warehouse: warehouse, directory: dir, config: config)
         _ = try await fixture.ingest(Self.sampleLines(), stream: "file:real-sample")
         _ = try await fixture.ingest(Self.syntheticLines(), stream: "file:synthetic")
         return fixture
@@ -66,17 +67,7 @@ struct Fixture: Sendable {
     }
 
     static func sampleLines() throws -> [String] {
-        let path = Self.sharedData("real-sample.jsonl")
-        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-    }
-
-    /// /work/shared/data beside the checkout (CI clones main with shared/ beside it).
-    static func sharedData(_ name: String) -> String {
-        var dir = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { dir.deleteLastPathComponent() }
-        let candidates = [dir.deletingLastPathComponent().appendingPathComponent("shared/data/\(name)").path,
-                          "/work/shared/data/\(name)"]
-        return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? candidates[1]
+        try String(contentsOfFile: TestPaths.realSample, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
     static func syntheticLines() -> [String] {

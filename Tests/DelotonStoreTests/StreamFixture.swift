@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonTestSupport
 import Foundation
 
 /// Batches as the ingest pipeline builds them: lines through `LineParser` and `RideAssembler`,
@@ -37,7 +38,7 @@ enum StreamFixture {
 
     static var realSample: [String] {
         get throws {
-            let text = try String(contentsOfFile: "/work/shared/data/real-sample.jsonl", encoding: .utf8)
+            let text = try String(contentsOfFile: TestPaths.realSample, encoding: .utf8)
             return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
         }
     }

@@ -195,7 +195,16 @@ enum SinkProcess {
 }
 
 /// A server process of a test: started through `Spawn`, stopped with SIGTERM (SIGKILL after 3 s).
-final class SpawnedServer: @unchecked Sendable {
+public final class SpawnedServer: @unchecked Sendable {
+    /// Starts `arguments` (output appended to `log`) and returns once `port` accepts connections.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], log: URL,
+                             port: Int) async throws -> SpawnedServer {
+        try await SinkProcess.launch(arguments: arguments, environment: environment, log: log, port: port)
+    }
+
+    /// A loopback port nothing listens on now.
+    public static func freePort() throws -> Int { try SinkProcess.freePort() }
+
     let pid: pid_t
     private let lock = NSLock()
     private var exited = false
@@ -224,7 +233,7 @@ final class SpawnedServer: @unchecked Sendable {
     }
 
     /// Stops the server without waiting for it, then runs `cleanup` once it has exited.
-    func stopInBackground(then cleanup: @escaping @Sendable () -> Void = {}) {
+    public func stopInBackground(then cleanup: @escaping @Sendable () -> Void = {}) {
         guard takeOver() else { return cleanup() }
         let pid = self.pid
         Thread.detachNewThread {
