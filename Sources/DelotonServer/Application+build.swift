@@ -65,5 +65,8 @@ enum APIRoutes {
         ("/ride/:id", ["GET", "DELETE"]), ("/rides", ["GET"]), ("/daily", ["GET"]),
         ("/rider/:id", ["GET", "DELETE"]), ("/rider/:id/rides", ["GET"]), ("/riders", ["GET"]),
         ("/stats/daily", ["GET"]), ("/leaderboard", ["GET"]),
+        // The dashboard's.
+        ("/", ["GET"]), ("/dashboard/:name", ["GET"]), ("/chart.js", ["GET"]), ("/api/live", ["GET"]),
+        ("/api/recent", ["GET"]), ("/events", ["GET"]),
     ])
 }

@@ -1091,6 +1091,395 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/": {
+      "get": {
+        "operationId": "dashboard",
+        "tags": [
+          "dashboard"
+        ],
+        "summary": "the live dashboard page (HTML; its scripts read /api/live, /api/recent and /events)",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "the dashboard's files are missing from this build",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/dashboard/{name}": {
+      "get": {
+        "operationId": "dashboardFile",
+        "tags": [
+          "dashboard"
+        ],
+        "summary": "a file of the dashboard (scripts, style, icon)",
+        "parameters": [
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "a file name, e.g. app.js"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/javascript": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/css": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "image/svg+xml": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such dashboard file",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/chart.js": {
+      "get": {
+        "operationId": "chartJS",
+        "tags": [
+          "dashboard"
+        ],
+        "summary": "Chart.js, served from where Debian's libjs-chart.js installs it (--chartjs-path)",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/javascript": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Chart.js is not installed at the configured path",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/live": {
+      "get": {
+        "operationId": "dashboardLive",
+        "tags": [
+          "dashboard"
+        ],
+        "summary": "the bikes riding now, each with its rider, safe heart-rate range and last minutes of readings",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "now",
+                    "zone",
+                    "bikes"
+                  ],
+                  "properties": {
+                    "now": {
+                      "type": "string"
+                    },
+                    "zone": {
+                      "type": "string"
+                    },
+                    "not_in_use_after_s": {
+                      "type": "number"
+                    },
+                    "history_s": {
+                      "type": "integer"
+                    },
+                    "bikes": {
+                      "type": "array",
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/recent": {
+      "get": {
+        "operationId": "dashboardRecent",
+        "tags": [
+          "dashboard"
+        ],
+        "summary": "the rides of the last hours, one array per ride in the order of `columns`",
+        "parameters": [
+          {
+            "name": "hours",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 336,
+              "default": 12
+            },
+            "description": "the window, in hours ending now"
+          },
+          {
+            "name": "gender",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 100,
+              "pattern": "^[^\u0000-\u001f\u007f]*$"
+            },
+            "description": "gender as given, any case; `all` or empty for everyone"
+          },
+          {
+            "name": "min_age",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 150
+            },
+            "description": "youngest age at the ride's start, in years"
+          },
+          {
+            "name": "max_age",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "maximum": 150
+            },
+            "description": "oldest age at the ride's start, in years (below min_age: no rides, as on /rides)"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "from",
+                    "to",
+                    "hours",
+                    "zone",
+                    "columns",
+                    "rides"
+                  ],
+                  "properties": {
+                    "from": {
+                      "type": "string"
+                    },
+                    "to": {
+                      "type": "string"
+                    },
+                    "from_ms": {
+                      "type": "integer"
+                    },
+                    "to_ms": {
+                      "type": "integer"
+                    },
+                    "hours": {
+                      "type": "integer"
+                    },
+                    "zone": {
+                      "type": "string"
+                    },
+                    "columns": {
+                      "type": "array",
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "rides": {
+                      "type": "array",
+                      "items": {
+                        "type": "array"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "malformed hours, gender or age",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "the warehouse does not answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/events": {
+      "get": {
+        "operationId": "dashboardEvents",
+        "tags": [
+          "dashboard"
+        ],
+        "summary": "Server-Sent Events: a `snapshot` of the live board, then only what changed, every second; the stream stays open",
+        "parameters": [
+          {
+            "name": "once",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "1",
+                "true"
+              ]
+            },
+            "description": "send the snapshot and end the stream (for headless browsers)"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {

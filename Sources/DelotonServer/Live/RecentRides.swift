@@ -27,13 +27,14 @@ struct RecentRequest: Sendable, Hashable {
             hours = v
         }
         if let g = query["gender"]?.lowercased(), !g.isEmpty, g != "all" {
+            // The API's rule for text parameters: at most 100 characters, no control characters.
+            guard g.count <= 100, !g.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw DashboardRequestError("gender must be at most 100 characters, none of them control characters")
+            }
             gender = g
         }
         minAge = try Self.age(query["min_age"], "min_age")
         maxAge = try Self.age(query["max_age"], "max_age")
-        if let a = minAge, let b = maxAge, a > b {
-            throw DashboardRequestError("min_age (\(a)) must not be above max_age (\(b))")
-        }
     }
 
     private static func age(_ s: String?, _ name: String) throws(DashboardRequestError) -> Int? {
