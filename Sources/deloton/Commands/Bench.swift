@@ -6,7 +6,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput, latency and memory (build with -c release first).",
-        subcommands: [IngestBench.self, KafkaBench.self, PostgresBench.self],
+        subcommands: [IngestBench.self, KafkaBench.self, PostgresBench.self, ReportBenchCommand.self, APIBenchCommand.self],
         defaultSubcommand: IngestBench.self)
 }
 
