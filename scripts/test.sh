@@ -30,7 +30,7 @@ limit=${DELOTON_TEST_TIMEOUT:-1200}
 NO_COLOR=1 "$(swift build --show-bin-path)/delotonPackageTests.xctest" --testing-library swift-testing --verbose \
     >artifacts/swift-test.log 2>&1 &
 test_pid=$!
-tail -n +1 -f --pid="$test_pid" artifacts/swift-test.log | grep --line-buffered -vE "^(Test Case|Test Suite|◇|↳)" &
+tail -n +1 -f --pid="$test_pid" artifacts/swift-test.log 2>/dev/null | grep --line-buffered -vE "^(Test Case|Test Suite|◇|↳)" &
 shown_pid=$!
 waited=0
 while kill -0 "$test_pid" 2>/dev/null && ((waited < limit)); do

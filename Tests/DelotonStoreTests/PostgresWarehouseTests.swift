@@ -125,7 +125,8 @@ struct PostgresWarehouseTests {
         let expected = try await WarehouseDump.read(clean)
         try await clean.close()
 
-        let w = try await Warehouses.open(server.url, logger: Self.logger)
+        // A write cut off by the stop gives up within 10 s rather than the production 300.
+        let w = try await Warehouses.open(server.url + "?operation_timeout=10", logger: Self.logger)
         let half = batches.count / 2
         _ = try await WarehouseParityTests.write(Array(batches[..<half]), to: w)
         // Stopped while a large batch (everything, COPY path) is being written: its outcome is unknown.

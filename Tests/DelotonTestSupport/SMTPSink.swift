@@ -236,6 +236,8 @@ public final class SpawnedServer: @unchecked Sendable {
     public func stopInBackground(then cleanup: @escaping @Sendable () -> Void = {}) {
         guard takeOver() else { return cleanup() }
         let pid = self.pid
+        // Now, not on the thread: the test process may end before the thread runs.
+        kill(pid, SIGTERM)
         Thread.detachNewThread {
             Self.end(pid)
             cleanup()

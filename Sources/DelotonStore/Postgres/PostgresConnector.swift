@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// How deloton connects: one place that turns `PostgresSettings` into PostgresNIO configurations.
 enum PostgresConnector {
@@ -111,7 +112,7 @@ actor PostgresIngestLane {
     }
 
     /// Runs `body` alone on the lane's connection; a connection that failed is dropped so the next call reconnects.
-    func run<T: Sendable>(doing what: String, _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func run<T: Sendable>(doing what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
         let c: PostgresConnection
@@ -123,7 +124,9 @@ actor PostgresIngestLane {
             connection = c
         }
         do {
-            return try await body(c)
+            return try await Self.withDeadline(.milliseconds(Int64(settings.operationTimeout * 1000)), on: c, doing: what) {
+                try await body(c)
+            }
         } catch {
             let failure = PostgresFailure.describe(error, settings: settings, doing: what)
             if failure.kind == .unavailable || c.isClosed {
@@ -131,6 +134,47 @@ actor PostgresIngestLane {
                 try? await c.close()
             }
             throw failure
+        }
+    }
+
+    /// Runs `body`, unless it outlives `limit`: then the connection is closed and the call fails
+    /// as unavailable without waiting for `body` any longer. A server that vanishes in the middle
+    /// of a COPY was seen to leave PostgresNIO waiting for ever; ingest must retry instead.
+    static func withDeadline<T: Sendable>(_ limit: Duration, on c: PostgresConnection, doing what: String,
+                                          _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = Once()
+        let work = Task { try await body() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    guard !Task.isCancelled, outcome.claim() else { return }
+                    work.cancel()
+                    c.close().whenComplete { _ in withExtendedLifetime(c) {} }
+                    continuation.resume(throwing: WarehouseError(.unavailable,
+                        "PostgreSQL did not finish trying to \(what) within \(limit); the connection was dropped and will be reopened"))
+                }
+                Task {
+                    let result: Result<T, any Error>
+                    do { result = .success(try await work.value) } catch { result = .failure(error) }
+                    timer.cancel()
+                    if outcome.claim() { continuation.resume(with: result) }
+                }
+            }
+        } onCancel: {
+            work.cancel()
+        }
+    }
+
+    /// The first of the work and the timer to finish answers the caller.
+    private final class Once: Sendable {
+        private let done = Mutex(false)
+
+        func claim() -> Bool {
+            done.withLock { done in
+                defer { done = true }
+                return !done
+            }
         }
     }
 

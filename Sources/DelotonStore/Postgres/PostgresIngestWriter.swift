@@ -205,8 +205,6 @@ struct PostgresIngestWriter {
         """
 
     private func rideBindings(_ rides: [RideSnapshot]) throws -> PostgresBindings {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var b = PostgresBindings(capacity: 21)
         b.append(PostgresArray.text(rides.map(\.stream)))
         b.append(PostgresArray.int64(rides.map(\.startTime.microseconds)))
@@ -224,7 +222,7 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.double(rides.map(\.totals.powerMax)))
         b.append(PostgresArray.int(rides.map(\.totals.rpmSum)))
         b.append(PostgresArray.int(rides.map(\.totals.resistanceSum)))
-        b.append(PostgresArray.text(try rides.map { s in try s.state.map { String(decoding: try encoder.encode($0), as: UTF8.self) } }))
+        b.append(PostgresArray.text(try rides.map { s in try s.state.map { try $0.stateJSON() } }))
         return b
     }
 

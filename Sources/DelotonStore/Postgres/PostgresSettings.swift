@@ -21,6 +21,9 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     public var tls: TLSMode
     /// How long to wait for the TCP connection and the login, in seconds.
     public var connectTimeout: Double
+    /// How long one ingest operation (a batch's transaction, a migration) may take, in seconds,
+    /// before its connection is given up as hung and the operation fails as unavailable.
+    public var operationTimeout: Double
     /// How long staged profiles are kept for `reprocess`, in days.
     public var stagingRetentionDays: Int
     /// The most connections the shared-SQL pool opens (the ingest path has its own).
@@ -49,6 +52,7 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
         database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
         tls = .prefer
         connectTimeout = 5
+        operationTimeout = 300
         stagingRetentionDays = 7
         poolSize = 8
         for item in parts.queryItems ?? [] {
@@ -65,6 +69,11 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
                     throw WarehouseError(.configuration, "connect_timeout=\(value) in the PostgreSQL URL must be a positive number of seconds")
                 }
                 connectTimeout = seconds
+            case "operation_timeout":
+                guard let seconds = Double(value), seconds > 0 else {
+                    throw WarehouseError(.configuration, "operation_timeout=\(value) in the PostgreSQL URL must be a positive number of seconds")
+                }
+                operationTimeout = seconds
             case "staging_retention_days":
                 guard let days = Int(value), days >= 0 else {
                     throw WarehouseError(.configuration, "staging_retention_days=\(value) in the PostgreSQL URL must be a whole number of days (0 keeps nothing)")

@@ -12,8 +12,8 @@ struct SQLiteIngestWriter {
 
     func write(_ batch: IngestBatch) throws -> WriteOutcome {
         var outcome = WriteOutcome()
+        // Sorted keys: the same alert is the same text in every process (a replay changes nothing).
         let encoder = JSONEncoder()
-        // Sorted keys: the same state is the same text in every process (a replay changes nothing).
         encoder.outputFormatting = .sortedKeys
         for change in batch.rides {
             let s = change.snapshot
@@ -24,7 +24,7 @@ struct SQLiteIngestWriter {
                 ON CONFLICT (serial) DO UPDATE SET first_ride_us = min(first_ride_us, excluded.first_ride_us),
                                                    last_ride_us = max(last_ride_us, excluded.last_ride_us)
                 """, arguments: [s.key.bikeSerial, s.key.startedAt.microseconds, s.key.startedAt.microseconds])
-            let state = try s.state.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+            let state = try s.state.map { try $0.stateJSON() }
             let (id, ended) = try upsertRide(s, state: state)
             outcome.rideIDs[s.key] = id
             if ended { outcome.endedRideIDs.append(id) }
