@@ -9,7 +9,7 @@ public struct IngestOptions: Sendable {
     /// A batch is written when it holds this many readings...
     public var maxBatchReadings = 20_000
     /// ...or when its oldest line has waited this long (bounds alert and dashboard latency).
-    public var maxBatchDelay: Duration = .milliseconds(100)
+    public var maxBatchDelay: Duration = .milliseconds(25)
     /// A live stream silent this long ends its open ride (`--ride-idle-timeout`); nil for finite inputs.
     public var rideIdleTimeout: Duration?
 

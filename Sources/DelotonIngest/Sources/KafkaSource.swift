@@ -32,7 +32,7 @@ public struct KafkaSourceSettings: Sendable {
     /// (`--exit-when-idle`, for tests and batch jobs); open rides then end as at the end of a file.
     public var exitWhenIdle: Duration?
     public var maxPollMessages = 5_000
-    /// Short, so batches still flush by age (alerts within ~100 ms) while the topic is quiet.
+    /// Short, so batches still flush by age (`maxBatchDelay`) while the topic is quiet.
     public var pollTimeout: Duration = .milliseconds(20)
     /// How often offsets the warehouse holds are also committed to Kafka (for lag monitoring).
     public var commitInterval: Duration = .seconds(1)

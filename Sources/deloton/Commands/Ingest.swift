@@ -88,7 +88,7 @@ struct Ingest: AsyncParsableCommand {
         switch spec {
         case .file(let path):
             var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: follow ? idle : nil)
-            options.maxBatchDelay = follow ? .milliseconds(100) : .seconds(1)
+            options.maxBatchDelay = follow ? .milliseconds(25) : .seconds(1)
             stats = try await runner.ingestFile(FileSource(path: path, follow: follow), options: options)
         case .simulator:
             let options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
