@@ -2,7 +2,7 @@ import Foundation
 
 /// Connection settings from a `postgres://` or `postgresql://` URL.
 ///
-/// `postgres://user[:password]@host[:port]/database[?sslmode=...&connect_timeout=S&staging_retention_days=N&pool_size=N]`.
+/// `postgres://user[:password]@host[:port]/database[?sslmode=...&connect_timeout=S&operation_timeout=S&staging_retention_days=N&pool_size=N]`.
 /// The password never appears in `description` or in any error message: URLs end up in logs.
 public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     /// libpq's `sslmode` values, with libpq's meaning: `require` encrypts without checking the
