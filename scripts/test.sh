@@ -27,8 +27,10 @@ fi
 limit=${DELOTON_TEST_TIMEOUT:-1200}
 # The test binary is run directly (what `swift test --skip-build` runs) for Swift Testing's
 # verbose log, which names each test as it starts; the console shows results only.
+: >artifacts/swift-test.log
+rm -f artifacts/hang-stacks.txt
 NO_COLOR=1 "$(swift build --show-bin-path)/delotonPackageTests.xctest" --testing-library swift-testing --verbose \
-    >artifacts/swift-test.log 2>&1 &
+    >>artifacts/swift-test.log 2>&1 &
 test_pid=$!
 tail -n +1 -f --pid="$test_pid" artifacts/swift-test.log 2>/dev/null | grep --line-buffered -vE "^(Test Case|Test Suite|◇|↳)" &
 shown_pid=$!
