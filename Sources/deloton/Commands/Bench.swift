@@ -8,6 +8,19 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure throughput, latency and memory (build with -c release first).",
         subcommands: [IngestBench.self, KafkaBench.self, PostgresBench.self, ReportBenchCommand.self, APIBenchCommand.self],
         defaultSubcommand: IngestBench.self)
+
+    /// What a program prints on standard output, once it has exited (a child ingest, wrk).
+    static func output(of executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }
 
 extension Bench {
@@ -70,21 +83,9 @@ struct IngestBench: AsyncParsableCommand {
         for factor in [1, 3] {
             let sized = dir + "/stream-\(factor)x.jsonl"
             _ = try DelotonIngest.IngestBench.generate(readings: readings * factor / 3, to: sized, seed: 7)
-            let out = try childRun(["bench", "ingest", "--child-ingest", sized])
+            let out = try Bench.output(of: "/proc/self/exe", ["bench", "ingest", "--child-ingest", sized])
             Console.out("file → sqlite at \(factor)x/3 input: \(out)")
         }
-    }
-
-    private func childRun(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -82,14 +82,8 @@ struct APIBenchCommand: AsyncParsableCommand {
               return wrk.format("GET", paths[n])
             end
             """.write(toFile: script, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t2", "-c32", "-d\(Int(seconds))s", "--latency", "-s", script, "http://127.0.0.1:\(port)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try Bench.output(of: wrk, ["-t2", "-c32", "-d\(Int(seconds))s", "--latency", "-s", script,
+                                                "http://127.0.0.1:\(port)"])
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         func value(_ prefix: String) -> String {
             lines.first { $0.hasPrefix(prefix) }.map { $0.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) } ?? "?"
