@@ -9,6 +9,7 @@ public final class SQLiteWarehouse: Warehouse {
     public let kind = "sqlite"
     public let path: String
     let pool: DatabasePool
+    private let checkpointer: SQLiteCheckpointer
     private let logger: Logger
     public var sql: any SQLExecutor { SQLiteExecutor(pool: pool) }
 
@@ -22,6 +23,8 @@ public final class SQLiteWarehouse: Warehouse {
             // WAL + NORMAL: a committed batch survives a crash of the process (what ingest
             // promises); only a power cut can lose the last transactions, which the source replays.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // SQLiteCheckpointer does it, so that no commit waits for the database file's fsync.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
@@ -32,7 +35,10 @@ public final class SQLiteWarehouse: Warehouse {
         } catch {
             throw WarehouseError(.unavailable, "cannot open database \(path): \(Self.describe(error)) (check the path and its permissions)")
         }
+        checkpointer = SQLiteCheckpointer(path: path, logger: logger)
     }
+
+    deinit { checkpointer.stop() }
 
     public func migrate() async throws {
         do {
@@ -42,7 +48,10 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
-    public func close() async throws { try pool.close() }
+    public func close() async throws {
+        checkpointer.stop()
+        try pool.close()
+    }
 
     public func write(_ batch: IngestBatch) async throws -> WriteOutcome {
         do {

@@ -1,0 +1,40 @@
+import DelotonCore
+import DelotonStore
+import DelotonTestSupport
+import Foundation
+import GRDB
+import Logging
+import Testing
+
+/// Commits only append to the write-ahead log; the warehouse's own thread copies it into the
+/// database file, so no ingest commit waits for that file's fsync.
+@Suite(.timeLimit(.minutes(1)))
+struct SQLiteCheckpointerTests {
+    @Test("what ingest commits reaches the database file without any commit checkpointing")
+    func logIsCheckpointedInTheBackground() async throws {
+        let path = TestPaths.scratch("sqlite-checkpoint") + "/w.sqlite"
+        let warehouse = try await Warehouses.open("sqlite:" + path, logger: Logger(label: "test"))
+        for batch in StreamFixture.batches(lines: try StreamFixture.realSample, source: "file:sample") {
+            _ = try await warehouse.write(batch)
+        }
+        let autocheckpoint = try await warehouse.sql.query("PRAGMA wal_autocheckpoint").first?.values.first
+        #expect(autocheckpoint == .int(0), "the warehouse's connections leave checkpoints to its thread")
+        let reader = try DatabaseQueue(path: path)
+        let (pages, pageSize) = try await reader.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0, try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        try reader.close()
+
+        // The database file holds every page once a checkpoint has copied the log into it.
+        func fileBytes() -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while fileBytes() < pages * pageSize, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(pages > 10)
+        #expect(fileBytes() >= pages * pageSize, "the log was not copied into the database file")
+        let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?["n"].int
+        #expect(rides ?? 0 > 0)
+        try await warehouse.close()
+    }
+}
