@@ -6,6 +6,7 @@ import DelotonTestSupport
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 
 /// KafkaSource and KafkaSink in process, against a real broker and a real SQLite warehouse.
@@ -110,5 +111,37 @@ struct KafkaSourceTests {
         let second = try await ingest(try await settings(topic: topic, streamBy: .key), into: db)
         #expect(second.lines == 0)
         #expect(second.readings == 0)
+    }
+
+    @Test("a line read from a quiet topic is written at once, not when the batch delay runs out")
+    func caughtUpBatchIsWrittenAtOnce() async throws {
+        let topic = KafkaBroker.uniqueName("quiet")
+        _ = try await KafkaSink.prepareTopic(topic, partitions: 1, config: try await config(), logger: Self.logger)
+        var settings = try await settings(topic: topic)
+        settings.exitWhenIdle = nil
+        let warehouse = try await Warehouses.open("sqlite:" + TestPaths.scratch("kafka-quiet") + "/w.sqlite", logger: Self.logger)
+        var options = IngestOptions(streamZone: .utc)
+        options.maxBatchDelay = .seconds(600)
+        let committed = Atomic<Int>(0)
+        let stopping = Atomic<Bool>(false)
+        let run = Task {
+            try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: Self.logger,
+                                                          onCommitted: { _ in committed.add(1, ordering: .relaxed) },
+                                                          stop: { stopping.load(ordering: .relaxed) })
+        }
+        let producer = try KafkaProducer(config: KafkaProducerConfig(config: try await config()), logger: Self.logger)
+        try await producer.send(topic: topic, partition: 0, key: nil, value: Array("not wire format".utf8))
+        try await producer.flush(timeout: .seconds(10))
+        await producer.close()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while committed.load(ordering: .relaxed) == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let whileRunning = committed.load(ordering: .relaxed)
+        stopping.store(true, ordering: .relaxed)
+        let stats = try await run.value
+        try await warehouse.close()
+        #expect(whileRunning >= 1, "the batch waited for the stop instead of being written once the topic was read")
+        #expect(stats.quarantined == 1)
     }
 }

@@ -48,6 +48,9 @@ final class KafkaFeed: Sendable {
 
     var isClosed: Bool { state.withLock { $0.closed } }
 
+    /// Nothing handed over is waiting to be taken: the pipeline has caught up with the poller.
+    var isCaughtUp: Bool { state.withLock { $0.head >= $0.items.count } }
+
     // MARK: poll side
 
     /// Hands over a poll's result; waits while the pipeline is too far behind.
