@@ -84,12 +84,17 @@ public final class KafkaConsumer: Sendable {
             let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
             // After the first message only drain what is already buffered.
             var drainOnly = false
+            // One String per topic, not per message (a name past 15 bytes is a heap allocation).
+            var topic: (handle: OpaquePointer?, name: String) = (nil, "")
             while messages.count < limit {
                 let wait = drainOnly ? 0 : (deadline - ContinuousClock.now).milliseconds
                 guard let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
                 defer { rd_kafka_message_destroy(raw) }
                 if raw.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    messages.append(KafkaMessage(raw))
+                    if raw.pointee.rkt != topic.handle {
+                        topic = (raw.pointee.rkt, raw.pointee.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? "")
+                    }
+                    messages.append(KafkaMessage(raw, topic: topic.name))
                     drainOnly = true
                 } else {
                     // Error events must not stretch the wait past the caller's timeout.
@@ -302,9 +307,8 @@ public final class KafkaConsumer: Sendable {
 }
 
 extension KafkaMessage {
-    init(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) {
+    init(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) {
         let message = raw.pointee
-        let topic = message.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? ""
         var key: [UInt8]?
         if let pointer = message.key {
             key = Array(UnsafeRawBufferPointer(start: pointer, count: message.key_len))

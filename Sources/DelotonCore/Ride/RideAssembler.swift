@@ -20,6 +20,8 @@ public struct RideAssembler: Sendable {
     private var zone: Zone
     private var unsaved: [Reading] = []
     private var pendingAlert: AlertEvent?
+    /// Kept apart from `pendingAlert` and `finished`: the pipeline asks after every line.
+    private var alertUndrained = false
     private var openDirty = false
     private var finished: [RideChange] = []
     private var boundarySeen = false
@@ -36,7 +38,7 @@ public struct RideAssembler: Sendable {
 
     public var hasChanges: Bool { openDirty || !finished.isEmpty }
     /// An alert was raised and has not been handed over yet.
-    public var hasPendingAlert: Bool { pendingAlert != nil || finished.contains { $0.alert != nil } }
+    public var hasPendingAlert: Bool { alertUndrained }
 
     public mutating func consume(_ line: StreamLine) -> Verdict {
         switch line {
@@ -81,6 +83,7 @@ public struct RideAssembler: Sendable {
             pendingAlert = nil
             openDirty = false
         }
+        alertUndrained = false
     }
 
     // MARK: -
@@ -131,6 +134,7 @@ public struct RideAssembler: Sendable {
                               power: power, resistance: p.resistance)
         // Mutated in place: copying the open ride out and back costs more than parsing the line.
         if let samples = open?.add(reading), let ride = open {
+            alertUndrained = true
             pendingAlert = AlertEvent(
                 rideKey: ride.key, riderID: ride.key.riderID, riderName: ride.profile.name,
                 email: ride.profile.email, gender: ride.profile.gender, age: ride.ageAtStart,
