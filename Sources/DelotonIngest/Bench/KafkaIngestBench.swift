@@ -8,12 +8,18 @@ import Synchronization
 /// The Kafka benchmarks behind `deloton bench kafka`: Kafka → SQLite throughput next to
 /// file → SQLite on the same stream, and produce → warehouse-commit latency of live bikes.
 public enum KafkaIngestBench {
+    /// Rates of alternating rounds (file, then Kafka), so a disturbance on the shared machine
+    /// lands in one round rather than in one side of the comparison.
     public struct Throughput: Sendable {
         public var readings: Int
-        public var fileSeconds: Double
-        public var kafkaSeconds: Double
-        public var fileRate: Double { Double(readings) / fileSeconds }
-        public var kafkaRate: Double { Double(readings) / kafkaSeconds }
+        public var fileSeconds: [Double]
+        public var kafkaSeconds: [Double]
+        public var fileRate: Double { Double(readings) / median(fileSeconds) }
+        public var kafkaRate: Double { Double(readings) / median(kafkaSeconds) }
+        /// Kafka's rate as a share of the file's, per round.
+        public var ratios: [Double] { zip(fileSeconds, kafkaSeconds).map { $0 / $1 } }
+
+        private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     }
 
     public struct Latency: Sendable {
@@ -24,28 +30,26 @@ public enum KafkaIngestBench {
     }
 
     /// Runs both and returns the lines to print.
-    public static func run(brokers: String, readings: Int, bikes: Int, seconds: Int, directory: String,
+    public static func run(brokers: String, readings: Int, rounds: Int, bikes: Int, seconds: Int, directory: String,
                            logger: Logger) async throws -> [String] {
-        let t = try await throughput(brokers: brokers, readings: readings, directory: directory, logger: logger)
+        let t = try await throughput(brokers: brokers, readings: readings, rounds: rounds, directory: directory, logger: logger)
         let l = try await latency(brokers: brokers, bikes: bikes, seconds: seconds, directory: directory, logger: logger)
+        let ratios = t.ratios.map { String(format: "%.0f %%", 100 * $0) }.joined(separator: ", ")
         return [
-            String(format: "file → sqlite:   %10.0f readings/s (%d readings in %.2f s)", t.fileRate, t.readings, t.fileSeconds),
-            String(format: "kafka → sqlite:  %10.0f readings/s (%.2f s, first message to last commit) = %.0f %% of file",
-                   t.kafkaRate, t.kafkaSeconds, 100 * t.kafkaRate / t.fileRate),
+            String(format: "file → sqlite:   %10.0f readings/s (%d readings, median of %d rounds)", t.fileRate, t.readings, rounds),
+            String(format: "kafka → sqlite:  %10.0f readings/s (first message to last commit) = %.0f %% of file; per round: %@",
+                   t.kafkaRate, 100 * t.kafkaRate / t.fileRate, ratios),
             String(format: "kafka latency, %d bikes in real time for %d s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d messages, produce → warehouse commit)",
                    bikes, seconds, l.p50Milliseconds, l.p99Milliseconds, l.maxMilliseconds, l.messages),
         ]
     }
 
-    /// The stream `IngestBench.generate` writes to a file, produced to a one-partition topic
-    /// (key = bike) and ingested with `--stream-by key`; the file is ingested too, for comparison.
-    public static func throughput(brokers: String, readings: Int, directory: String, logger: Logger) async throws -> Throughput {
+    /// The stream `IngestBench.generate` writes to a file, produced once to a one-partition topic
+    /// (key = bike); each round ingests the file, then the topic with `--stream-by key` as a new group.
+    public static func throughput(brokers: String, readings: Int, rounds: Int, directory: String,
+                                  logger: Logger) async throws -> Throughput {
         let file = directory + "/kafka-bench.jsonl"
         _ = try IngestBench.generate(readings: readings, to: file)
-        let fileWarehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-bench-file.sqlite", logger: logger)
-        let fileRun = try await IngestBench.ingest(file, into: fileWarehouse, logger: logger)
-        try await fileWarehouse.close()
-
         let config = KafkaConfig(brokers: brokers, clientID: "deloton-bench")
         let topic = "deloton-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         _ = try await KafkaSink.prepareTopic(topic, partitions: 1, config: config, logger: logger)
@@ -56,29 +60,46 @@ public enum KafkaIngestBench {
         while let line = sim.next() { try await sink.send(line.text, bike: line.bike) }
         _ = try await sink.finish()
 
+        var result = Throughput(readings: 0, fileSeconds: [], kafkaSeconds: [])
+        for round in 1...max(1, rounds) {
+            let fileWarehouse = try await Warehouses.open("sqlite:" + directory + "/file-\(round).sqlite", logger: logger)
+            let fileRun = try await IngestBench.ingest(file, into: fileWarehouse, logger: logger)
+            try await fileWarehouse.close()
+            let kafkaWarehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-\(round).sqlite", logger: logger)
+            let kafkaSeconds = try await ingest(topic: topic, group: topic + "-\(round)", config: config,
+                                                expected: fileRun.stats.readings, into: kafkaWarehouse, logger: logger)
+            try await kafkaWarehouse.close()
+            result.readings = fileRun.stats.readings
+            result.fileSeconds.append(fileRun.seconds)
+            result.kafkaSeconds.append(kafkaSeconds)
+        }
+        return result
+    }
+
+    /// Reads the topic to its end as a new group; seconds from the first message taken to the
+    /// commit that completes `expected` readings.
+    static func ingest(topic: String, group: String, config: KafkaConfig, expected: Int, into warehouse: any Warehouse,
+                       logger: Logger) async throws -> Double {
         let clock = ContinuousClock()
         let marks = Mutex<(first: ContinuousClock.Instant?, done: ContinuousClock.Instant?, readings: Int)>((nil, nil, 0))
-        let expected = fileRun.stats.readings
         var settings = KafkaSourceSettings(
-            consumer: KafkaConsumerConfig(config: config, groupID: topic, groupInstanceID: "bench-1", topics: [topic]),
+            consumer: KafkaConsumerConfig(config: config, groupID: group, groupInstanceID: "bench-1", topics: [topic]),
             streamBy: .key, exitWhenIdle: .seconds(1))
         settings.onAccepted = { _ in marks.withLock { if $0.first == nil { $0.first = clock.now } } }
-        let kafkaWarehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-bench-kafka.sqlite", logger: logger)
         var options = IngestOptions(streamZone: Zone(identifier: "Europe/London") ?? .utc)
         options.maxBatchDelay = .seconds(1)
-        let stats = try await KafkaSource(settings: settings).run(warehouse: kafkaWarehouse, options: options, logger: logger,
+        let stats = try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: logger,
                                                                   onCommitted: { batch in
             marks.withLock { m in
                 m.readings += batch.readings
                 if m.readings >= expected, m.done == nil { m.done = clock.now }
             }
         })
-        try await kafkaWarehouse.close()
         let (first, done, _) = marks.withLock { $0 }
         guard stats.readings == expected, let first, let done else {
             throw BenchFailure("Kafka ingest wrote \(stats.readings) readings, the file ingest \(expected)")
         }
-        return Throughput(readings: expected, fileSeconds: fileRun.seconds, kafkaSeconds: IngestBench.seconds(since: first) - (clock.now - done).benchSeconds)
+        return (done - first).benchSeconds
     }
 
     /// `bikes` bikes ride in real time for `seconds`; each message's latency is from its
@@ -102,9 +123,15 @@ public enum KafkaIngestBench {
             try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: logger,
                                                           stop: { stopping.load(ordering: .relaxed) })
         }
-        // Let the consumer join before the bikes start.
+        // The bikes' producer is long-lived in real life: it has its connection and the topic's
+        // metadata before the clock starts (a line the assembler ignores gets them). Meanwhile the
+        // consumer joins.
+        let sink = try KafkaSink(config: config, topic: topic, logger: logger)
+        try await sink.send("--------- beginning of main", bike: "WARM-UP")
+        try await sink.flush()
         try await Task.sleep(for: .seconds(3))
-        try await produceLive(config: config, topic: topic, bikes: bikes, seconds: seconds, logger: logger)
+        recorder.start()
+        try await produceLive(sink, bikes: bikes, seconds: seconds)
         try await Task.sleep(for: .seconds(1))
         stopping.store(true, ordering: .relaxed)
         _ = try await consumer.value
@@ -113,8 +140,7 @@ public enum KafkaIngestBench {
     }
 
     /// Each bike its own simulator, started within the first second, lines sent when due.
-    static func produceLive(config: KafkaConfig, topic: String, bikes: Int, seconds: Int, logger: Logger) async throws {
-        let sink = try KafkaSink(config: config, topic: topic, logger: logger)
+    static func produceLive(_ sink: KafkaSink, bikes: Int, seconds: Int) async throws {
         let zone = Zone(identifier: "Europe/London") ?? .utc
         let now = SimulatorSource.now(in: zone)
         var riders = (0..<bikes).map { b in
@@ -172,11 +198,15 @@ final class LatencyRecorder: Sendable {
 
     private let prefix: String
     private let state = Mutex(State())
+    /// Messages produced before this (epoch ms) are warm-up, not measured.
+    private let since = Atomic<Int64>(.max)
 
     init(prefix: String) { self.prefix = prefix }
 
+    func start() { since.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed) }
+
     func accepted(_ message: KafkaMessage) {
-        guard let timestamp = message.timestamp else { return }
+        guard let timestamp = message.timestamp, timestamp >= since.load(ordering: .relaxed) else { return }
         state.withLock { $0.waiting[message.partition, default: []].append((message.offset, timestamp)) }
     }
 

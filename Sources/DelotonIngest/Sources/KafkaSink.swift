@@ -33,6 +33,11 @@ public struct KafkaSink: Sendable {
         try await producer.send(topic: topic, key: Array(bike.utf8), value: Array(WireFormat.message(line).utf8))
     }
 
+    /// Waits until the broker has every message sent so far; the producer stays open.
+    public func flush(timeout: Duration = .seconds(60)) async throws(KafkaError) {
+        try await producer.flush(timeout: timeout)
+    }
+
     /// Waits until the broker has every message, then frees the producer; returns the delivery counts.
     public func finish(timeout: Duration = .seconds(60)) async throws(KafkaError) -> KafkaDeliveryStats {
         do {
