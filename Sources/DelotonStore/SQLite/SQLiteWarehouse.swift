@@ -23,8 +23,9 @@ public final class SQLiteWarehouse: Warehouse {
             // WAL + NORMAL: a committed batch survives a crash of the process (what ingest
             // promises); only a power cut can lose the last transactions, which the source replays.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // SQLiteCheckpointer does it, so that no commit waits for the database file's fsync.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // SQLiteCheckpointer does it, so that no commit waits for the database file's fsync;
+            // a commit checkpoints only when a bulk load outruns it.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(SQLiteCheckpointer.writerPages)")
         }
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
@@ -38,7 +39,7 @@ public final class SQLiteWarehouse: Warehouse {
         checkpointer = SQLiteCheckpointer(path: path, logger: logger)
     }
 
-    deinit { checkpointer.stop() }
+    deinit { checkpointer.stopInBackground() }
 
     public func migrate() async throws {
         do {
@@ -49,7 +50,7 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func close() async throws {
-        checkpointer.stop()
+        await checkpointer.stop()
         try pool.close()
     }
 
