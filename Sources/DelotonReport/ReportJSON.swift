@@ -90,7 +90,7 @@ enum JSONValue {
                 out += "\(v)"
             }
         case .string(let s):
-            JSONValue.quote(s, into: &out)
+            JSONQuoting.append(s, to: &out)
         case .array(let items):
             guard !items.isEmpty else { out += "[]"; return }
             out += "[\n"
@@ -105,33 +105,12 @@ enum JSONValue {
             out += "{\n"
             for (i, (key, value)) in members.enumerated() {
                 out += pad
-                JSONValue.quote(key, into: &out)
+                JSONQuoting.append(key, to: &out)
                 out += ": "
                 value.write(into: &out, indent: indent + 1)
                 out += i == members.count - 1 ? "\n" : ",\n"
             }
             out += closing + "}"
         }
-    }
-
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
     }
 }

@@ -1,3 +1,4 @@
+import DelotonCore
 import Foundation
 import Hummingbird
 
@@ -33,28 +34,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         fields[.contentType] = "application/json; charset=utf-8"
         var buffer = ByteBuffer()
         buffer.writeString(#"{"error":{"code":\#(status.code),"type":"\#(type)"},"message":"#)
-        buffer.writeString(JSONString.quoted(message))
+        buffer.writeString(JSONQuoting.quoted(message))
         buffer.writeString("}")
         return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
-    }
-}
-
-enum JSONString {
-    /// A JSON string literal for `s`.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -5,40 +5,14 @@ public enum WireFormat {
     /// `{"log": "<line>\n"}`, Python `json.dumps` style; `key` adds the member deloton's
     /// simulator writes so a file can hold several bikes' streams.
     public static func message(_ line: String, key: String? = nil) -> String {
-        var out = "{\"log\": \""
-        escape(line, into: &out)
-        out += "\\n\""
+        var out = "{\"log\": "
+        JSONQuoting.append(line + "\n", to: &out, escaping: .nonASCII)
         if let key {
-            out += ", \"key\": \""
-            escape(key, into: &out)
-            out += "\""
+            out += ", \"key\": "
+            JSONQuoting.append(key, to: &out, escaping: .nonASCII)
         }
         out += "}"
         return out
-    }
-
-    static func escape(_ s: String, into out: inout String) {
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value > 0x7E {
-                    // json.dumps escapes every non-ASCII character (ensure_ascii).
-                    for unit in String(u).utf16 { out += "\\u" + hex4(unit) }
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-    }
-
-    private static func hex4(_ v: UInt16) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: 4 - s.count) + s
     }
 
     static let device = "mendoza v9"
@@ -52,7 +26,7 @@ public enum WireFormat {
     }
 
     public static func systemPayload(_ p: RiderProfile) -> String {
-        func str(_ s: String) -> String { var o = "\""; escape(s, into: &o); return o + "\"" }
+        func str(_ s: String) -> String { JSONQuoting.quoted(s, escaping: .nonASCII) }
         return "{\"user_id\":\(p.userID),\"name\":\(str(p.name)),\"gender\":\(str(p.gender)),\"address\":\(str(p.address)),"
             + "\"date_of_birth\":\(p.dateOfBirthMs),\"email_address\":\(str(p.email)),\"height_cm\":\(p.heightCm),"
             + "\"weight_kg\":\(p.weightKg),\"account_create_date\":\(p.accountCreateDateMs),\"bike_serial\":\(str(p.bikeSerial)),"

@@ -1,3 +1,5 @@
+import DelotonCore
+
 /// Builds JSON text by hand: the live feed and the recent rides are rebuilt every second or
 /// for thousands of rows, where `JSONEncoder` costs more than the query.
 struct JSONText {
@@ -7,28 +9,8 @@ struct JSONText {
 
     mutating func raw(_ s: String) { text += s }
 
-    mutating func string(_ s: String) {
-        text += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            // `<` escaped so a value can never close a script element if the JSON is ever inlined.
-            case "<": text += "\\u003c"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
-    }
+    /// `<` escaped too, so a value can never close a script element if the JSON is ever inlined.
+    mutating func string(_ s: String) { JSONQuoting.append(s, to: &text, escaping: .lessThan) }
 
     mutating func int<I: BinaryInteger>(_ v: I) { text += String(v) }
 

@@ -35,7 +35,7 @@ struct JSONWriter {
             buffer.writeString(k)
             buffer.writeStaticString("\":")
         } else {
-            buffer.writeString(JSONString.quoted(k))
+            buffer.writeString(JSONQuoting.quoted(k))
             buffer.writeStaticString(":")
         }
         needsComma = false
@@ -55,7 +55,7 @@ struct JSONWriter {
                 buffer.writeString(v)
                 buffer.writeStaticString("\"")
             } else {
-                buffer.writeString(JSONString.quoted(v))
+                buffer.writeString(JSONQuoting.quoted(v))
             }
         } else {
             buffer.writeStaticString("null")

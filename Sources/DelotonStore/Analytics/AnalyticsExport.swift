@@ -212,30 +212,10 @@ enum JSONLine {
         var out = "{"
         for (i, (column, field)) in zip(columns, fields).enumerated() {
             if i > 0 { out += "," }
-            out += quoted(column.name) + ":"
-            if let text = field.text { out += field.bare ? text : quoted(text) } else { out += "null" }
+            out += JSONQuoting.quoted(column.name) + ":"
+            if let text = field.text { out += field.bare ? text : JSONQuoting.quoted(text) } else { out += "null" }
         }
         return out + "}\n"
-    }
-
-    static func quoted(_ s: String) -> String {
-        // Most values need no escape at all.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 
