@@ -41,14 +41,7 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -87,14 +80,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           }
         }
       }
@@ -105,16 +91,7 @@ enum OpenAPIDocument {
         "summary": "a ride",
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1,
-              "maximum": 9223372036854775807
-            },
-            "description": "the ride's id"
+            "$ref": "#/components/parameters/RideID"
           },
           {
             "name": "expanded",
@@ -139,44 +116,16 @@ enum OpenAPIDocument {
             }
           },
           "404": {
-            "description": "no such ride",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/RideNotFound"
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       },
@@ -193,16 +142,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1,
-              "maximum": 9223372036854775807
-            },
-            "description": "the ride's id"
+            "$ref": "#/components/parameters/RideID"
           }
         ],
         "responses": {
@@ -210,54 +150,19 @@ enum OpenAPIDocument {
             "description": "deleted"
           },
           "403": {
-            "description": "the key has read scope only",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
-            "description": "no such ride",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/RideNotFound"
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -268,108 +173,28 @@ enum OpenAPIDocument {
         "summary": "rides, oldest first, a page at a time",
         "parameters": [
           {
-            "name": "since",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
-                },
-                {
-                  "type": "string",
-                  "format": "date-time"
-                }
-              ]
-            },
-            "description": "rides that started at or after: a day YYYY-MM-DD (its start, display zone) or an ISO 8601 date-time"
+            "$ref": "#/components/parameters/Since"
           },
           {
-            "name": "until",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
-                },
-                {
-                  "type": "string",
-                  "format": "date-time"
-                }
-              ]
-            },
-            "description": "rides that started before: a day YYYY-MM-DD (its end, display zone, so the day is included) or an ISO 8601 date-time"
+            "$ref": "#/components/parameters/Until"
           },
           {
-            "name": "rider",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1,
-              "maximum": 9223372036854775807
-            },
-            "description": "one rider's id"
+            "$ref": "#/components/parameters/Rider"
           },
           {
-            "name": "bike",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 100,
-              "pattern": "^[^\u0000-\u001f\u007f]*$"
-            },
-            "description": "a bike serial, e.g. SN0000"
+            "$ref": "#/components/parameters/Bike"
           },
           {
-            "name": "gender",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 100,
-              "pattern": "^[^\u0000-\u001f\u007f]*$"
-            },
-            "description": "gender as given, any case"
+            "$ref": "#/components/parameters/Gender"
           },
           {
-            "name": "min_age",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 200
-            },
-            "description": "whole years, inclusive"
+            "$ref": "#/components/parameters/MinAge"
           },
           {
-            "name": "max_age",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 200
-            },
-            "description": "whole years, inclusive"
+            "$ref": "#/components/parameters/MaxAge"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 1000,
-              "default": 100
-            },
-            "description": "items per page"
+            "$ref": "#/components/parameters/Limit"
           },
           {
             "name": "cursor",
@@ -407,34 +232,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -445,22 +249,7 @@ enum OpenAPIDocument {
         "summary": "rides that started on a local day, oldest first",
         "parameters": [
           {
-            "name": "date",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|(?:29|30)-(?:0[13-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|31-(?:0[13578]|1[02])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|29-02-(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00))$"
-                },
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
-                }
-              ]
-            },
-            "description": "DD-MM-YYYY or YYYY-MM-DD; default today in the display zone"
+            "$ref": "#/components/parameters/Date"
           }
         ],
         "responses": {
@@ -483,34 +272,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -521,16 +289,7 @@ enum OpenAPIDocument {
         "summary": "a rider",
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1,
-              "maximum": 9223372036854775807
-            },
-            "description": "the rider's id"
+            "$ref": "#/components/parameters/RiderID"
           }
         ],
         "responses": {
@@ -545,44 +304,16 @@ enum OpenAPIDocument {
             }
           },
           "404": {
-            "description": "no such rider",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/RiderNotFound"
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       },
@@ -599,16 +330,7 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1,
-              "maximum": 9223372036854775807
-            },
-            "description": "the rider's id"
+            "$ref": "#/components/parameters/RiderID"
           }
         ],
         "responses": {
@@ -616,54 +338,19 @@ enum OpenAPIDocument {
             "description": "erased"
           },
           "403": {
-            "description": "the key has read scope only",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
-            "description": "no such rider",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/RiderNotFound"
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -674,16 +361,7 @@ enum OpenAPIDocument {
         "summary": "a rider's rides, oldest first",
         "parameters": [
           {
-            "name": "id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1,
-              "maximum": 9223372036854775807
-            },
-            "description": "the rider's id"
+            "$ref": "#/components/parameters/RiderID"
           }
         ],
         "responses": {
@@ -706,44 +384,16 @@ enum OpenAPIDocument {
             }
           },
           "404": {
-            "description": "no such rider",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/RiderNotFound"
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -754,108 +404,28 @@ enum OpenAPIDocument {
         "summary": "riders by id, a page at a time; since, until and bike keep riders with such a ride, ages are today's",
         "parameters": [
           {
-            "name": "since",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
-                },
-                {
-                  "type": "string",
-                  "format": "date-time"
-                }
-              ]
-            },
-            "description": "rides that started at or after: a day YYYY-MM-DD (its start, display zone) or an ISO 8601 date-time"
+            "$ref": "#/components/parameters/Since"
           },
           {
-            "name": "until",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
-                },
-                {
-                  "type": "string",
-                  "format": "date-time"
-                }
-              ]
-            },
-            "description": "rides that started before: a day YYYY-MM-DD (its end, display zone, so the day is included) or an ISO 8601 date-time"
+            "$ref": "#/components/parameters/Until"
           },
           {
-            "name": "rider",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "format": "int64",
-              "minimum": 1,
-              "maximum": 9223372036854775807
-            },
-            "description": "one rider's id"
+            "$ref": "#/components/parameters/Rider"
           },
           {
-            "name": "bike",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 100,
-              "pattern": "^[^\u0000-\u001f\u007f]*$"
-            },
-            "description": "a bike serial, e.g. SN0000"
+            "$ref": "#/components/parameters/Bike"
           },
           {
-            "name": "gender",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "maxLength": 100,
-              "pattern": "^[^\u0000-\u001f\u007f]*$"
-            },
-            "description": "gender as given, any case"
+            "$ref": "#/components/parameters/Gender"
           },
           {
-            "name": "min_age",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 200
-            },
-            "description": "whole years, inclusive"
+            "$ref": "#/components/parameters/MinAge"
           },
           {
-            "name": "max_age",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 200
-            },
-            "description": "whole years, inclusive"
+            "$ref": "#/components/parameters/MaxAge"
           },
           {
-            "name": "limit",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 1000,
-              "default": 100
-            },
-            "description": "items per page"
+            "$ref": "#/components/parameters/Limit"
           },
           {
             "name": "cursor",
@@ -893,34 +463,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -931,22 +480,7 @@ enum OpenAPIDocument {
         "summary": "the daily report's figures for a local day",
         "parameters": [
           {
-            "name": "date",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "anyOf": [
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|(?:29|30)-(?:0[13-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|31-(?:0[13578]|1[02])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|29-02-(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00))$"
-                },
-                {
-                  "type": "string",
-                  "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
-                }
-              ]
-            },
-            "description": "DD-MM-YYYY or YYYY-MM-DD; default today in the display zone"
+            "$ref": "#/components/parameters/Date"
           }
         ],
         "responses": {
@@ -961,34 +495,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -1060,34 +573,13 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "malformed id, date, number or cursor",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "no valid API key (reads need one only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -1111,14 +603,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DashboardUnauthorized"
           },
           "500": {
             "description": "the dashboard's files are missing from this build",
@@ -1178,14 +663,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DashboardUnauthorized"
           },
           "404": {
             "description": "no such dashboard file",
@@ -1219,14 +697,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DashboardUnauthorized"
           },
           "404": {
             "description": "Chart.js is not installed at the configured path",
@@ -1285,14 +756,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DashboardUnauthorized"
           }
         }
       }
@@ -1413,24 +877,10 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DashboardUnauthorized"
           },
           "503": {
-            "description": "the warehouse does not answer",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -1469,14 +919,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/DashboardUnauthorized"
           }
         }
       }
@@ -1977,6 +1420,226 @@ enum OpenAPIDocument {
             "type": "string",
             "nullable": true,
             "description": "path and query of the next page; null on the last"
+          }
+        }
+      }
+    },
+    "parameters": {
+      "RideID": {
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "integer",
+          "format": "int64",
+          "minimum": 1,
+          "maximum": 9223372036854775807
+        },
+        "description": "the ride's id"
+      },
+      "Since": {
+        "name": "since",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "anyOf": [
+            {
+              "type": "string",
+              "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+            },
+            {
+              "type": "string",
+              "format": "date-time"
+            }
+          ]
+        },
+        "description": "rides that started at or after: a day YYYY-MM-DD (its start, display zone) or an ISO 8601 date-time"
+      },
+      "Until": {
+        "name": "until",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "anyOf": [
+            {
+              "type": "string",
+              "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+            },
+            {
+              "type": "string",
+              "format": "date-time"
+            }
+          ]
+        },
+        "description": "rides that started before: a day YYYY-MM-DD (its end, display zone, so the day is included) or an ISO 8601 date-time"
+      },
+      "Rider": {
+        "name": "rider",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "format": "int64",
+          "minimum": 1,
+          "maximum": 9223372036854775807
+        },
+        "description": "one rider's id"
+      },
+      "Bike": {
+        "name": "bike",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 100,
+          "pattern": "^[^\u0000-\u001f\u007f]*$"
+        },
+        "description": "a bike serial, e.g. SN0000"
+      },
+      "Gender": {
+        "name": "gender",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "maxLength": 100,
+          "pattern": "^[^\u0000-\u001f\u007f]*$"
+        },
+        "description": "gender as given, any case"
+      },
+      "MinAge": {
+        "name": "min_age",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 200
+        },
+        "description": "whole years, inclusive"
+      },
+      "MaxAge": {
+        "name": "max_age",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 200
+        },
+        "description": "whole years, inclusive"
+      },
+      "Limit": {
+        "name": "limit",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000,
+          "default": 100
+        },
+        "description": "items per page"
+      },
+      "Date": {
+        "name": "date",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "anyOf": [
+            {
+              "type": "string",
+              "pattern": "^(?:(?:0[1-9]|1[0-9]|2[0-8])-(?:0[1-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|(?:29|30)-(?:0[13-9]|1[0-2])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|31-(?:0[13578]|1[02])-(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])|29-02-(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00))$"
+            },
+            {
+              "type": "string",
+              "pattern": "^(?:(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13-9]|1[0-2])-(?:29|30)|(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[13578]|1[02])-31|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)$"
+            }
+          ]
+        },
+        "description": "DD-MM-YYYY or YYYY-MM-DD; default today in the display zone"
+      },
+      "RiderID": {
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "integer",
+          "format": "int64",
+          "minimum": 1,
+          "maximum": 9223372036854775807
+        },
+        "description": "the rider's id"
+      }
+    },
+    "responses": {
+      "Unavailable": {
+        "description": "the warehouse does not answer",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unauthorized": {
+        "description": "no valid API key (reads need one only with --require-key-for-reads)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "RideNotFound": {
+        "description": "no such ride",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "BadRequest": {
+        "description": "malformed id, date, number or cursor",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "the key has read scope only",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "RiderNotFound": {
+        "description": "no such rider",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "DashboardUnauthorized": {
+        "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
           }
         }
       }
