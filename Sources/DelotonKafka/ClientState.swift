@@ -75,7 +75,9 @@ final class ClientState: @unchecked Sendable {
         if let fatal { throw fatal }
         guard let downSince, ContinuousClock.now - downSince >= config.brokerUnreachableTimeout else { return }
         guard stillDown() else {
-            markBrokersReachable()
+            // Not cleared: librdkafka reports "all brokers down" once per outage, so clearing on one
+            // lucky answer would hide the rest of it. Real traffic clears it; otherwise ask again later.
+            lock.withLock { if brokersDownSince != nil { brokersDownSince = .now } }
             return
         }
         let seconds = Int((ContinuousClock.now - downSince).components.seconds)
@@ -99,7 +101,12 @@ final class ClientState: @unchecked Sendable {
 
     func recordDelivery(error: rd_kafka_resp_err_t) {
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-            lock.withLock { delivered += 1 }
+            // A delivered message is the producer's proof that a broker answers.
+            lock.withLock {
+                delivered += 1
+                brokersDownSince = nil
+                lastBrokerError = nil
+            }
         } else {
             let text = String(cString: rd_kafka_err2str(error))
             lock.withLock {
