@@ -101,12 +101,9 @@ final class ClientState: @unchecked Sendable {
 
     func recordDelivery(error: rd_kafka_resp_err_t) {
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+            lock.withLock { delivered += 1 }
             // A delivered message is the producer's proof that a broker answers.
-            lock.withLock {
-                delivered += 1
-                brokersDownSince = nil
-                lastBrokerError = nil
-            }
+            markBrokersReachable()
         } else {
             let text = String(cString: rd_kafka_err2str(error))
             lock.withLock {
