@@ -69,7 +69,7 @@ public enum KafkaBench {
                 idleSince = clock.now
                 if firstMessage == nil { firstMessage = clock.now }
                 received += batch.count
-                try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+                try await consumer.commit(batch.nextOffsets)
             }
         } catch {
             await consumer.close()

@@ -67,44 +67,55 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Waits up to `timeout` for the first message, then returns at once with
-    /// whatever is already buffered, up to `maxMessages`. An empty array means
+    /// whatever is already buffered, up to `maxMessages`. An empty batch means
     /// nothing arrived in time.
     ///
     /// Throws for problems that need a person: rejected credentials, missing
     /// permissions, brokers unreachable for longer than `brokerUnreachableTimeout`.
-    public func poll(maxMessages: Int, timeout: Duration) async throws(KafkaError) -> [KafkaMessage] {
+    public func poll(maxMessages: Int, timeout: Duration) async throws(KafkaError) -> KafkaMessageBatch {
         let client = self.client
         let closed = self.closed
         let limit = max(1, maxMessages)
         let timeoutMs = timeout.milliseconds
-        return try await queue.run { () throws(KafkaError) -> [KafkaMessage] in
+        return try await queue.run { () throws(KafkaError) -> KafkaMessageBatch in
             guard !closed.isSet else { throw KafkaError(.closed, "Kafka consumer is closed") }
-            var messages: [KafkaMessage] = []
-            messages.reserveCapacity(min(limit, 4096))
+            var batch = KafkaMessageBatch()
+            batch.reserveCapacity(min(limit, 4096))
             let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
-            // After the first message only drain what is already buffered.
-            var drainOnly = false
             // One String per topic, not per message (a name past 15 bytes is a heap allocation).
             var topic: (handle: OpaquePointer?, name: String) = (nil, "")
-            while messages.count < limit {
-                let wait = drainOnly ? 0 : (deadline - ContinuousClock.now).milliseconds
-                guard let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
+            func take(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) {
                 defer { rd_kafka_message_destroy(raw) }
-                if raw.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    if raw.pointee.rkt != topic.handle {
-                        topic = (raw.pointee.rkt, raw.pointee.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? "")
-                    }
-                    messages.append(KafkaMessage(raw, topic: topic.name))
-                    drainOnly = true
-                } else {
-                    // Error events must not stretch the wait past the caller's timeout.
+                guard raw.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                     KafkaConsumer.report(messageError: raw, client: client)
-                    if !drainOnly, ContinuousClock.now >= deadline { break }
+                    return
                 }
+                if raw.pointee.rkt != topic.handle {
+                    topic = (raw.pointee.rkt, raw.pointee.rkt.flatMap { rd_kafka_topic_name($0) }.map { String(cString: $0) } ?? "")
+                }
+                batch.append(raw, topic: topic.name)
             }
-            if !messages.isEmpty { client.state.markBrokersReachable() }
+            // Whatever is buffered is taken many messages per call (one lock, not one per message);
+            // only an empty queue is waited on, for the first message or event.
+            let consumerQueue = rd_kafka_queue_get_consumer(client.handle)
+            defer { rd_kafka_queue_destroy(consumerQueue) }
+            var taken = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: min(limit, 1024))
+            while batch.count < limit {
+                let want = min(limit - batch.count, taken.count)
+                let count = taken.withUnsafeMutableBufferPointer {
+                    rd_kafka_consume_batch_queue(consumerQueue, 0, $0.baseAddress, want)
+                }
+                for raw in taken[..<max(0, count)] { take(raw!) }
+                if count == want { continue }
+                // The queue is empty: wait, unless something was taken or time is up (error
+                // events must not stretch the wait past the caller's timeout).
+                let wait = (deadline - ContinuousClock.now).milliseconds
+                guard batch.isEmpty, wait > 0, let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
+                take(raw)
+            }
+            if !batch.isEmpty { client.state.markBrokersReachable() }
             try client.checkHealth()
-            return messages
+            return batch
         }
     }
 
@@ -303,24 +314,6 @@ public final class KafkaConsumer: Sendable {
     private static func consumeError(_ error: OpaquePointer) -> String {
         defer { rd_kafka_error_destroy(error) }
         return rd_kafka_error_string(error).map { String(cString: $0) } ?? "unknown error"
-    }
-}
-
-extension KafkaMessage {
-    init(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) {
-        let message = raw.pointee
-        var key: [UInt8]?
-        if let pointer = message.key {
-            key = Array(UnsafeRawBufferPointer(start: pointer, count: message.key_len))
-        }
-        var value: [UInt8] = []
-        if let pointer = message.payload {
-            value = Array(UnsafeRawBufferPointer(start: pointer, count: message.len))
-        }
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
-        self.init(topic: topic, partition: message.partition, offset: message.offset, key: key, value: value,
-                  timestamp: timestamp >= 0 ? timestamp : nil)
     }
 }
 

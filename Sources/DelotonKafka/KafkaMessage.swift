@@ -1,5 +1,4 @@
-/// One record read from Kafka. The bytes are copied out of librdkafka, so the
-/// value outlives the poll that returned it.
+/// One record read from Kafka, with its own copy of key and value.
 public struct KafkaMessage: Sendable, Equatable {
     public var topic: String
     public var partition: Int32
@@ -65,10 +64,14 @@ public struct KafkaTopicPartitionOffset: Hashable, Sendable, CustomStringConvert
 
     /// What to commit after processing `messages`: per partition, the offset
     /// after the highest one seen.
-    public static func nextOffsets(after messages: [KafkaMessage]) -> [KafkaTopicPartitionOffset] {
+    public static func nextOffsets(after messages: some Sequence<KafkaMessage>) -> [KafkaTopicPartitionOffset] {
+        nextOffsets(of: messages.lazy.map { ($0.topicPartition, $0.offset) })
+    }
+
+    static func nextOffsets(of read: some Sequence<(KafkaTopicPartition, Int64)>) -> [KafkaTopicPartitionOffset] {
         var next: [KafkaTopicPartition: Int64] = [:]
-        for message in messages {
-            next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
+        for (partition, offset) in read {
+            next[partition] = max(next[partition] ?? 0, offset + 1)
         }
         return next.map { KafkaTopicPartitionOffset($0.key, offset: $0.value) }.sorted { $0.topicPartition < $1.topicPartition }
     }

@@ -92,10 +92,10 @@ struct KafkaMockClusterTests {
             messages += batch
             guard !batch.isEmpty else { continue }
             do {
-                try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+                try await consumer.commit(batch.nextOffsets)
             } catch {
                 commitFailures += 1
-                try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+                try await consumer.commit(batch.nextOffsets)
             }
         }
         let committed = try await consumer.committed([

@@ -106,7 +106,7 @@ extension KafkaBrokerTests {
                         let batch = try await consumer.poll(maxMessages: 100, timeout: .milliseconds(200))
                         mine += batch
                         if !batch.isEmpty {
-                            try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+                            try await consumer.commit(batch.nextOffsets)
                         }
                         if total.add(batch.count) >= 400, quietUntil == nil {
                             quietUntil = ContinuousClock.now + .milliseconds(600)

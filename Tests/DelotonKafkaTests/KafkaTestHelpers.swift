@@ -53,7 +53,7 @@ enum TestKafka {
             let batch = try await consumer.poll(maxMessages: count - received.count, timeout: .milliseconds(500))
             received += batch
             if commit, !batch.isEmpty {
-                try await consumer.commit(KafkaTopicPartitionOffset.nextOffsets(after: batch))
+                try await consumer.commit(batch.nextOffsets)
             }
         }
         return received

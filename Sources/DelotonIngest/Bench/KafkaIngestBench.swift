@@ -205,7 +205,7 @@ final class LatencyRecorder: Sendable {
 
     func start() { since.store(Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed) }
 
-    func accepted(_ message: KafkaMessage) {
+    func accepted(_ message: KafkaMessageBatch.Record) {
         guard let timestamp = message.timestamp, timestamp >= since.load(ordering: .relaxed) else { return }
         state.withLock { $0.waiting[message.partition, default: []].append((message.offset, timestamp)) }
     }

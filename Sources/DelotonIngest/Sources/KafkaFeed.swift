@@ -12,7 +12,7 @@ final class KafkaFeed: Sendable {
     enum Item: Sendable {
         /// `rebalanced`: a rebalance ran during the poll that returned these, so some may
         /// belong to partitions since lost or come before the restart point of regained ones.
-        case messages([KafkaMessage], rebalanced: Bool)
+        case messages(KafkaMessageBatch, rebalanced: Bool)
         /// A poll returned nothing: time to flush by age and end silent rides.
         case idle
         case rebalance(KafkaRebalance, RebalanceReply)

@@ -41,7 +41,7 @@ public struct KafkaSourceSettings: Sendable {
     /// Messages the poller may read ahead of the pipeline.
     public var readAhead = 20_000
     /// Sees each message the pipeline takes, after it took it (benchmarks measure latency with it).
-    public var onAccepted: (@Sendable (KafkaMessage) -> Void)?
+    public var onAccepted: (@Sendable (KafkaMessageBatch.Record) -> Void)?
 
     public init(consumer: KafkaConsumerConfig, streamBy: KafkaStreamBy = .partition,
                 startPoint: KafkaStartPoint = .committedOrEarliest, exitWhenIdle: Duration? = nil) {
@@ -123,9 +123,8 @@ public struct KafkaSource: Sendable {
                 case .idle:
                     try await pipeline.tick()
                 case .messages(let batch, _):
-                    // By index, not `for message in batch`: a copy of each message costs three retains.
                     for i in batch.indices {
-                        let partition = batch[i].partition, offset = batch[i].offset
+                        let partition = batch.records[i].partition, offset = batch.records[i].offset
                         // Read before a rebalance took the partition away, or again after it came back.
                         guard owned.contains(partition) else { continue }
                         if let next = expected[partition], offset < next { continue }
@@ -135,11 +134,9 @@ public struct KafkaSource: Sendable {
                             sources[partition] = name
                             return name
                         }()
-                        let stream = settings.streamBy == .key ? keyCache.name(batch[i].key, fallback: source) : source
-                        batch[i].value.withUnsafeBufferPointer {
-                            pipeline.accept($0, source: source, position: offset, stream: stream)
-                        }
-                        settings.onAccepted?(batch[i])
+                        let stream = settings.streamBy == .key ? batch.withKey(i) { keyCache.name($0, fallback: source) } : source
+                        batch.withValue(i) { pipeline.accept($0, source: source, position: offset, stream: stream) }
+                        settings.onAccepted?(batch.records[i])
                     }
                     // Group commit: what arrived while the last write ran goes out together as soon
                     // as nothing more is waiting, so a quiet topic is written at once and a busy
@@ -236,7 +233,7 @@ public struct KafkaSource: Sendable {
         var reporter = KafkaLagReporter(topic: settings.topic, logger: logger)
         while !stop(), !feed.isClosed {
             let generation = feed.generation
-            let batch: [KafkaMessage]
+            let batch: KafkaMessageBatch
             do {
                 batch = try await consumer.poll(maxMessages: settings.maxPollMessages, timeout: settings.pollTimeout)
             } catch where error.kind == .brokersUnreachable {
@@ -309,22 +306,25 @@ enum KafkaOffset {
     static let end: Int64 = -1
 }
 
-/// Stream names per message key; consecutive messages mostly share a key, so the last one is kept.
+/// Stream names per message key, made once per key: consecutive messages of a busy topic
+/// mostly belong to different bikes.
 struct KeyedStreamNames {
     let topic: String
-    private var lastKey: [UInt8]?
-    private var lastName = ""
+    private var names: [String: String] = [:]
 
     init(topic: String) { self.topic = topic }
 
-    mutating func name(_ key: [UInt8]?, fallback: String) -> String {
+    mutating func name(_ key: UnsafeBufferPointer<UInt8>?, fallback: String) -> String {
         // A message without a key belongs to its partition's stream.
         guard let key else { return fallback }
-        if key != lastKey {
-            lastKey = key
-            lastName = KafkaSource.streamName(topic: topic, key: String(decoding: key, as: UTF8.self))
-        }
-        return lastName
+        // Keys up to 15 bytes (a bike serial) make a String without allocating.
+        let text = String(decoding: key, as: UTF8.self)
+        if let name = names[text] { return name }
+        // Keys are bikes, so few; a topic keyed by something else must not grow this forever.
+        if names.count >= 100_000 { names.removeAll() }
+        let name = KafkaSource.streamName(topic: topic, key: text)
+        names[text] = name
+        return name
     }
 }
 
