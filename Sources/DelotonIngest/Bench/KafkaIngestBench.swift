@@ -12,8 +12,12 @@ public enum KafkaIngestBench {
     /// lands in one round rather than in one side of the comparison.
     public struct Throughput: Sendable {
         public var readings: Int
-        public var fileSeconds: [Double]
-        public var kafkaSeconds: [Double]
+        public var fileSeconds: [Double] = []
+        public var kafkaSeconds: [Double] = []
+        /// Seconds spent waiting for an idle machine before the timed runs, and how many runs
+        /// started without one (the machine stayed busy for 30 s).
+        public var settleSeconds = 0.0
+        public var unsettledRuns = 0
         public var fileRate: Double { Double(readings) / median(fileSeconds) }
         public var kafkaRate: Double { Double(readings) / median(kafkaSeconds) }
         /// Kafka's rate as a share of the file's, per round.
@@ -35,10 +39,14 @@ public enum KafkaIngestBench {
         let t = try await throughput(brokers: brokers, readings: readings, rounds: rounds, directory: directory, logger: logger)
         let l = try await latency(brokers: brokers, bikes: bikes, seconds: seconds, directory: directory, logger: logger)
         let ratios = t.ratios.map { String(format: "%.0f %%", 100 * $0) }.joined(separator: ", ")
+        let settled = t.unsettledRuns == 0
+            ? String(format: "every timed run began on an idle machine (%.1f s of waiting in all)", t.settleSeconds)
+            : "\(t.unsettledRuns) of the timed runs began while the machine was busy: their figures include other work"
         return [
             String(format: "file → sqlite:   %10.0f readings/s (%d readings, median of %d rounds)", t.fileRate, t.readings, rounds),
             String(format: "kafka → sqlite:  %10.0f readings/s (first message to last commit) = %.0f %% of file; per round: %@",
                    t.kafkaRate, 100 * t.kafkaRate / t.fileRate, ratios),
+            settled,
             String(format: "kafka latency, %d bikes in real time for %d s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d messages, produce → warehouse commit)",
                    bikes, seconds, l.p50Milliseconds, l.p99Milliseconds, l.maxMilliseconds, l.messages),
         ]
@@ -46,7 +54,8 @@ public enum KafkaIngestBench {
 
     /// The stream `IngestBench.generate` writes to a file, produced once to a one-partition topic
     /// (key = bike); each round ingests the file, then the topic with `--stream-by key` as a new group.
-    public static func throughput(brokers: String, readings: Int, rounds: Int, directory: String,
+    /// `settle` waits for an idle machine before each timed run (tests, which share it, do not).
+    public static func throughput(brokers: String, readings: Int, rounds: Int, directory: String, settle: Bool = true,
                                   logger: Logger) async throws -> Throughput {
         let file = directory + "/kafka-bench.jsonl"
         _ = try IngestBench.generate(readings: readings, to: file)
@@ -60,31 +69,46 @@ public enum KafkaIngestBench {
         while let line = sim.next() { try await sink.send(line.text, bike: line.bike) }
         _ = try await sink.finish()
 
-        var result = Throughput(readings: 0, fileSeconds: [], kafkaSeconds: [])
+        var result = Throughput(readings: 0)
+        // Each timed run starts on an idle machine: the broker shares its two cores, and after
+        // each group change noida-db spends seconds of a core rewriting its store, which would
+        // otherwise land in whichever run comes next. The Kafka run waits after joining its group.
+        let waits = Mutex<[Double?]>([])
+        let waitForIdle: @Sendable () async -> Void = {
+            guard settle else { return }
+            let waited = await QuietMachine.wait()
+            waits.withLock { $0.append(waited) }
+        }
         for round in 1...max(1, rounds) {
             let fileWarehouse = try await Warehouses.open("sqlite:" + directory + "/file-\(round).sqlite", logger: logger)
+            await waitForIdle()
             let fileRun = try await IngestBench.ingest(file, into: fileWarehouse, logger: logger)
             try await fileWarehouse.close()
             let kafkaWarehouse = try await Warehouses.open("sqlite:" + directory + "/kafka-\(round).sqlite", logger: logger)
             let kafkaSeconds = try await ingest(topic: topic, group: topic + "-\(round)", config: config,
-                                                expected: fileRun.stats.readings, into: kafkaWarehouse, logger: logger)
+                                                expected: fileRun.stats.readings, into: kafkaWarehouse, logger: logger,
+                                                beforeReading: waitForIdle)
             try await kafkaWarehouse.close()
             result.readings = fileRun.stats.readings
             result.fileSeconds.append(fileRun.seconds)
             result.kafkaSeconds.append(kafkaSeconds)
         }
+        let settled = waits.withLock { $0 }
+        result.settleSeconds = settled.compactMap { $0 }.reduce(0, +)
+        result.unsettledRuns = settled.filter { $0 == nil }.count
         return result
     }
 
     /// Reads the topic to its end as a new group; seconds from the first message taken to the
-    /// commit that completes `expected` readings.
+    /// commit that completes `expected` readings. `beforeReading` runs once the group is joined.
     static func ingest(topic: String, group: String, config: KafkaConfig, expected: Int, into warehouse: any Warehouse,
-                       logger: Logger) async throws -> Double {
+                       logger: Logger, beforeReading: @escaping @Sendable () async -> Void = {}) async throws -> Double {
         let clock = ContinuousClock()
         let marks = Mutex<(first: ContinuousClock.Instant?, done: ContinuousClock.Instant?, readings: Int)>((nil, nil, 0))
         var settings = KafkaSourceSettings(
             consumer: KafkaConsumerConfig(config: config, groupID: group, groupInstanceID: "bench-1", topics: [topic]),
             streamBy: .key, exitWhenIdle: .seconds(1))
+        settings.beforeReading = beforeReading
         settings.onAccepted = { _ in marks.withLock { if $0.first == nil { $0.first = clock.now } } }
         var options = IngestOptions(streamZone: Zone(identifier: "Europe/London") ?? .utc)
         options.maxBatchDelay = .seconds(1)

@@ -44,6 +44,9 @@ public struct KafkaSourceSettings: Sendable {
     public var readAhead = 20_000
     /// Sees each message the pipeline takes, after it took it (benchmarks measure latency with it).
     public var onAccepted: (@Sendable (KafkaMessageBatch.Record) -> Void)?
+    /// Awaited once, after the group gave this process its first partitions and before any is read
+    /// (benchmarks let a broker on the same machine finish the work the group join gave it).
+    public var beforeReading: (@Sendable () async -> Void)?
 
     public init(consumer: KafkaConsumerConfig, streamBy: KafkaStreamBy = .partition,
                 startPoint: KafkaStartPoint = .committedOrEarliest, exitWhenIdle: Duration? = nil) {
@@ -120,6 +123,7 @@ public struct KafkaSource: Sendable {
             var expected: [Int32: Int64] = [:]
             var keyCache = KeyedStreamNames(topic: topic)
             var sources: [Int32: String] = [:]
+            var beforeReading = settings.beforeReading
             while let item = await feed.next() {
                 switch item {
                 case .idle:
@@ -156,6 +160,10 @@ public struct KafkaSource: Sendable {
                             }
                             reply.answer(progress.revoke(partitions))
                         case .assigned(let partitions):
+                            if let wait = beforeReading {
+                                beforeReading = nil
+                                await wait()
+                            }
                             let saved = try await warehouse.sourcePositions(prefix: prefix)
                             // Open rides are read back from the warehouse, which now holds the
                             // latest state of every stream, including ones another member moved on.
