@@ -31,7 +31,7 @@ public struct KafkaSourceSettings: Sendable {
     /// Stop once every assigned partition is read to its end and nothing arrived for this long
     /// (`--exit-when-idle`, for tests and batch jobs); open rides then end as at the end of a file.
     public var exitWhenIdle: Duration?
-    public var maxPollMessages = 5_000
+    public var maxPollMessages = 10_000
     /// Short, so batches still flush by age (`maxBatchDelay`) while the topic is quiet.
     public var pollTimeout: Duration = .milliseconds(20)
     /// How often offsets the warehouse holds are also committed to Kafka (for lag monitoring): every
