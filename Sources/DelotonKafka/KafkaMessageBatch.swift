@@ -2,8 +2,7 @@ import CRdKafka
 
 /// The messages of one poll. Their keys and values are copied out of librdkafka back to back
 /// into one buffer, so a poll of thousands of messages costs a few allocations rather than two
-/// per message; at hundreds of thousands of messages a second those were a fifth of the
-/// consumer's time.
+/// per message, which a consumer catching up at 600,000 messages a second feels.
 ///
 /// Read it by index through `records` and `withValue(_:_:)` / `withKey(_:_:)`; as a
 /// collection it also gives each message as a `KafkaMessage` (a copy, for tests and tools).
@@ -33,8 +32,6 @@ public struct KafkaMessageBatch: Sendable, RandomAccessCollection {
                             key: record.key.map { Array(bytes[$0]) }, value: Array(bytes[record.value]),
                             timestamp: record.timestamp)
     }
-
-    public func topic(_ index: Int) -> String { topics[records[index].topic] }
 
     /// What to commit after processing these messages (see `KafkaTopicPartitionOffset.nextOffsets(after:)`).
     public var nextOffsets: [KafkaTopicPartitionOffset] {
