@@ -92,7 +92,12 @@ struct IngestBench: AsyncParsableCommand {
 struct KafkaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka",
-        abstract: "Kafka → SQLite readings/s next to file → SQLite, and produce-to-commit latency at many bikes.")
+        abstract: "Kafka → SQLite readings/s next to file → SQLite, and produce-to-commit latency at many bikes.",
+        discussion: """
+            Each timed throughput run first waits (up to 30 s) until the machine has been idle for 1.5 s, the Kafka \
+            one after joining its group, so a broker's background work (noida-db rewrites its store after every \
+            group change) does not land in it. Use a freshly started broker.
+            """)
 
     @Option(help: "Bootstrap brokers of a Kafka-compatible broker to use (e.g. one on 127.0.0.1)") var brokers: String
     @Option(help: "Readings for the throughput run (default 300000; noida-db answers a fetch with the whole topic, and librdkafka refuses answers past 100 MB, about 400000 readings)")
