@@ -37,4 +37,26 @@ struct SQLiteCheckpointerTests {
         #expect(rides ?? 0 > 0)
         try await warehouse.close()
     }
+
+    @Test("after close the database file alone holds everything, even when no checkpoint ran before")
+    func closeLeavesNoLog() async throws {
+        let path = TestPaths.scratch("sqlite-close") + "/w.sqlite"
+        let warehouse = try await Warehouses.open("sqlite:" + path, logger: Logger(label: "test"))
+        for batch in StreamFixture.batches(lines: try StreamFixture.realSample, source: "file:sample") {
+            _ = try await warehouse.write(batch)
+        }
+        let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?["n"].int ?? 0
+        try await warehouse.close()
+
+        let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+        #expect(log == 0, "the write-ahead log still holds \(log) bytes")
+        // Copied on its own, without the log, the file still has every ride.
+        let copy = path + ".copy"
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let reader = try DatabaseQueue(path: copy)
+        let copied = try await reader.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rides") ?? 0 }
+        try reader.close()
+        #expect(rides > 0)
+        #expect(copied == rides)
+    }
 }

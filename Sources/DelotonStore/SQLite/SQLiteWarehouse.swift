@@ -51,6 +51,15 @@ public final class SQLiteWarehouse: Warehouse {
 
     public func close() async throws {
         await checkpointer.stop()
+        // SQLite copies the log into the database file when its last connection closes, but GRDB
+        // closes the writer before the readers, which cannot write: the log, possibly holding all
+        // that a short run wrote, would stay beside a nearly empty file. Copy it in now, so the file
+        // alone is the whole warehouse (for a copy of it, the sqlite3 shell, a BI tool).
+        do {
+            _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        } catch {
+            logger.warning("could not copy the write-ahead log into \(path) on close: \(Self.describe(error)); it is kept beside it as \(path)-wal")
+        }
         try pool.close()
     }
 
