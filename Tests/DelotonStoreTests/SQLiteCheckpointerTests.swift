@@ -38,7 +38,7 @@ struct SQLiteCheckpointerTests {
         try await warehouse.close()
     }
 
-    @Test("after close the database file alone holds everything, even when no checkpoint ran before")
+    @Test("after close (twice) the database file alone holds everything, even when no checkpoint ran before")
     func closeLeavesNoLog() async throws {
         let path = TestPaths.scratch("sqlite-close") + "/w.sqlite"
         let warehouse = try await Warehouses.open("sqlite:" + path, logger: Logger(label: "test"))
@@ -46,6 +46,7 @@ struct SQLiteCheckpointerTests {
             _ = try await warehouse.write(batch)
         }
         let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?["n"].int ?? 0
+        try await warehouse.close()
         try await warehouse.close()
 
         let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0

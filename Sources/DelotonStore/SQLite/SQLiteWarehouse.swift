@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import Logging
+import Synchronization
 
 /// The embedded warehouse: one SQLite file in WAL mode, written through GRDB.
 public final class SQLiteWarehouse: Warehouse {
@@ -10,6 +11,7 @@ public final class SQLiteWarehouse: Warehouse {
     public let path: String
     let pool: DatabasePool
     private let checkpointer: SQLiteCheckpointer
+    private let closed = Atomic<Bool>(false)
     private let logger: Logger
     public var sql: any SQLExecutor { SQLiteExecutor(pool: pool) }
 
@@ -49,7 +51,9 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
+    /// Safe to call twice: GRDB would run the second call's checkpoint on a closed connection.
     public func close() async throws {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await checkpointer.stop()
         // SQLite copies the log into the database file when its last connection closes, but GRDB
         // closes the writer before the readers, which cannot write: the log, possibly holding all
