@@ -10,13 +10,19 @@ import Testing
 /// database file, so no ingest commit waits for that file's fsync.
 @Suite(.timeLimit(.minutes(1)))
 struct SQLiteCheckpointerTests {
-    @Test("what ingest commits reaches the database file while no commit checkpoints")
-    func logIsCheckpointedInTheBackground() async throws {
-        let path = TestPaths.scratch("sqlite-checkpoint") + "/w.sqlite"
+    /// A new SQLite warehouse in a scratch folder holding the real sample, and its path.
+    static func sampleWarehouse(_ name: String) async throws -> (any Warehouse, String) {
+        let path = TestPaths.scratch(name) + "/w.sqlite"
         let warehouse = try await Warehouses.open("sqlite:" + path, logger: Logger(label: "test"))
         for batch in StreamFixture.batches(lines: try StreamFixture.realSample, source: "file:sample") {
             _ = try await warehouse.write(batch)
         }
+        return (warehouse, path)
+    }
+
+    @Test("what ingest commits reaches the database file while no commit checkpoints")
+    func logIsCheckpointedInTheBackground() async throws {
+        let (warehouse, path) = try await Self.sampleWarehouse("sqlite-checkpoint")
         let autocheckpoint = try await warehouse.sql.query("PRAGMA wal_autocheckpoint").first?.values.first
         #expect(autocheckpoint == .int(16_384), "the warehouse's connections leave checkpoints to its thread until 64 MB of log")
         let reader = try DatabaseQueue(path: path)
@@ -40,11 +46,7 @@ struct SQLiteCheckpointerTests {
 
     @Test("after close (twice) the database file alone holds everything, even when no checkpoint ran before")
     func closeLeavesNoLog() async throws {
-        let path = TestPaths.scratch("sqlite-close") + "/w.sqlite"
-        let warehouse = try await Warehouses.open("sqlite:" + path, logger: Logger(label: "test"))
-        for batch in StreamFixture.batches(lines: try StreamFixture.realSample, source: "file:sample") {
-            _ = try await warehouse.write(batch)
-        }
+        let (warehouse, path) = try await Self.sampleWarehouse("sqlite-close")
         let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?["n"].int ?? 0
         try await warehouse.close()
         try await warehouse.close()
