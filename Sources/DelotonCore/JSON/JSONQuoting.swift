@@ -18,10 +18,15 @@ public enum JSONQuoting {
         return out
     }
 
+    /// Whether `s` holds a character JSON requires to be escaped (quote, backslash, control).
+    /// Most values hold none: writers then copy them between quotes as they are.
+    public static func needsEscaping(_ s: String) -> Bool {
+        s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
+    }
+
     /// Appends `s` between double quotes.
     public static func append(_ s: String, to out: inout String, escaping extra: Escapes = []) {
-        // Most values need no escape at all: one scan, one append.
-        if extra.isEmpty, !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        if extra.isEmpty, !needsEscaping(s) {
             out += "\""
             out += s
             out += "\""

@@ -30,7 +30,7 @@ struct JSONWriter {
     /// Keys are this API's own names or data (genders): only the latter need escaping.
     mutating func key(_ k: String) {
         separate()
-        if k.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 < 0x80 }) {
+        if !JSONQuoting.needsEscaping(k) {
             buffer.writeStaticString("\"")
             buffer.writeString(k)
             buffer.writeStaticString("\":")
@@ -50,7 +50,7 @@ struct JSONWriter {
     mutating func string(_ v: String?) {
         separate()
         if let v {
-            if v.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            if !JSONQuoting.needsEscaping(v) {
                 buffer.writeStaticString("\"")
                 buffer.writeString(v)
                 buffer.writeStaticString("\"")
