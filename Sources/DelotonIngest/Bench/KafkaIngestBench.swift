@@ -14,10 +14,11 @@ public enum KafkaIngestBench {
         public var readings: Int
         public var fileSeconds: [Double] = []
         public var kafkaSeconds: [Double] = []
-        /// Seconds spent waiting for an idle machine before the timed runs, and how many runs
-        /// started without one (the machine stayed busy for 30 s).
-        public var settleSeconds = 0.0
-        public var unsettledRuns = 0
+        /// Per timed run, the seconds it waited for an idle machine; nil when the machine stayed
+        /// busy for 30 s and it started anyway.
+        public var settleWaits: [Double?] = []
+        public var settleSeconds: Double { settleWaits.compactMap { $0 }.reduce(0, +) }
+        public var unsettledRuns: Int { settleWaits.filter { $0 == nil }.count }
         public var fileRate: Double { Double(readings) / median(fileSeconds) }
         public var kafkaRate: Double { Double(readings) / median(kafkaSeconds) }
         /// Kafka's rate as a share of the file's, per round.
@@ -93,9 +94,7 @@ public enum KafkaIngestBench {
             result.fileSeconds.append(fileRun.seconds)
             result.kafkaSeconds.append(kafkaSeconds)
         }
-        let settled = waits.withLock { $0 }
-        result.settleSeconds = settled.compactMap { $0 }.reduce(0, +)
-        result.unsettledRuns = settled.filter { $0 == nil }.count
+        result.settleWaits = waits.withLock { $0 }
         return result
     }
 
