@@ -115,7 +115,7 @@ struct ReportContent: Sendable {
             numeric: [true, false, true, false, true, false, false],
             rows: report.alerts.map { alert in
                 [ReportFormat.clock(alert.raisedAt, zone: zone), alert.riderName, "#\(alert.rideID)",
-                 "\(alert.age), \(alert.gender)",
+                 "\(alert.age.map(String.init) ?? "age unknown"), \(alert.gender)",
                  "\(ReportNumber.format(alert.safeMin, decimals: 0))–\(ReportNumber.format(alert.safeMax, decimals: 0)) bpm",
                  alert.heartRates.map(String.init).joined(separator: ", ") + " bpm", alert.status]
             })

@@ -26,7 +26,7 @@ public enum ReportJSON {
         root.append(("alerts", .array(report.alerts.map { alert in
             .object([("alert_id", .number(Double(alert.alertID))), ("ride_id", .number(Double(alert.rideID))),
                      ("rider_id", .number(Double(alert.riderID))), ("rider_name", .string(alert.riderName)),
-                     ("gender", .string(alert.gender)), ("age", .number(Double(alert.age))),
+                     ("gender", .string(alert.gender)), ("age", alert.age.map { .number(Double($0)) } ?? .null),
                      ("safe_min", .number(alert.safeMin)), ("safe_max", .number(alert.safeMax)),
                      ("raised_at", .string(zone.iso8601(alert.raisedAt))), ("status", .string(alert.status)),
                      ("heart_rates", .array(alert.heartRates.map { .number(Double($0)) }))])

@@ -207,7 +207,7 @@ struct AnalyticsViewsTests {
                 }
                 let exact: [String: String] = [
                     "gender": record.rider.gender.lowercased(),
-                    "age_band": AgeGroup.label(age: record.rider.dateOfBirth.age(on: today)),
+                    "age_band": AgeGroup.label(age: record.rider.dateOfBirth.map { $0.age(on: today) } ?? SafeRange.unknownAge),
                     "ride_count": String(record.rideCount), "avg_heart_rate_bpm": F.text(record.avgHeartRate),
                     "first_ride_start_time": rides.first.map { F.london.iso8601($0.startTime) } ?? "null",
                     "last_ride_start_time": rides.map(\.startTime).max().map { F.london.iso8601($0) } ?? "null",

@@ -8,17 +8,18 @@ public struct Rider: Sendable, Equatable, Codable {
     public var lastName: String
     /// As given; `male` and `female` are recognised, anything else counts as "other".
     public var gender: String
-    public var dateOfBirth: CivilDate
+    // Unknown (nil) when the stream's value broke its rule (SystemPayload).
+    public var dateOfBirth: CivilDate?
     public var email: String
     public var address: Address
-    public var heightCm: Int
-    public var weightKg: Int
-    public var accountCreated: CivilDate
+    public var heightCm: Int?
+    public var weightKg: Int?
+    public var accountCreated: CivilDate?
     public var originalSource: String
 
     public init(id: Int, name: String, title: String?, firstName: String, lastName: String, gender: String,
-                dateOfBirth: CivilDate, email: String, address: Address, heightCm: Int, weightKg: Int,
-                accountCreated: CivilDate, originalSource: String) {
+                dateOfBirth: CivilDate?, email: String, address: Address, heightCm: Int?, weightKg: Int?,
+                accountCreated: CivilDate?, originalSource: String) {
         self.id = id; self.name = name; self.title = title; self.firstName = firstName
         self.lastName = lastName; self.gender = gender; self.dateOfBirth = dateOfBirth; self.email = email
         self.address = address; self.heightCm = heightCm; self.weightKg = weightKg
@@ -28,9 +29,9 @@ public struct Rider: Sendable, Equatable, Codable {
     public init(cleaning p: RiderProfile) {
         let name = PersonName(parsing: p.name)
         self.init(id: p.userID, name: p.name, title: name.title, firstName: name.firstName, lastName: name.lastName,
-                  gender: p.gender.trimmingSpaces(), dateOfBirth: CivilDate(epochMilliseconds: p.dateOfBirthMs),
+                  gender: p.gender.trimmingSpaces(), dateOfBirth: p.dateOfBirthMs.map(CivilDate.init(epochMilliseconds:)),
                   email: p.email.trimmingSpaces(), address: Address(parsing: p.address), heightCm: p.heightCm,
-                  weightKg: p.weightKg, accountCreated: CivilDate(epochMilliseconds: p.accountCreateDateMs),
+                  weightKg: p.weightKg, accountCreated: p.accountCreateDateMs.map(CivilDate.init(epochMilliseconds:)),
                   originalSource: p.originalSource)
     }
 }

@@ -12,7 +12,7 @@ extension OpenRide {
     public func stateJSON() throws(NonFiniteNumber) -> String {
         var j = StateJSON()
         j.open()
-        j.key("ageAtStart"); j.int(ageAtStart)
+        if let ageAtStart { j.key("ageAtStart"); j.int(ageAtStart) }
         if let endTime { j.key("endTime"); j.int(endTime.microseconds) }
         j.key("key"); j.open()
         j.key("bikeSerial"); j.string(key.bikeSerial)
@@ -48,17 +48,17 @@ extension OpenRide {
         }
         // The stream's member names, as RiderProfile's CodingKeys spell them.
         j.key("profile"); j.open()
-        j.key("account_create_date"); j.int(profile.accountCreateDateMs)
+        if let ms = profile.accountCreateDateMs { j.key("account_create_date"); j.int(ms) }
         j.key("address"); j.string(profile.address)
         j.key("bike_serial"); j.string(profile.bikeSerial)
-        j.key("date_of_birth"); j.int(profile.dateOfBirthMs)
+        if let ms = profile.dateOfBirthMs { j.key("date_of_birth"); j.int(ms) }
         j.key("email_address"); j.string(profile.email)
         j.key("gender"); j.string(profile.gender)
-        j.key("height_cm"); j.int(profile.heightCm)
+        if let cm = profile.heightCm { j.key("height_cm"); j.int(cm) }
         j.key("name"); j.string(profile.name)
         j.key("original_source"); j.string(profile.originalSource)
         j.key("user_id"); j.int(profile.userID)
-        j.key("weight_kg"); j.int(profile.weightKg)
+        if let kg = profile.weightKg { j.key("weight_kg"); j.int(kg) }
         j.close()
         if let source { j.key("source"); j.string(source) }
         j.key("startTime"); j.int(startTime.microseconds)

@@ -36,7 +36,8 @@ public struct OpenRide: Sendable, Equatable, Codable {
     public var key: RideKey
     public var stream: String
     public var profile: RiderProfile
-    public var ageAtStart: Int
+    /// `nil` when the birth date is unknown: the rules then use `SafeRange.unknownAge`.
+    public var ageAtStart: Int?
     public var startTime: Instant
     public var endTime: Instant?
     /// The elapsed second of the last reading kept; later readings must go past it.
@@ -52,7 +53,7 @@ public struct OpenRide: Sendable, Equatable, Codable {
     /// process that reads that source is the one to carry the ride on or end it.
     public var source: String?
 
-    public init(key: RideKey, stream: String, profile: RiderProfile, ageAtStart: Int) {
+    public init(key: RideKey, stream: String, profile: RiderProfile, ageAtStart: Int?) {
         self.key = key; self.stream = stream; self.profile = profile; self.ageAtStart = ageAtStart
         startTime = key.startedAt
         endTime = nil
@@ -89,6 +90,7 @@ public struct RideSnapshot: Sendable, Equatable {
     /// The address the ride's own `[SYSTEM]` line gave: alerts go there.
     public var email: String
     public var gender: String
+    /// The age the rules used: `SafeRange.unknownAge` when the birth date is unknown.
     public var ageAtStart: Int
     public var startTime: Instant
     public var endTime: Instant?
@@ -107,7 +109,8 @@ public struct AlertEvent: Sendable, Equatable, Codable {
     public var riderName: String
     public var email: String
     public var gender: String
-    public var age: Int
+    /// `nil` when the birth date is unknown and the default range was used.
+    public var age: Int?
     public var range: SafeRange
     public var samples: [HeartRateSample]
     /// The time of the reading that completed the run.

@@ -98,8 +98,7 @@ public struct RideAssembler: Sendable {
             return .accepted
         }
         endRide()
-        let age = CivilDate(epochMilliseconds: profile.dateOfBirthMs).age(on: local.date)
-        open = OpenRide(key: key, stream: stream, profile: profile, ageAtStart: age)
+        open = OpenRide(key: key, stream: stream, profile: profile, ageAtStart: profile.age(on: local.date))
         open?.source = source
         openDirty = true
         return .accepted
@@ -107,7 +106,8 @@ public struct RideAssembler: Sendable {
 
     private mutating func rideLine(time: Instant, duration: Int, resistance: Int) -> Verdict {
         if open?.pendingLine != nil { droppedRideLines += 1; open?.pendingLine = nil }
-        guard let seen = open?.lastSeenDuration, let last = open?.lastElapsed else {
+        guard let seen = open?.lastSeenDuration, let last = open?.lastElapsed,
+              let hasReadings = open.map({ $0.totals.readingCount > 0 }) else {
             return .quarantined(Self.unattributedReason)
         }
         if duration <= 1, seen > 1 {
@@ -116,7 +116,8 @@ public struct RideAssembler: Sendable {
             return .quarantined(Self.unattributedReason)
         }
         open?.lastSeenDuration = duration
-        let duplicate = duration <= last
+        // Elapsed second 0 is a reading like any other: only a second already kept repeats.
+        let duplicate = hasReadings && duration <= last
         open?.pendingLine = PendingRideLine(time: time, elapsed: duration, resistance: resistance, duplicate: duplicate)
         openDirty = true
         return duplicate ? .ignored : .accepted
@@ -148,7 +149,7 @@ public struct RideAssembler: Sendable {
     private func change(of ride: OpenRide, inProgress: Bool) -> RideChange {
         let snapshot = RideSnapshot(
             key: ride.key, stream: stream, rider: Rider(cleaning: ride.profile), email: ride.profile.email,
-            gender: ride.profile.gender, ageAtStart: ride.ageAtStart, startTime: ride.startTime,
+            gender: ride.profile.gender, ageAtStart: ride.ageAtStart ?? SafeRange.unknownAge, startTime: ride.startTime,
             endTime: ride.endTime, totals: ride.totals, inProgress: inProgress, state: inProgress ? ride : nil)
         return RideChange(snapshot: snapshot, readings: unsaved, alert: pendingAlert)
     }

@@ -5,7 +5,12 @@ public struct SafeRange: Sendable, Equatable, Codable {
 
     public init(minimum: Double, maximum: Double) { self.minimum = minimum; self.maximum = maximum }
 
-    public init(age: Int, gender: Gender) {
+    /// domain.md: an unknown birth date counts as this age, a conservative range.
+    public static let unknownAge = 65
+
+    /// The range for an age, or for `unknownAge` when the age is not known.
+    public init(age: Int?, gender: Gender) {
+        let age = age ?? Self.unknownAge
         let a = Double(age)
         switch gender {
         case .male:

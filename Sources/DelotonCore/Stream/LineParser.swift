@@ -25,7 +25,7 @@ public struct LineParser: Sendable {
 
         guard bytes[start] == UInt8(ascii: "{") else {
             // A plain log line, as a bike writes it to its own log file.
-            return Self.parseLog(UnsafeBufferPointer(rebasing: bytes[start..<end])).map { ParsedMessage(line: $0) }
+            return Self.parseLog(UnsafeBufferPointer(rebasing: bytes[start..<end]))
         }
         var key: String?
         switch decodeEnvelope(UnsafeBufferPointer(rebasing: bytes[start..<end]), key: &key) {
@@ -37,7 +37,9 @@ public struct LineParser: Sendable {
             if n > 0, scratch[n - 1] == UInt8(ascii: "\n") { n -= 1 }
             let result = scratch.withUnsafeBufferPointer { Self.parseLog(UnsafeBufferPointer(rebasing: $0[0..<n])) }
             switch result {
-            case .success(let line): return .success(ParsedMessage(line: line, key: key))
+            case .success(var message):
+                message.key = key
+                return .success(message)
             case .failure(let f): return .failure(ParseFailure(f.reason, key: key))
             }
         }
@@ -185,17 +187,17 @@ public struct LineParser: Sendable {
     static let telemetryPrefix = Array("[INFO]: Telemetry - hrt = ".utf8)
 
     /// Parses the text of one log line (already unescaped and without its newline).
-    public static func parseLog(_ b: UnsafeBufferPointer<UInt8>) -> Result<StreamLine, ParseFailure> {
+    public static func parseLog(_ b: UnsafeBufferPointer<UInt8>) -> Result<ParsedMessage, ParseFailure> {
         var end = b.count
         if end > 0, b[end - 1] == 0x0D { end -= 1 }  // tolerate CRLF captures
         let line = UnsafeBufferPointer(rebasing: b[0..<end])
         if line.count > 0, line[0] == UInt8(ascii: "-") {
-            if equals(line, 0, beginningOfMain, exact: true) { return .success(.beginningOfMain) }
-            if equals(line, 0, beginningOfRide, exact: true) { return .success(.beginningOfRide) }
+            if equals(line, 0, beginningOfMain, exact: true) { return .success(ParsedMessage(line: .beginningOfMain)) }
+            if equals(line, 0, beginningOfRide, exact: true) { return .success(ParsedMessage(line: .beginningOfRide)) }
             return .failure(ParseFailure("unrecognised boundary line"))
         }
         guard let time = parseTimestamp(line) else {
-            return .failure(ParseFailure("no valid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff)"))
+            return .failure(ParseFailure("no valid timestamp (expected YYYY-MM-DD HH:MM:SS.ffffff, a real date from 1900)"))
         }
         // After the time: one space, the device (`name vN`), then ": ".
         var i = 26
@@ -214,17 +216,19 @@ public struct LineParser: Sendable {
         i += 2
 
         if equals(line, i, telemetryPrefix, exact: false) {
-            return parseTelemetry(line, i + telemetryPrefix.count, time)
+            return parseTelemetry(line, i + telemetryPrefix.count, time).map { ParsedMessage(line: $0) }
         }
         if equals(line, i, ridePrefix, exact: false) {
-            return parseRide(line, i + ridePrefix.count, time)
+            return parseRide(line, i + ridePrefix.count, time).map { ParsedMessage(line: $0) }
         }
         if equals(line, i, systemPrefix, exact: false) {
             let json = UnsafeBufferPointer(rebasing: line[(i + systemPrefix.count)...])
-            return parseSystem(json).map { .system(time, $0) }
+            return SystemPayload.read(json, lineDate: time.date).map {
+                ParsedMessage(line: .system(time, $0.profile), refusedFields: $0.refused)
+            }
         }
         if equals(line, i, gettingUser, exact: false), i + gettingUser.count == line.count {
-            return .success(.gettingUserData(time))
+            return .success(ParsedMessage(line: .gettingUserData(time)))
         }
         return .failure(ParseFailure("unrecognised message after the device name"))
     }
@@ -240,6 +244,9 @@ public struct LineParser: Sendable {
         guard i > fracStart else { return .failure(ParseFailure("Ride line: duration is not a decimal number")) }
         guard expect(b, &i, "; resistance = ") else { return .failure(ParseFailure("Ride line: expected '; resistance = '")) }
         guard let resistance = readInt(b, &i) else { return .failure(ParseFailure("Ride line: resistance is not a whole number")) }
+        guard resistance <= Self.maxResistance else {
+            return .failure(ParseFailure("Ride line: resistance \(resistance) is above \(Self.maxResistance)"))
+        }
         guard i == b.count else { return .failure(ParseFailure("Ride line: unexpected text after resistance")) }
         return .success(.ride(time, duration: whole, resistance: resistance))
     }
@@ -247,28 +254,28 @@ public struct LineParser: Sendable {
     private static func parseTelemetry(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ time: LocalDateTime) -> Result<StreamLine, ParseFailure> {
         var i = start
         guard let hrt = readInt(b, &i) else { return .failure(ParseFailure("Telemetry line: hrt is not a whole number")) }
+        guard hrt <= Self.maxHeartRate else { return .failure(ParseFailure("Telemetry line: hrt \(hrt) is above \(Self.maxHeartRate)")) }
         guard expect(b, &i, "; rpm = ") else { return .failure(ParseFailure("Telemetry line: expected '; rpm = '")) }
         guard let rpm = readInt(b, &i) else { return .failure(ParseFailure("Telemetry line: rpm is not a whole number")) }
+        guard rpm <= Self.maxRPM else { return .failure(ParseFailure("Telemetry line: rpm \(rpm) is above \(Self.maxRPM)")) }
         guard expect(b, &i, "; power = ") else { return .failure(ParseFailure("Telemetry line: expected '; power = '")) }
         guard let power = readDouble(b, i), power.isFinite, power >= 0 else {
             return .failure(ParseFailure("Telemetry line: power is not a non-negative number"))
         }
+        guard power <= Self.maxPower else { return .failure(ParseFailure("Telemetry line: power is above \(Int(Self.maxPower)) W")) }
         return .success(.telemetry(time, heartRate: hrt, rpm: rpm, power: power))
     }
 
-    private static func parseSystem(_ json: UnsafeBufferPointer<UInt8>) -> Result<RiderProfile, ParseFailure> {
-        do {
-            let profile = try JSONDecoder().decode(RiderProfile.self, from: Data(json))
-            return .success(profile)
-        } catch DecodingError.keyNotFound(let key, _) {
-            return .failure(ParseFailure("[SYSTEM] payload lacks \"\(key.stringValue)\""))
-        } catch DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx) {
-            let name = ctx.codingPath.last?.stringValue ?? "a value"
-            return .failure(ParseFailure("[SYSTEM] payload: \"\(name)\" has the wrong type"))
-        } catch {
-            return .failure(ParseFailure("[SYSTEM] payload is not valid JSON"))
-        }
-    }
+    // MARK: - Ranges
+
+    // Far beyond any bike or rider (the stream's maxima are 170, 160 bpm, 143 rpm and 792 W),
+    // and small enough that a ride's sums can never overflow or turn infinite.
+    static let maxResistance = 10_000
+    static let maxHeartRate = 400
+    static let maxRPM = 1_000
+    static let maxPower = 100_000.0
+    /// Stream times before 1900 are no bike's clock, and dates before it are refused anyway.
+    static let earliestYear = 1900
 
     // MARK: - Bytes
 
@@ -287,8 +294,8 @@ public struct LineParser: Sendable {
         }
         guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
               let mi = num(14, 2), let s = num(17, 2), let us = num(20, 6),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
-        return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, microsecond: us)
+              y >= earliestYear, let date = CivilDate(validYear: y, month: mo, day: d), h < 24, mi < 60, s < 61 else { return nil }
+        return LocalDateTime(date: date, microsecondOfDay: Int64((h * 60 + mi) * 60 + s) * 1_000_000 + Int64(us))
     }
 
     /// Non-negative decimal integer of at most 9 digits (larger values are not bike data).

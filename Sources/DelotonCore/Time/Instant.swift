@@ -39,9 +39,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     /// The UTC date of an instant given in milliseconds since the epoch (negative before 1970).
+    /// Floor division: no intermediate can overflow, whatever `ms` is (Int64.min included).
     public init(epochMilliseconds ms: Int64) {
-        let days = Int((ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000)) / 86_400_000)
-        self.init(daysSinceEpoch: days)
+        let (q, r) = ms.quotientAndRemainder(dividingBy: 86_400_000)
+        self.init(daysSinceEpoch: Int(r < 0 ? q - 1 : q))
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's civil-from-days algorithm).

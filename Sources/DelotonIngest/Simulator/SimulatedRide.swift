@@ -113,8 +113,7 @@ public struct RideGenerator: Sendable {
 
     private mutating func seconds(for profile: RiderProfile, on day: CivilDate) -> [(hr: Int, rpm: Int, resistance: Int)] {
         let length = Int.random(in: minSeconds...maxSeconds, using: &random)
-        let age = CivilDate(epochMilliseconds: profile.dateOfBirthMs).age(on: day)
-        let range = SafeRange(age: age, gender: Gender(profile.gender))
+        let range = SafeRange(age: profile.age(on: day), gender: Gender(profile.gender))
         let resting = Int.random(in: 70...85, using: &random)
         let target = min(Int(range.maximum) - 12, resting + Int.random(in: 25...55, using: &random))
         let noContact = Int.random(in: 2...8, using: &random)

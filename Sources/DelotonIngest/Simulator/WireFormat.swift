@@ -27,9 +27,10 @@ public enum WireFormat {
 
     public static func systemPayload(_ p: RiderProfile) -> String {
         func str(_ s: String) -> String { JSONQuoting.quoted(s, escaping: .nonASCII) }
+        func num<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
         return "{\"user_id\":\(p.userID),\"name\":\(str(p.name)),\"gender\":\(str(p.gender)),\"address\":\(str(p.address)),"
-            + "\"date_of_birth\":\(p.dateOfBirthMs),\"email_address\":\(str(p.email)),\"height_cm\":\(p.heightCm),"
-            + "\"weight_kg\":\(p.weightKg),\"account_create_date\":\(p.accountCreateDateMs),\"bike_serial\":\(str(p.bikeSerial)),"
+            + "\"date_of_birth\":\(num(p.dateOfBirthMs)),\"email_address\":\(str(p.email)),\"height_cm\":\(num(p.heightCm)),"
+            + "\"weight_kg\":\(num(p.weightKg)),\"account_create_date\":\(num(p.accountCreateDateMs)),\"bike_serial\":\(str(p.bikeSerial)),"
             + "\"original_source\":\(str(p.originalSource))}"
     }
 

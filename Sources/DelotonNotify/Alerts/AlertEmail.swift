@@ -76,9 +76,11 @@ public struct AlertEmail: Sendable {
     /// "a 32-year-old male rider"; genders other than male and female are treated as other
     /// by the rule, which the text says rather than guess.
     private var riderDescription: String {
+        // domain.md: an unknown birth date counts as 65, and the email says a default was used.
+        let age = alert.age.map { "\($0)-year-old" } ?? "\(SafeRange.unknownAge)-year-old (the default, as we do not know your age)"
         switch alert.gender.lowercased() {
-        case "male", "female": return "\(alert.age)-year-old \(alert.gender.lowercased()) rider"
-        default: return "\(alert.age)-year-old rider (gender \"\(alert.gender)\", ranges for other genders)"
+        case "male", "female": return "\(age) \(alert.gender.lowercased()) rider"
+        default: return "\(age) rider (gender \"\(alert.gender)\", ranges for other genders)"
         }
     }
 

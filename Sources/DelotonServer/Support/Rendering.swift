@@ -57,8 +57,8 @@ struct Rendering: Sendable {
             w.field("first_name", r.firstName)
             w.field("last_name", r.lastName)
             w.field("gender", r.gender)
-            w.field("date_of_birth", r.dateOfBirth.description)
-            w.field("age", r.dateOfBirth.age(on: today))
+            w.field("date_of_birth", r.dateOfBirth?.description)
+            w.field("age", r.dateOfBirth?.age(on: today))
             w.field("email", r.email)
             w.key("address")
             w.object { w in
@@ -70,7 +70,7 @@ struct Rendering: Sendable {
             }
             w.field("height_cm", r.heightCm)
             w.field("weight_kg", r.weightKg)
-            w.field("account_created", r.accountCreated.description)
+            w.field("account_created", r.accountCreated?.description)
             w.field("original_source", r.originalSource)
             w.field("ride_count", record.rideCount)
             w.field("avg_heart_rate", record.avgHeartRate)
@@ -98,10 +98,11 @@ struct Rendering: Sendable {
 
     func riderCSV(_ record: RiderRecord, today: CivilDate) -> [String] {
         let r = record.rider
-        return [String(r.id), r.name, r.title ?? "", r.firstName, r.lastName, r.gender, r.dateOfBirth.description,
-                String(r.dateOfBirth.age(on: today)), r.email, r.address.lines.joined(separator: "; "), r.address.city,
-                r.address.postcode, String(r.address.postcodeValid), String(r.heightCm), String(r.weightKg),
-                r.accountCreated.description, r.originalSource, String(record.rideCount), CSV.number(record.avgHeartRate)]
+        return [String(r.id), r.name, r.title ?? "", r.firstName, r.lastName, r.gender, r.dateOfBirth?.description ?? "",
+                r.dateOfBirth.map { String($0.age(on: today)) } ?? "", r.email, r.address.lines.joined(separator: "; "),
+                r.address.city, r.address.postcode, String(r.address.postcodeValid), r.heightCm.map(String.init) ?? "",
+                r.weightKg.map(String.init) ?? "", r.accountCreated?.description ?? "", r.originalSource,
+                String(record.rideCount), CSV.number(record.avgHeartRate)]
     }
 }
 

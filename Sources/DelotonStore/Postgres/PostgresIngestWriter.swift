@@ -140,7 +140,7 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.text(riders.map(\.firstName)))
         b.append(PostgresArray.text(riders.map(\.lastName)))
         b.append(PostgresArray.text(riders.map(\.gender)))
-        b.append(PostgresArray.text(riders.map(\.dateOfBirth.description)))
+        b.append(PostgresArray.text(riders.map { $0.dateOfBirth?.description }))
         b.append(PostgresArray.text(riders.map(\.email)))
         b.append(PostgresArray.text(riders.map { AddressLines.encode($0.address.lines) }))
         b.append(PostgresArray.text(riders.map(\.address.city)))
@@ -148,7 +148,7 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.flag(riders.map(\.address.postcodeValid)))
         b.append(PostgresArray.int(riders.map(\.heightCm)))
         b.append(PostgresArray.int(riders.map(\.weightKg)))
-        b.append(PostgresArray.text(riders.map(\.accountCreated.description)))
+        b.append(PostgresArray.text(riders.map { $0.accountCreated?.description }))
         b.append(PostgresArray.text(riders.map(\.originalSource)))
         b.append(PostgresArray.int64(rows.map(\.key.startedAt.microseconds)))
         try await connection.query(PostgresQuery(unsafeSQL: """
@@ -509,9 +509,9 @@ enum StagedProfile {
     static func reconstruct(_ r: Rider, bikeSerial: String) -> RiderProfile {
         let address = (r.address.lines + [r.address.city, r.address.postcode]).joined(separator: ",")
         return RiderProfile(userID: r.id, name: r.name, gender: r.gender, address: address,
-                            dateOfBirthMs: Int64(r.dateOfBirth.daysSinceEpoch) * 86_400_000, email: r.email,
+                            dateOfBirthMs: r.dateOfBirth.map { Int64($0.daysSinceEpoch) * 86_400_000 }, email: r.email,
                             heightCm: r.heightCm, weightKg: r.weightKg,
-                            accountCreateDateMs: Int64(r.accountCreated.daysSinceEpoch) * 86_400_000,
+                            accountCreateDateMs: r.accountCreated.map { Int64($0.daysSinceEpoch) * 86_400_000 },
                             bikeSerial: bikeSerial, originalSource: r.originalSource)
     }
 }

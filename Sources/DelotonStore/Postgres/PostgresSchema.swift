@@ -185,6 +185,13 @@ enum PostgresSchema {
                 until_us BIGINT NOT NULL
             );
             """),
+        // A descriptive [SYSTEM] field that breaks its rule is stored unknown (docs/warehouse.md).
+        Migration(version: 4, name: "unknown-profile-fields", sql: """
+            ALTER TABLE production.riders ALTER COLUMN date_of_birth DROP NOT NULL,
+                ALTER COLUMN height_cm DROP NOT NULL, ALTER COLUMN weight_kg DROP NOT NULL,
+                ALTER COLUMN account_created DROP NOT NULL;
+            ALTER TABLE production.alerts ALTER COLUMN age DROP NOT NULL;
+            """),
     ]
 
     /// Applies the missing migrations, each in its own transaction, under a transaction-level

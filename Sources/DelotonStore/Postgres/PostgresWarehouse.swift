@@ -136,7 +136,7 @@ public final class PostgresWarehouse: Warehouse {
                     b.append(PostgresArray.text(riders.map(\.0.firstName)))
                     b.append(PostgresArray.text(riders.map(\.0.lastName)))
                     b.append(PostgresArray.text(riders.map(\.0.gender)))
-                    b.append(PostgresArray.text(riders.map(\.0.dateOfBirth.description)))
+                    b.append(PostgresArray.text(riders.map { $0.0.dateOfBirth?.description }))
                     b.append(PostgresArray.text(riders.map(\.0.email)))
                     b.append(PostgresArray.text(riders.map { AddressLines.encode($0.0.address.lines) }))
                     b.append(PostgresArray.text(riders.map(\.0.address.city)))
@@ -144,7 +144,7 @@ public final class PostgresWarehouse: Warehouse {
                     b.append(PostgresArray.flag(riders.map(\.0.address.postcodeValid)))
                     b.append(PostgresArray.int(riders.map(\.0.heightCm)))
                     b.append(PostgresArray.int(riders.map(\.0.weightKg)))
-                    b.append(PostgresArray.text(riders.map(\.0.accountCreated.description)))
+                    b.append(PostgresArray.text(riders.map { $0.0.accountCreated?.description }))
                     b.append(PostgresArray.text(riders.map(\.0.originalSource)))
                     // Only riders whose stored profile is not newer than the staged one: a rider
                     // whose newer rides were purged from staging keeps what ingest wrote.

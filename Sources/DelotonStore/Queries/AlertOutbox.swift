@@ -20,7 +20,8 @@ public struct OutboxAlert: Sendable, Equatable {
     public var recipient: String
     public var riderName: String
     public var gender: String
-    public var age: Int
+    /// `nil` when the rider's birth date is unknown and the default range was used.
+    public var age: Int?
     public var safeRange: SafeRange
     /// The readings that completed the run, oldest first.
     public var samples: [HeartRateSample]
@@ -69,7 +70,7 @@ public struct OutboxAlert: Sendable, Equatable {
         recipient = row["recipient"].text ?? ""
         riderName = row["rider_name"].text ?? ""
         gender = row["gender"].text ?? ""
-        age = Int(row["age"].int ?? 0)
+        age = row["age"].int.map { Int($0) }
         safeRange = SafeRange(minimum: row["safe_min"].double ?? 0, maximum: row["safe_max"].double ?? 0)
         self.samples = samples
         raisedAt = Instant(microseconds: row["raised_at_us"].int ?? 0)

@@ -27,7 +27,8 @@ public struct DayAlert: Sendable, Equatable {
     public var riderID: Int64
     public var riderName: String
     public var gender: String
-    public var age: Int
+    /// `nil` when the birth date is unknown.
+    public var age: Int?
     public var safeMin: Double
     public var safeMax: Double
     public var raisedAt: Instant
@@ -112,7 +113,7 @@ public struct DailyBreakdown: Sendable {
         return rows.map { row in
             DayAlert(alertID: row["id"].int ?? 0, rideID: row["ride_id"].int ?? 0, riderID: row["rider_id"].int ?? 0,
                      riderName: row["rider_name"].text ?? "", gender: row["gender"].text ?? "",
-                     age: Int(row["age"].int ?? 0), safeMin: row["safe_min"].double ?? 0,
+                     age: row["age"].int.map { Int($0) }, safeMin: row["safe_min"].double ?? 0,
                      safeMax: row["safe_max"].double ?? 0,
                      raisedAt: Instant(microseconds: row["raised_at_us"].int ?? 0),
                      status: row["status"].text ?? "", heartRates: Self.heartRates(in: row["samples"].text ?? ""))

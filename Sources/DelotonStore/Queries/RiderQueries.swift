@@ -17,16 +17,24 @@ public struct RiderRecord: Sendable, Equatable {
         """
 
     init(row: SQLRow) throws {
-        guard let id = row["id"].int, let dob = row["date_of_birth"].text.flatMap({ CivilDate(iso: $0.prefix(10)) }),
-              let created = row["account_created"].text.flatMap({ CivilDate(iso: $0.prefix(10)) }) else {
-            throw WarehouseError(.failed, "a riders row lacks its id or has malformed dates: the database is damaged")
+        guard let id = row["id"].int else {
+            throw WarehouseError(.failed, "a riders row lacks its id: the database is damaged")
         }
+        // NULL is an unknown date (refused at ingest); anything else must be a real date.
+        func date(_ column: String) throws -> CivilDate? {
+            guard let text = row[column].text else { return nil }
+            guard let date = CivilDate(iso: text.prefix(10)) else {
+                throw WarehouseError(.failed, "rider \(id) has a malformed \(column): the database is damaged")
+            }
+            return date
+        }
+        let dob = try date("date_of_birth"), created = try date("account_created")
         let address = Address(lines: AddressLines.decode(row["address_lines"].text ?? ""), city: row["city"].text ?? "",
                               postcode: row["postcode"].text ?? "", postcodeValid: row["postcode_valid"].bool ?? false)
         rider = Rider(id: Int(id), name: row["name"].text ?? "", title: row["title"].text,
                       firstName: row["first_name"].text ?? "", lastName: row["last_name"].text ?? "",
                       gender: row["gender"].text ?? "", dateOfBirth: dob, email: row["email"].text ?? "",
-                      address: address, heightCm: Int(row["height_cm"].int ?? 0), weightKg: Int(row["weight_kg"].int ?? 0),
+                      address: address, heightCm: row["height_cm"].int.map { Int($0) }, weightKg: row["weight_kg"].int.map { Int($0) },
                       accountCreated: created, originalSource: row["original_source"].text ?? "")
         rideCount = Int(row["ride_count"].int ?? 0)
         let hrCount = row["hr_count"].int ?? 0

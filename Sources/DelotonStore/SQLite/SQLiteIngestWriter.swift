@@ -70,9 +70,9 @@ struct SQLiteIngestWriter {
                 original_source = excluded.original_source, profile_as_of_us = excluded.profile_as_of_us
             WHERE excluded.profile_as_of_us >= riders.profile_as_of_us
             """).execute(arguments: [
-                r.id, r.name, r.title, r.firstName, r.lastName, r.gender, r.dateOfBirth.description, r.email,
+                r.id, r.name, r.title, r.firstName, r.lastName, r.gender, r.dateOfBirth?.description, r.email,
                 AddressLines.encode(r.address.lines), r.address.city, r.address.postcode, r.address.postcodeValid,
-                r.heightCm, r.weightKg, r.accountCreated.description, r.originalSource, asOf.microseconds,
+                r.heightCm, r.weightKg, r.accountCreated?.description, r.originalSource, asOf.microseconds,
             ])
     }
 

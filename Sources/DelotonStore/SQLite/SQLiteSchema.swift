@@ -139,6 +139,29 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        // A descriptive [SYSTEM] field that breaks its rule is stored unknown (docs/warehouse.md).
+        // SQLite cannot drop NOT NULL with ALTER TABLE; its documented way for removing NOT NULL
+        // constraints edits the stored table definitions, which rewrites no row.
+        m.registerMigration("4-unknown-profile-fields") { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+            try db.execute(sql: "PRAGMA writable_schema = ON")
+            for (table, column) in [("riders", "date_of_birth TEXT"), ("riders", "height_cm INTEGER"),
+                                    ("riders", "weight_kg INTEGER"), ("riders", "account_created TEXT"),
+                                    ("alerts", "age INTEGER")] {
+                try db.execute(sql: "UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = ?",
+                               arguments: ["\n    \(column) NOT NULL,", "\n    \(column),", table])
+            }
+            try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+            try db.execute(sql: "PRAGMA writable_schema = OFF")
+            let required = try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM pragma_table_info('riders') WHERE "notnull" = 1
+                        AND name IN ('date_of_birth', 'height_cm', 'weight_kg', 'account_created'))
+                     + (SELECT count(*) FROM pragma_table_info('alerts') WHERE "notnull" = 1 AND name = 'age')
+                """) ?? 0
+            guard required == 0 else {
+                throw DatabaseError(resultCode: .SQLITE_SCHEMA, message: "migration 4 left \(required) profile column(s) NOT NULL")
+            }
+        }
         return m
     }
 }
