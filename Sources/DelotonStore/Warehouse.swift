@@ -45,7 +45,9 @@ public enum RideProgress {
 }
 
 public struct WarehouseError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case configuration, unavailable, failed }
+    /// `.data`: the database refused a value of the batch (out of range, a constraint): the same
+    /// batch will fail again, but its other rows can be written without the offending ones.
+    public enum Kind: Sendable { case configuration, unavailable, failed, data }
     public var kind: Kind
     public var message: String
 

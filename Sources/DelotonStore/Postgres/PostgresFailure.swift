@@ -33,6 +33,9 @@ enum PostgresFailure {
                 // deadlocks: the server may well accept the same work a little later.
                 case _ where state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" || state == "40001" || state == "40P01":
                     return WarehouseError(.unavailable, "PostgreSQL at \(server) is unavailable while trying to \(what): \(message)")
+                // Data exceptions and integrity violations: this data, not the server, is at fault.
+                case _ where state.hasPrefix("22") || state.hasPrefix("23"):
+                    return WarehouseError(.data, "PostgreSQL refused a value while trying to \(what): \(message) (SQLSTATE \(state))")
                 default:
                     let statement = p.query.map { " in: " + $0.sql.split(whereSeparator: \.isNewline).joined(separator: " ").prefix(160) } ?? ""
                     return WarehouseError(.failed, "PostgreSQL at \(server) could not \(what): \(message) (SQLSTATE \(state))\(statement)")

@@ -72,6 +72,8 @@ public final class SQLiteWarehouse: Warehouse {
             return try await pool.write { db in try SQLiteIngestWriter(db: db).write(batch) }
         } catch let e as WarehouseError {
             throw e
+        } catch let e as DatabaseError where [.SQLITE_CONSTRAINT, .SQLITE_RANGE, .SQLITE_MISMATCH, .SQLITE_TOOBIG].contains(e.resultCode) {
+            throw WarehouseError(.data, "SQLite refused a value of the batch: \(Self.describe(e))")
         } catch {
             throw WarehouseError(.failed, "writing to \(path) failed: \(Self.describe(error))")
         }
