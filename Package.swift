@@ -51,6 +51,7 @@ let package = Package(
         ]),
         .target(name: "DelotonIngest", dependencies: [
             "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonNotify",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),

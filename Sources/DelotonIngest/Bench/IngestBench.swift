@@ -28,9 +28,10 @@ public enum IngestBench {
 
     /// Calls `body` with every line of the file.
     static func eachLine(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws {
-        var reader = try LineReader(path: path)
-        while try reader.readChunk({ line, _ in body(line) }) {}
-        reader.finish { line, _ in body(line) }
+        var reader = try LineReader(path: path, maxLineBytes: .max)
+        func each(_ line: LineReader.Line, _: Int64) { if case .bytes(let bytes) = line { body(bytes) } }
+        while try reader.readChunk(each) {}
+        reader.finish(each)
     }
 
     /// Lines per second through the parser alone.

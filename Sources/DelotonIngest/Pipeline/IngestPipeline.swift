@@ -12,6 +12,8 @@ public struct IngestOptions: Sendable {
     public var maxBatchDelay: Duration = .milliseconds(25)
     /// A live stream silent this long ends its open ride (`--ride-idle-timeout`); nil for finite inputs.
     public var rideIdleTimeout: Duration?
+    /// A longer line is quarantined as its first bytes, length and digest (`OversizedLine`).
+    public var maxLineBytes = 1 << 20
 
     public init(streamZone: Zone, rideIdleTimeout: Duration? = nil) {
         self.streamZone = streamZone
@@ -55,6 +57,10 @@ public struct IngestPipeline {
     private var lastIndex = -1
     private var lastSeen: [ContinuousClock.Instant] = []
     private var dirty = Set<Int>()
+    /// Streams without an open ride hold nothing worth keeping: past this many assemblers they
+    /// are dropped, so a flood of distinct message keys cannot grow memory without bound.
+    private var evictAt = 1024
+    private var evictedDuplicates = 0
     private var currentSource = ""
     private var resumable: [String: OpenRide] = [:]
     private var nextPosition: Int64 = 0
@@ -110,6 +116,10 @@ public struct IngestPipeline {
     /// message's own `"key"` member (if any) selects a sub-stream, as `deloton simulate` writes.
     public mutating func accept(_ bytes: UnsafeBufferPointer<UInt8>, source: String, position: Int64,
                                 stream: String, splitByMessageKey: Bool = false) {
+        if bytes.count > options.maxLineBytes {
+            quarantineOversized(OversizedLine(of: bytes), source: source, position: position)
+            return
+        }
         stats.lines += 1
         batch.lineCount += 1
         if batchStarted == nil { batchStarted = .now }
@@ -136,7 +146,12 @@ public struct IngestPipeline {
                 i = assemblerIndex(stream, source: source)
             }
             let (verdict, changed, alerting) = Self.consume(message.line, by: &assemblers[i])
-            if case .quarantined(let reason) = verdict { quarantine(bytes, source: source, position: position, reason: reason) }
+            if case .quarantined(let reason) = verdict {
+                quarantine(bytes, source: source, position: position, reason: reason)
+            } else if let refused = message.refusedFields {
+                // The ride goes on without these fields; the line is kept to show what was left out.
+                quarantine(bytes, source: source, position: position, reason: "kept without unusable fields: " + refused)
+            }
             if changed { dirty.insert(i) }
             if alerting { alertWaiting = true }
             if case .telemetry = message.line { batchReadings += 1 }
@@ -151,6 +166,21 @@ public struct IngestPipeline {
         return (verdict, assembler.hasChanges, assembler.hasPendingAlert)
     }
 
+    /// A line over `maxLineBytes`: what is kept of it goes to quarantine, and it counts as read.
+    public mutating func quarantineOversized(_ line: OversizedLine, source: String, position: Int64) {
+        stats.lines += 1
+        batch.lineCount += 1
+        if batchStarted == nil { batchStarted = .now }
+        if source != currentSource {
+            if !currentSource.isEmpty { batch.positions[currentSource] = nextPosition }
+            currentSource = source
+        }
+        nextPosition = position + 1
+        let reason = "line of \(line.length) bytes is longer than the limit of \(options.maxLineBytes) bytes: "
+            + "kept its first \(line.head.count) bytes; SHA-256 \(line.sha256)"
+        line.head.withUnsafeBufferPointer { quarantine($0, source: source, position: position, reason: reason) }
+    }
+
     private mutating func quarantine(_ bytes: UnsafeBufferPointer<UInt8>, source: String, position: Int64, reason: String) {
         stats.quarantined += 1
         batch.quarantine.append(QuarantinedLine(source: source, position: position,
@@ -162,11 +192,36 @@ public struct IngestPipeline {
             if options.rideIdleTimeout != nil { lastSeen[lastIndex] = .now }
             return lastIndex
         }
+        if index[stream] == nil, assemblers.count >= evictAt { evictIdleAssemblers() }
         let i = index[stream] ?? addAssembler(stream, source: source, resume: resumable.removeValue(forKey: stream))
         if options.rideIdleTimeout != nil { lastSeen[i] = .now }
         lastStream = stream
         lastIndex = i
         return i
+    }
+
+    /// Drops the assemblers of streams with no open ride and nothing left to hand over. A
+    /// stream that speaks again gets a new one, which is what it would have been anyway.
+    private mutating func evictIdleAssemblers() {
+        var kept: [RideAssembler] = [], keptSeen: [ContinuousClock.Instant] = [], keptDirty = Set<Int>()
+        for i in assemblers.indices {
+            let isDirty = dirty.contains(i)
+            guard assemblers[i].open != nil || isDirty else {
+                evictedDuplicates += assemblers[i].duplicateReadings
+                continue
+            }
+            if isDirty { keptDirty.insert(kept.count) }
+            kept.append(assemblers[i])
+            keptSeen.append(lastSeen[i])
+        }
+        assemblers = kept
+        lastSeen = keptSeen
+        dirty = keptDirty
+        index = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1.stream, $0) })
+        lastIndex = -1
+        lastStream = ""
+        // Doubling keeps the cost per line constant however many streams stay open.
+        evictAt = max(1024, kept.count * 2)
     }
 
     /// Writes the batch when it is full or old enough, or when `caughtUp` says the source has
@@ -206,7 +261,7 @@ public struct IngestPipeline {
         // The owner hears of the commit inside the write task, so alert delivery and offset
         // commits do not wait for the next batch to be handed over.
         inflight = Task {
-            let outcome = try await Self.writeWithRetry(toWrite, to: warehouse, logger: logger)
+            let outcome = try await BatchIsolation.write(toWrite, to: warehouse, logger: logger)
             let committed = CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount)
             try await onCommitted(committed)
             return committed
@@ -237,21 +292,7 @@ public struct IngestPipeline {
         stats.readings += committed.readings
         stats.ridesEnded += committed.outcome.endedRideIDs.count
         stats.alerts += committed.outcome.newAlertIDs.count
-        stats.duplicates = assemblers.reduce(0) { $0 + $1.duplicateReadings }
+        stats.duplicates = assemblers.reduce(evictedDuplicates) { $0 + $1.duplicateReadings }
     }
 
-    /// A database that went away is waited for: the batch (and the source position) is kept
-    /// and retried with backoff, and the idempotent write makes a retry after an unknown outcome safe.
-    static func writeWithRetry(_ batch: IngestBatch, to warehouse: any Warehouse, logger: Logger) async throws -> WriteOutcome {
-        var delay = Duration.milliseconds(250)
-        while true {
-            do {
-                return try await warehouse.write(batch)
-            } catch let error as WarehouseError where error.kind == .unavailable {
-                logger.warning("warehouse unavailable, retrying in \(delay): \(error.message)")
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(10))
-            }
-        }
-    }
 }

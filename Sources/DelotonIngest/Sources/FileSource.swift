@@ -32,10 +32,15 @@ public struct FileSource: Sendable {
     /// Feeds every line to the pipeline; `progress` gets the bytes read so far and the pipeline's totals.
     public func run(into pipeline: inout IngestPipeline, stop: @Sendable () -> Bool = { false },
                     progress: (Int64, IngestStats) -> Void = { _, _ in }) async throws {
-        var reader = try LineReader(path: path)
+        var reader = try LineReader(path: path, maxLineBytes: pipeline.options.maxLineBytes)
         let source = sourceName
-        func accept(_ line: UnsafeBufferPointer<UInt8>, _ number: Int64) {
-            pipeline.accept(line, source: source, position: number, stream: source, splitByMessageKey: true)
+        func accept(_ line: LineReader.Line, _ number: Int64) {
+            switch line {
+            case .bytes(let bytes):
+                pipeline.accept(bytes, source: source, position: number, stream: source, splitByMessageKey: true)
+            case .oversized(let summary):
+                pipeline.quarantineOversized(summary, source: source, position: number)
+            }
         }
         while !stop() {
             guard try reader.readChunk(accept) else {

@@ -57,6 +57,8 @@ struct Ingest: AsyncParsableCommand {
     @Flag(help: "Keep reading a file as it grows") var follow = false
     @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
     var rideIdleTimeout: Double?
+    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [DELOTON_MAX_LINE_BYTES] (default 1048576)")
+    var maxLineBytes: Int?
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
     @OptionGroup(title: "Kafka") var kafka: KafkaConnectionOptions
     @OptionGroup(title: "Kafka consumer") var kafkaConsumer: KafkaConsumerOptions
@@ -67,6 +69,7 @@ struct Ingest: AsyncParsableCommand {
         let logger = try common.logger("deloton.ingest")
         let streamZone = try common.streamZone()
         let idle = try Self.idleTimeout(rideIdleTimeout)
+        let lineLimit = try Self.maxLineBytes(maxLineBytes)
         if case .file(let path) = spec, !FileManager.default.fileExists(atPath: path) {
             throw CLIFailure.usage(FileSource.Missing(path: path).description)
         }
@@ -89,18 +92,30 @@ struct Ingest: AsyncParsableCommand {
         case .file(let path):
             var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: follow ? idle : nil)
             options.maxBatchDelay = follow ? .milliseconds(25) : .seconds(1)
+            options.maxLineBytes = lineLimit
             stats = try await runner.ingestFile(FileSource(path: path, follow: follow), options: options)
         case .simulator:
-            let options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+            var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+            options.maxLineBytes = lineLimit
             stats = try await runner.ingestSimulator(simulation, options: options)
         case .kafka:
             guard let kafkaSettings else { return }
-            stats = try await runner.ingestKafka(kafkaSettings, options: IngestOptions(streamZone: streamZone, rideIdleTimeout: idle))
+            var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+            options.maxLineBytes = lineLimit
+            stats = try await runner.ingestKafka(kafkaSettings, options: options)
         }
         await notify.finish()
         await delivery
         try await warehouse.close()
         Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))
+    }
+
+    static func maxLineBytes(_ flag: Int?) throws -> Int {
+        let text = flag.map { String($0) } ?? Env.value("DELOTON_MAX_LINE_BYTES") ?? String(1 << 20)
+        guard let bytes = Int(text), bytes >= 1024 else {
+            throw CLIFailure.usage("--max-line-bytes must be a whole number of bytes, at least 1024 (got \(text))")
+        }
+        return bytes
     }
 
     static func idleTimeout(_ flag: Double?) throws -> Duration {

@@ -25,6 +25,8 @@ struct Run: AsyncParsableCommand {
     @OptionGroup(title: "Kafka consumer (with --source kafka)") var kafkaConsumer: KafkaConsumerOptions
     @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
     var rideIdleTimeout: Double?
+    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [DELOTON_MAX_LINE_BYTES] (default 1048576)")
+    var maxLineBytes: Int?
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Daily report") var reportSchedule: ReportScheduleOptions
@@ -34,6 +36,7 @@ struct Run: AsyncParsableCommand {
         let streamZone = try common.streamZone()
         let zone = try common.displayZone()
         let idle = try Ingest.idleTimeout(rideIdleTimeout)
+        let lineLimit = try Ingest.maxLineBytes(maxLineBytes)
         let sourceText = source ?? Env.value("DELOTON_RUN_SOURCE") ?? "simulator"
         guard sourceText == "simulator" || sourceText == "kafka" else {
             throw CLIFailure.usage("--source \(sourceText) is not a source for run: use simulator or kafka")
@@ -70,7 +73,8 @@ struct Run: AsyncParsableCommand {
             notify.committed(committed)
             await liveFeed?.nudge()
         }
-        let options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+        var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+        options.maxLineBytes = lineLimit
         let ingest = runner
         // The server runs in a service group so that it can be shut down gracefully (requests in
         // flight answered, event streams closed) once ingest has stopped.
