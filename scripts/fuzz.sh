@@ -110,6 +110,10 @@ if [[ $runs == 0 ]]; then  # fork mode prints no final stats: take the last stat
     runs=$(grep -oE "^#[0-9]+" .build-fuzz/fuzz.log | tail -n 1 | tr -d '#')
 fi
 rate=$(grep -oE "stat::average_exec_per_sec: [0-9]+" .build-fuzz/fuzz.log | tail -n 1 | awk '{print $2}')
+if [[ -z $rate ]]; then  # fork mode: the last status line's runs over its time
+    secs=$(grep -oE " time: [0-9]+s" .build-fuzz/fuzz.log | tail -n 1 | grep -oE "[0-9]+")
+    ((${secs:-0} > 0)) && rate=$((runs / secs))
+fi
 echo "fuzz: ${runs:-0} inputs executed, ${rate:-?} exec/s"
 
 crashes=("$work"/crashes/*)
