@@ -14,6 +14,10 @@ status=0
 python3 -m pytest -q Tests/static 2>&1 | tee artifacts/pytest.log || status=1
 py_line=$(grep -E "[0-9]+ (passed|failed)" artifacts/pytest.log | tail -n 1)
 
+# The fuzz target over the parser and ride assembler replays its corpus and saved crash inputs
+# once (Fuzz/README.md); an input that crashes fails the run.
+scripts/fuzz.sh --replay 2>&1 | tee artifacts/fuzz-replay.log || status=1
+
 swift build --build-tests 2>&1 | tail -n 5
 if [[ ${PIPESTATUS[0]} != 0 ]]; then
     echo "the Swift build failed; no Swift test ran"
