@@ -254,7 +254,8 @@ public struct LineParser: Sendable {
     private static func parseTelemetry(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ time: LocalDateTime) -> Result<StreamLine, ParseFailure> {
         var i = start
         guard let hrt = readInt(b, &i) else { return .failure(ParseFailure("Telemetry line: hrt is not a whole number")) }
-        guard hrt <= Self.maxHeartRate else { return .failure(ParseFailure("Telemetry line: hrt \(hrt) is above \(Self.maxHeartRate)")) }
+        // A heart rate is health data: the reason gives the rule, not the value.
+        guard hrt <= Self.maxHeartRate else { return .failure(ParseFailure("Telemetry line: hrt is above \(Self.maxHeartRate)")) }
         guard expect(b, &i, "; rpm = ") else { return .failure(ParseFailure("Telemetry line: expected '; rpm = '")) }
         guard let rpm = readInt(b, &i) else { return .failure(ParseFailure("Telemetry line: rpm is not a whole number")) }
         guard rpm <= Self.maxRPM else { return .failure(ParseFailure("Telemetry line: rpm \(rpm) is above \(Self.maxRPM)")) }

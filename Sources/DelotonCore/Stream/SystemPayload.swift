@@ -76,7 +76,8 @@ enum SystemPayload {
             switch members[key] {
             case .number(let token):
                 if let v = wholeNumber(token), v >= Int64(range.lowerBound), v <= Int64(range.upperBound) { return Int(v) }
-                refused.append("\(key) \(clip(token)) is outside \(range.lowerBound) to \(range.upperBound)")
+                // A body measurement is personal data: the reason names the rule, not the value.
+                refused.append("\(key) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
             case nil: refused.append("\(key) is missing")
             case .some: refused.append("\(key) is not a number")
             }
