@@ -120,15 +120,7 @@ public struct IngestPipeline {
             quarantineOversized(OversizedLine(of: bytes), source: source, position: position)
             return
         }
-        stats.lines += 1
-        batch.lineCount += 1
-        if batchStarted == nil { batchStarted = .now }
-        // Positions go into the batch when the source changes or at flush: a dictionary write
-        // per line would cost as much as parsing it.
-        if source != currentSource {
-            if !currentSource.isEmpty { batch.positions[currentSource] = nextPosition }
-            currentSource = source
-        }
+        count(source: source)
         defer { nextPosition = position + 1 }
         switch parser.parse(bytes) {
         case .failure(let failure):
@@ -166,15 +158,22 @@ public struct IngestPipeline {
         return (verdict, assembler.hasChanges, assembler.hasPendingAlert)
     }
 
-    /// A line over `maxLineBytes`: what is kept of it goes to quarantine, and it counts as read.
-    public mutating func quarantineOversized(_ line: OversizedLine, source: String, position: Int64) {
+    /// Counts a line of `source` into the batch.
+    private mutating func count(source: String) {
         stats.lines += 1
         batch.lineCount += 1
         if batchStarted == nil { batchStarted = .now }
+        // Positions go into the batch when the source changes or at flush: a dictionary write
+        // per line would cost as much as parsing it.
         if source != currentSource {
             if !currentSource.isEmpty { batch.positions[currentSource] = nextPosition }
             currentSource = source
         }
+    }
+
+    /// A line over `maxLineBytes`: what is kept of it goes to quarantine, and it counts as read.
+    public mutating func quarantineOversized(_ line: OversizedLine, source: String, position: Int64) {
+        count(source: source)
         nextPosition = position + 1
         let reason = "line of \(line.length) bytes is longer than the limit of \(options.maxLineBytes) bytes: "
             + "kept its first \(line.head.count) bytes; SHA-256 \(line.sha256)"
