@@ -161,6 +161,11 @@ enum SQLiteSchema {
             guard required == 0 else {
                 throw DatabaseError(resultCode: .SQLITE_SCHEMA, message: "migration 4 left \(required) profile column(s) NOT NULL")
             }
+            // Earlier versions stored any birth or account date, even years past 9999 that no
+            // reader can parse: those become unknown, as the field rules now make them.
+            for column in ["date_of_birth", "account_created"] {
+                try db.execute(sql: "UPDATE riders SET \(column) = NULL WHERE length(\(column)) != 10 OR \(column) < '1900-01-01'")
+            }
         }
         return m
     }

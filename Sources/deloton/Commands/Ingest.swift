@@ -120,8 +120,9 @@ struct Ingest: AsyncParsableCommand {
 
     static func idleTimeout(_ flag: Double?) throws -> Duration {
         let text = flag.map { String($0) } ?? Env.value("DELOTON_RIDE_IDLE_TIMEOUT") ?? "60"
-        guard let seconds = Double(text), seconds > 0 else {
-            throw CLIFailure.usage("--ride-idle-timeout must be a positive number of seconds (got \(text))")
+        // A week at most: beyond that no bike's silence means anything, and Int64 milliseconds stay exact.
+        guard let seconds = Double(text), seconds > 0, seconds <= 604_800 else {
+            throw CLIFailure.usage("--ride-idle-timeout must be a number of seconds from 0 to 604800 (got \(text))")
         }
         return .milliseconds(Int64(seconds * 1000))
     }

@@ -133,8 +133,8 @@ struct KafkaConsumerOptions: ParsableArguments {
         let idleText = exitWhenIdle.map { String($0) } ?? Env.value("DELOTON_KAFKA_EXIT_WHEN_IDLE")
         var idle: Duration?
         if let idleText {
-            guard let seconds = Double(idleText), seconds > 0 else {
-                throw CLIFailure.usage("--exit-when-idle must be a positive number of seconds (got \(idleText))")
+            guard let seconds = Double(idleText), seconds > 0, seconds <= 604_800 else {
+                throw CLIFailure.usage("--exit-when-idle must be a number of seconds from 0 to 604800 (got \(idleText))")
             }
             idle = .milliseconds(Int64(seconds * 1000))
         }
