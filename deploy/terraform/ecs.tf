@@ -35,6 +35,8 @@ locals {
     DELOTON_STREAM_BY               = var.kafka_stream_by
     DELOTON_MAIL_FROM               = var.mail_from
     DELOTON_REPORT_TO               = join(",", var.report_to)
+    # One JSON object per line: CloudWatch Logs Insights queries fields directly.
+    DELOTON_LOG_FORMAT = "json"
   }
 
   database_secret = {

@@ -261,8 +261,9 @@ public actor AlertDispatcher {
                 staffQueue.append(copy)
                 return
             }
+            // Which alert, not which address: log lines carry no email addresses.
             logger.warning("staff copy of an alert not delivered", metadata: [
-                "alert": "\(copy.alertID)", "to": "\(copy.message.to.first?.address ?? "")", "reason": "\(error.reason)",
+                "alert": "\(copy.alertID)", "reason": "\(error.reason)",
             ])
             onEvent?(AlertDispatchEvent(alertID: copy.alertID, rideID: copy.rideID,
                                         outcome: .staffCopyFailed(messageID: copy.message.bareMessageID, reason: error.reason),
