@@ -44,6 +44,9 @@ final class KafkaChild: @unchecked Sendable {
 
     func signal(_ sig: Int32) { kill(pid, sig) }
 
+    /// Not exited yet.
+    var isRunning: Bool { reap(options: WNOHANG) == nil }
+
     /// Kills with SIGKILL and reaps: no handler runs, nothing is flushed or closed.
     func killHard() async -> Int32 {
         kill(pid, SIGKILL)
