@@ -5,9 +5,10 @@ import Synchronization
 /// Ingest is stalled when input is waiting (a batch is being written, or the source reports
 /// messages not yet read) and nothing has advanced for `limit`: no batch committed, no write
 /// attempt ended. A write that fails because the warehouse is away and is being retried counts
-/// as advancing: restarting the process would not bring the warehouse back, and the batch and
-/// its source position would only be read again. A write that neither returns nor fails, a
-/// pipeline that stopped taking input, are what a restart is for.
+/// as advancing, and so does a write waiting for a warehouse that cannot be reached at all:
+/// restarting the process would not bring the warehouse back, and the batch and its source
+/// position would only be read again. A write that neither returns nor fails against a
+/// warehouse that answers, a pipeline that stopped taking input, are what a restart is for.
 public final class StallWatch: Sendable {
     public typealias Instant = ContinuousClock.Instant
 
@@ -38,6 +39,12 @@ public final class StallWatch: Sendable {
             s.writesInFlight = max(0, s.writesInFlight - 1)
             s.lastAdvance = now
         }
+    }
+
+    /// The write in flight is waiting for a warehouse that cannot be reached (its connection
+    /// pool keeps trying): a retry in all but name, so it counts as advancing.
+    public func warehouseUnreachable(at now: Instant = .now) {
+        update(now) { $0.lastAdvance = now }
     }
 
     /// Messages the source holds that the pipeline has not taken yet (Kafka consumer lag).

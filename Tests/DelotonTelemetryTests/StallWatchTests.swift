@@ -35,6 +35,16 @@ import Testing
         }
     }
 
+    @Test func aWriteWaitingForAnUnreachableWarehouseIsAlive() {
+        let watch = StallWatch(limit: .seconds(60), now: at(0))
+        watch.writeStarted(at: at(0))
+        #expect(watch.isStalled(at: at(60)))
+        // Liveness found the server down: the pool's reconnecting is a retry.
+        watch.warehouseUnreachable(at: at(60))
+        #expect(!watch.isStalled(at: at(119)))
+        #expect(watch.isStalled(at: at(120)))
+    }
+
     @Test func backlogThatIsNotTakenStallsFromWhenItAppeared() {
         let watch = StallWatch(limit: .seconds(60), now: at(0))
         // An hour of quiet, then messages arrive: the limit counts from their arrival.

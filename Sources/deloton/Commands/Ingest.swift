@@ -91,7 +91,8 @@ struct Ingest: AsyncParsableCommand {
         async let delivery: Void = notify.run()
         let retention = StagingRetention.start(warehouse, logger: logger)
         let gauges = WarehouseGauges.start(warehouse, outbox: true, report: false, logger: logger)
-        let liveness = Liveness.startWatching(watch, logger: logger)
+        let liveness = Liveness.startWatching(watch, reachability: WarehouseReachability(databaseURL: common.databaseURL),
+                                              logger: logger)
         defer { liveness.cancel() }
         defer { gauges.cancel() }
         defer { retention?.cancel() }

@@ -8,33 +8,41 @@ import Logging
 /// process from a stuck one. `notify` and `schedule` are healthy while they run; `ingest` only
 /// while its pipeline is not stalled (`StallWatch`).
 enum Liveness {
-    /// Touches the file every `interval` while `healthy()` says so (when the variable is set).
-    static func start(interval: Duration = .seconds(10), healthy: @escaping @Sendable () -> Bool = { true }) -> Task<Void, Never>? {
-        guard let path = Env.value("DELOTON_LIVENESS_FILE") else { return nil }
+    static var path: String? { Env.value("DELOTON_LIVENESS_FILE") }
+
+    /// Touches the file every 10 s (when the variable is set).
+    static func start() -> Task<Void, Never>? {
+        guard let path else { return nil }
         return Task.detached {
             while !Task.isCancelled {
-                if healthy(),
-                   !FileManager.default.createFile(atPath: path, contents: Data(String(Int(Date().timeIntervalSince1970)).utf8)) {
-                    Console.error("cannot write the liveness file \(path) (DELOTON_LIVENESS_FILE)")
-                }
-                try? await Task.sleep(for: interval)
+                touch(path)
+                try? await Task.sleep(for: .seconds(10))
             }
         }
     }
 
-    /// Ingest's liveness: the file is touched only while the pipeline advances or has nothing to
-    /// do, `deloton_ingest_stalled` says the same to Prometheus, and a stall is logged once.
-    static func startWatching(_ watch: StallWatch, logger: Logger) -> Task<Void, Never> {
+    /// Ingest's liveness, one verdict per beat: the file is touched only while the pipeline
+    /// advances or has nothing to do, `deloton_ingest_stalled` says the same to Prometheus, and
+    /// a stall is logged once. A write hung on a PostgreSQL server that is down is being retried
+    /// by the connection pool, so the server is asked before a stall is declared.
+    static func startWatching(_ watch: StallWatch, reachability: WarehouseReachability?, logger: Logger) -> Task<Void, Never> {
         // Often enough that the file's age reflects a stall within a fraction of the limit.
         let interval = min(Duration.seconds(10), watch.limit / 2)
         let stalledGauge = Gauge(label: Instruments.stalled)
-        let file = start(interval: interval) { !watch.isStalled() }
+        let path = self.path
         return Task.detached {
-            defer { file?.cancel() }
-            var reportedStalled = false
+            var reportedStalled = false, reportedUnreachable = false
             while !Task.isCancelled {
+                if watch.isStalled(), let reachability, reachability.isUnreachable() {
+                    watch.warehouseUnreachable()
+                    if !reportedUnreachable { logger.warning("the warehouse cannot be reached; ingest waits for it and stays live") }
+                    reportedUnreachable = true
+                } else if !watch.isStalled() {
+                    reportedUnreachable = false
+                }
                 let stalled = watch.isStalled()
                 stalledGauge.record(stalled ? 1 : 0)
+                if !stalled, let path { touch(path) }
                 if stalled != reportedStalled {
                     reportedStalled = stalled
                     if stalled {
@@ -45,6 +53,12 @@ enum Liveness {
                 }
                 try? await Task.sleep(for: interval)
             }
+        }
+    }
+
+    private static func touch(_ path: String) {
+        if !FileManager.default.createFile(atPath: path, contents: Data(String(Int(Date().timeIntervalSince1970)).utf8)) {
+            Console.error("cannot write the liveness file \(path) (DELOTON_LIVENESS_FILE)")
         }
     }
 }
