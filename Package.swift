@@ -69,9 +69,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], resources: [.copy("Dashboard")]),
+        // What operators read: log lines (text or JSON, personal data redacted) and the
+        // pipeline's stall watch behind the liveness check.
+        .target(name: "DelotonTelemetry", dependencies: [
+            "DelotonCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "deloton", dependencies: [
             "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonNotify",
-            "DelotonIngest", "DelotonReport", "DelotonServer",
+            "DelotonIngest", "DelotonReport", "DelotonServer", "DelotonTelemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -99,6 +105,7 @@ let package = Package(
             "DelotonServer", "DelotonTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "DelotonTelemetryTests", dependencies: ["DelotonTelemetry", "DelotonTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DelotonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what deloton needs to build, run and test on Debian 12, idempotently:
+# Installs what deloton needs to build, run and test on Debian 12, idempotently (prometheus
+# brings promtool, which checks deploy/prometheus/ in Tests/static):
 # Debian packages only when missing, PyPI tools only when not yet satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(pkg-config libsqlite3-dev librdkafka-dev libcurl4-openssl-dev libcairo2-dev tzdata fonts-dejavu-core
-      libjs-chart.js ca-certificates poppler-utils chromium kcat wrk hyperfine curl sqlite3 gdb)
+      libjs-chart.js ca-certificates poppler-utils chromium kcat wrk hyperfine curl sqlite3 gdb
+      prometheus)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

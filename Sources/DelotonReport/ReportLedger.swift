@@ -13,6 +13,12 @@ public struct ReportLedger: Sendable {
         try await !sql.query(SQL("SELECT 1 AS sent FROM reports_sent WHERE day = ?::date", [.text(day.description)])).isEmpty
     }
 
+    /// When the most recent report was sent, by any process (for the report metrics).
+    public func lastSentAt() async throws -> Instant? {
+        try await sql.query("SELECT MAX(sent_at_us) AS sent_us FROM reports_sent").first?["sent_us"].int
+            .map { Instant(microseconds: $0) }
+    }
+
     public func sentDays() async throws -> Set<CivilDate> {
         let rows = try await sql.query("SELECT day::text AS day FROM reports_sent")
         return Set(rows.compactMap { $0["day"].text.flatMap { CivilDate(iso: $0.prefix(10)) } })

@@ -103,6 +103,8 @@ public struct ReportScheduler: Sendable {
             throw error
         }
         try await ledger.record(day, sentAt: clock.now(), recipients: recipients)
+        // Recorded, so nobody sends it again; the claim would only hold up `report --send --force`.
+        try? await ledger.release(day, owner: owner)
         logger.info("daily report sent", metadata: ["day": "\(day)", "recipients": "\(recipients.count)"])
         return day
     }

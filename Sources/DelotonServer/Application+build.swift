@@ -61,7 +61,7 @@ func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
 /// Every API path and its methods: for 405 answers (and kept beside the OpenAPI document).
 enum APIRoutes {
     static let table = RouteTable([
-        ("/health", ["GET"]), ("/metrics", ["GET"]), ("/openapi.json", ["GET"]),
+        ("/health", ["GET"]), ("/ready", ["GET"]), ("/metrics", ["GET"]), ("/openapi.json", ["GET"]),
         ("/ride/:id", ["GET", "DELETE"]), ("/rides", ["GET"]), ("/daily", ["GET"]),
         ("/rider/:id", ["GET", "DELETE"]), ("/rider/:id/rides", ["GET"]), ("/riders", ["GET"]),
         ("/stats/daily", ["GET"]), ("/leaderboard", ["GET"]),

@@ -46,6 +46,38 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/ready": {
+      "get": {
+        "operationId": "ready",
+        "summary": "whether this instance can serve the API: the warehouse answers and holds the deloton schema",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "status"
+                  ],
+                  "properties": {
+                    "status": {
+                      "type": "string",
+                      "enum": [
+                        "ready"
+                      ]
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/metrics": {
       "get": {
         "operationId": "metrics",

@@ -14,10 +14,10 @@ struct AlertDispatcherTests {
     /// Runs a dispatcher for the duration of `body`, then stops it and waits for it.
     private func running<T>(
         _ w: AlertWarehouse, mailer: any Mailer, settings: AlertDispatchSettings = AlertTesting.settings(),
-        sql: (any SQLExecutor)? = nil, events: EventLog = EventLog(),
+        sql: (any SQLExecutor)? = nil, events: EventLog = EventLog(), logger: Logger? = nil,
         _ body: (AlertDispatcher) async throws -> T
     ) async throws -> T {
-        let dispatcher = AlertDispatcher(sql: sql ?? w.sql, mailer: mailer, settings: settings, logger: logger,
+        let dispatcher = AlertDispatcher(sql: sql ?? w.sql, mailer: mailer, settings: settings, logger: logger ?? self.logger,
                                          onEvent: { events.add($0) })
         let task = Task { await dispatcher.run() }
         do {
@@ -150,8 +150,9 @@ struct AlertDispatcherTests {
             ])
             let events = EventLog()
             let staff = [EmailAddress("nurse@example.com")]
+            let logs = CollectedLogs()
             try await running(w, mailer: try AlertTesting.smtp(sink), settings: AlertTesting.settings(staff: staff),
-                              events: events) { d in
+                              events: events, logger: logs.logger) { d in
                 d.wake()
                 #expect(await events.wait { $0.count { if case .staffCopySent = $0.outcome { true } else { false } } == 2 })
             }
@@ -161,6 +162,10 @@ struct AlertDispatcherTests {
             let second = try #require(try await w.outbox.alert(id: ids[1]))
             #expect(second.status == .failed)
             #expect(second.lastError?.contains("\"not an address\" is not a valid email address") == true)
+            // The log says why without repeating the address it refused.
+            let logged = logs.text
+            #expect(logged.contains("marked failed") && logged.contains("is not a valid email address"), "\(logged)")
+            #expect(!logged.contains("not an address") && !logged.contains("nurse@example.com"), "\(logged)")
             let files = sink.messages()
             #expect(files.count == 2)
             for file in files {
@@ -314,6 +319,34 @@ struct AlertDispatcherTests {
             await dispatcher.run()
             #expect(try await w.outbox.counts()[.sent] == 3)
             #expect(sink.messages().count == 3)
+        }
+    }
+}
+
+/// Every message and metadata value logged through `logger`, for tests about what logs say.
+final class CollectedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    var logger: Logger {
+        Logger(label: "test.collected") { _ in Handler(sink: self) }
+    }
+
+    fileprivate func add(_ line: String) { lock.withLock { lines.append(line) } }
+
+    private struct Handler: LogHandler {
+        let sink: CollectedLogs
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            sink.add(([event.message.description] + fields).joined(separator: " "))
         }
     }
 }

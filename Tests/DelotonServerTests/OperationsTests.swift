@@ -21,6 +21,20 @@ import Testing
         }
     }
 
+    @Test(arguments: Backend.allCases) func readySaysReadyThen503WhenTheWarehouseIsGone(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        defer { Task { await fixture.close() } }
+        try await fixture.app().test(.router) { client async throws in
+            let ok = try await client.call("/ready")
+            #expect(ok.status == .ok)
+            #expect(ok.object["status"] as? String == "ready")
+            try await fixture.warehouse.close()
+            let down = try await client.call("/ready")
+            #expect(down.status == .serviceUnavailable)
+            #expect(down.errorShape?.type == "unavailable")
+        }
+    }
+
     @Test(arguments: Backend.allCases) func metricsCountRequestsByRoutePattern(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }

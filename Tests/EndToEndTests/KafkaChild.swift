@@ -8,11 +8,12 @@ final class KafkaChild: @unchecked Sendable {
     let stderrPath: String
     private var exitStatus: Int32?
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// `executable` is the deloton binary unless another program is named (a path).
+    init(_ arguments: [String], environment: [String: String] = [:], executable: String = TestPaths.delotonBinary) throws {
         let dir = TestPaths.scratch("kchild")
         stdoutPath = dir + "/out"
         stderrPath = dir + "/err"
-        pid = try Spawn.start([TestPaths.delotonBinary] + arguments,
+        pid = try Spawn.start([executable] + arguments,
                               environment: environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { mine, _ in mine },
                               stdin: "/dev/null", stdout: stdoutPath, stderr: stderrPath)
     }
@@ -42,6 +43,9 @@ final class KafkaChild: @unchecked Sendable {
     }
 
     func signal(_ sig: Int32) { kill(pid, sig) }
+
+    /// Not exited yet.
+    var isRunning: Bool { reap(options: WNOHANG) == nil }
 
     /// Kills with SIGKILL and reaps: no handler runs, nothing is flushed or closed.
     func killHard() async -> Int32 {

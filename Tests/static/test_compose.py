@@ -117,7 +117,7 @@ def test_health_checks_fit_each_role(services):
     for name in ("ingest", "schedule"):
         assert services[name]["environment"]["DELOTON_LIVENESS_FILE"].startswith("/tmp/"), name
         assert services[name]["healthcheck"]["test"] == ["CMD", "deloton-healthcheck"]
-    # serve's check is its HTTP /health; a liveness file would never be touched.
+    # serve's check is its HTTP /ready; a liveness file would never be touched.
     assert "DELOTON_LIVENESS_FILE" not in services["serve"]["environment"]
     assert services["serve"]["healthcheck"]["test"] == ["CMD", "deloton-healthcheck"]
 

@@ -26,7 +26,7 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 class Health:
-    """A stand-in for `deloton serve`: answers GET /health with a set status."""
+    """A stand-in for `deloton serve`: answers GET /ready with a set status."""
 
     def __init__(self, status: int):
         owner = self
@@ -35,7 +35,7 @@ class Health:
             def do_GET(self):
                 owner.paths.append(self.path)
                 body = b'{"status":"ok"}' if owner.status == 200 else b'{"error":{"code":503}}'
-                self.send_response(owner.status if self.path == "/health" else 404)
+                self.send_response(owner.status if self.path == "/ready" else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -65,11 +65,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_healthy_when_health_answers_200():
+def test_healthy_when_ready_answers_200():
     with Health(200) as server:
         result = run({"DELOTON_PORT": str(server.port)})
     assert result.returncode == 0, result.stderr
-    assert server.paths == ["/health"]
+    assert server.paths == ["/ready"]
 
 
 def test_unhealthy_when_the_warehouse_is_down():

@@ -195,7 +195,7 @@ def test_services_run_privately_and_serve_sits_behind_the_alb(documents):
     assert "load_balancer" not in services["ingest"], "ingest takes no traffic"
     assert services["ingest"]["deployment_maximum_percent"] == 100, "two live consumers with one static id fence each other"
     health = first_block(_one(documents, "aws_lb_target_group", "serve"), "health_check")
-    assert health["path"] == "/health" and str(health["matcher"]) == "200"
+    assert health["path"] == "/ready" and str(health["matcher"]) == "200"
 
 
 def test_ingest_members_have_static_ids_and_liveness(documents):

@@ -1,5 +1,5 @@
 # Public entry for the REST API and the dashboard; forwards to serve tasks
-# in the private subnets and takes a task out when /health stops answering
+# in the private subnets and takes a task out when /ready stops answering
 # 200 (the warehouse is unreachable from it).
 
 resource "aws_lb" "main" {
@@ -26,7 +26,7 @@ resource "aws_lb_target_group" "serve" {
   deregistration_delay = 30
 
   health_check {
-    path                = "/health"
+    path                = "/ready"
     matcher             = "200"
     interval            = 15
     timeout             = 5

@@ -35,6 +35,8 @@ locals {
     DELOTON_STREAM_BY               = var.kafka_stream_by
     DELOTON_MAIL_FROM               = var.mail_from
     DELOTON_REPORT_TO               = join(",", var.report_to)
+    # One JSON object per line: CloudWatch Logs Insights queries fields directly.
+    DELOTON_LOG_FORMAT = "json"
   }
 
   database_secret = {
@@ -165,7 +167,11 @@ resource "aws_ecs_task_definition" "ingest" {
       environment = [for k, v in merge(local.common_environment, {
         DELOTON_INSTANCE      = "${local.name}-ingest-${each.key}"
         DELOTON_LIVENESS_FILE = local.liveness_file
+        # Prometheus metrics at :PORT/metrics on the task's own address.
+        DELOTON_HOST         = "0.0.0.0"
+        DELOTON_METRICS_PORT = tostring(var.metrics_port)
       }) : { name = k, value = v }]
+      portMappings = [{ containerPort = var.metrics_port, protocol = "tcp" }]
       secrets     = [for k, v in merge(local.database_secret, local.kafka_secrets, local.smtp_secrets) : { name = k, valueFrom = v }]
       healthCheck = local.health_check
       # Time to finish the batch in flight and commit its offsets.

@@ -2,7 +2,9 @@
 # running `deloton report --send` at 09:30 London time, every day. The
 # scheduler applies the zone, so the run stays at 09:30 local across the
 # GMT/BST changes. README.md explains why this rather than a long-running
-# `deloton schedule` service.
+# `deloton schedule` service. The scheduler delivers at least once (and
+# retries below): `report --send` claims the day in the warehouse's ledger,
+# so a second run for a day already sent sends nothing and exits 0.
 
 resource "aws_scheduler_schedule_group" "main" {
   name = local.name

@@ -101,3 +101,21 @@ resource "aws_vpc_security_group_ingress_rule" "database_from_tasks" {
   from_port                    = 5432
   to_port                      = 5432
 }
+
+# Prometheus scrapes ingest's metrics port and serve's /metrics from the
+# networks named in metrics_scrape_cidrs, and from nowhere else.
+resource "aws_vpc_security_group_ingress_rule" "metrics_scrape" {
+  for_each = {
+    for pair in setproduct(["serve", "worker"], var.metrics_scrape_cidrs) : "${pair[0]}-${pair[1]}" => {
+      group = pair[0]
+      cidr  = pair[1]
+    }
+  }
+
+  security_group_id = each.value.group == "serve" ? aws_security_group.serve.id : aws_security_group.worker.id
+  description       = "Prometheus scrape of /metrics"
+  cidr_ipv4         = each.value.cidr
+  ip_protocol       = "tcp"
+  from_port         = each.value.group == "serve" ? 8080 : var.metrics_port
+  to_port           = each.value.group == "serve" ? 8080 : var.metrics_port
+}

@@ -390,3 +390,20 @@ variable "start_services" {
   type        = bool
   default     = true
 }
+
+variable "metrics_port" {
+  description = "Port on which ingest tasks serve Prometheus metrics at /metrics (serve keeps its own on 8080)."
+  type        = number
+  default     = 9464
+
+  validation {
+    condition     = var.metrics_port >= 1024 && var.metrics_port <= 65535 && var.metrics_port != 8080
+    error_message = "metrics_port must be an unprivileged port other than serve's 8080."
+  }
+}
+
+variable "metrics_scrape_cidrs" {
+  description = "Networks a Prometheus scraper runs in (for example the VPC, or a peered monitoring VPC): allowed to ingest's metrics port and serve's /metrics. Empty: nothing may scrape."
+  type        = list(string)
+  default     = []
+}

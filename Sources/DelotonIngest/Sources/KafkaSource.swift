@@ -47,6 +47,9 @@ public struct KafkaSourceSettings: Sendable {
     /// Awaited once, after the group gave this process its first partitions and before any is read
     /// (benchmarks let a broker on the same machine finish the work the group join gave it).
     public var beforeReading: (@Sendable () async -> Void)?
+    /// Told the consumer lag (messages on assigned partitions not yet read) every `reportInterval`;
+    /// the liveness check uses it to know that input is waiting.
+    public var onLag: (@Sendable (Int64) -> Void)?
 
     public init(consumer: KafkaConsumerConfig, streamBy: KafkaStreamBy = .partition,
                 startPoint: KafkaStartPoint = .committedOrEarliest, exitWhenIdle: Duration? = nil) {
@@ -98,10 +101,9 @@ public struct KafkaSource: Sendable {
                 return progress.revoke(partitions)
             }
         }
-        let readings = Counter(label: "deloton_ingest_readings_total")
+        // Readings and rides are counted by whoever runs the pipeline, alike for every source.
         let committed: @Sendable (CommittedBatch) async throws -> Void = { batch in
             progress.record(batch)
-            readings.increment(by: batch.readings)
             try await onCommitted(batch)
         }
         func makePipeline() -> IngestPipeline {
@@ -285,6 +287,7 @@ public struct KafkaSource: Sendable {
             if now - lastReport >= settings.reportInterval {
                 let lag = try? await consumer.lag()
                 reporter.report(lag: lag, progress: progress.snapshot(), seconds: (now - lastReport).inSeconds)
+                if let lag { settings.onLag?(lag.filter { $0.key.topic == settings.topic }.values.reduce(0, +)) }
                 lastReport = now
             }
             if let idle = settings.exitWhenIdle, now - lastActivity >= idle, now - lastIdleCheck >= .milliseconds(500) {
@@ -438,7 +441,7 @@ struct KafkaLagReporter {
         var lagText = "unknown"
         if let lag {
             for (p, value) in lag where p.topic == topic {
-                let gauge = gauges[p.partition] ?? Gauge(label: "deloton_kafka_lag",
+                let gauge = gauges[p.partition] ?? Gauge(label: "deloton_kafka_consumer_lag_messages",
                                                          dimensions: [("topic", topic), ("partition", String(p.partition))])
                 gauges[p.partition] = gauge
                 gauge.record(value)

@@ -214,12 +214,12 @@ public actor AlertDispatcher {
                     logger.warning("alert not sent; will retry", metadata: [
                         "alert": "\(alert.id)", "ride": "\(alert.rideID)", "attempt": "\(alert.attempts)",
                         "retry_in_s": "\(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)",
-                        "reason": "\(reason)",
+                        "reason": "\(Self.loggable(reason))",
                     ])
                     try await outbox.scheduleRetry(id: alert.id, at: now().adding(seconds: Self.seconds(wait)), reason: reason)
                 case .failed(let reason):
                     logger.warning("alert cannot be delivered; marked failed", metadata: [
-                        "alert": "\(alert.id)", "ride": "\(alert.rideID)", "reason": "\(reason)",
+                        "alert": "\(alert.id)", "ride": "\(alert.rideID)", "reason": "\(Self.loggable(reason))",
                     ])
                     try await outbox.markFailed(id: alert.id, reason: reason)
                 case .staffCopySent, .staffCopyFailed:
@@ -261,13 +261,31 @@ public actor AlertDispatcher {
                 staffQueue.append(copy)
                 return
             }
+            // Which alert, not which address: log lines carry no email addresses.
             logger.warning("staff copy of an alert not delivered", metadata: [
-                "alert": "\(copy.alertID)", "to": "\(copy.message.to.first?.address ?? "")", "reason": "\(error.reason)",
+                "alert": "\(copy.alertID)", "reason": "\(Self.loggable(error.reason))",
             ])
             onEvent?(AlertDispatchEvent(alertID: copy.alertID, rideID: copy.rideID,
                                         outcome: .staffCopyFailed(messageID: copy.message.bareMessageID, reason: error.reason),
                                         at: .now))
         }
+    }
+
+    /// A failure's reason as logged: quoted text is left out, since reasons quote the address
+    /// they refused (kept in the outbox's last_error for whoever looks there), and an invalid
+    /// address has no shape the log handler could recognise and redact.
+    static func loggable(_ reason: String) -> String {
+        var out = ""
+        var quoted = false
+        for c in reason {
+            if c == "\"" {
+                if !quoted { out += "\"…\"" }
+                quoted.toggle()
+            } else if !quoted {
+                out.append(c)
+            }
+        }
+        return out
     }
 
     private static func seconds(_ d: Duration) -> Double {

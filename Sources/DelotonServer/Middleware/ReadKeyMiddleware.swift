@@ -4,7 +4,7 @@ import Hummingbird
 /// scope or more (probes and scrapers carry no keys).
 struct ReadKeyMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
-    static let open: Set<String> = ["/health", "/metrics"]
+    static let open: Set<String> = ["/health", "/ready", "/metrics"]
     let auth: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -2,13 +2,14 @@ import DelotonStore
 import Hummingbird
 import Prometheus
 
-/// `/health`, `/metrics`, `/openapi.json`.
+/// `/health`, `/ready`, `/metrics`, `/openapi.json`.
 struct OperationsRoutes: Sendable {
     let env: APIEnvironment
     let registry: PrometheusCollectorRegistry
 
     func add(to router: Router<APIRequestContext>) {
         router.get("/health", use: health)
+        router.get("/ready", use: ready)
         router.get("/metrics", use: metrics)
         router.get("/openapi.json") { _, _ in Responses.json(OpenAPIDocument.json) }
     }
@@ -20,6 +21,20 @@ struct OperationsRoutes: Sendable {
         } catch {
             env.logger.warning("health check: the warehouse does not answer", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "the warehouse (\(env.warehouse.kind)) does not answer")
+        }
+    }
+
+    /// For a load balancer or orchestrator deciding whether to send traffic here: the warehouse
+    /// answers a query over the API's own tables, so an instance pointed at an unmigrated or
+    /// wrong database is not ready although its connection works (which is all `/health` asks).
+    @Sendable func ready(_ request: Request, context: APIRequestContext) async throws -> Response {
+        do {
+            _ = try await env.warehouse.sql.query(SQL("SELECT 1 AS ok FROM rides WHERE 1 = 0"))
+            return Responses.json(#"{"status":"ready"}"#)
+        } catch {
+            env.logger.warning("readiness check: the warehouse cannot serve the API", metadata: ["error": "\(error)"])
+            throw APIError(.serviceUnavailable,
+                           "the warehouse (\(env.warehouse.kind)) does not answer or has no deloton schema (run deloton migrate)")
         }
     }
 

@@ -168,6 +168,15 @@ public struct AlertOutbox: Sendable {
             .first?["due_us"].int.map { Instant(microseconds: $0) }
     }
 
+    /// Pending alerts: how many, and when the longest-waiting one was raised (for the outbox
+    /// metrics: an old pending alert means mail is not going out).
+    public func pendingSummary() async throws -> (count: Int, oldestRaisedAt: Instant?) {
+        let row = try await sql.query(SQL("""
+            SELECT COUNT(*) AS n, MIN(raised_at_us) AS oldest_us FROM alerts WHERE status = 'pending'
+            """)).first
+        return (Int(row?["n"].int ?? 0), row?["oldest_us"].int.map { Instant(microseconds: $0) })
+    }
+
     /// How many alerts are in each state, every state present (for metrics and `deloton notify`).
     public func counts() async throws -> [AlertStatus: Int] {
         var counts = Dictionary(uniqueKeysWithValues: AlertStatus.allCases.map { ($0, 0) })

@@ -3,6 +3,7 @@ import DelotonCore
 import DelotonIngest
 import DelotonKafka
 import DelotonStore
+import DelotonTelemetry
 import Foundation
 import Logging
 
@@ -63,6 +64,11 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup(title: "Kafka") var kafka: KafkaConnectionOptions
     @OptionGroup(title: "Kafka consumer") var kafkaConsumer: KafkaConsumerOptions
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
+    @Option(help: ArgumentHelp("Liveness fails (DELOTON_LIVENESS_FILE is no longer touched, deloton_ingest_stalled is 1) when "
+              + "input has waited this many seconds with no batch written and no write retried [DELOTON_STALL_TIMEOUT] (default 60)",
+              valueName: "seconds"))
+    var stallTimeout: Double?
 
     func run() async throws {
         let spec = try SourceSpec(source ?? Env.value("DELOTON_SOURCE") ?? "kafka")
@@ -74,17 +80,24 @@ struct Ingest: AsyncParsableCommand {
             throw CLIFailure.usage(FileSource.Missing(path: path).description)
         }
         // Kafka settings are checked before any work, so mistakes exit 2.
-        let kafkaSettings = spec == .kafka ? try kafkaConsumer.settings(connection: kafka) : nil
+        var kafkaSettings = spec == .kafka ? try kafkaConsumer.settings(connection: kafka) : nil
         try notifications.validate(zone: try common.displayZone(), logger: logger)
+        let watch = StallWatch(limit: try Self.stallTimeout(stallTimeout))
+        kafkaSettings?.onLag = { watch.sourceBacklog($0) }
+        _ = Metrics.bootstrapPrometheus()
+        let endpoint = try await metrics.start(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
         let notify = try notifications.make(warehouse: warehouse, zone: try common.displayZone(), logger: logger, logRides: false)
         let shutdown = Shutdown.install()
-        var runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
+        var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: watch), logger: logger, shutdown: shutdown)
         runner.onCommitted = { notify.committed($0) }
         async let delivery: Void = notify.run()
         let retention = StagingRetention.start(warehouse, logger: logger)
-        let liveness = Liveness.start()
-        defer { liveness?.cancel() }
+        let gauges = WarehouseGauges.start(warehouse, outbox: true, report: false, logger: logger)
+        let liveness = Liveness.startWatching(watch, reachability: WarehouseReachability(databaseURL: common.databaseURL),
+                                              logger: logger)
+        defer { liveness.cancel() }
+        defer { gauges.cancel() }
         defer { retention?.cancel() }
         let stats: IngestStats
         let started = ContinuousClock.now
@@ -106,6 +119,7 @@ struct Ingest: AsyncParsableCommand {
         }
         await notify.finish()
         await delivery
+        await endpoint?.stop()
         try await warehouse.close()
         Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))
     }
@@ -116,6 +130,14 @@ struct Ingest: AsyncParsableCommand {
             throw CLIFailure.usage("--max-line-bytes must be a whole number of bytes, at least 1024 (got \(text))")
         }
         return bytes
+    }
+
+    static func stallTimeout(_ flag: Double?) throws -> Duration {
+        let text = flag.map { String($0) } ?? Env.value("DELOTON_STALL_TIMEOUT") ?? "60"
+        guard let seconds = Double(text), seconds > 0, seconds <= 604_800 else {
+            throw CLIFailure.usage("--stall-timeout must be a number of seconds from 0 to 604800 (got \(text)) (DELOTON_STALL_TIMEOUT)")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     static func idleTimeout(_ flag: Double?) throws -> Duration {

@@ -28,7 +28,7 @@ struct Keys: AsyncParsableCommand {
             let warehouse = try await common.openWarehouse(logger: logger)
             let key = try await Keys.store(warehouse).create(name: name, scope: scope)
             try await warehouse.close()
-            Console.out(key)
+            Console.result(key)
         }
     }
 

@@ -18,20 +18,28 @@ struct Notify: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Mail") var mail: MailOptions
     @Flag(help: "Deliver what is due now, then exit") var once = false
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     func run() async throws {
         let logger = try common.logger("deloton.notify")
         let zone = try common.displayZone()
         let destination = try mail.destination(logger: logger)
         let settings = try mail.alertSettings(zone: zone)
+        _ = Metrics.bootstrapPrometheus()
+        let endpoint = try await metrics.start(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
         let shutdown = Shutdown.install()
+        let gauges = WarehouseGauges.start(warehouse, outbox: true, report: false, logger: logger)
+        defer { gauges.cancel() }
+        let liveness = Liveness.start()
+        defer { liveness?.cancel() }
         let outbox = AlertOutbox(warehouse.sql)
         let before = try await outbox.counts()
         Console.out("deloton notify: \(before[.pending] ?? 0) alert(s) pending in \(Redact.url(common.databaseURL)); "
                     + "mail goes to \(destination.description)\(once ? "" : "; Ctrl-C stops")")
 
-        let dispatcher = AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger)
+        let dispatcher = AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger,
+                                         onEvent: Instruments.alertEvents)
         let watcher = Task {
             while !shutdown.isRequested, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
             await dispatcher.stop()
@@ -41,6 +49,7 @@ struct Notify: AsyncParsableCommand {
         watcher.cancel()
 
         let after = try await outbox.counts()
+        await endpoint?.stop()
         try await warehouse.close()
         Console.out("alerts: \(after[.sent] ?? 0) sent, \(after[.pending] ?? 0) pending, \(after[.failed] ?? 0) failed")
     }

@@ -12,7 +12,9 @@ struct Report: AsyncParsableCommand {
         discussion: """
             Writes report.html, report.pdf, report.json and the chart images into --out. With --send the \
             report is mailed to --report-to through --smtp, or written as an .eml file to --outbox, and \
-            recorded so that `deloton schedule` does not send the same day again.
+            recorded in the same ledger as `deloton schedule` uses: a day already sent (by either) is not sent \
+            again and the command exits 0, so an at-least-once trigger (EventBridge Scheduler, cron with retries) \
+            mails it once; --force sends it again. A relay that is down is retried for --retry-for seconds.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -23,8 +25,15 @@ struct Report: AsyncParsableCommand {
     @Option(help: "Folder for the report's files (default ./reports/DATE)")
     var out: String?
 
-    @Flag(help: "Email the report to --report-to")
+    @Flag(help: "Email the report to --report-to, unless that day's report was already sent")
     var send = false
+
+    @Flag(help: "With --send: send it even if that day's report was already sent")
+    var force = false
+
+    @Option(help: ArgumentHelp("With --send: keep retrying a mail relay that is down, or waiting for another process sending "
+              + "the same day, this many seconds [DELOTON_REPORT_RETRY_FOR] (default 600)", valueName: "seconds"))
+    var retryFor: Double?
 
     @Option(help: "Report recipients, comma-separated [DELOTON_REPORT_TO]")
     var reportTo: String?
@@ -37,6 +46,8 @@ struct Report: AsyncParsableCommand {
         let day = try Self.day(date, zone: zone)
         // Everything --send needs is checked before any work, so a typo fails fast with exit 2.
         var delivery: (mailer: any Mailer, from: EmailAddress, to: [EmailAddress])?
+        let retryWindow = try Self.retryFor(retryFor)
+        if force, !send { throw CLIFailure.usage("--force applies to --send: give both to send a day again") }
         if send {
             delivery = (try mail.mailer(logger: logger), try mail.sender(),
                         try CLIFailure.usage { try ReportMailer.recipients([reportTo ?? Env.value("DELOTON_REPORT_TO") ?? ""]) })
@@ -50,21 +61,44 @@ struct Report: AsyncParsableCommand {
             Console.out("report for \(day) written to \(directory.path)/ (report.html, report.pdf, report.json, "
                 + "\(documents.images.count) charts)" + (report.isEmpty ? "; no rides started that day" : ""))
             if let delivery {
-                // A report sent on request is a new message, not a repeat of the scheduled one.
-                let id = "daily-report-\(day)-\(UUID().uuidString.prefix(8).lowercased())@deloton"
-                _ = try await CLIFailure.runtimeAsync {
-                    try await ReportMailer.send(report, documents: documents, mailer: delivery.mailer, from: delivery.from,
-                                                to: delivery.to, messageID: id)
+                // The day's one report carries the scheduler's Message-ID, so a repeat after a crash is
+                // recognisably the same message; a forced resend is a new message.
+                let id = force ? "daily-report-\(day)-\(UUID().uuidString.prefix(8).lowercased())@deloton"
+                    : ReportMailer.scheduledMessageID(for: day)
+                let trigger = ReportTrigger(ledger: ReportLedger(warehouse.sql), retryFor: retryWindow, logger: logger)
+                let outcome: ReportTrigger.Outcome
+                do {
+                    outcome = try await trigger.send(day, force: force) { _ in
+                        try await ReportMailer.send(report, documents: documents, mailer: delivery.mailer, from: delivery.from,
+                                                    to: delivery.to, messageID: id)
+                        return delivery.to.map(\.address)
+                    }
+                } catch let error as ReportError {
+                    throw CLIFailure.runtime(error.description)
+                } catch let error as ReportTriggerError {
+                    throw CLIFailure.runtime(error.description)
                 }
-                try await ReportLedger(warehouse.sql).record(day, sentAt: Instant(seconds: Date().timeIntervalSince1970),
-                                                             recipients: delivery.to.map(\.address))
-                Console.out("report for \(day) sent to \(delivery.to.map(\.address).joined(separator: ", ")) via \(mail.route)")
+                switch outcome {
+                case .sent(let recipients):
+                    // A count, not the addresses: this line ends up in the deployment's logs.
+                    Console.out("report for \(day) sent to \(recipients.count) recipient(s) (--report-to) via \(mail.route)")
+                case .alreadySent:
+                    Console.out("report for \(day) was already sent; nothing sent (--force sends it again)")
+                }
             }
         } catch {
             try? await warehouse.close()
             throw error
         }
         try await warehouse.close()
+    }
+
+    static func retryFor(_ flag: Double?) throws -> Duration {
+        let text = flag.map { String($0) } ?? Env.value("DELOTON_REPORT_RETRY_FOR") ?? "600"
+        guard let seconds = Double(text), seconds >= 0 else {
+            throw CLIFailure.usage("--retry-for must be 0 or more seconds (got \(text)) (DELOTON_REPORT_RETRY_FOR)")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     /// `--date`, or yesterday in the display zone.

@@ -57,6 +57,8 @@ struct Run: AsyncParsableCommand {
         let liveness = Liveness.start()
         let retention = StagingRetention.start(warehouse, logger: logger)
         defer { retention?.cancel() }
+        let gauges = WarehouseGauges.start(warehouse, outbox: true, report: true, logger: logger)
+        defer { gauges.cancel() }
         let status = StatusLine()
         if kafkaSettings != nil {
             Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL))")
@@ -67,7 +69,7 @@ struct Run: AsyncParsableCommand {
         Console.out("  alerts go to \(notify.destination)")
         Console.out("  daily report at \(reports.at) \(zone.identifier); Ctrl-C stops")
 
-        var runner = IngestRunner(warehouse: warehouse, logger: logger, shutdown: shutdown)
+        var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: nil), logger: logger, shutdown: shutdown)
         runner.onCommitted = { committed in
             status.add(committed)
             notify.committed(committed)

@@ -18,12 +18,15 @@ struct Schedule: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Daily report") var schedule: ReportScheduleOptions
     @OptionGroup(title: "Mail") var mail: MailOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     func run() async throws {
         let logger = try common.logger("deloton.schedule")
         let zone = try common.displayZone()
         // Bad settings fail with exit 2 before the warehouse is touched.
         try schedule.validate(mail: mail, requireRecipients: true, logger: logger)
+        _ = Metrics.bootstrapPrometheus()
+        let endpoint = try await metrics.start(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
         let scheduler: ReportScheduler
         do {
@@ -35,9 +38,12 @@ struct Schedule: AsyncParsableCommand {
         let shutdown = Shutdown.install()
         let liveness = Liveness.start()
         defer { liveness?.cancel() }
-        Console.out("deloton schedule: the day before's report goes to \(try schedule.recipients().map(\.address).joined(separator: ", ")) "
+        let gauges = WarehouseGauges.start(warehouse, outbox: false, report: true, logger: logger)
+        defer { gauges.cancel() }
+        Console.out("deloton schedule: the day before's report goes to \(try schedule.recipients().count) recipient(s) (--report-to) "
             + "via \(mail.route) every day at \(scheduler.at) \(zone.identifier); Ctrl-C stops")
         await scheduler.run(until: { shutdown.isRequested })
+        await endpoint?.stop()
         try await warehouse.close()
     }
 }

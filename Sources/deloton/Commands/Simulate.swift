@@ -2,6 +2,7 @@ import ArgumentParser
 import DelotonCore
 import DelotonIngest
 import DelotonKafka
+import DelotonTelemetry
 import Foundation
 import Logging
 
@@ -68,7 +69,8 @@ struct Simulate: AsyncParsableCommand {
 
     /// One message per line, key = bike serial, value exactly as the real producer writes it.
     private func produceToKafka(startTime: LocalDateTime) async throws {
-        LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value("DELOTON_LOG_LEVEL")?.lowercased() ?? "") ?? .warning)
+        LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value("DELOTON_LOG_LEVEL")?.lowercased() ?? "") ?? .warning,
+                           format: LogFormat(rawValue: Env.value("DELOTON_LOG_FORMAT")?.lowercased() ?? "") ?? .text)
         let logger = Logger(label: "deloton.simulate")
         let config = try kafka.config(clientID: "deloton-simulate")
         let topic = kafka.topic

@@ -1,11 +1,29 @@
+import DelotonTelemetry
 import Foundation
+import Logging
+import Synchronization
 
 /// Terminal output: errors on one line, and a progress or status line redrawn in place
-/// only when stderr is a terminal (logs and CI output stay clean).
+/// only when stderr is a terminal (logs and CI output stay clean). With `--log-format json`
+/// these lines are JSON log lines too, so a collector reading the container's output parses
+/// every line alike.
 enum Console {
     static let isTerminal = isatty(STDERR_FILENO) == 1
+    private static let format = Mutex(LogFormat.text)
+
+    /// Set once the command's log format is known.
+    static func use(_ chosen: LogFormat) { format.withLock { $0 = chosen } }
+
+    private static func json(_ text: String, level: Logger.Level) -> String? {
+        guard format.withLock({ $0 }) == .json else { return nil }
+        return LogLine.render(.json, time: Date(), level: level, label: "deloton", message: text, metadata: [:]) + "\n"
+    }
 
     static func error(_ message: String) {
+        if let line = json(message.hasSuffix("\n") ? String(message.dropLast()) : message, level: .error) {
+            FileHandle.standardError.write(Data(line.utf8))
+            return
+        }
         let line = message.hasPrefix("deloton:") || message.hasPrefix("Error:") || message.hasPrefix("Usage:")
             ? message : "deloton: " + message
         FileHandle.standardError.write(Data((line.hasSuffix("\n") ? line : line + "\n").utf8))
@@ -21,8 +39,14 @@ enum Console {
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
     }
 
-    static func out(_ line: String) {
+    /// A command's result rather than a message about its work (a new API key): printed as is,
+    /// in every log format, since the person or script that ran the command needs it verbatim.
+    static func result(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func out(_ line: String) {
+        FileHandle.standardOutput.write(Data((json(line, level: .info) ?? line + "\n").utf8))
     }
 
     static func bar(fraction: Double, width: Int = 24) -> String {

@@ -91,9 +91,11 @@ struct KafkaConsumerOptions: ParsableArguments {
               + "deloton simulate writes [DELOTON_STREAM_BY] (default partition)"))
     var streamBy: String?
 
-    @Option(help: ArgumentHelp("This process's number among the group's members on this host; each running copy needs its own "
-              + "(static membership: a restarted copy takes its old partitions back at once) [DELOTON_INSTANCE] (default 1)"))
-    var instance: Int?
+    @Option(help: ArgumentHelp("This consumer's static group membership id (Kafka group.instance.id), unique among the group's "
+              + "live members, so a restarted copy takes its partitions back at once: any name Kafka accepts (letters, digits, "
+              + "'.', '_', '-'), used as given, e.g. ingest-1; a whole number N means HOST-N, the N-th copy on this host "
+              + "[DELOTON_INSTANCE] (default 1, that is HOST-1)", valueName: "id"))
+    var instance: String?
 
     @Option(help: ArgumentHelp("Exit once the topic is read to its end and nothing arrived for this many seconds, ending open rides "
               + "as at the end of a file (for tests and batch jobs) [DELOTON_KAFKA_EXIT_WHEN_IDLE]"))
@@ -105,12 +107,7 @@ struct KafkaConsumerOptions: ParsableArguments {
 
     /// Everything `KafkaSource` needs; usage errors (exit 2) name the setting.
     func settings(connection: KafkaConnectionOptions) throws -> KafkaSourceSettings {
-        let instanceNumber = try instance ?? Env.value("DELOTON_INSTANCE").map { text in
-            guard let n = Int(text) else { throw CLIFailure.usage("DELOTON_INSTANCE \(text) is not a whole number") }
-            return n
-        } ?? 1
-        guard instanceNumber >= 0 else { throw CLIFailure.usage("--instance must be 0 or more (got \(instanceNumber))") }
-        let member = Self.hostName() + "-" + String(instanceNumber)
+        let member = try Self.memberID(instance ?? Env.value("DELOTON_INSTANCE"))
         let group = kafkaGroup ?? Env.value("DELOTON_KAFKA_GROUP") ?? "deloton-ingest"
         guard !group.isEmpty else { throw CLIFailure.usage("--kafka-group is empty (DELOTON_KAFKA_GROUP)") }
 
@@ -145,6 +142,25 @@ struct KafkaConsumerOptions: ParsableArguments {
         return KafkaSourceSettings(consumer: consumer, streamBy: stream, startPoint: start, exitWhenIdle: idle)
     }
 
+    /// The group.instance.id for `--instance`: a whole number keeps the meaning it has always had
+    /// (the N-th copy on this host, so existing settings keep their ids and a restart rejoins as
+    /// the same member); any other text is the id itself, as deployments that name each consumer
+    /// (compose, ECS) need. Kafka refuses ids outside its topic-name alphabet only when the
+    /// consumer joins, so they are checked here, before any work.
+    static func memberID(_ text: String?) throws -> String {
+        guard let text else { return hostName() + "-1" }
+        if let number = Int(text) {
+            guard number >= 0 else { throw CLIFailure.usage("--instance must be 0 or more, or a name (got \(text)) (DELOTON_INSTANCE)") }
+            return hostName() + "-" + String(number)
+        }
+        guard !text.isEmpty, text.count <= 249, text != ".", text != "..",
+              text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw CLIFailure.usage("--instance \(text) is not a Kafka group.instance.id: use up to 249 letters, digits, '.', '_' "
+                                   + "and '-', e.g. ingest-1 (DELOTON_INSTANCE)")
+        }
+        return text
+    }
+
     /// The host name, reduced to what a group.instance.id may hold.
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -161,7 +177,7 @@ extension KafkaError {
     var cliFailure: CLIFailure {
         var text = message
         if text.lowercased().contains("fenced") {
-            text += " (another process uses the same --instance in this group: give each copy its own --instance N)"
+            text += " (another process uses the same --instance in this group: give each copy its own --instance (DELOTON_INSTANCE))"
         }
         return kind == .configuration ? .usage(text) : .runtime(text)
     }

@@ -1,17 +1,64 @@
+import CoreMetrics
+import DelotonTelemetry
 import Foundation
+import Logging
 
-/// `DELOTON_LIVENESS_FILE`: long-running commands touch it every 10 s, so a container health
-/// check (`find FILE -mmin -1`) can tell a live ingest or schedule from a stuck one.
+/// `DELOTON_LIVENESS_FILE`: long-running commands touch it while they are healthy, so a
+/// container health check (`deloton-healthcheck`, or `find FILE -mmin -1`) can tell a live
+/// process from a stuck one. `notify` and `schedule` are healthy while they run; `ingest` only
+/// while its pipeline is not stalled (`StallWatch`).
 enum Liveness {
+    static var path: String? { Env.value("DELOTON_LIVENESS_FILE") }
+
+    /// Touches the file every 10 s (when the variable is set).
     static func start() -> Task<Void, Never>? {
-        guard let path = Env.value("DELOTON_LIVENESS_FILE") else { return nil }
+        guard let path else { return nil }
         return Task.detached {
             while !Task.isCancelled {
-                if !FileManager.default.createFile(atPath: path, contents: Data(String(Int(Date().timeIntervalSince1970)).utf8)) {
-                    Console.error("cannot write the liveness file \(path) (DELOTON_LIVENESS_FILE)")
-                }
+                touch(path)
                 try? await Task.sleep(for: .seconds(10))
             }
+        }
+    }
+
+    /// Ingest's liveness, one verdict per beat: the file is touched only while the pipeline
+    /// advances or has nothing to do, `deloton_ingest_stalled` says the same to Prometheus, and
+    /// a stall is logged once. A write hung on a PostgreSQL server that is down is being retried
+    /// by the connection pool, so the server is asked before a stall is declared.
+    static func startWatching(_ watch: StallWatch, reachability: WarehouseReachability?, logger: Logger) -> Task<Void, Never> {
+        // Often enough that the file's age reflects a stall within a fraction of the limit.
+        let interval = min(Duration.seconds(10), watch.limit / 2)
+        let stalledGauge = Gauge(label: Instruments.stalled)
+        let path = self.path
+        return Task.detached {
+            var reportedStalled = false, reportedUnreachable = false
+            while !Task.isCancelled {
+                if watch.isStalled(), let reachability, reachability.isUnreachable() {
+                    watch.warehouseUnreachable()
+                    if !reportedUnreachable { logger.warning("the warehouse cannot be reached; ingest waits for it and stays live") }
+                    reportedUnreachable = true
+                } else if !watch.isStalled() {
+                    reportedUnreachable = false
+                }
+                let stalled = watch.isStalled()
+                stalledGauge.record(stalled ? 1 : 0)
+                if !stalled, let path { touch(path) }
+                if stalled != reportedStalled {
+                    reportedStalled = stalled
+                    if stalled {
+                        logger.error("ingest has not advanced for \(watch.limit) while input is waiting; liveness now fails (DELOTON_STALL_TIMEOUT)")
+                    } else {
+                        logger.notice("ingest advances again; liveness restored")
+                    }
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    private static func touch(_ path: String) {
+        if !FileManager.default.createFile(atPath: path, contents: Data(String(Int(Date().timeIntervalSince1970)).utf8)) {
+            Console.error("cannot write the liveness file \(path) (DELOTON_LIVENESS_FILE)")
         }
     }
 }

@@ -25,7 +25,8 @@ struct NotificationOptions: ParsableArguments {
         let destination = try mail.destination(logger: logger)
         let settings = try mail.alertSettings(zone: zone)
         let dispatcher = noNotify || Env.flag("DELOTON_NO_NOTIFY")
-            ? nil : AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger)
+            ? nil : AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger,
+                                    onEvent: Instruments.alertEvents)
         var webhook: RideWebhookNotifier?
         let client = try rideEvents.client(logger: logger)
         if client != nil || logRides {

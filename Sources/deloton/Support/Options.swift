@@ -1,6 +1,7 @@
 import ArgumentParser
 import DelotonCore
 import DelotonStore
+import DelotonTelemetry
 import Foundation
 import Logging
 
@@ -31,6 +32,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error [DELOTON_LOG_LEVEL] (default info)")
     var logLevel: String?
 
+    @Option(help: "text, or json for log collectors: one object per line [DELOTON_LOG_FORMAT] (default text)")
+    var logFormat: String?
+
     var databaseURL: String { database ?? Env.value("DELOTON_DATABASE_URL") ?? "sqlite:deloton.sqlite" }
 
     func displayZone() throws -> Zone {
@@ -53,7 +57,12 @@ struct CommonOptions: ParsableArguments {
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
             throw CLIFailure.usage("--log-level \(name) is not a level: use trace, debug, info, notice, warning or error")
         }
-        LogSetup.bootstrap(level: level)
+        let formatName = logFormat ?? Env.value("DELOTON_LOG_FORMAT") ?? "text"
+        guard let format = LogFormat(rawValue: formatName.lowercased()) else {
+            throw CLIFailure.usage("--log-format \(formatName) is not a format: use text or json (DELOTON_LOG_FORMAT)")
+        }
+        LogSetup.bootstrap(level: level, format: format)
+        Console.use(format)
         return Logger(label: label)
     }
 
@@ -68,13 +77,9 @@ enum LogSetup {
     nonisolated(unsafe) private static var done = false
 
     /// swift-log may be bootstrapped once per process.
-    static func bootstrap(level: Logger.Level) {
+    static func bootstrap(level: Logger.Level, format: LogFormat) {
         guard !done else { return }
         done = true
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in OperatorLogHandler(label: label, format: format, level: level) }
     }
 }
