@@ -31,14 +31,16 @@ enum Liveness {
         let stalledGauge = Gauge(label: Instruments.stalled)
         let path = self.path
         return Task.detached {
-            var reportedStalled = false, reportedUnreachable = false
+            var reportedStalled = false
+            var lastUnreachableLog: ContinuousClock.Instant?
             while !Task.isCancelled {
                 if watch.isStalled(), let reachability, reachability.isUnreachable() {
                     watch.warehouseUnreachable()
-                    if !reportedUnreachable { logger.warning("the warehouse cannot be reached; ingest waits for it and stays live") }
-                    reportedUnreachable = true
-                } else if !watch.isStalled() {
-                    reportedUnreachable = false
+                    // Once a minute is enough to show that the outage goes on.
+                    if lastUnreachableLog.map({ .now - $0 >= .seconds(60) }) ?? true {
+                        logger.warning("the warehouse cannot be reached; ingest waits for it and stays live")
+                        lastUnreachableLog = .now
+                    }
                 }
                 let stalled = watch.isStalled()
                 stalledGauge.record(stalled ? 1 : 0)
