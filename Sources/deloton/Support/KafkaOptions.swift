@@ -93,8 +93,7 @@ struct KafkaConsumerOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("This consumer's static group membership id (Kafka group.instance.id), unique among the group's "
               + "live members, so a restarted copy takes its partitions back at once: any name Kafka accepts (letters, digits, "
-              + "'.', '_', '-'), used as given, e.g. ingest-1; a whole number N means HOST-N, the N-th copy on this host "
-              + "[DELOTON_INSTANCE] (default 1, that is HOST-1)", valueName: "id"))
+              + "'.', '_', '-'), used as given, e.g. ingest-1 [DELOTON_INSTANCE] (default HOST-1, this host's name)", valueName: "id"))
     var instance: String?
 
     @Option(help: ArgumentHelp("Exit once the topic is read to its end and nothing arrived for this many seconds, ending open rides "
@@ -142,17 +141,12 @@ struct KafkaConsumerOptions: ParsableArguments {
         return KafkaSourceSettings(consumer: consumer, streamBy: stream, startPoint: start, exitWhenIdle: idle)
     }
 
-    /// The group.instance.id for `--instance`: a whole number keeps the meaning it has always had
-    /// (the N-th copy on this host, so existing settings keep their ids and a restart rejoins as
-    /// the same member); any other text is the id itself, as deployments that name each consumer
-    /// (compose, ECS) need. Kafka refuses ids outside its topic-name alphabet only when the
-    /// consumer joins, so they are checked here, before any work.
+    /// The group.instance.id for `--instance`: the text itself, as deployments that name each
+    /// consumer (compose, ECS) set it; without it the host's name, so a consumer is always a static
+    /// member and a restart rejoins at once. Kafka refuses ids outside its topic-name alphabet only
+    /// when the consumer joins, so they are checked here, before any work.
     static func memberID(_ text: String?) throws -> String {
         guard let text else { return hostName() + "-1" }
-        if let number = Int(text) {
-            guard number >= 0 else { throw CLIFailure.usage("--instance must be 0 or more, or a name (got \(text)) (DELOTON_INSTANCE)") }
-            return hostName() + "-" + String(number)
-        }
         guard !text.isEmpty, text.count <= 249, text != ".", text != "..",
               text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
             throw CLIFailure.usage("--instance \(text) is not a Kafka group.instance.id: use up to 249 letters, digits, '.', '_' "
