@@ -25,9 +25,9 @@ for arg in "$@"; do
     esac
 done
 
-# Fuzzing stays at 64 KiB: libFuzzer mutates every input up to the largest seed's length, and
-# 100 KB seeds cut the rate from ~3000 to ~350 exec/s. Those seeds live in Fuzz/regressions/,
-# replayed whole.
+# Fuzzed inputs stay within 64 KiB (a few hundred lines). libFuzzer would otherwise mutate up to
+# the largest seed's length, so the 100-200 KB nested-bracket seeds live in Fuzz/regressions/
+# and are only replayed, whole.
 max_len=65536
 replay_len=262144
 bin=.build-fuzz/fuzz-ingest
@@ -108,8 +108,15 @@ flags=(-max_len=$max_len -dict=Fuzz/ingest.dict -max_total_time=$((minutes * 60)
 # One worker only: the machine has 2 cores and is shared.
 ((keep_going)) && flags+=(-fork=1 -ignore_crashes=1)
 echo "fuzz: running for $minutes min (log: .build-fuzz/fuzz.log)"
+# Children's CPU seconds (bash's `times`), before and after: on a shared machine the wall-clock
+# rate says more about the load than about the target.
+# (`times` runs in this shell, not in a $(...) subshell, which would count its own children.)
+child_cpu() { tail -n 1 "$1" | awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } } END { print s }'; }
+times >"$work/times-before"
 $bin "${flags[@]}" "$work/corpus" >.build-fuzz/fuzz.log 2>&1
 rc=$?
+times >"$work/times-after"
+cpu=$(awk -v a="$(child_cpu "$work/times-before")" -v b="$(child_cpu "$work/times-after")" 'BEGIN { printf "%.0f", b - a }')
 
 runs=$(grep -oE "stat::number_of_executed_units: +[0-9]+" .build-fuzz/fuzz.log | awk '{s += $2} END {print s + 0}')
 if [[ $runs == 0 ]]; then  # fork mode prints no final stats: take the last status line
@@ -120,7 +127,8 @@ if [[ -z $rate ]]; then  # fork mode: the last status line's runs over its time
     secs=$(grep -oE " time: [0-9]+s" .build-fuzz/fuzz.log | tail -n 1 | grep -oE "[0-9]+")
     ((${secs:-0} > 0)) && rate=$((runs / secs))
 fi
-echo "fuzz: ${runs:-0} inputs executed, ${rate:-?} exec/s"
+per_cpu=$(awk -v r="${runs:-0}" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r / c; else print "?" }')
+echo "fuzz: ${runs:-0} inputs executed, ${rate:-?} exec/s (wall clock); ${cpu}s of CPU, $per_cpu exec per CPU second"
 
 crashes=("$work"/crashes/*)
 if [[ -e ${crashes[0]} ]]; then
