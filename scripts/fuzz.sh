@@ -3,8 +3,8 @@
 #
 #   scripts/fuzz.sh [MINUTES] [--merge]   fuzz for MINUTES (default 10) over a temp copy of
 #                                         Fuzz/corpus; --merge adds new interesting inputs back
-#   scripts/fuzz.sh --replay              run Fuzz/corpus and Fuzz/crashes-found once (CI);
-#                                         exits non-zero if any input crashes
+#   scripts/fuzz.sh --replay              run Fuzz/corpus, Fuzz/regressions and Fuzz/crashes-found
+#                                         once (CI); exits non-zero if any input crashes
 #   scripts/fuzz.sh --seeds               merge fresh seeds from Fuzz/make-seeds.py into the corpus
 #   scripts/fuzz.sh [MINUTES] --keep-going  exploration: fork mode, fuzzing past crashes
 #
@@ -25,8 +25,11 @@ for arg in "$@"; do
     esac
 done
 
-# Seeds with 100000 nested brackets are ~200 KB; the limit keeps them whole.
-max_len=262144
+# Fuzzed inputs stay within 64 KiB (a few hundred lines). libFuzzer would otherwise mutate up to
+# the largest seed's length, so the 100-200 KB nested-bracket seeds live in Fuzz/regressions/
+# and are only replayed, whole.
+max_len=65536
+replay_len=262144
 bin=.build-fuzz/fuzz-ingest
 # A crashing Swift program must not start swift-backtrace, which can hold the output pipe.
 export SWIFT_BACKTRACE=enable=no
@@ -63,23 +66,25 @@ case $mode in
 replay)
     # One pass over the corpus, then each saved crash input on its own so that every one that
     # still crashes is named.
+    # Crash files go to .build-fuzz, not the working directory.
+    replay=(-runs=0 -max_len=$replay_len -timeout=60 -artifact_prefix=.build-fuzz/replay-)
     failed=0
     count=$(find Fuzz/corpus -type f | wc -l)
-    if ! $bin -runs=0 -max_len=$max_len -timeout=60 Fuzz/corpus >.build-fuzz/replay.log 2>&1; then
+    if ! $bin "${replay[@]}" Fuzz/corpus >.build-fuzz/replay.log 2>&1; then
         grep -E "ERROR|Fatal error|Test unit written" .build-fuzz/replay.log | head -n 5
         echo "fuzz replay: an input of Fuzz/corpus crashed (log: .build-fuzz/replay.log)"
         failed=1
     fi
     saved=0
-    for input in Fuzz/crashes-found/*; do
+    for input in Fuzz/regressions/* Fuzz/crashes-found/*; do
         [[ -f $input && $input != *.md ]] || continue
         saved=$((saved + 1))
-        if ! $bin -runs=0 -max_len=$max_len -timeout=60 "$input" >.build-fuzz/replay-one.log 2>&1; then
+        if ! $bin "${replay[@]}" "$input" >.build-fuzz/replay-one.log 2>&1; then
             echo "fuzz replay: $input still crashes (in $(stack_top .build-fuzz/replay-one.log))"
             failed=1
         fi
     done
-    ((failed)) || echo "fuzz replay: $count corpus inputs and $saved saved crash inputs ran without a crash"
+    ((failed)) || echo "fuzz replay: $count corpus inputs and $saved saved inputs ran without a crash"
     exit $failed
     ;;
 seeds)
@@ -87,8 +92,9 @@ seeds)
     trap 'rm -rf "$seeds"' EXIT
     python3 Fuzz/make-seeds.py "$seeds"
     mkdir -p Fuzz/corpus
-    # -merge keeps only the seeds that add coverage; it carries on past crashing ones.
-    $bin -merge=1 -max_len=$max_len -timeout=60 Fuzz/corpus "$seeds" 2>&1 | grep -E "MERGE-OUTER: [0-9]+ new files"
+    # -merge keeps only the seeds that add coverage; it carries on past crashing ones. Counting
+    # edges rather than hit counts (-use_counters=0) keeps the corpus at a few hundred files.
+    $bin -merge=1 -use_counters=0 -max_len=$max_len -timeout=60 -artifact_prefix=.build-fuzz/merge- Fuzz/corpus "$seeds" 2>&1 | grep -E "MERGE-OUTER: [0-9]+ new files"
     exit 0
     ;;
 esac
@@ -102,19 +108,27 @@ flags=(-max_len=$max_len -dict=Fuzz/ingest.dict -max_total_time=$((minutes * 60)
 # One worker only: the machine has 2 cores and is shared.
 ((keep_going)) && flags+=(-fork=1 -ignore_crashes=1)
 echo "fuzz: running for $minutes min (log: .build-fuzz/fuzz.log)"
+# Children's CPU seconds (bash's `times`), before and after: on a shared machine the wall-clock
+# rate says more about the load than about the target.
+# (`times` runs in this shell, not in a $(...) subshell, which would count its own children.)
+child_cpu() { tail -n 1 "$1" | awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } } END { print s }'; }
+times >"$work/times-before"
 $bin "${flags[@]}" "$work/corpus" >.build-fuzz/fuzz.log 2>&1
 rc=$?
+times >"$work/times-after"
+cpu=$(awk -v a="$(child_cpu "$work/times-before")" -v b="$(child_cpu "$work/times-after")" 'BEGIN { printf "%.0f", b - a }')
 
-runs=$(grep -oE "stat::number_of_executed_units: [0-9]+" .build-fuzz/fuzz.log | awk '{s += $2} END {print s + 0}')
+runs=$(grep -oE "stat::number_of_executed_units: +[0-9]+" .build-fuzz/fuzz.log | awk '{s += $2} END {print s + 0}')
 if [[ $runs == 0 ]]; then  # fork mode prints no final stats: take the last status line
     runs=$(grep -oE "^#[0-9]+" .build-fuzz/fuzz.log | tail -n 1 | tr -d '#')
 fi
-rate=$(grep -oE "stat::average_exec_per_sec: [0-9]+" .build-fuzz/fuzz.log | tail -n 1 | awk '{print $2}')
+rate=$(grep -oE "stat::average_exec_per_sec: +[0-9]+" .build-fuzz/fuzz.log | tail -n 1 | awk '{print $2}')
 if [[ -z $rate ]]; then  # fork mode: the last status line's runs over its time
     secs=$(grep -oE " time: [0-9]+s" .build-fuzz/fuzz.log | tail -n 1 | grep -oE "[0-9]+")
     ((${secs:-0} > 0)) && rate=$((runs / secs))
 fi
-echo "fuzz: ${runs:-0} inputs executed, ${rate:-?} exec/s"
+per_cpu=$(awk -v r="${runs:-0}" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r / c; else print "?" }')
+echo "fuzz: ${runs:-0} inputs executed, ${rate:-?} exec/s (wall clock); ${cpu}s of CPU, $per_cpu exec per CPU second"
 
 crashes=("$work"/crashes/*)
 if [[ -e ${crashes[0]} ]]; then
@@ -129,7 +143,7 @@ fi
 
 if ((merge)); then
     before=$(find Fuzz/corpus -type f | wc -l)
-    $bin -merge=1 -max_len=$max_len -timeout=60 Fuzz/corpus "$work/corpus" >.build-fuzz/merge.log 2>&1
+    $bin -merge=1 -use_counters=0 -max_len=$max_len -timeout=60 -artifact_prefix=.build-fuzz/merge- Fuzz/corpus "$work/corpus" >.build-fuzz/merge.log 2>&1
     echo "fuzz: merged: Fuzz/corpus has $before -> $(find Fuzz/corpus -type f | wc -l) files"
 fi
 [[ ! -e ${crashes[0]} ]]
