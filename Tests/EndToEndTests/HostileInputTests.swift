@@ -276,18 +276,26 @@ struct BoundedIngestTests {
         let dir = TestPaths.scratch("bounded-line")
         let file = dir + "/long.jsonl", db = dir + "/w.sqlite"
         let size = 2 * 1024 * 1024 * 1024
-        // A good line, the long line, and another good line after it.
-        let make = "printf '%s\\n' '{\"log\": \"--------- beginning of main\\\\n\"}' > \(file) && "
-            + "head -c \(size) /dev/zero | tr '\\0' 'a' >> \(file) && printf '\\n%s\\n' '{\"log\": \"--------- beginning of a new ride\\\\n\"}' >> \(file)"
-        #expect(try await ChildProcess.run("/bin/sh", ["-c", make], timeout: .seconds(120)).status == 0)
+        // A good line, the long line (2,048 MiB of 'a'), and another good line after it.
+        FileManager.default.createFile(atPath: file, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         defer { try? FileManager.default.removeItem(atPath: file) }
+        try handle.write(contentsOf: Data("{\"log\": \"--------- beginning of main\\n\"}\n".utf8))
+        let mebibyte = Data(repeating: UInt8(ascii: "a"), count: 1 << 20)
+        for _ in 0..<(size >> 20) { try handle.write(contentsOf: mebibyte) }
+        try handle.write(contentsOf: Data("\n{\"log\": \"--------- beginning of a new ride\\n\"}\n".utf8))
+        try handle.close()
         let run = try await peakRSS(["ingest", "--source", "file:" + file, "--database", "sqlite:" + db])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.kib < 100 * 1024, "peak RSS \(run.kib) KiB for a 2 GB line")
         let rows = try await KafkaWarehouseDump.query(db, "SELECT position, length(raw), reason FROM quarantine WHERE position = 2")
         #expect(rows.count == 1)
         #expect(rows.first?.hasPrefix("2|4096|line of \(size) bytes is longer than the limit of 1048576 bytes") == true, "\(rows)")
-        let sha = try await ChildProcess.run("/bin/sh", ["-c", "head -c \(size) /dev/zero | tr '\\0' 'a' | sha256sum"], timeout: .seconds(120))
+        let sha = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", """
+            import hashlib; h = hashlib.sha256(); m = b"a" * (1 << 20)
+            for _ in range(\(size >> 20)): h.update(m)
+            print(h.hexdigest())
+            """], timeout: .seconds(120))
         #expect(rows.first?.contains(String(sha.stdout.prefix(64))) == true)
     }
 

@@ -38,7 +38,7 @@ struct StaticMembershipTests {
         #expect(second.stdout.contains("in 6 finished rides"), "\(second.stdout)")
     }
 
-    @Test("--instance takes a name or a whole number; what Kafka would refuse is exit 2 before any work")
+    @Test("--instance takes any id Kafka accepts, as given; what Kafka would refuse is exit 2 before any work")
     func instanceValues() async throws {
         let dir = TestPaths.scratch("static-usage")
         let args = ["ingest", "--source", "kafka", "--kafka-brokers", "127.0.0.1:1", "--database", "sqlite:\(dir)/w.sqlite"]
@@ -47,8 +47,8 @@ struct StaticMembershipTests {
         #expect(spaced.stderr.contains("--instance ingest 1 is not a Kafka group.instance.id"), "\(spaced.stderr)")
         let slash = try await KafkaChild.run(args, environment: ["DELOTON_INSTANCE": "a/b"])
         #expect(slash.status == 2 && slash.stderr.contains("DELOTON_INSTANCE"), "\(slash.stderr)")
-        let negative = try await KafkaChild.run(args, environment: ["DELOTON_INSTANCE": "-3"])
-        #expect(negative.status == 2, "\(negative.stderr)")
+        let dots = try await KafkaChild.run(args + ["--instance", ".."])
+        #expect(dots.status == 2, "\(dots.stderr)")
     }
 
     @Test("the help says what DELOTON_INSTANCE takes")
