@@ -55,3 +55,31 @@ import Testing
         #expect(SimulatedRide.power(rpm: 60, resistance: 31) > SimulatedRide.power(rpm: 60, resistance: 30))
     }
 }
+
+/// Who rides in the simulation: a believable mix, each on one bike at a time.
+@Suite struct SimulatedRidersTests {
+    @Test func aRiderNeverRidesTwoBikesAtOnce() {
+        var sim = StreamSimulator(seed: 3, bikes: 20, rides: 400, start: LocalDateTime(year: 2026, month: 5, day: 1, hour: 6, minute: 0, second: 0),
+                                  minSeconds: 60, maxSeconds: 300, keepHistory: true)
+        while sim.next() != nil {}
+        let byRider = Dictionary(grouping: sim.written, by: \.profile.userID)
+        #expect(byRider.values.contains { $0.count > 1 }, "riders come back")
+        for rides in byRider.values {
+            let spans = rides.map { ($0.start.naiveMicroseconds, $0.endTime.naiveMicroseconds) }.sorted { $0.0 < $1.0 }
+            for (a, b) in zip(spans, spans.dropFirst()) { #expect(a.1 < b.0, "rider \(rides[0].profile.userID) rides twice at once") }
+        }
+    }
+
+    @Test func agesAreMostlyWorkingAge() {
+        var generator = RideGenerator(seed: 9)
+        let day = CivilDate(year: 2026, month: 5, day: 1)
+        var ages: [Int] = []
+        for n in 0..<600 {
+            let ride = generator.nextRide(bike: "SN\(n)", start: LocalDateTime(year: 2026, month: 5, day: 1, hour: 6, minute: 0, second: 0))
+            ages.append(ride.profile.age(on: day) ?? -1)
+        }
+        let old = Double(ages.filter { $0 >= 65 }.count) / Double(ages.count)
+        #expect(ages.allSatisfy { (17...79).contains($0) })
+        #expect(old < 0.2, "\(Int(old * 100)) % of riders are 65 or older")
+    }
+}

@@ -52,7 +52,8 @@ public struct SimulatedRide: Sendable, Equatable {
 
 /// Riders, bikes and rides that look like the real stream (stream-format.md): durations about
 /// 8.5 minutes, a resistance programme, hr = 0 at the start and in short dropouts, riders who
-/// come back, both genders, ages 18 to 90, and now and then a heart rate that leaves the safe range.
+/// come back (never on two bikes at once), both genders, ages mostly 30 to 65 (18 to 78), and
+/// now and then a heart rate that leaves the safe range.
 public struct RideGenerator: Sendable {
     public var random: SeededRandom
     public var minSeconds: Int
@@ -60,6 +61,8 @@ public struct RideGenerator: Sendable {
     /// Chance that a ride contains an out-of-range heart-rate stretch.
     public var excursionChance: Double
     private var riders: [RiderProfile] = []
+    /// When each rider's latest ride ends (naive microseconds): a rider rides one bike at a time.
+    private var busyUntil: [Int: Int64] = [:]
     private var nextUserID = 1000
 
     public init(seed: UInt64, minSeconds: Int = 350, maxSeconds: Int = 520, excursionChance: Double = 0.15) {
@@ -80,15 +83,19 @@ public struct RideGenerator: Sendable {
     /// The next ride for `bike`, starting at `start` (local wall time of the stream).
     public mutating func nextRide(bike: String, start: LocalDateTime) -> SimulatedRide {
         var profile: RiderProfile
-        if !riders.isEmpty, Double.random(in: 0..<1, using: &random) < 0.35 {
-            profile = riders[Int.random(in: 0..<riders.count, using: &random)]
+        let returning = riders.isEmpty ? nil : riders[Int.random(in: 0..<riders.count, using: &random)]
+        if Double.random(in: 0..<1, using: &random) < 0.35, let returning,
+           busyUntil[returning.userID, default: .min] < start.naiveMicroseconds {
+            profile = returning
         } else {
             profile = newRider(on: start.date)
             riders.append(profile)
             if riders.count > 500 { riders.removeFirst() }
         }
         profile.bikeSerial = bike
-        return SimulatedRide(profile: profile, start: start, seconds: seconds(for: profile, on: start.date))
+        let ride = SimulatedRide(profile: profile, start: start, seconds: seconds(for: profile, on: start.date))
+        busyUntil[profile.userID] = ride.endTime.naiveMicroseconds
+        return ride
     }
 
     private mutating func newRider(on day: CivilDate) -> RiderProfile {
@@ -105,7 +112,9 @@ public struct RideGenerator: Sendable {
         default: nil
         }
         let name = [title, first, last].compactMap { $0 }.joined(separator: " ")
-        let age = Int.random(in: 18...90, using: &random)
+        // The sum of two uniform draws: most riders between 30 and 65, about one in ten 65 or
+        // older, none under 18 (the capture's riders were 23 to 79).
+        let age = 18 + Int.random(in: 0...30, using: &random) + Int.random(in: 0...30, using: &random)
         let birth = CivilDate(year: day.year - age, month: Int.random(in: 1...12, using: &random), day: Int.random(in: 1...28, using: &random))
         let domain = Self.domains[Int.random(in: 0..<Self.domains.count, using: &random)]
         let email = (title.map { "\($0.lowercased().replacingDots()).\(first.prefix(1).lowercased())" }
@@ -152,7 +161,7 @@ public struct RideGenerator: Sendable {
             var shownHR = Int(hr.rounded())
             if let e = excursion, e.contains(t) {
                 shownHR = excursionHigh ? Int(range.maximum) + Int.random(in: 3...20, using: &random)
-                                        : max(1, Int(range.minimum) - Int.random(in: 3...10, using: &random))
+                                        : max(1, Int(range.minimum) - Int.random(in: 1...5, using: &random))
             }
             if t <= noContact || Int.random(in: 0..<200, using: &random) == 0 { shownHR = 0 }
             out.append((shownHR, t < 4 ? 0 : Int(rpm.rounded()), resistance))
