@@ -1,5 +1,5 @@
 import DelotonCore
-import DelotonNotify
+@testable import DelotonNotify
 import DelotonStore
 import Foundation
 import Testing
@@ -34,13 +34,13 @@ struct AlertEmailTests {
             #expect(parsed.defects.isEmpty, "\(parsed.defects)")
             #expect(parsed.to == [.init(name: "Mr Test Rider", address: "rider@example.com")])
             #expect(parsed.subject.lowercased().contains("abnormal heart rate"))
-            #expect(parsed.subject.contains("ride \(alert.rideID)") && parsed.subject.contains("Wed 6 Jul 2022 10:00"))
+            #expect(parsed.subject == "Abnormal heart rate during your ride on Wed 6 Jul 2022 10:00", "\(parsed.subject)")
             #expect(parsed.structure == "multipart/alternative(text/plain,text/html)")
             #expect(parsed.messageID == "<alert-7-SN0000-\(alert.rideStartedAt.microseconds)@deloton>")
             #expect(parsed.headers.contains(["Auto-Submitted", "auto-generated"]))
             let text = try #require(parsed.parts.first?.text)
             // Shown in the display zone: 10:00 London is 09:00 UTC in July.
-            #expect(text.contains("Wednesday 6 July 2022 at 10:00:01 (UTC+01:00)"), "\(text)")
+            #expect(text.contains("Wednesday 6 July 2022 at 10:00:01 (BST)"), "\(text)")
             for hr in [193, 194, 195] { #expect(text.contains("\(hr) bpm (above 188)")) }
             #expect(text.contains("32-year-old male rider is 40 to 188 beats per minute"))
             #expect(text.contains("stop exercising now and seek medical help"))
@@ -115,5 +115,25 @@ struct AlertEmailTests {
             let d = b.delay(afterAttempt: attempt), ceiling = b.ceiling(afterAttempt: attempt)
             #expect(d >= ceiling / 2 && d <= ceiling)
         }
+    }
+}
+
+/// The small words of the alert email.
+@Suite struct AlertEmailWordingTests {
+    @Test func articlesFollowHowTheAgeIsSpoken() {
+        #expect(AlertEmail.withArticle("18-year-old male rider") == "an 18-year-old male rider")
+        #expect(AlertEmail.withArticle("8-year-old rider") == "an 8-year-old rider")
+        #expect(AlertEmail.withArticle("83-year-old rider") == "an 83-year-old rider")
+        #expect(AlertEmail.withArticle("11-year-old rider") == "an 11-year-old rider")
+        #expect(AlertEmail.withArticle("32-year-old rider") == "a 32-year-old rider")
+        #expect(AlertEmail.withArticle("1-year-old rider") == "a 1-year-old rider")
+    }
+
+    @Test func zonesHaveTheirOwnNames() {
+        #expect(ZoneNames(identifier: "Europe/London") == ZoneNames(standard: "GMT", daylight: "BST"))
+        #expect(ZoneNames(identifier: "America/New_York") == ZoneNames(standard: "EST", daylight: "EDT"))
+        #expect(ZoneNames(identifier: "UTC") == ZoneNames(standard: "UTC", daylight: nil))
+        #expect(ZoneNames(identifier: "America/Sao_Paulo") == nil, "numbers only: the offset is shown")
+        #expect(ZoneNames(identifier: "../../etc/passwd") == nil)
     }
 }

@@ -21,6 +21,11 @@ public struct Zone: Sendable {
 
     public static let utc = Zone(identifier: "UTC")!
 
+    /// Whether the zone keeps summer time at an instant.
+    public func isDaylightSavingTime(at instant: Instant) -> Bool {
+        timeZone.isDaylightSavingTime(for: Date(timeIntervalSince1970: instant.seconds))
+    }
+
     /// Offset from UTC in seconds at an instant.
     public func offsetSeconds(at instant: Instant) -> Int {
         timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: instant.seconds))

@@ -12,9 +12,13 @@ public struct AlertEmail: Sendable {
     /// Times are shown in this zone (`--timezone`).
     public let zone: Zone
 
+    /// The zone's names for its times (GMT, BST), when it has them.
+    private let zoneNames: ZoneNames?
+
     public init(alert: OutboxAlert, zone: Zone) {
         self.alert = alert
         self.zone = zone
+        zoneNames = ZoneNames(identifier: zone.identifier)
     }
 
     /// Stable per ride: made of the ride key (rider, bike, start), not of the warehouse's row
@@ -35,7 +39,8 @@ public struct AlertEmail: Sendable {
         EmailMessage(
             from: sender,
             to: [EmailAddress(alert.recipient.trimmingCharacters(in: .whitespaces), displayName: displayName)],
-            subject: "Abnormal heart rate during your ride \(alert.rideID) (\(shortTime(alert.rideStartTime)))",
+            // The ride's number is the warehouse's: a rider knows the ride by its day and time.
+            subject: "Abnormal heart rate during your ride on \(shortTime(alert.rideStartTime))",
             date: date,
             messageID: messageID,
             extraHeaders: headers,
@@ -110,7 +115,7 @@ public struct AlertEmail: Sendable {
         }
         lines.append("")
         let whose = forStaff ? "the rider's" : "your"
-        lines.append("During \(forStaff ? "ride \(alert.rideID)" : "your ride \(alert.rideID)") on bike \(alert.bikeSerial), which started \(longTime(alert.rideStartTime)), \(whose) heart rate was outside the safe range in \(alert.samples.count) readings in a row:")
+        lines.append("During \(forStaff ? "ride \(alert.rideID)" : "your ride") on bike \(alert.bikeSerial), which started \(longTime(alert.rideStartTime)), \(whose) heart rate was outside the safe range in \(alert.samples.count) readings in a row:")
         lines.append("")
         lines.append("  Time                          Into the ride   Heart rate")
         for s in alert.samples {
@@ -119,7 +124,7 @@ public struct AlertEmail: Sendable {
             lines.append("  \(time)\(elapsed)\(s.heartRate) bpm (\(verdict(s.heartRate)))")
         }
         lines.append("")
-        lines.append("The safe range for a \(riderDescription) is \(rangeText).")
+        lines.append("The safe range for \(Self.withArticle(riderDescription)) is \(rangeText).")
         lines.append("")
         lines += Self.advice
         lines.append("")
@@ -146,7 +151,7 @@ public struct AlertEmail: Sendable {
             out += "<p>Dear \(name),</p>\n"
         }
         let whose = forStaff ? "the rider's" : "your"
-        out += "<p>During \(forStaff ? "ride" : "your ride") \(alert.rideID) on bike \(Self.escape(alert.bikeSerial)), which started "
+        out += "<p>During \(forStaff ? "ride \(alert.rideID)" : "your ride") on bike \(Self.escape(alert.bikeSerial)), which started "
             + "\(Self.escape(longTime(alert.rideStartTime))), \(whose) heart rate was <strong>outside the safe range</strong> in "
             + "\(alert.samples.count) readings in a row:</p>\n"
         out += "<table style=\"border-collapse: collapse;\">\n"
@@ -160,7 +165,7 @@ public struct AlertEmail: Sendable {
                 + "(\(verdict(s.heartRate)))</td></tr>\n"
         }
         out += "</table>\n"
-        out += "<p>The safe range for a \(Self.escape(riderDescription)) is <strong>\(rangeText)</strong>.</p>\n"
+        out += "<p>The safe range for \(Self.escape(Self.withArticle(riderDescription))) is <strong>\(rangeText)</strong>.</p>\n"
         out += "<p style=\"background: #fdecea; padding: 8px; border-left: 4px solid #b00020;\">"
             + Self.advice.map(Self.escape).joined(separator: "<br>\n") + "</p>\n"
         out += "<p style=\"color: #555; font-size: 90%;\">Alert raised \(Self.escape(longTime(alert.raisedAt))).<br>\n"
@@ -196,16 +201,22 @@ public struct AlertEmail: Sendable {
     private static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                                  "October", "November", "December"]
 
-    /// "Wednesday 6 July 2022 at 10:00:01 (UTC+01:00)"
+    /// "Wednesday 6 July 2022 at 10:00:01 (BST)"
     private func longTime(_ instant: Instant) -> String {
         let t = local(instant)
-        return "\(Self.weekdays[t.weekday]) \(t.date.day) \(Self.months[(t.date.month - 1) % 12]) \(t.date.year) at \(clock(t)) (\(Self.offset(t.offsetSeconds)))"
+        return "\(Self.weekdays[t.weekday]) \(t.date.day) \(Self.months[(t.date.month - 1) % 12]) \(t.date.year) at \(clock(t)) (\(zoneName(instant, t)))"
     }
 
-    /// "10:02:03 (UTC+01:00)": the readings share the ride's day.
+    /// "10:02:03 (BST)": the readings share the ride's day.
     private func longClock(_ instant: Instant) -> String {
         let t = local(instant)
-        return "\(clock(t)) (\(Self.offset(t.offsetSeconds)))"
+        return "\(clock(t)) (\(zoneName(instant, t)))"
+    }
+
+    /// The zone's own name for the time (GMT in winter, BST in summer, in London), else its offset.
+    private func zoneName(_ instant: Instant, _ t: LocalTime) -> String {
+        guard let zoneNames else { return Self.offset(t.offsetSeconds) }
+        return zoneNames.name(daylight: zone.isDaylightSavingTime(at: instant))
     }
 
     /// "Wed 6 Jul 2022 10:00", for the subject.
@@ -226,6 +237,19 @@ public struct AlertEmail: Sendable {
     private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
 
     // MARK: - Small text helpers
+
+    /// "a 32-year-old…", "an 18-year-old…": the article as the number is spoken (eight,
+    /// eleven, eighteen and the eighties begin with a vowel sound).
+    static func withArticle(_ phrase: String) -> String {
+        let digits = phrase.prefix { $0.isNumber }
+        let vowelSound: Bool
+        if let n = Int(digits) {
+            vowelSound = n == 8 || n == 11 || n == 18 || (80...89).contains(n) || (800...899).contains(n)
+        } else {
+            vowelSound = phrase.first.map { "aeiouAEIOU".contains($0) } ?? false
+        }
+        return (vowelSound ? "an " : "a ") + phrase
+    }
 
     /// Safe-range bounds such as 188, 166.4 or 176.96, without trailing zeros.
     static func number(_ value: Double) -> String {
