@@ -8,7 +8,11 @@ struct Deloton: AsyncParsableCommand {
         commandName: "deloton",
         abstract: "An open data platform for connected exercise bikes.",
         discussion: "Every option also reads the environment variable shown in brackets; flags win over variables.",
+        version: Deloton.version,
         subcommands: [Run.self, Ingest.self, Serve.self, Report.self, Schedule.self, Notify.self, Simulate.self, Migrate.self, Keys.self, Export.self, Reprocess.self, Bench.self])
+
+    /// What `deloton --version` prints; raised with each release of the interface.
+    static let version = "deloton 0.9.0"
 
     /// Exit codes are part of the interface: 0 success, 2 bad usage or configuration found before
     /// any work, 1 a failure at run time. ArgumentParser's usage code (64) becomes 2.

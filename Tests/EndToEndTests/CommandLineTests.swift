@@ -14,6 +14,12 @@ import Testing
         for command in ["run", "ingest", "simulate", "migrate", "bench"] { #expect(r.stdout.contains(command)) }
     }
 
+    @Test func versionIsPrinted() async throws {
+        let r = try await deloton("--version")
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("deloton "), "\(r.stdout)")
+    }
+
     @Test func missingInputFileIsExitTwoWithOneLine() async throws {
         let r = try await deloton("ingest", "--source", "file:/no/such/file.jsonl", "--database", "sqlite:" + TestPaths.scratch() + "/w.sqlite")
         #expect(r.status == 2)
