@@ -4,12 +4,17 @@ public enum ReportPDF {
         let content = ReportContent(report)
         var pdf = PDFDocument(orientation: .portrait, footer: content.footer, documentTitle: content.title)
         pdf.addTitle(content.title, subtitle: content.subtitle)
-        if let notice = content.emptyNotice { pdf.addParagraph("No rides on this day. " + notice) }
-        pdf.addParagraph(content.summary)
+        // An empty day says so once, then shows what still means something: the comparisons.
+        pdf.addParagraph(content.emptyNotice ?? content.summary)
 
         pdf.addHeading("Key figures")
         pdf.addKeyFigures(content.keyFigures, columnTitles: ["Figure", "This day", "vs day before", "vs 7-day mean"])
         pdf.addParagraph(ReportContent.comparisonNote)
+        guard content.emptyNotice == nil else {
+            // A smaller chart keeps an empty day's report on one page.
+            addTrend(content, charts: charts, chartHeight: 150, to: &pdf)
+            return pdf
+        }
 
         pdf.addHeading("Riders")
         pdf.addCharts([charts.ridersByGender.chart, charts.ridersByAgeGroup.chart], perRow: 2)
@@ -36,10 +41,14 @@ public enum ReportPDF {
             pdf.addParagraph("No alerts: every rider stayed within their safe heart-rate range.")
         }
 
-        pdf.addHeading("Last 8 days")
-        pdf.addChart(charts.trend.chart, height: 200)
-        add(content.trend, to: &pdf)
+        addTrend(content, charts: charts, chartHeight: 200, to: &pdf)
         return pdf
+    }
+
+    static func addTrend(_ content: ReportContent, charts: ReportCharts, chartHeight: Double, to pdf: inout PDFDocument) {
+        pdf.addHeading("Last 8 days")
+        pdf.addChart(charts.trend.chart, height: chartHeight)
+        add(content.trend, to: &pdf)
     }
 
     static func add(_ table: ReportTable, to pdf: inout PDFDocument) {

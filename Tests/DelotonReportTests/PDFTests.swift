@@ -116,13 +116,52 @@ struct PDFTests {
         #expect(KeyFigureRow.Change.between(41, and: 38) == .init(text: "+7.9%", direction: .up))
         #expect(KeyFigureRow.Change.between(36, and: 40) == .init(text: "−10.0%", direction: .down))
         #expect(KeyFigureRow.Change.between(4, and: 0) == .init(text: "+4", direction: .up))
-        #expect(KeyFigureRow.Change.between(5, and: 5)?.direction == .flat)
+        #expect(KeyFigureRow.Change.between(5, and: 5) == .init(text: "0%", direction: .flat))
+        // A change that rounds to nothing is no change, not "−0.0%" in red.
+        #expect(KeyFigureRow.Change.between(99.9999, and: 100) == .init(text: "0%", direction: .flat))
+        #expect(KeyFigureRow.Change.between(0.0001, and: 0) == .init(text: "0", direction: .flat))
         #expect(KeyFigureRow.Change.between(nil, and: 5) == nil)
         #expect(KeyFigureRow.Change.between(.nan, and: 5) == nil)
         let alerts = KeyFigureRow(label: "Alerts", current: 4, previousDay: 2, sevenDayMean: 6, higherIsBetter: false)
         #expect(alerts.vsPreviousDay.map(alerts.color(of:)) == ReportTheme.deterioration)
         #expect(alerts.vsSevenDayMean.map(alerts.color(of:)) == ReportTheme.improvement)
         #expect(KeyFigureRow(label: "x", current: nil, previousDay: 1, sevenDayMean: 1).value == "–")
+    }
+
+    @Test("table cells wrap between words, as the HTML does, instead of being cut")
+    func cellsWrap() async throws {
+        let directory = try ChartTestDirectory()
+        let path = directory.path + "/wrap.pdf"
+        var document = PDFDocument()
+        let long = "Raised three times on the longest climb of the whole day while the rider kept pedalling"
+        document.addTable(columns: ["Raised", "Rider", "Ride", "Age, gender", "Safe range", "Readings", "Email status"],
+                          rows: [["10:02:03", "Mrs Alexandra Featherstonehaugh-Smith", "#1234567", "47, female",
+                                  "47–174 bpm", "180, 182, 185, 190, 191 bpm", long]])
+        try document.write(to: path)
+        let text = try await runPoppler("pdftotext", [path, "-"])
+        #expect(!text.contains("…"), "a cell was cut: \(text)")
+        let words = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for expected in ["Featherstonehaugh-Smith", "#1234567", "47–174 bpm", "whole day while the rider kept pedalling"] {
+            #expect(words.contains(expected), "\(expected) missing from \(words)")
+        }
+    }
+
+    @Test("a table's header keeps rows with it and its last row never stands alone on a page")
+    func noLoneRows() async throws {
+        let directory = try ChartTestDirectory()
+        // Table lengths around a page's capacity, so that some break right before the last row.
+        for count in stride(from: 30, through: 52, by: 1) {
+            let path = directory.path + "/rows-\(count).pdf"
+            var document = PDFDocument()
+            document.addParagraph(String(repeating: "Filler text to push the table down the page. ", count: 20))
+            document.addTable(columns: ["Row", "Value"], rows: (1...count).map { ["Row \($0)", "\($0 * 3)"] })
+            try document.write(to: path)
+            let text = try await runPoppler("pdftotext", ["-layout", path, "-"])
+            let pages = text.split(separator: "\u{0C}").map { page in
+                page.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Row ") }.count
+            }.filter { $0 > 0 }
+            #expect(!pages.contains(1), "\(count) rows laid out as \(pages) per page")
+        }
     }
 
     @Test("numeric columns are right-aligned automatically")

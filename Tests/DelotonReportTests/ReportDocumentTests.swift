@@ -46,7 +46,12 @@ import Testing
 
         // The PDF: A4 pages that pdftoppm can draw, none of them blank.
         let pages = try await Self.rasterise(dir.appendingPathComponent("report.pdf"), into: dir)
-        #expect(pages.count >= 2)
+        #expect(pages.count >= (empty ? 1 : 2))
+        let pdfText = try await runPoppler("pdftotext", [dir.appendingPathComponent("report.pdf").path, "-"])
+        #expect(!pdfText.contains("…"), "no cell is cut")
+        if empty {
+            #expect(pdfText.components(separatedBy: "No rides").count == 2, "an empty day says so once: \(pdfText)")
+        }
         for page in pages {
             #expect(page.width == 595 || page.width == 596, "A4 at 72 dpi is 595 points wide")
             #expect(page.inkedFraction > 0.01, "page \(page.name) is blank")

@@ -17,13 +17,14 @@ public struct KeyFigureRow: Sendable, Hashable {
         public static func between(_ current: Double?, and reference: Double?, decimals: Int = 0) -> Change? {
             guard let current, let reference, current.isFinite, reference.isFinite else { return nil }
             let difference = current - reference
-            let direction: Direction = abs(difference) < 1e-9 ? .flat : (difference > 0 ? .up : .down)
-            let sign = direction == .up ? "+" : (direction == .down ? "−" : "±")
-            if reference == 0 {
-                return Change(text: sign + ReportNumber.format(abs(difference), decimals: decimals), direction: direction)
-            }
-            let percent = abs(difference / abs(reference) * 100)
-            return Change(text: sign + ReportNumber.format(percent, decimals: 1) + "%", direction: direction)
+            let unit = reference == 0 ? "" : "%"
+            let shown = reference == 0 ? ReportNumber.format(abs(difference), decimals: decimals)
+                                       : ReportNumber.format(abs(difference / abs(reference) * 100), decimals: 1)
+            // What rounds to nothing is shown as no change: "0%", without a sign, arrow or colour
+            // (not "▼ −0.0%" in red).
+            guard shown.contains(where: { ("1"..."9").contains($0) }) else { return Change(text: "0" + unit, direction: .flat) }
+            let direction: Direction = difference > 0 ? .up : .down
+            return Change(text: (direction == .up ? "+" : "−") + shown + unit, direction: direction)
         }
     }
 

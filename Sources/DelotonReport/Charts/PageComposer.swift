@@ -146,21 +146,27 @@ struct PageComposer {
         space(8)
     }
 
-    /// Rows that continue on the next page under a repeated header.
-    private mutating func rows(count: Int, headerHeight: Double, rowHeight: Double,
+    /// Rows that continue on the next page under a repeated header. The header never ends a page
+    /// without two rows under it, and the last row never goes to a page alone.
+    private mutating func rows(heights: [Double], headerHeight: Double,
                                header: @escaping (CairoCanvas, Double) -> Void, row: @escaping (CairoCanvas, Int, Double) -> Void) {
         space(6)
-        if remaining < headerHeight + rowHeight && !atPageTop { newPage() }
+        if remaining < headerHeight + heights.prefix(2).reduce(0, +) && !atPageTop { newPage() }
         let headerTop = reserve(headerHeight)
         draw { header($0, headerTop) }
-        for index in 0..<count {
-            if remaining < rowHeight {
+        var rowsOnPage = 0
+        for (index, height) in heights.enumerated() {
+            // The last two rows go together: a break before the last one would strand it.
+            let keepWithNext = index == heights.count - 2 ? heights[index + 1] : 0
+            if remaining < height + keepWithNext, rowsOnPage > 0 {
                 newPage()
                 let top = reserve(headerHeight)
                 draw { header($0, top) }
+                rowsOnPage = 0
             }
-            let top = reserve(rowHeight)
+            let top = reserve(height)
             draw { row($0, index, top) }
+            rowsOnPage += 1
         }
         space(10)
     }
@@ -173,7 +179,7 @@ struct PageComposer {
         let pad = 8.0
         let titles = (0..<4).map { $0 < columnTitles.count ? columnTitles[$0] : "" }
 
-        rows(count: figures.count, headerHeight: 22, rowHeight: 22, header: { canvas, top in
+        rows(heights: Array(repeating: 22, count: figures.count), headerHeight: 22, header: { canvas, top in
             canvas.setFont(size: 8.5, weight: .bold)
             for (index, title) in titles.enumerated() {
                 let cellWidth = edges[index + 1] - edges[index] - 2 * pad
@@ -215,44 +221,66 @@ struct PageComposer {
 
     private mutating func table(columns: [TableColumn], rows tableRows: [[String]]) {
         guard !columns.isEmpty else { return }
-        let x = content.x, width = content.width, pad = 6.0
+        let x = content.x, width = content.width, pad = 6.0, lineHeight = 11.0
         let cells = tableRows.map { row in (0..<columns.count).map { $0 < row.count ? row[$0] : "" } }
 
-        // Natural column widths, stretched or squeezed to the text width; squeezed cells get an ellipsis.
-        canvas.setFont(size: 9, weight: .bold)
-        var natural = columns.map { canvas.width(of: $0.title) }
-        canvas.setFont(size: 9)
-        for row in cells {
-            for (index, cell) in row.enumerated() { natural[index] = max(natural[index], canvas.width(of: cell)) }
+        // Column widths as a browser lays out an automatic table: each column gets at least its
+        // longest word and at most its longest cell; cells wrap between words instead of being cut.
+        func measure(bold: Bool, _ texts: [String]) -> (min: Double, max: Double) {
+            canvas.setFont(size: 9, weight: bold ? .bold : .regular)
+            var widest = (min: 0.0, max: 0.0)
+            for text in texts {
+                widest.max = max(widest.max, canvas.width(of: text))
+                for word in text.split(separator: " ") { widest.min = max(widest.min, canvas.width(of: String(word))) }
+            }
+            return widest
         }
-        let padded = natural.map { $0 + 2 * pad }
-        let scale = width / max(1, padded.reduce(0, +))
+        let sizes = columns.indices.map { index -> (min: Double, max: Double) in
+            let title = measure(bold: true, [columns[index].title]), body = measure(bold: false, cells.map { $0[index] })
+            return (max(title.min, body.min) + 2 * pad, max(title.max, body.max) + 2 * pad)
+        }
+        let widths = Self.columnWidths(sizes, total: width)
         var edges = [x]
-        for columnWidth in padded { edges.append((edges.last ?? x) + columnWidth * scale) }
+        for columnWidth in widths { edges.append((edges.last ?? x) + columnWidth) }
 
-        func cell(_ canvas: CairoCanvas, _ text: String, column: Int, middle: Double, color: RGBColor) {
-            let fitted = canvas.truncated(text, toFit: edges[column + 1] - edges[column] - 2 * pad)
-            switch columns[column].alignment {
-            case .leading:
-                canvas.text(fitted, x: edges[column] + pad, y: middle, color, vertical: .middle)
-            case .trailing:
-                canvas.text(fitted, x: edges[column + 1] - pad, y: middle, color, align: .trailing, vertical: .middle)
+        func lines(_ text: String, column: Int, bold: Bool) -> [String] {
+            canvas.setFont(size: 9, weight: bold ? .bold : .regular)
+            return canvas.wrap(text, width: max(1, edges[column + 1] - edges[column] - 2 * pad))
+        }
+        func draw(_ canvas: CairoCanvas, _ wrapped: [String], column: Int, top: Double, color: RGBColor) {
+            for (n, line) in wrapped.enumerated() {
+                let middle = top + pad / 2 + lineHeight * (Double(n) + 0.5) + 1
+                switch columns[column].alignment {
+                case .leading: canvas.text(line, x: edges[column] + pad, y: middle, color, vertical: .middle)
+                case .trailing: canvas.text(line, x: edges[column + 1] - pad, y: middle, color, align: .trailing, vertical: .middle)
+                }
             }
         }
-        let rowHeight = 17.0
-        rows(count: cells.count, headerHeight: 20, rowHeight: rowHeight, header: { canvas, top in
+        let titles = columns.indices.map { lines(columns[$0].title, column: $0, bold: true) }
+        let body = cells.map { row in row.indices.map { lines(row[$0], column: $0, bold: false) } }
+        func height(_ wrapped: [[String]]) -> Double { Double(wrapped.map(\.count).max() ?? 1) * lineHeight + pad }
+        let headerHeight = height(titles) + 3, heights = body.map(height)
+        rows(heights: heights, headerHeight: headerHeight, header: { canvas, top in
             canvas.setFont(size: 9, weight: .bold)
-            for (index, column) in columns.enumerated() {
-                cell(canvas, column.title, column: index, middle: top + 10, color: ReportTheme.mutedInk)
-            }
-            canvas.line(from: (x, top + 19.5), to: (x + width, top + 19.5), ReportTheme.axis, width: 1)
+            for index in columns.indices { draw(canvas, titles[index], column: index, top: top, color: ReportTheme.mutedInk) }
+            canvas.line(from: (x, top + headerHeight - 0.5), to: (x + width, top + headerHeight - 0.5), ReportTheme.axis, width: 1)
         }, row: { canvas, index, top in
-            if index % 2 == 1 { canvas.fill(ChartRect(x: x, y: top, width: width, height: rowHeight), ReportTheme.panel) }
+            if index % 2 == 1 { canvas.fill(ChartRect(x: x, y: top, width: width, height: heights[index]), ReportTheme.panel) }
             canvas.setFont(size: 9)
-            for (column, text) in cells[index].enumerated() {
-                cell(canvas, text, column: column, middle: top + rowHeight / 2, color: ReportTheme.ink)
+            for (column, wrapped) in body[index].enumerated() {
+                draw(canvas, wrapped, column: column, top: top, color: ReportTheme.ink)
             }
         })
+    }
+
+    /// Widths that fill `total`: natural widths stretched when they fit; otherwise every column
+    /// keeps its minimum (its longest word) and the rest is shared by how much more each wants.
+    static func columnWidths(_ sizes: [(min: Double, max: Double)], total: Double) -> [Double] {
+        let natural = sizes.map(\.max).reduce(0, +), least = sizes.map(\.min).reduce(0, +)
+        if natural <= total { return sizes.map { $0.max * total / max(1, natural) } }
+        if least >= total { return sizes.map { $0.min * total / max(1, least) } }
+        let wanted = sizes.map { $0.max - $0.min }.reduce(0, +)
+        return sizes.map { $0.min + ($0.max - $0.min) * (total - least) / max(1e-9, wanted) }
     }
 
     private mutating func charts(_ charts: [any ReportChart], perRow: Int, height: Double?) {
