@@ -230,4 +230,45 @@ struct SigtermTests {
         }
         return out
     }
+
+    @Test("a write that hangs: SIGTERM waits for it, a second SIGTERM exits at once with 130")
+    func secondSignalDuringAStalledDrain() async throws {
+        let database = try await PostgresServer.freshDatabase()
+        let port = try SpawnedServer.freePort()
+        let ingest = try KafkaChild(["ingest", "--source", "simulator", "--speed", "20", "--bikes", "3", "--database", database,
+                                     "--no-notify", "--metrics-port", String(port)])
+        defer { ingest.signal(SIGKILL) }
+        #expect(try await readingsCommitted(port), "\(ingest.stderr)")
+        // Another session holds the readings table: the batch in hand cannot be committed.
+        let locker = try KafkaChild([database, "-v", "ON_ERROR_STOP=1", "-c",
+            "BEGIN; LOCK TABLE production.readings IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20); COMMIT;"],
+                                    executable: "/usr/bin/psql")
+        defer { locker.signal(SIGKILL) }
+        try await Task.sleep(for: .seconds(2))
+        ingest.signal(SIGTERM)
+        try await Task.sleep(for: .seconds(1))
+        #expect(ingest.isRunning, "the drain waits for the write: \(ingest.stderr)")
+        let (status, seconds) = await stop(ingest, "ingest, second SIGTERM during a stalled drain")
+        #expect(status == 130, "\(ingest.stderr)")
+        #expect(seconds < 2)
+    }
+
+    @Test("a write that hangs past the drain limit: the process still ends within 10 s, exit 1, saying why")
+    func stalledDrainIsCancelled() async throws {
+        let database = try await PostgresServer.freshDatabase()
+        let port = try SpawnedServer.freePort()
+        let ingest = try KafkaChild(["ingest", "--source", "simulator", "--speed", "20", "--bikes", "3", "--database", database,
+                                     "--no-notify", "--metrics-port", String(port)])
+        defer { ingest.signal(SIGKILL) }
+        #expect(try await readingsCommitted(port), "\(ingest.stderr)")
+        let locker = try KafkaChild([database, "-v", "ON_ERROR_STOP=1", "-c",
+            "BEGIN; LOCK TABLE production.readings IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;"],
+                                    executable: "/usr/bin/psql")
+        defer { locker.signal(SIGKILL) }
+        try await Task.sleep(for: .seconds(2))
+        let (status, seconds) = await stop(ingest, "ingest, one SIGTERM during a stalled drain")
+        #expect(status == 1, "\(ingest.stderr)")
+        #expect(seconds < 10)
+        #expect(ingest.stderr.contains("did not stop within"), "\(ingest.stderr)")
+    }
 }

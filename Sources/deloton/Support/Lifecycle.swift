@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -11,12 +13,14 @@ import Synchronization
 /// gauges, liveness and metrics stop last. The main work ending by itself (a file read to its
 /// end, a finite simulation, `notify --once`) shuts the other parts down the same way. A part
 /// still busy after `drainLimit` is cancelled, so that the process exits before an orchestrator's
-/// 10 s grace period ends in SIGKILL.
+/// 10 s grace period ends in SIGKILL; a process whose cancelled parts still hang (a write stuck
+/// in a driver that ignores cancellation) exits 1 at `exitLimit`. A second signal during the
+/// drain exits at once (130).
 struct Lifecycle {
     /// How long graceful shutdown may take before the parts still running are cancelled.
     static let drainLimit: Duration = .seconds(8)
-    /// How long cancellation may then take before the process gives up waiting and crashes.
-    static let cancelLimit: Duration = .seconds(1)
+    /// How long after the signal the process exits whatever still runs.
+    static let exitLimit: Duration = .seconds(9)
 
     let logger: Logger
     private var parts: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -41,7 +45,9 @@ struct Lifecycle {
         let gates = self.gates
         let work = ClosureService {
             for gate in gates { try await gate() }
-            let value = try await main()
+            let value = try await withGracefulShutdownHandler(operation: main) {
+                Signalled.startDeadline(name)
+            }
             result.withLock { $0 = value }
         }
         var configuration = ServiceGroupConfiguration(
@@ -49,11 +55,41 @@ struct Lifecycle {
                                      failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: name)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = Self.drainLimit
-        configuration.maximumCancellationDuration = Self.cancelLimit
-        try await ServiceGroup(configuration: configuration).run()
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch is CancellationError {
+            throw CLIFailure.runtime("\(name) did not stop within \(Self.drainLimit) of the signal and was cancelled; "
+                                     + "the next start resumes from what was committed")
+        }
         guard let value = result.withLock({ $0 }) else {
             throw CLIFailure.runtime("\(name) stopped before it finished")
         }
         return value
+    }
+}
+
+/// Once a signal has started the drain, the process ends by `Lifecycle.exitLimit` whatever
+/// happens, and someone who presses Ctrl-C again does not want to wait for it: a second SIGINT
+/// or SIGTERM ends it at once, with 130 as a shell reports an interrupted command.
+private enum Signalled {
+    /// Armed once; the sources live as long as the process.
+    private static let sources = Mutex<[any DispatchSourceSignal]>([])
+
+    static func startDeadline(_ name: String) {
+        sources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for sig in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { exit(130) }
+                source.resume()
+                sources.append(source)
+            }
+            let seconds = Double(Lifecycle.exitLimit.components.seconds)
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                Console.error("\(name) did not stop within \(Int(seconds)) s of the signal; exiting without the rest of the drain. "
+                              + "The next start resumes from what was committed.")
+                exit(1)
+            }
+        }
     }
 }
