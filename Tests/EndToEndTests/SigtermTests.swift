@@ -190,17 +190,19 @@ struct SigtermTests {
         #expect(Set(states).isSubset(of: ["sent", "pending", "failed"]), "\(states)")
     }
 
-    @Test("schedule: SIGTERM after the catch-up report exits 0")
+    @Test("schedule: SIGTERM after the catch-up report stops the liveness and metrics services and exits 0")
     func schedule() async throws {
         let dir = TestPaths.scratch("sigterm-schedule")
         let port = try SpawnedServer.freePort()
         let child = try KafkaChild(["schedule", "--at", "00:00", "--report-to", "ops@example.com", "--database",
                                     "sqlite:\(dir)/w.sqlite", "--outbox", dir + "/outbox", "--report-dir", dir + "/reports",
-                                    "--metrics-port", String(port)])
+                                    "--metrics-port", String(port)],
+                                   environment: ["DELOTON_LIVENESS_FILE": dir + "/alive"])
         defer { child.signal(SIGKILL) }
         #expect(try await eventually {
             (value(try await scrape(port).body, "deloton_report_last_success_timestamp_seconds") ?? 0) > 0
         }, "\(child.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/alive"), "the liveness service touches its file")
         let (status, seconds) = await stop(child, "schedule")
         #expect(status == 0, "\(child.stderr)")
         #expect(seconds < 10)
