@@ -8,8 +8,9 @@ import Prometheus
 ///
 /// `metrics` is the registry `/metrics` shows; pass the one the ingest pipeline reports to
 /// (through swift-metrics) when both run in one process, so their figures share one page.
-/// Graceful shutdown comes with the application's service lifecycle (`runService()` stops on
-/// SIGTERM/SIGINT after the requests in flight are answered).
+/// The application is a swift-service-lifecycle `Service`: run in a service group, it stops on the
+/// group's graceful shutdown after the requests in flight are answered (`deloton serve` and `run`
+/// run it in their one group, with SIGTERM and SIGINT).
 public func buildApplication(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
                              metrics: PrometheusCollectorRegistry?) -> some ApplicationProtocol {
     buildServer(config: config, warehouse: warehouse, logger: logger, metrics: metrics).application

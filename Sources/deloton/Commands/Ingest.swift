@@ -6,6 +6,7 @@ import DelotonStore
 import DelotonTelemetry
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Where `ingest` reads: `kafka`, `file:PATH` or `simulator`.
 enum SourceSpec: Equatable {
@@ -85,41 +86,44 @@ struct Ingest: AsyncParsableCommand {
         let watch = StallWatch(limit: try Self.stallTimeout(stallTimeout))
         kafkaSettings?.onLag = { watch.sourceBacklog($0) }
         _ = Metrics.bootstrapPrometheus()
-        let endpoint = try await metrics.start(logger: logger)
+        let endpoint = try metrics.endpoint(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
         let notify = try notifications.make(warehouse: warehouse, zone: try common.displayZone(), logger: logger, logRides: false)
-        let shutdown = Shutdown.install()
+        let shutdown = Shutdown()
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: watch), logger: logger, shutdown: shutdown)
         runner.onCommitted = { notify.committed($0) }
-        async let delivery: Void = notify.run()
-        let retention = StagingRetention.start(warehouse, logger: logger)
-        let gauges = WarehouseGauges.start(warehouse, outbox: true, report: false, logger: logger)
-        let liveness = Liveness.startWatching(watch, reachability: WarehouseReachability(databaseURL: common.databaseURL),
-                                              logger: logger)
-        defer { liveness.cancel() }
-        defer { gauges.cancel() }
-        defer { retention?.cancel() }
-        let stats: IngestStats
+        // Stopped in reverse: the pipeline commits its batch, alerts due are sent, metrics last.
+        var lifecycle = Lifecycle(logger: logger)
+        if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
+        lifecycle.add(Liveness.watching(watch, reachability: WarehouseReachability(databaseURL: common.databaseURL), logger: logger),
+                      name: "liveness")
+        if let retention = StagingRetention.service(warehouse, logger: logger) { lifecycle.add(retention, name: "staging retention") }
+        lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: false, logger: logger), name: "warehouse gauges")
+        lifecycle.add(notify, name: "alert delivery")
+        let ingest = runner, follow = self.follow, simulation = self.simulation, consumer = kafkaSettings
         let started = ContinuousClock.now
-        switch spec {
-        case .file(let path):
-            var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: follow ? idle : nil)
-            options.maxBatchDelay = follow ? .milliseconds(25) : .seconds(1)
-            options.maxLineBytes = lineLimit
-            stats = try await runner.ingestFile(FileSource(path: path, follow: follow), options: options)
-        case .simulator:
-            var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
-            options.maxLineBytes = lineLimit
-            stats = try await runner.ingestSimulator(simulation, options: options)
-        case .kafka:
-            guard let kafkaSettings else { return }
-            var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
-            options.maxLineBytes = lineLimit
-            stats = try await runner.ingestKafka(kafkaSettings, options: options)
+        let stats = try await lifecycle.run("ingest") {
+            try await withGracefulShutdownHandler {
+                switch spec {
+                case .file(let path):
+                    var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: follow ? idle : nil)
+                    options.maxBatchDelay = follow ? .milliseconds(25) : .seconds(1)
+                    options.maxLineBytes = lineLimit
+                    return try await ingest.ingestFile(FileSource(path: path, follow: follow), options: options)
+                case .simulator:
+                    var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+                    options.maxLineBytes = lineLimit
+                    return try await ingest.ingestSimulator(simulation, options: options)
+                case .kafka:
+                    guard let consumer else { preconditionFailure("Kafka settings are read for --source kafka") }
+                    var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
+                    options.maxLineBytes = lineLimit
+                    return try await ingest.ingestKafka(consumer, options: options)
+                }
+            } onGracefulShutdown: {
+                shutdown.request()
+            }
         }
-        await notify.finish()
-        await delivery
-        await endpoint?.stop()
         try await warehouse.close()
         Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))
     }

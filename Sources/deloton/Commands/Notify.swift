@@ -3,6 +3,7 @@ import DelotonCore
 import DelotonNotify
 import DelotonStore
 import Foundation
+import ServiceLifecycle
 
 struct Notify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,13 +27,8 @@ struct Notify: AsyncParsableCommand {
         let destination = try mail.destination(logger: logger)
         let settings = try mail.alertSettings(zone: zone)
         _ = Metrics.bootstrapPrometheus()
-        let endpoint = try await metrics.start(logger: logger)
+        let endpoint = try metrics.endpoint(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
-        let shutdown = Shutdown.install()
-        let gauges = WarehouseGauges.start(warehouse, outbox: true, report: false, logger: logger)
-        defer { gauges.cancel() }
-        let liveness = Liveness.start()
-        defer { liveness?.cancel() }
         let outbox = AlertOutbox(warehouse.sql)
         let before = try await outbox.counts()
         Console.out("deloton notify: \(before[.pending] ?? 0) alert(s) pending in \(Redact.url(common.databaseURL)); "
@@ -40,16 +36,22 @@ struct Notify: AsyncParsableCommand {
 
         let dispatcher = AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger,
                                          onEvent: Instruments.alertEvents)
-        let watcher = Task {
-            while !shutdown.isRequested, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
-            await dispatcher.stop()
+        var lifecycle = Lifecycle(logger: logger)
+        if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
+        if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
+        lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: false, logger: logger), name: "warehouse gauges")
+        let once = self.once
+        try await lifecycle.run("alert dispatcher") {
+            if once { await dispatcher.finish() }
+            // Stopping: no new claims; sends under way are completed and recorded.
+            await withGracefulShutdownHandler {
+                await dispatcher.run()
+            } onGracefulShutdown: {
+                Task { await dispatcher.stop() }
+            }
         }
-        if once { await dispatcher.finish() }
-        await dispatcher.run()
-        watcher.cancel()
 
         let after = try await outbox.counts()
-        await endpoint?.stop()
         try await warehouse.close()
         Console.out("alerts: \(after[.sent] ?? 0) sent, \(after[.pending] ?? 0) pending, \(after[.failed] ?? 0) failed")
     }

@@ -53,12 +53,16 @@ struct Run: AsyncParsableCommand {
                                                    requireRecipients: false, logger: logger)
         let (app, liveFeed) = buildServer(config: serverConfig, warehouse: warehouse, logger: logger,
                                           metrics: Metrics.bootstrapPrometheus())
-        let shutdown = Shutdown.install()
-        let liveness = Liveness.start()
-        let retention = StagingRetention.start(warehouse, logger: logger)
-        defer { retention?.cancel() }
-        let gauges = WarehouseGauges.start(warehouse, outbox: true, report: true, logger: logger)
-        defer { gauges.cancel() }
+        // Stopped in reverse: ingest commits its batch, alerts due are sent, the scheduler stops
+        // between sends, the server closes its event streams and answers what is in flight.
+        var lifecycle = Lifecycle(logger: logger)
+        if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
+        if let retention = StagingRetention.service(warehouse, logger: logger) { lifecycle.add(retention, name: "staging retention") }
+        lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
+        lifecycle.add(APIServer(app: app, liveFeed: liveFeed), name: "server")
+        lifecycle.add(ClosureService { await Shutdown.flag { stop in await reports.run(until: { stop.isRequested }) } },
+                      name: "report scheduler")
+        lifecycle.add(notify, name: "alert delivery")
         let status = StatusLine()
         if kafkaSettings != nil {
             Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL))")
@@ -69,6 +73,7 @@ struct Run: AsyncParsableCommand {
         Console.out("  alerts go to \(notify.destination)")
         Console.out("  daily report at \(reports.at) \(zone.identifier); Ctrl-C stops")
 
+        let shutdown = Shutdown()
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: nil), logger: logger, shutdown: shutdown)
         runner.onCommitted = { committed in
             status.add(committed)
@@ -77,28 +82,18 @@ struct Run: AsyncParsableCommand {
         }
         var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
         options.maxLineBytes = lineLimit
-        let ingest = runner
-        // The server runs in a service group so that it can be shut down gracefully (requests in
-        // flight answered, event streams closed) once ingest has stopped.
-        let serverGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let stats = try await withThrowingTaskGroup(of: IngestStats?.self) { group in
-            group.addTask { try await serverGroup.run(); return nil }
-            group.addTask { await notify.run(); return nil }
-            group.addTask { await reports.run(until: { shutdown.isRequested }); return nil }
-            let stats = if let kafkaSettings {
-                try await ingest.ingestKafka(kafkaSettings, options: options)
-            } else {
-                try await ingest.ingestSimulator(simulation, options: options)
+        let ingest = runner, simulation = self.simulation, ingestOptions = options
+        let stats = try await lifecycle.run("ingest") {
+            try await withGracefulShutdownHandler {
+                if let kafkaSettings {
+                    try await ingest.ingestKafka(kafkaSettings, options: ingestOptions)
+                } else {
+                    try await ingest.ingestSimulator(simulation, options: ingestOptions)
+                }
+            } onGracefulShutdown: {
+                shutdown.request()
             }
-            // Ingest has stopped (Ctrl-C, or a finite simulation): deliver what is due, stop the rest.
-            shutdown.request()
-            await notify.finish()
-            await liveFeed?.closeAll()
-            await serverGroup.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return stats
         }
-        liveness?.cancel()
         Console.endStatus()
         try await warehouse.close()
         Console.out("stopped: " + IngestRunner.summary(stats, seconds: status.elapsed))

@@ -26,7 +26,7 @@ struct Schedule: AsyncParsableCommand {
         // Bad settings fail with exit 2 before the warehouse is touched.
         try schedule.validate(mail: mail, requireRecipients: true, logger: logger)
         _ = Metrics.bootstrapPrometheus()
-        let endpoint = try await metrics.start(logger: logger)
+        let endpoint = try metrics.endpoint(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
         let scheduler: ReportScheduler
         do {
@@ -35,15 +35,16 @@ struct Schedule: AsyncParsableCommand {
             try? await warehouse.close()
             throw error
         }
-        let shutdown = Shutdown.install()
-        let liveness = Liveness.start()
-        defer { liveness?.cancel() }
-        let gauges = WarehouseGauges.start(warehouse, outbox: false, report: true, logger: logger)
-        defer { gauges.cancel() }
+        var lifecycle = Lifecycle(logger: logger)
+        if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
+        if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
+        lifecycle.add(WarehouseGauges.service(warehouse, outbox: false, report: true, logger: logger), name: "warehouse gauges")
         Console.out("deloton schedule: the day before's report goes to \(try schedule.recipients().count) recipient(s) (--report-to) "
             + "via \(mail.route) every day at \(scheduler.at) \(zone.identifier); Ctrl-C stops")
-        await scheduler.run(until: { shutdown.isRequested })
-        await endpoint?.stop()
+        // A report being sent is finished before the scheduler stops (it looks at the flag between sends).
+        try await lifecycle.run("report scheduler") {
+            await Shutdown.flag { shutdown in await scheduler.run(until: { shutdown.isRequested }) }
+        }
         try await warehouse.close()
     }
 }

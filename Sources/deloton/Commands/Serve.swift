@@ -2,6 +2,7 @@ import ArgumentParser
 import DelotonServer
 import Hummingbird
 import Prometheus
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,13 +18,14 @@ struct Serve: AsyncParsableCommand {
         let config = try server.config(timezone: try common.displayZone().identifier)
         let warehouse = try await common.openWarehouse(logger: logger, migrate: migrate || Env.flag("DELOTON_MIGRATE"))
         let registry = Metrics.bootstrapPrometheus()
+        let (app, liveFeed) = buildServer(config: config, warehouse: warehouse, logger: logger, metrics: registry)
+        var lifecycle = Lifecycle(logger: logger)
         // Always running (on AWS the report is a one-shot task), so serve publishes the figures that
         // live in the warehouse: the alert outbox and the last report sent.
-        let gauges = WarehouseGauges.start(warehouse, outbox: true, report: true, logger: logger)
-        defer { gauges.cancel() }
-        let app = buildApplication(config: config, warehouse: warehouse, logger: logger, metrics: registry)
+        lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
         logger.info("serving the API and dashboard on http://\(config.host):\(config.port)")
-        try await app.runService()
+        // Stopping: event streams closed, requests in flight answered, then the gauges.
+        try await lifecycle.run("server") { try await APIServer(app: app, liveFeed: liveFeed).run() }
         try await warehouse.close()
     }
 }

@@ -34,8 +34,13 @@ struct Simulate: AsyncParsableCommand {
         if simulation.rides == nil, simulation.speed == 0 {
             throw CLIFailure.usage("an endless simulation as fast as possible would fill the disk: give --rides N or a --speed")
         }
+        // SIGTERM or SIGINT stops the stream: what was made so far is written (or delivered), exit 0.
+        let lifecycle = Lifecycle(logger: Logger(label: "deloton.simulate"))
         if toKafka {
-            try await produceToKafka(startTime: startTime)
+            let produce = self
+            try await lifecycle.run("simulator") {
+                try await Shutdown.flag { shutdown in try await produce.produceToKafka(startTime: startTime, shutdown: shutdown) }
+            }
             return
         }
         let path = String(to.dropFirst(5))
@@ -43,32 +48,37 @@ struct Simulate: AsyncParsableCommand {
             throw CLIFailure.usage("cannot write \(path): check that its folder exists and is writable")
         }
         defer { try? handle.close() }
-        let shutdown = Shutdown.install()
-        var sim = simulation.simulator(start: startTime)
-        let clock = ContinuousClock(), began = clock.now
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(1 << 20)
-        var lines = 0
-        while !shutdown.isRequested, let line = sim.next() {
-            if simulation.speed > 0 {
-                let offset = Double(line.time.naiveMicroseconds - startTime.naiveMicroseconds) / simulation.speed
-                let due = began + .microseconds(offset)
-                if due > clock.now {
-                    try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true)
-                    try await clock.sleep(until: due)
+        let simulation = self.simulation
+        let (lines, rides) = try await lifecycle.run("simulator") {
+            try await Shutdown.flag { shutdown in
+                var sim = simulation.simulator(start: startTime)
+                let clock = ContinuousClock(), began = clock.now
+                var buffer = [UInt8]()
+                buffer.reserveCapacity(1 << 20)
+                var lines = 0
+                while !shutdown.isRequested, let line = sim.next() {
+                    if simulation.speed > 0 {
+                        let offset = Double(line.time.naiveMicroseconds - startTime.naiveMicroseconds) / simulation.speed
+                        let due = began + .microseconds(offset)
+                        if due > clock.now {
+                            try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true)
+                            try await clock.sleep(until: due)
+                        }
+                    }
+                    buffer.append(contentsOf: WireFormat.message(line.text, key: line.bike).utf8)
+                    buffer.append(0x0A)
+                    lines += 1
+                    if buffer.count > 1 << 20 { try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
                 }
+                try handle.write(contentsOf: buffer)
+                return (lines, sim.ridesStarted)
             }
-            buffer.append(contentsOf: WireFormat.message(line.text, key: line.bike).utf8)
-            buffer.append(0x0A)
-            lines += 1
-            if buffer.count > 1 << 20 { try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
         }
-        try handle.write(contentsOf: buffer)
-        Console.out("wrote \(Console.count(lines)) lines of \(Console.count(sim.ridesStarted)) rides to \(path)")
+        Console.out("wrote \(Console.count(lines)) lines of \(Console.count(rides)) rides to \(path)")
     }
 
     /// One message per line, key = bike serial, value exactly as the real producer writes it.
-    private func produceToKafka(startTime: LocalDateTime) async throws {
+    private func produceToKafka(startTime: LocalDateTime, shutdown: Shutdown) async throws {
         LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value("DELOTON_LOG_LEVEL")?.lowercased() ?? "") ?? .warning,
                            format: LogFormat(rawValue: Env.value("DELOTON_LOG_FORMAT")?.lowercased() ?? "") ?? .text)
         let logger = Logger(label: "deloton.simulate")
@@ -83,7 +93,6 @@ struct Simulate: AsyncParsableCommand {
                 Console.out("Kafka topic \(topic) exists with \(count) partition(s)\(note)")
             }
             let sink = try KafkaSink(config: config, topic: topic, logger: logger)
-            let shutdown = Shutdown.install()
             var sim = simulation.simulator(start: startTime)
             let clock = ContinuousClock(), began = clock.now
             var lines = 0

@@ -6,6 +6,7 @@ import DelotonStore
 import DelotonTelemetry
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Every series deloton publishes beside the HTTP ones (`DelotonServer`) and the Kafka consumer
 /// lag (`DelotonIngest`), in one place so names and units stay consistent: base units,
@@ -113,9 +114,10 @@ extension CoreMetrics.Timer {
 /// Figures read from the warehouse rather than counted in the process, so they hold for the
 /// whole deployment and survive restarts: the alert outbox (ingest, notify) and the last report
 /// sent (schedule). Sampled every 5 s: two cheap indexed queries, fresher than any scrape interval.
+/// A service of the command's `Lifecycle`, sampling until the group shuts down.
 enum WarehouseGauges {
-    static func start(_ warehouse: any Warehouse, outbox: Bool, report: Bool, logger: Logger) -> Task<Void, Never> {
-        Task {
+    static func service(_ warehouse: any Warehouse, outbox: Bool, report: Bool, logger: Logger) -> any Service {
+        ClosureService { await cancelWhenGracefulShutdown {
             let pending = Gauge(label: Instruments.outboxPending)
             let oldest = Gauge(label: Instruments.outboxOldestAge)
             let lastReport = Gauge(label: Instruments.reportLastSuccess)
@@ -130,11 +132,11 @@ enum WarehouseGauges {
                     if report, let sent = try await ReportLedger(warehouse.sql).lastSentAt() {
                         lastReport.record(Double(sent.microseconds) / 1e6)
                     }
-                } catch {
+                } catch where !Task.isCancelled {
                     logger.warning("cannot read the warehouse for metrics; will try again", metadata: ["error": "\(error)"])
-                }
+                } catch {}
                 try? await Task.sleep(for: .seconds(5))
             }
-        }
+        } }
     }
 }

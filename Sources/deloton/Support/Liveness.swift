@@ -2,21 +2,25 @@ import CoreMetrics
 import DelotonTelemetry
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `DELOTON_LIVENESS_FILE`: long-running commands touch it while they are healthy, so a
 /// container health check (`deloton-healthcheck`, or `find FILE -mmin -1`) can tell a live
 /// process from a stuck one. `notify` and `schedule` are healthy while they run; `ingest` only
-/// while its pipeline is not stalled (`StallWatch`).
+/// while its pipeline is not stalled (`StallWatch`). Both are services of the command's
+/// `Lifecycle`, stopped last but for metrics.
 enum Liveness {
     static var path: String? { Env.value("DELOTON_LIVENESS_FILE") }
 
-    /// Touches the file every 10 s (when the variable is set).
-    static func start() -> Task<Void, Never>? {
+    /// Touches the file every 10 s until the group shuts down; nil when the variable is not set.
+    static func service() -> (any Service)? {
         guard let path else { return nil }
-        return Task.detached {
-            while !Task.isCancelled {
-                touch(path)
-                try? await Task.sleep(for: .seconds(10))
+        return ClosureService {
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    touch(path)
+                    try? await Task.sleep(for: .seconds(10))
+                }
             }
         }
     }
@@ -25,12 +29,12 @@ enum Liveness {
     /// advances or has nothing to do, `deloton_ingest_stalled` says the same to Prometheus, and
     /// a stall is logged once. A write hung on a PostgreSQL server that is down is being retried
     /// by the connection pool, so the server is asked before a stall is declared.
-    static func startWatching(_ watch: StallWatch, reachability: WarehouseReachability?, logger: Logger) -> Task<Void, Never> {
+    static func watching(_ watch: StallWatch, reachability: WarehouseReachability?, logger: Logger) -> any Service {
         // Often enough that the file's age reflects a stall within a fraction of the limit.
         let interval = min(Duration.seconds(10), watch.limit / 2)
         let stalledGauge = Gauge(label: Instruments.stalled)
         let path = self.path
-        return Task.detached {
+        return ClosureService { await cancelWhenGracefulShutdown {
             var reportedStalled = false
             var lastUnreachableLog: ContinuousClock.Instant?
             while !Task.isCancelled {
@@ -55,7 +59,7 @@ enum Liveness {
                 }
                 try? await Task.sleep(for: interval)
             }
-        }
+        } }
     }
 
     private static func touch(_ path: String) {

@@ -22,25 +22,25 @@ struct MetricsOptions: ParsableArguments {
         return port
     }
 
-    /// Starts the listener when a port is set, after checking the port; returns once it listens.
-    func start(logger: Logger) async throws -> MetricsEndpoint? {
+    /// The listener when a port is set (the port checked first), to add to the command's `Lifecycle`.
+    func endpoint(logger: Logger) throws -> MetricsEndpoint? {
         guard let port = try port() else { return nil }
-        return try await MetricsEndpoint.start(host: Env.value("DELOTON_HOST") ?? "127.0.0.1", port: port,
-                                               registry: Metrics.bootstrapPrometheus(), logger: logger)
+        return MetricsEndpoint(host: Env.value("DELOTON_HOST") ?? "127.0.0.1", port: port,
+                               registry: Metrics.bootstrapPrometheus(), logger: logger)
     }
 }
 
-/// A running `/metrics` listener.
-final class MetricsEndpoint: Sendable {
-    private let group: ServiceGroup
-    private let task: Task<Void, Never>
+/// A `/metrics` listener: a service of the command's `Lifecycle`, added first so that it is
+/// stopped last and the final figures can still be scraped while the rest drains.
+struct MetricsEndpoint: Service {
+    private let host: String
+    private let port: Int
+    private let app: any Service
+    /// Told once: listening, or why not (a port in use is a failure at start, exit 1).
+    private let started: AsyncStream<Result<Void, CLIFailure>>
+    private let startedContinuation: AsyncStream<Result<Void, CLIFailure>>.Continuation
 
-    private init(group: ServiceGroup, task: Task<Void, Never>) {
-        self.group = group
-        self.task = task
-    }
-
-    static func start(host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger) async throws -> MetricsEndpoint {
+    init(host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger) {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
             var bytes: [UInt8] = []
@@ -49,28 +49,33 @@ final class MetricsEndpoint: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        // Told once: listening, or why not (a port in use is a failure at start, exit 1).
-        let (started, startedContinuation) = AsyncStream<Result<Void, any Error>>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                              onServerRunning: { _ in startedContinuation.yield(.success(())) }, logger: logger)
-        // Signals stay with the command's own Shutdown; this listener is stopped by `stop()`.
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let task = Task {
-            do { try await group.run() } catch { startedContinuation.yield(.failure(error)) }
-            startedContinuation.finish()
-        }
-        for await outcome in started {
-            if case .failure(let error) = outcome {
-                throw CLIFailure.runtime("cannot serve metrics on \(host):\(port) (--metrics-port, DELOTON_METRICS_PORT): \(error)")
-            }
-            break
-        }
-        logger.info("Prometheus metrics at http://\(host):\(port)/metrics")
-        return MetricsEndpoint(group: group, task: task)
+        let (started, startedContinuation) = AsyncStream<Result<Void, CLIFailure>>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.host = host
+        self.port = port
+        self.started = started
+        self.startedContinuation = startedContinuation
+        app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                          onServerRunning: { _ in
+                              logger.info("Prometheus metrics at http://\(host):\(port)/metrics")
+                              startedContinuation.yield(.success(()))
+                          }, logger: logger)
     }
 
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        await task.value
+    /// Serves until the group shuts down (requests in flight are answered).
+    func run() async throws {
+        do {
+            try await app.run()
+        } catch {
+            let failure = CLIFailure.runtime("cannot serve metrics on \(host):\(port) (--metrics-port, DELOTON_METRICS_PORT): \(error)")
+            startedContinuation.yield(.failure(failure))
+            throw failure
+        }
+        startedContinuation.finish()
+    }
+
+    /// Returns once the listener is bound; throws its failure when it cannot be.
+    func listening() async throws {
+        for await outcome in started { return try outcome.get() }
+        throw CancellationError()
     }
 }

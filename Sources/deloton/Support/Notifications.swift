@@ -6,6 +6,7 @@ import DelotonServer
 import DelotonStore
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Settings for what happens beside ingest: alert mail and the end-of-ride webhook.
 struct NotificationOptions: ParsableArguments {
@@ -59,17 +60,27 @@ struct Notifications: Sendable {
         if !batch.outcome.endedRideIDs.isEmpty { webhook?.ridesEnded(batch.outcome.endedRideIDs) }
     }
 
-    /// Runs until `finish()`.
-    func run() async {
-        await withDiscardingTaskGroup { group in
-            if let dispatcher { group.addTask { await dispatcher.run() } }
-            if let webhook { group.addTask { await webhook.run() } }
-        }
-    }
-
     /// Delivers what is due, then lets `run()` return.
     func finish() async {
         await dispatcher?.finish()
         webhook?.finish()
+    }
+}
+
+/// A service of `run` and `ingest`, added after the server and before the main work: the
+/// pipeline stops first, then what is due is delivered (`finish()`), then the rest stops.
+extension Notifications: Service {
+    /// Delivers until the group shuts down gracefully, then what is due; cancellation stops at once.
+    func run() async {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                if let dispatcher { group.addTask { await dispatcher.run() } }
+                if let webhook { group.addTask { await webhook.run() } }
+                // With nothing to deliver (--no-notify, no webhook) the service still lasts until shutdown.
+                group.addTask { try? await gracefulShutdown() }
+            }
+        } onGracefulShutdown: {
+            Task { await finish() }
+        }
     }
 }

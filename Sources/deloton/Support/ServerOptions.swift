@@ -1,6 +1,7 @@
 import ArgumentParser
 import DelotonServer
 import Foundation
+import ServiceLifecycle
 
 /// The API and dashboard settings shared by `serve` and `run`.
 struct ServerOptions: ParsableArguments {
@@ -24,6 +25,23 @@ struct ServerOptions: ParsableArguments {
                 corsOrigin: corsOrigin ?? Env.value("DELOTON_CORS_ORIGIN"), dashboard: dashboard)
         } catch let error as ServerConfigError {
             throw CLIFailure.usage(error.description)
+        }
+    }
+}
+
+/// The API and dashboard as a service of `serve` and `run`. On graceful shutdown the live feed
+/// closes its event streams, so that the server's own drain (stop accepting, answer the requests
+/// in flight) does not wait for open dashboards.
+struct APIServer: Service {
+    let app: any Service
+    let liveFeed: LiveFeed?
+
+    func run() async throws {
+        let liveFeed = self.liveFeed
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            if let liveFeed { Task { await liveFeed.closeAll() } }
         }
     }
 }
