@@ -162,6 +162,20 @@ enum SQLiteSchema {
                 throw DatabaseError(resultCode: .SQLITE_SCHEMA, message: "migration 4 left \(required) profile column(s) NOT NULL")
             }
         }
+        // Dashboard sessions and one-time sign-in links (Queries/Sessions.swift): hashes only.
+        m.registerMigration("5-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('link', 'session')),
+                    key_name TEXT,
+                    created_at_us INTEGER NOT NULL,
+                    expires_at_us INTEGER NOT NULL,
+                    revoked_at_us INTEGER
+                );
+                CREATE INDEX sessions_expiry ON sessions (expires_at_us);
+                """)
+        }
         return m
     }
 }

@@ -14,11 +14,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try common.logger("deloton.serve")
-        let config = try server.config(timezone: try common.displayZone().identifier)
+        var config = try server.config(timezone: try common.displayZone().identifier)
+        // A serve beside the outbox (DELOTON_OUTBOX_DIR) erases a rider's messages there too.
+        config.onRiderErased = Outbox.eraser(nil)
         let warehouse = try await common.openWarehouse(logger: logger, migrate: migrate || Env.flag("DELOTON_MIGRATE"))
         let registry = Metrics.bootstrapPrometheus()
         let app = buildApplication(config: config, warehouse: warehouse, logger: logger, metrics: registry)
         logger.info("serving the API and dashboard on http://\(config.host):\(config.port)")
+        // To the terminal only, never the log: the link signs its holder in.
+        Console.out("open the dashboard: \(try await SignInLink.make(config: config, warehouse: warehouse))")
         try await app.runService()
         try await warehouse.close()
     }
