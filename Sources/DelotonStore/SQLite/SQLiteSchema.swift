@@ -176,6 +176,21 @@ enum SQLiteSchema {
                 CREATE INDEX sessions_expiry ON sessions (expires_at_us);
                 """)
         }
+        // Quarantined lines may carry personal data: they are kept for a set time (Queries/
+        // QuarantineRetention.swift), so each line says when it came. Rows already there count from
+        // now; a trigger stamps new ones, so the ingest writer is unchanged.
+        m.registerMigration("6-quarantine-age") { db in
+            try db.execute(sql: """
+                ALTER TABLE quarantine ADD COLUMN quarantined_at_us INTEGER;
+                UPDATE quarantine SET quarantined_at_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER);
+                CREATE TRIGGER quarantine_stamp AFTER INSERT ON quarantine WHEN NEW.quarantined_at_us IS NULL
+                BEGIN
+                    UPDATE quarantine SET quarantined_at_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
+                    WHERE rowid = NEW.rowid;
+                END;
+                CREATE INDEX quarantine_age ON quarantine (quarantined_at_us);
+                """)
+        }
         return m
     }
 }

@@ -1,16 +1,25 @@
+import DelotonCore
+import Foundation
 import DelotonStore
 import Logging
 
-/// PostgreSQL's staging copy is kept for its retention (default 7 days): long-running ingest
+/// PostgreSQL's staging copy is kept for its retention (default 7 days), and quarantined lines
+/// on either warehouse for DELOTON_QUARANTINE_RETENTION_DAYS (default 30): long-running ingest
 /// purges what is older once an hour.
 enum StagingRetention {
     static func start(_ warehouse: any Warehouse, logger: Logger) -> Task<Void, Never>? {
-        guard let postgres = warehouse as? PostgresWarehouse else { return nil }
+        let quarantineDays = Env.value("DELOTON_QUARANTINE_RETENTION_DAYS").flatMap { Int($0) }
+            .map { max(1, $0) } ?? QuarantineRetention.defaultDays
         return Task {
             while !Task.isCancelled {
                 do {
-                    let purged = try await postgres.purgeStaging()
-                    if purged > 0 { logger.info("purged \(purged) staged profile(s) past retention") }
+                    if let postgres = warehouse as? PostgresWarehouse {
+                        let purged = try await postgres.purgeStaging()
+                        if purged > 0 { logger.info("purged \(purged) staged profile(s) past retention") }
+                    }
+                    let lines = try await QuarantineRetention.purge(warehouse, olderThanDays: quarantineDays,
+                                                                    now: Instant(seconds: Date().timeIntervalSince1970))
+                    if lines > 0 { logger.info("purged \(lines) quarantined line(s) past retention") }
                 } catch {
                     logger.warning("staging purge failed, will try again in an hour: \(error)")
                 }
