@@ -1,5 +1,7 @@
 import DelotonCore
 import DelotonServer
+import DelotonStore
+import DelotonTestSupport
 import Foundation
 import Testing
 
@@ -136,6 +138,37 @@ struct DashboardBrowserTests {
             let again = try await Chromium.dumpDOM(link + "&next=%2F%3Fonce%3D1")
             #expect(!again.stdout.contains("Mrs Alice Rider"))
             #expect(try await server.get(String(link.dropFirst(server.base.count))).status == 401)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    @Test func theDashboardSignsInFromTheLinkShowsLiveDataAndRefusesAfterSignOut() async throws {
+        var setup = DashboardTestServer.Setup(historyRides: 4, liveBikes: [("SN7401", Self.bob, nil)])
+        setup.publicReads = false
+        let server = try await DashboardTestServer.start(setup)
+        do {
+            let link = try await SignInLink.make(config: try ServerConfig(host: "127.0.0.1", port: server.port),
+                                                 warehouse: server.warehouse)
+            // One browser, driven over the DevTools protocol: open the link, see the live rider,
+            // click "Sign out", then ask for the data with that browser's own cookies.
+            var script = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+            for _ in 0..<3 { script.deleteLastPathComponent() }
+            script.appendPathComponent("scripts/testing/dashboard_signout.py")
+            let run = try await ChildProcess.run("/usr/bin/env", ["python3", script.path, link, "Mr Bob Pedal"], timeout: .seconds(120))
+            #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+            let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
+            #expect(result["shown"] as? Bool == true, "the live rider never showed: \(run.stdout)")
+            let after = result["after"] as? [String: Any] ?? [:]
+            #expect(after["live"] as? Int == 401, "\(run.stdout)")
+            #expect(after["events"] as? Int == 401, "\(run.stdout)")
+            #expect(result["signin_form"] as? Bool == true)
+            #expect(result["text_after"] as? Bool == false, "the rider is still on the page after sign-out")
+            let revoked = try await server.warehouse.sql.query(SQL(
+                "SELECT count(*) AS n FROM sessions WHERE kind = 'session' AND revoked_at_us IS NOT NULL"))
+            #expect(revoked.first?["n"].int == 1, "sign-out revoked the session in the warehouse")
         } catch {
             await server.stop()
             throw error
