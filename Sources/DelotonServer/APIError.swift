@@ -24,6 +24,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case 404: return "not_found"
         case 405: return "method_not_allowed"
         case 406: return "not_acceptable"
+        case 413, 414, 431: return "payload_too_large"
+        case 429: return "too_many_requests"
         case 503: return "unavailable"
         default: return status.code >= 500 ? "internal" : "bad_request"
         }
@@ -32,10 +34,14 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
+    }
+
+    var body: ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeString(#"{"error":{"code":\#(status.code),"type":"\#(type)"},"message":"#)
         buffer.writeString(JSONQuoting.quoted(message))
         buffer.writeString("}")
-        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
+        return buffer
     }
 }

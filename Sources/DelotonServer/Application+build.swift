@@ -1,6 +1,7 @@
 import DelotonCore
 import DelotonStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 
@@ -18,13 +19,23 @@ public func buildApplication(config: ServerConfig, warehouse: any Warehouse, log
 
 /// `buildApplication`, and the dashboard's live feed (nil when the dashboard is off), which
 /// `deloton run` nudges after each ingest batch so the page moves as soon as data lands.
+/// `onListening` learns the port actually bound (port 0 picks a free one).
 public func buildServer(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
-                        metrics: PrometheusCollectorRegistry?) -> (application: some ApplicationProtocol, liveFeed: LiveFeed?) {
+                        metrics: PrometheusCollectorRegistry?,
+                        onListening: @escaping @Sendable (Int) async -> Void = { _ in })
+    -> (application: some ApplicationProtocol, liveFeed: LiveFeed?) {
     let (router, liveFeed) = buildRouter(config: config, warehouse: warehouse, logger: logger,
                                          metrics: metrics ?? PrometheusCollectorRegistry())
+    let limits = config.limits
     let application = Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "deloton"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [HeaderReadTimeoutHandler(timeout: .nanoseconds(Int64(limits.headerReadTimeout * 1e9))),
+                                        ParseErrorShapeHandler()],
+            idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)))),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "deloton",
+                             availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.port) },
         logger: logger)
     return (application, liveFeed)
 }
@@ -40,22 +51,23 @@ func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
         router.add(middleware: CORSMiddleware(
             allowOrigin: .custom(origin),
             allowHeaders: [.accept, .authorization, .contentType, Authenticator.apiKeyHeader],
-            allowMethods: [.get, .delete, .options]))
+            allowMethods: [.get, .post, .delete, .options]))
     }
     router.add(middleware: ErrorShapeMiddleware(routes: APIRoutes.table, logger: logger))
-    if config.requireKeyForReads {
-        router.add(middleware: ReadKeyMiddleware(auth: env.auth))
-    }
+    router.add(middleware: AccessMiddleware(auth: env.auth, publicReads: config.publicReads))
 
     OperationsRoutes(env: env, registry: registry).add(to: router)
     RideRoutes(env: env).add(to: router)
     RiderRoutes(env: env).add(to: router)
     StatsRoutes(env: env).add(to: router)
+    SessionRoutes(env: env).add(to: router)
 
     // DASHBOARD CALL SITE: the page, its files and the live feed (Live/DashboardRoutes.swift),
-    // under the same logs, metrics, CORS and key checks as the API.
+    // under the same logs, metrics, CORS and access rules as the API.
     let liveFeed = config.dashboard.enabled
-        ? addDashboardRoutes(to: router, warehouse: warehouse, options: config.dashboard) : nil
+        ? addDashboardRoutes(to: router, warehouse: warehouse, options: config.dashboard,
+                             gate: EventStreamGate(maxTotal: config.limits.maxEventStreams,
+                                                   maxPerAddress: config.limits.maxEventStreamsPerAddress)) : nil
     return (router, liveFeed)
 }
 
@@ -69,5 +81,7 @@ enum APIRoutes {
         // The dashboard's.
         ("/", ["GET"]), ("/dashboard/:name", ["GET"]), ("/chart.js", ["GET"]), ("/api/live", ["GET"]),
         ("/api/recent", ["GET"]), ("/events", ["GET"]),
+        // Signing in to the dashboard.
+        ("/session", ["GET", "POST", "DELETE"]), ("/signin", ["GET"]),
     ])
 }

@@ -11,13 +11,25 @@ enum OpenAPIDocument {
   "info": {
     "title": "deloton API",
     "version": "1.0.0",
-    "description": "Rides, riders and daily figures of deloton's connected exercise bikes. Times are ISO 8601 with the display zone's offset; figures are not rounded; unknown query keys are ignored. Every error has the shape of the Error schema. Lists answer CSV to Accept: text/csv."
+    "description": "Rides, riders and daily figures of deloton's connected exercise bikes. Times are ISO 8601 with the display zone's offset; figures are not rounded; unknown query keys are ignored. Every error has the shape of the Error schema. Lists answer CSV to Accept: text/csv. Every route that answers with riders' personal or health data, and /metrics, needs a credential: an API key (Authorization: Bearer KEY or X-API-Key: KEY; deloton keys create) or the dashboard's session cookie, opened by POST /session with a key or by the one-time link deloton run and deloton serve print. A session only reads. The server's --public-reads (unsafe) opens every read route but /metrics."
   },
+  "security": [
+    {
+      "bearer": []
+    },
+    {
+      "apiKey": []
+    },
+    {
+      "session": []
+    }
+  ],
   "paths": {
     "/health": {
       "get": {
         "operationId": "health",
         "summary": "whether the warehouse answers",
+        "security": [],
         "responses": {
           "200": {
             "description": "OK",
@@ -82,6 +94,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "metrics",
         "summary": "Prometheus text format",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "responses": {
           "200": {
             "description": "metrics",
@@ -92,6 +115,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
           }
         }
       }
@@ -100,6 +126,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "openapi",
         "summary": "this document",
+        "security": [],
         "responses": {
           "200": {
             "description": "OK",
@@ -110,9 +137,6 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "401": {
-            "$ref": "#/components/responses/Unauthorized"
           }
         }
       }
@@ -121,6 +145,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "getRide",
         "summary": "a ride",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "$ref": "#/components/parameters/RideID"
@@ -203,6 +238,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "listRides",
         "summary": "rides, oldest first, a page at a time",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "$ref": "#/components/parameters/Since"
@@ -279,6 +325,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "daily",
         "summary": "rides that started on a local day, oldest first",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "$ref": "#/components/parameters/Date"
@@ -319,6 +376,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "getRider",
         "summary": "a rider",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "$ref": "#/components/parameters/RiderID"
@@ -391,6 +459,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "riderRides",
         "summary": "a rider's rides, oldest first",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "$ref": "#/components/parameters/RiderID"
@@ -434,6 +513,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "listRiders",
         "summary": "riders by id, a page at a time; since, until and bike keep riders with such a ride, ages are today's",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "$ref": "#/components/parameters/Since"
@@ -510,6 +600,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "dailyStats",
         "summary": "the daily report's figures for a local day",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "$ref": "#/components/parameters/Date"
@@ -542,6 +643,17 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "leaderboard",
         "summary": "riders ranked by energy (kJ), power (W) or duration (s) over the period ending today",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "name": "metric",
@@ -623,6 +735,7 @@ enum OpenAPIDocument {
           "dashboard"
         ],
         "summary": "the live dashboard page (HTML; its scripts read /api/live, /api/recent and /events)",
+        "security": [],
         "responses": {
           "200": {
             "description": "OK",
@@ -633,9 +746,6 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "401": {
-            "$ref": "#/components/responses/DashboardUnauthorized"
           },
           "500": {
             "description": "the dashboard's files are missing from this build",
@@ -657,6 +767,7 @@ enum OpenAPIDocument {
           "dashboard"
         ],
         "summary": "a file of the dashboard (scripts, style, icon)",
+        "security": [],
         "parameters": [
           {
             "name": "name",
@@ -694,9 +805,6 @@ enum OpenAPIDocument {
               }
             }
           },
-          "401": {
-            "$ref": "#/components/responses/DashboardUnauthorized"
-          },
           "404": {
             "description": "no such dashboard file",
             "content": {
@@ -717,6 +825,7 @@ enum OpenAPIDocument {
           "dashboard"
         ],
         "summary": "Chart.js, served from where Debian's libjs-chart.js installs it (--chartjs-path)",
+        "security": [],
         "responses": {
           "200": {
             "description": "OK",
@@ -727,9 +836,6 @@ enum OpenAPIDocument {
                 }
               }
             }
-          },
-          "401": {
-            "$ref": "#/components/responses/DashboardUnauthorized"
           },
           "404": {
             "description": "Chart.js is not installed at the configured path",
@@ -751,6 +857,17 @@ enum OpenAPIDocument {
           "dashboard"
         ],
         "summary": "the bikes riding now, each with its rider, safe heart-rate range and last minutes of readings",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "responses": {
           "200": {
             "description": "OK",
@@ -788,7 +905,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "$ref": "#/components/responses/DashboardUnauthorized"
+            "$ref": "#/components/responses/Unauthorized"
           }
         }
       }
@@ -800,6 +917,17 @@ enum OpenAPIDocument {
           "dashboard"
         ],
         "summary": "the rides of the last hours, one array per ride in the order of `columns`",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "name": "hours",
@@ -909,7 +1037,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "$ref": "#/components/responses/DashboardUnauthorized"
+            "$ref": "#/components/responses/Unauthorized"
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
@@ -924,6 +1052,17 @@ enum OpenAPIDocument {
           "dashboard"
         ],
         "summary": "Server-Sent Events: a `snapshot` of the live board, then only what changed, every second; the stream stays open",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          },
+          {
+            "session": []
+          }
+        ],
         "parameters": [
           {
             "name": "once",
@@ -951,7 +1090,171 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "$ref": "#/components/responses/DashboardUnauthorized"
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
+    "/session": {
+      "get": {
+        "operationId": "sessionStatus",
+        "summary": "whether this browser is signed in to the dashboard",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "always, signed in or not; an expired or signed-out cookie is cleared",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "signed_in"
+                  ],
+                  "properties": {
+                    "signed_in": {
+                      "type": "boolean"
+                    },
+                    "sign_in_needed": {
+                      "type": "boolean",
+                      "description": "false when the server runs with --public-reads"
+                    },
+                    "expires_at": {
+                      "type": "string",
+                      "format": "date-time",
+                      "nullable": true
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "signIn",
+        "summary": "open a dashboard session with an API key sent in a header (never a cookie)",
+        "description": "Answers with an HttpOnly, SameSite=Strict session cookie (Secure behind HTTPS) that authorises every read route and the live feed until it expires (12 hours by default, --session-hours) or is signed out. A session only reads, whatever the key's scope.",
+        "security": [
+          {
+            "bearer": []
+          },
+          {
+            "apiKey": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "signed in: the cookie is in Set-Cookie",
+            "headers": {
+              "Set-Cookie": {
+                "schema": {
+                  "type": "string"
+                },
+                "description": "deloton_session=\u2026; HttpOnly; SameSite=Strict"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "signed_in"
+                  ],
+                  "properties": {
+                    "signed_in": {
+                      "type": "boolean"
+                    },
+                    "sign_in_needed": {
+                      "type": "boolean",
+                      "description": "false when the server runs with --public-reads"
+                    },
+                    "expires_at": {
+                      "type": "string",
+                      "format": "date-time",
+                      "nullable": true
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "signOut",
+        "summary": "sign out: the session stops working on every replica and the cookie is cleared",
+        "security": [],
+        "responses": {
+          "204": {
+            "description": "signed out (also when there was no session)"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/signin": {
+      "get": {
+        "operationId": "signInWithLink",
+        "summary": "the one-time sign-in link printed by deloton run and deloton serve",
+        "security": [],
+        "parameters": [
+          {
+            "name": "token",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            },
+            "description": "the link's one-time token"
+          },
+          {
+            "name": "next",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 512
+            },
+            "description": "a path on this server to go to once signed in (default /)"
+          }
+        ],
+        "responses": {
+          "303": {
+            "description": "signed in: the session cookie is in Set-Cookie and Location is the dashboard",
+            "headers": {
+              "Location": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "Set-Cookie": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "the link is unknown, used already or expired",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -967,6 +1270,12 @@ enum OpenAPIDocument {
         "type": "apiKey",
         "in": "header",
         "name": "X-API-Key"
+      },
+      "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "deloton_session",
+        "description": "the dashboard's session (read-only), from POST /session or the one-time sign-in link"
       }
     },
     "schemas": {
@@ -1616,7 +1925,7 @@ enum OpenAPIDocument {
         }
       },
       "Unauthorized": {
-        "description": "no valid API key (reads need one only with --require-key-for-reads)",
+        "description": "no valid credential: send an API key (Authorization: Bearer KEY or X-API-Key: KEY) or sign in on the dashboard; reads need one unless the server runs with --public-reads",
         "content": {
           "application/json": {
             "schema": {
@@ -1646,7 +1955,7 @@ enum OpenAPIDocument {
         }
       },
       "Forbidden": {
-        "description": "the key has read scope only",
+        "description": "the key has read scope only, or the credential is a dashboard session, which only reads",
         "content": {
           "application/json": {
             "schema": {
@@ -1657,16 +1966,6 @@ enum OpenAPIDocument {
       },
       "RiderNotFound": {
         "description": "no such rider",
-        "content": {
-          "application/json": {
-            "schema": {
-              "$ref": "#/components/schemas/Error"
-            }
-          }
-        }
-      },
-      "DashboardUnauthorized": {
-        "description": "no valid API key (the dashboard needs a read key only with --require-key-for-reads)",
         "content": {
           "application/json": {
             "schema": {

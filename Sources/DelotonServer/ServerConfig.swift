@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonStore
 import Foundation
 
 /// How `deloton serve` (and the API part of `deloton run`) runs.
@@ -7,19 +8,31 @@ public struct ServerConfig: Sendable {
     public var port: Int
     /// Shown times carry this zone's offset, and it decides which day a ride belongs to.
     public var displayZone: Zone
-    /// Every route but `/health` and `/metrics` then needs a key (read scope or more).
-    public var requireKeyForReads: Bool
+    /// Opens every read route (API, dashboard data and live feed) to anyone who can reach the
+    /// server: riders' personal and health data with no credential. Unsafe beyond a machine of
+    /// one's own; `/metrics` and writes still need a key.
+    public var publicReads: Bool
+    /// How long a dashboard session lasts from sign-in.
+    public var sessionLifetimeSeconds: Int64
+    /// How long the one-time sign-in link printed at start stays usable.
+    public var signInLinkLifetimeSeconds: Int64
     /// The dashboard's origin when it is served from elsewhere (CORS); nil answers same-origin only.
     public var corsOrigin: String?
     /// The dashboard's assets and live feed (see Live/DashboardOptions.swift).
     public var dashboard: DashboardOptions
+    /// Timeouts and caps on connections and live feeds (ServerLimits.swift).
+    public var limits: ServerLimits
+    /// Called once a rider is erased from the warehouse, to erase the copies kept elsewhere (the
+    /// command line removes their `.eml` files from the outbox).
+    public var onRiderErased: (@Sendable (Deletion.ErasedRider) async -> Void)?
     /// Today's date for ages and default days; injected so tests can pin it.
     public var now: @Sendable () -> Instant
 
     /// Throws when `timezone` is not an IANA zone name.
     public init(host: String = "127.0.0.1", port: Int = 8080, timezone: String = "Europe/London",
-                requireKeyForReads: Bool = false, corsOrigin: String? = nil,
-                dashboard: DashboardOptions = DashboardOptions(),
+                publicReads: Bool = false, sessionLifetimeSeconds: Int64 = 12 * 3600,
+                signInLinkLifetimeSeconds: Int64 = 3600, corsOrigin: String? = nil,
+                dashboard: DashboardOptions = DashboardOptions(), limits: ServerLimits = ServerLimits(),
                 now: @escaping @Sendable () -> Instant = { Instant(seconds: Date().timeIntervalSince1970) }) throws {
         guard let zone = Zone(identifier: timezone) else {
             throw ServerConfigError(description: "--timezone '\(timezone)' is not a known time zone: use an IANA name such as Europe/London or UTC")
@@ -27,8 +40,13 @@ public struct ServerConfig: Sendable {
         guard (0...65535).contains(port) else {
             throw ServerConfigError(description: "--port \(port) is out of range: use 1 to 65535 (0 picks a free port)")
         }
-        self.host = host; self.port = port; self.displayZone = zone; self.requireKeyForReads = requireKeyForReads
-        self.corsOrigin = corsOrigin; self.dashboard = dashboard; self.now = now
+        guard sessionLifetimeSeconds >= 60, signInLinkLifetimeSeconds >= 60 else {
+            throw ServerConfigError(description: "session and sign-in link lifetimes must be at least a minute")
+        }
+        self.host = host; self.port = port; self.displayZone = zone; self.publicReads = publicReads
+        self.sessionLifetimeSeconds = sessionLifetimeSeconds; self.signInLinkLifetimeSeconds = signInLinkLifetimeSeconds
+        if let problem = limits.problem { throw ServerConfigError(description: problem) }
+        self.corsOrigin = corsOrigin; self.dashboard = dashboard; self.limits = limits; self.now = now
     }
 }
 

@@ -12,6 +12,18 @@ struct OutboxMailerTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
     }
 
+    @Test func theFolderAndItsMessagesAreTheOwnersOnly() async throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent().deletingLastPathComponent()) }
+        // A folder left open to all by an older version, or by hand, is tightened too.
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let written = try OutboxMailer(directory: folder).write(SampleMessages.alert(id: "ride-7@deloton"))
+        let folderMode = try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? Int
+        let fileMode = try FileManager.default.attributesOfItem(atPath: written.path)[.posixPermissions] as? Int
+        #expect(folderMode == 0o700)
+        #expect(fileMode == 0o600)
+    }
+
     @Test func writesOneFilePerMessageIDAndOverwritesOnResend() async throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent().deletingLastPathComponent()) }
@@ -74,5 +86,19 @@ struct OutboxMailerTests {
         }
         #expect(error?.isTransient == true)
         #expect(error?.reason.contains("DELOTON_OUTBOX_DIR") == true, "\(String(describing: error))")
+    }
+}
+
+@Suite struct OutboxErasureTests {
+    @Test func erasingARiderRemovesTheMessagesThatMentionThemOnly() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("deloton-erase-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outbox = OutboxMailer(directory: folder)
+        let theirs = try outbox.write(SampleMessages.alert(id: "ride-1@deloton", to: "gone@example.com"))
+        let others = try outbox.write(SampleMessages.alert(id: "ride-2@deloton", to: "stays@example.com"))
+        #expect(outbox.erase(mentioning: ["gone@example.com"]) == 1)
+        #expect(!FileManager.default.fileExists(atPath: theirs.path))
+        #expect(FileManager.default.fileExists(atPath: others.path))
+        #expect(outbox.erase(mentioning: ["", "ab"]) == 0, "too short to identify anyone")
     }
 }

@@ -3,12 +3,25 @@ import Testing
 
 @Suite("SMTPSettings(url:)")
 struct SMTPSettingsTests {
-    @Test func plainRelayDefaultsToPort25AndOpportunisticSTARTTLS() throws {
+    @Test func aRelayOnAnotherMachineDefaultsToPort25AndRequiredSTARTTLS() throws {
         let settings = try SMTPSettings(url: "smtp://mail.example.com")
         #expect(settings.host == "mail.example.com")
         #expect(settings.port == 25)
-        #expect(settings.tls == .opportunistic)
+        #expect(settings.tls == .required)
         #expect(settings.username == nil && settings.password == nil)
+    }
+
+    @Test func onlyALocalRelayWithoutCredentialsIsOpportunisticByDefault() throws {
+        for url in ["smtp://127.0.0.1:2525", "smtp://localhost", "smtp://[::1]:25"] {
+            #expect(try SMTPSettings(url: url).tls == .opportunistic, "\(url)")
+        }
+        #expect(try SMTPSettings(url: "smtp://127.0.0.1:2525", username: "u", password: "p").tls == .required)
+        #expect(try SMTPSettings(url: "smtp://u:p@localhost").tls == .required)
+        #expect(try SMTPSettings(url: "smtp://127.0.0.1.example.net").tls == .required)
+        #expect(SMTPSettings(host: "relay.example.com").tls == .required)
+        // Only an explicit setting relaxes it.
+        #expect(try SMTPSettings(url: "smtp://mail:1025?starttls=off").tls == .off)
+        #expect(try SMTPSettings(url: "smtp://mail:1025?starttls=opportunistic").tls == .opportunistic)
     }
 
     @Test func smtpsIsImplicitTLSOnPort465() throws {
@@ -36,7 +49,7 @@ struct SMTPSettingsTests {
     @Test func descriptionNeverShowsThePassword() throws {
         let settings = try SMTPSettings(url: "smtp://bob:hunter2@relay:587")
         #expect(!settings.description.contains("hunter2"))
-        #expect(settings.description == "smtp://bob:***@relay:587")
+        #expect(settings.description == "smtp://bob:***@relay:587?starttls=required")
         #expect(!"\(settings)".contains("hunter2"))
     }
 

@@ -19,7 +19,8 @@ import Testing
         #expect(try await APIBench.fill(warehouse, rides: 62, seconds: 30))
         #expect(try await !APIBench.fill(warehouse, rides: 62, seconds: 30), "a filled warehouse is used as it is")
         let routes = try await APIBench.routes(warehouse)
-        let app = buildApplication(config: try ServerConfig(host: "127.0.0.1", port: 0), warehouse: warehouse,
+        // As `deloton bench api` runs it: public reads, since the load generator sends no credential.
+        let app = buildApplication(config: try ServerConfig(host: "127.0.0.1", port: 0, publicReads: true), warehouse: warehouse,
                                    logger: logger, metrics: nil)
         try await app.test(.live) { client in
             let port = try #require(client.port)

@@ -14,16 +14,16 @@ import Testing
         let secret = try await keys.create(name: "ops", scope: .write)
         #expect(secret.hasPrefix("dlt_"))
         #expect(try await keys.verify(key: secret) == APIKeyIdentity(name: "ops", scope: .write))
-        let stored = try await fixture.warehouse.sql.query(SQL("SELECT key_hash FROM api_keys"))
+        let stored = try await fixture.warehouse.sql.query(SQL("SELECT key_hash FROM api_keys WHERE name = 'ops'"))
         #expect(stored.first?["key_hash"].text == APIKeyHash.sha256Hex(secret))
         #expect(stored.first?["key_hash"].text != secret)
         await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "ops", scope: .read) }
         await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "  ", scope: .read) }
-        #expect(try await keys.list().map(\.name) == ["ops"])
+        #expect(try await keys.list().map(\.name) == ["fixture-reader", "ops"])
         #expect(try await keys.revoke(name: "ops"))
         #expect(try await keys.revoke(name: "ops") == false)
         #expect(try await keys.verify(key: secret) == nil)
-        #expect(try await keys.list().first?.revokedAt == Fixture.now)
+        #expect(try await keys.list().first { $0.name == "ops" }?.revokedAt == Fixture.now)
         #expect(try await keys.verify(key: "dlt_guess") == nil)
     }
 
@@ -46,7 +46,7 @@ import Testing
             #expect(readOnly.errorShape?.type == "forbidden")
             let deleted = try await client.call(uri, method: .delete, headers: [Authenticator.apiKeyHeader: writer])
             #expect(deleted.status == .noContent)
-            #expect(try await client.call(uri).status == .notFound)
+            #expect(try await client.call(uri, headers: [.authorization: "Bearer \(reader)"]).status == .notFound)
             #expect(try await client.call(uri, method: .delete, headers: [.authorization: "Bearer \(writer)"]).status == .notFound)
             #expect(try await client.call("/ride/\(alerted.id)x", method: .delete, headers: [.authorization: "Bearer \(writer)"]).status == .badRequest)
         }
@@ -73,10 +73,10 @@ import Testing
             let auth: HTTPFields = [.authorization: "Bearer \(writer)"]
             #expect(try await client.call("/rider/900", method: .delete).status == .unauthorized)
             #expect(try await client.call("/rider/900", method: .delete, headers: auth).status == .noContent)
-            #expect(try await client.call("/rider/900").status == .notFound)
-            #expect(try await client.call("/rider/900/rides").status == .notFound)
+            #expect(try await client.call("/rider/900", headers: auth).status == .notFound)
+            #expect(try await client.call("/rider/900/rides", headers: auth).status == .notFound)
             #expect(try await client.call("/rider/900", method: .delete, headers: auth).status == .notFound)
-            #expect(try await client.call("/rider/901").status == .ok)
+            #expect(try await client.call("/rider/901", headers: auth).status == .ok)
         }
         let sql = fixture.warehouse.sql
         for table in ["rides WHERE rider_id = 900", "alerts WHERE rider_id = 900",
@@ -89,21 +89,34 @@ import Testing
         #expect(try await RiderQueries(sql).rider(id: 900) == nil)
     }
 
-    @Test(arguments: Backend.allCases) func requireKeyForReadsGuardsEverythingButHealthAndMetrics(_ backend: Backend) async throws {
-        let fixture = try await Fixture.make(backend, requireKeyForReads: true)
+    @Test(arguments: Backend.allCases) func readsNeedACredentialByDefaultButHealthAndTheDescription(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        let reader = try await APIKeyStore(warehouse: fixture.warehouse, now: { Fixture.now }).create(name: "r", scope: .read)
         try await fixture.app().test(.router) { client async throws in
             #expect(try await client.call("/health").status == .ok)
-            #expect(try await client.call("/metrics").status == .ok)
-            for uri in ["/rider/901", "/daily", "/rides", "/openapi.json", "/stats/daily", "/leaderboard"] {
+            #expect(try await client.call("/openapi.json").status == .ok)
+            for uri in ["/rider/901", "/daily", "/rides", "/riders", "/stats/daily", "/leaderboard", "/metrics",
+                        "/api/live", "/api/recent", "/events?once=1"] {
                 let answer = try await client.call(uri)
                 #expect(answer.status == .unauthorized, "\(uri)")
-                #expect(answer.errorShape?.type == "unauthorized")
-                #expect(try await client.call(uri, headers: [.authorization: "Bearer \(reader)"]).status == .ok, "\(uri)")
+                #expect(answer.errorShape?.type == "unauthorized", "\(uri)")
+                #expect(!answer.body.contains("Smith"), "\(uri)")
+                #expect(try await client.call(uri, headers: [.authorization: "Bearer \(fixture.readKey)"]).status == .ok, "\(uri)")
             }
-            let readOnlyDelete = try await client.call("/ride/1", method: .delete, headers: [.authorization: "Bearer \(reader)"])
+            let readOnlyDelete = try await client.call("/ride/1", method: .delete, headers: [.authorization: "Bearer \(fixture.readKey)"])
             #expect(readOnlyDelete.status == .forbidden)
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func publicReadsOpensReadsButNotMetricsOrWrites(_ backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend, publicReads: true)
+        defer { Task { await fixture.close() } }
+        try await fixture.app().test(.router) { client async throws in
+            for uri in ["/rider/901", "/daily", "/rides", "/api/live", "/events?once=1"] {
+                #expect(try await client.call(uri).status == .ok, "\(uri)")
+            }
+            #expect(try await client.call("/metrics").status == .unauthorized)
+            #expect(try await client.call("/ride/1", method: .delete).status == .unauthorized)
         }
     }
 }

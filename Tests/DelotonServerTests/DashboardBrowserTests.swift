@@ -1,5 +1,7 @@
 import DelotonCore
 import DelotonServer
+import DelotonStore
+import DelotonTestSupport
 import Foundation
 import Testing
 
@@ -108,6 +110,72 @@ struct DashboardBrowserTests {
         await server.stop()
     }
 
+    @Test func signInLinkOpensTheDashboardOnceAndNothingShowsWithoutIt() async throws {
+        var setup = DashboardTestServer.Setup(historyRides: 4, liveBikes: [("SN7301", Self.alice, nil)])
+        setup.publicReads = false
+        let server = try await DashboardTestServer.start(setup)
+        do {
+            // No session: the sign-in form, and not a rider's name anywhere in the page.
+            let anonymous = try await Chromium.dumpDOM(server.base + "/?once=1")
+            expectNoErrors(anonymous)
+            #expect(!anonymous.stdout.contains("Mrs Alice Rider"))
+            #expect(!anonymous.stdout.contains("Test Rider"))
+            #expect(DOM.openingTag(anonymous.stdout, id: "signin").map { !$0.contains("hidden") } == true, "the sign-in form shows")
+            #expect(DOM.openingTag(anonymous.stdout, id: "main").map { $0.contains("hidden") } == true, "the data stays hidden")
+
+            // The link printed at start: one click, signed in, live data on the page.
+            let config = try ServerConfig(host: "127.0.0.1", port: server.port)
+            let link = try await SignInLink.make(config: config, warehouse: server.warehouse)
+            #expect(link.hasPrefix(server.base + "/signin?token="))
+            let signedIn = try await Chromium.dumpDOM(link + "&next=%2F%3Fonce%3D1")
+            expectNoErrors(signedIn)
+            #expect(signedIn.stdout.contains("data-live=\"ready\""), "the live panel never rendered")
+            #expect(signedIn.stdout.contains("Mrs Alice Rider"))
+            #expect(DOM.openingTag(signedIn.stdout, id: "sign-out").map { !$0.contains("hidden") } == true, "sign-out is offered")
+            #expect(DOM.openingTag(signedIn.stdout, id: "signin").map { $0.contains("hidden") } == true)
+
+            // The link works once: a second browser gets no session from it.
+            let again = try await Chromium.dumpDOM(link + "&next=%2F%3Fonce%3D1")
+            #expect(!again.stdout.contains("Mrs Alice Rider"))
+            #expect(try await server.get(String(link.dropFirst(server.base.count))).status == 401)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    @Test func theDashboardSignsInFromTheLinkShowsLiveDataAndRefusesAfterSignOut() async throws {
+        var setup = DashboardTestServer.Setup(historyRides: 4, liveBikes: [("SN7401", Self.bob, nil)])
+        setup.publicReads = false
+        let server = try await DashboardTestServer.start(setup)
+        do {
+            let link = try await SignInLink.make(config: try ServerConfig(host: "127.0.0.1", port: server.port),
+                                                 warehouse: server.warehouse)
+            // One browser, driven over the DevTools protocol: open the link, see the live rider,
+            // click "Sign out", then ask for the data with that browser's own cookies.
+            var script = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+            for _ in 0..<3 { script.deleteLastPathComponent() }
+            script.appendPathComponent("scripts/testing/dashboard_signout.py")
+            let run = try await ChildProcess.run("/usr/bin/env", ["python3", script.path, link, "Mr Bob Pedal"], timeout: .seconds(120))
+            #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+            let result = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any] ?? [:]
+            #expect(result["shown"] as? Bool == true, "the live rider never showed: \(run.stdout)")
+            let after = result["after"] as? [String: Any] ?? [:]
+            #expect(after["live"] as? Int == 401, "\(run.stdout)")
+            #expect(after["events"] as? Int == 401, "\(run.stdout)")
+            #expect(result["signin_form"] as? Bool == true)
+            #expect(result["text_after"] as? Bool == false, "the rider is still on the page after sign-out")
+            let revoked = try await server.warehouse.sql.query(SQL(
+                "SELECT count(*) AS n FROM sessions WHERE kind = 'session' AND revoked_at_us IS NOT NULL"))
+            #expect(revoked.first?["n"].int == 1, "sign-out revoked the session in the warehouse")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     private func expectNoErrors(_ run: Chromium.Run, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(run.stdout.contains("data-errors=\"0\""), "page errors: \(DOM.section(run.stdout, from: "id=\"errors\"", to: "</pre>"))",
                 sourceLocation: sourceLocation)
@@ -134,6 +202,14 @@ enum DOM {
               let open = dom.range(of: "<article", options: .backwards, range: dom.startIndex..<mark.lowerBound),
               let close = dom.range(of: "</article>", range: mark.upperBound..<dom.endIndex) else { return "" }
         return String(dom[open.lowerBound..<close.upperBound])
+    }
+
+    /// The opening tag of the element with this id, attributes and all.
+    static func openingTag(_ s: String, id: String) -> String? {
+        guard let mark = s.range(of: "id=\"\(id)\""),
+              let open = s.range(of: "<", options: .backwards, range: s.startIndex..<mark.lowerBound),
+              let close = s.range(of: ">", range: mark.upperBound..<s.endIndex) else { return nil }
+        return String(s[open.lowerBound..<close.upperBound])
     }
 
     static func attribute(_ s: String, _ name: String) -> String? {

@@ -26,6 +26,8 @@ final class DashboardTestServer: Sendable {
         var notInUseAfter: Double = 30
         var historyHours: Double = 10
         var historyReadings = 20
+        /// The page and its data open to all; false puts them behind sign-in as `deloton serve` does.
+        var publicReads = true
     }
 
     static let riders: [DashboardSimulation.Rider] = (0..<12).map { i in
@@ -64,15 +66,15 @@ final class DashboardTestServer: Sendable {
             }
         }
 
-        let router = Router()
-        addDashboardRoutes(to: router, warehouse: warehouse,
-                           options: DashboardOptions(notInUseAfter: setup.notInUseAfter))
+        // The whole server, with its access rules: browser tests see what a user sees.
+        let config = try ServerConfig(host: "127.0.0.1", port: 0, publicReads: setup.publicReads,
+                                      dashboard: DashboardOptions(notInUseAfter: setup.notInUseAfter))
         let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  portSink.yield(channel.localAddress?.port ?? 0)
-                                  portSink.finish()
-                              })
+        let (app, _) = buildServer(config: config, warehouse: warehouse, logger: Logger(label: "dashboard-test"), metrics: nil,
+                                   onListening: { port in
+                                       portSink.yield(port)
+                                       portSink.finish()
+                                   })
         let server = Task {
             do { try await app.runService(gracefulShutdownSignals: []) } catch { print("dashboard test server: \(error)") }
         }

@@ -16,6 +16,8 @@ struct Fixture: Sendable {
     let warehouse: any Warehouse
     let directory: URL
     let config: ServerConfig
+    /// A read key: reads need a credential unless `--public-reads`.
+    let readKey: String
     let registry = PrometheusCollectorRegistry()
 
     /// 15 January 2026, noon UTC: ages and "today" are pinned.
@@ -27,7 +29,7 @@ struct Fixture: Sendable {
     /// Rider 901 (male, born 1950-01-01): one ride on 2022-07-25.
     static let otherRiderID: Int64 = 901
 
-    static func make(_ backend: Backend = .sqlite, requireKeyForReads: Bool = false) async throws -> Fixture {
+    static func make(_ backend: Backend = .sqlite, publicReads: Bool = false) async throws -> Fixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("deloton-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var logger = Logger(label: "test")
@@ -35,9 +37,10 @@ struct Fixture: Sendable {
         let url = backend == .sqlite ? "sqlite:" + dir.appendingPathComponent("w.sqlite").path
                                      : try await PostgresServer.freshDatabase()
         let warehouse = try await Warehouses.open(url, logger: logger)
-        let config = try ServerConfig(host: "127.0.0.1", port: 0, requireKeyForReads: requireKeyForReads,
+        let config = try ServerConfig(host: "127.0.0.1", port: 0, publicReads: publicReads,
                                       now: { Fixture.now })
-        let fixture = Fixture(url: url, warehouse: warehouse, directory: dir, config: config)
+        let readKey = try await APIKeyStore(warehouse: warehouse, now: { Fixture.now }).create(name: "fixture-reader", scope: .read)
+        let fixture = Fixture(url: url, warehouse: warehouse, directory: dir, config: config, readKey: readKey)
         _ = try await fixture.ingest(Self.sampleLines(), stream: "file:real-sample")
         _ = try await fixture.ingest(Self.syntheticLines(), stream: "file:synthetic")
         return fixture
@@ -59,6 +62,15 @@ struct Fixture: Sendable {
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
         return buildApplication(config: config, warehouse: warehouse, logger: logger, metrics: registry)
+    }
+
+    /// Drives the app in-process as a client holding the fixture's read key (see `KeyedClient`).
+    func test(config: ServerConfig? = nil, _ body: @escaping @Sendable (KeyedClient) async throws -> Void) async throws {
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        let app = buildApplication(config: config ?? self.config, warehouse: warehouse, logger: logger, metrics: registry)
+        let key = readKey
+        try await app.test(.router) { client in try await body(KeyedClient(client: client, key: key)) }
     }
 
     func close() async {
@@ -134,6 +146,19 @@ struct Answer: Sendable {
         guard let error = object["error"] as? [String: Any], let code = error["code"] as? Int,
               let type = error["type"] as? String, let message = object["message"] as? String else { return nil }
         return (code, type, message)
+    }
+}
+
+/// A test client that sends a read key with every request that carries no credential of its own,
+/// for the suites about what routes answer rather than who may call them.
+struct KeyedClient: Sendable {
+    let client: any TestClientProtocol
+    let key: String
+
+    func call(_ uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:]) async throws -> Answer {
+        var fields = headers
+        if fields[.authorization] == nil, fields[Authenticator.apiKeyHeader] == nil { fields[.authorization] = "Bearer \(key)" }
+        return try await client.call(uri, method: method, headers: fields)
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
     @Test(arguments: Backend.allCases) func healthSaysOkThen503WhenTheWarehouseIsGone(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let ok = try await client.call("/health")
             #expect(ok.status == .ok)
             #expect(ok.object["status"] as? String == "ok")
@@ -38,7 +38,7 @@ import Testing
     @Test(arguments: Backend.allCases) func metricsCountRequestsByRoutePattern(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             _ = try await client.call("/ride/1")
             _ = try await client.call("/ride/abc")
             let metrics = try await client.call("/metrics")
@@ -53,7 +53,7 @@ import Testing
     @Test(arguments: Backend.allCases) func unknownRoutes404AndWrongMethods405WithAllow(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let missing = try await client.call("/nowhere")
             #expect(missing.status == .notFound)
             #expect(missing.errorShape?.type == "not_found")
@@ -68,7 +68,7 @@ import Testing
     @Test(arguments: Backend.allCases) func openAPIDocumentNamesEveryRoute(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let answer = try await client.call("/openapi.json")
             #expect(answer.status == .ok)
             #expect(answer.object["openapi"] as? String == "3.0.3")
@@ -86,8 +86,7 @@ import Testing
         defer { Task { await fixture.close() } }
         var config = fixture.config
         config.corsOrigin = "http://dash.example"
-        let app = buildApplication(config: config, warehouse: fixture.warehouse, logger: .init(label: "t"), metrics: nil)
-        try await app.test(.router) { client async throws in
+        try await fixture.test(config: config) { client async throws in
             let answer = try await client.call("/health", headers: [.origin: "http://dash.example"])
             #expect(answer.headers[.accessControlAllowOrigin] == "http://dash.example")
             let preflight = try await client.call("/ride/1", method: .options, headers: [

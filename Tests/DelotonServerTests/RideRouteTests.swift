@@ -11,7 +11,7 @@ import Testing
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let calm = try #require(try await RideQueries(fixture.warehouse.sql).rides(riderID: Fixture.otherRiderID).first)
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let answer = try await client.call("/ride/\(calm.id)")
             #expect(answer.status == .ok)
             #expect(answer.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -44,7 +44,7 @@ import Testing
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
         let alerted = try #require(try await RideQueries(fixture.warehouse.sql).rides(riderID: Fixture.alertRiderID).first)
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let answer = try await client.call("/ride/\(alerted.id)?expanded=true")
             #expect(answer.status == .ok)
             #expect(answer.object["alert_sent"] as? Bool == true)
@@ -72,8 +72,7 @@ import Testing
         let calm = try #require(try await RideQueries(fixture.warehouse.sql).rides(riderID: Fixture.otherRiderID).first)
         var config = fixture.config
         config.displayZone = Zone(identifier: "America/New_York")!
-        let app = buildApplication(config: config, warehouse: fixture.warehouse, logger: .init(label: "t"), metrics: nil)
-        try await app.test(.router) { client async throws in
+        try await fixture.test(config: config) { client async throws in
             let answer = try await client.call("/ride/\(calm.id)")
             #expect(answer.object["start_time"] as? String == "2022-07-25T04:00:01.000-04:00")
         }
@@ -84,7 +83,7 @@ import Testing
     func malformedInputIs400(_ uri: String) async throws {
         let fixture = try await Fixture.make()
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let answer = try await client.call(uri)
             #expect(answer.status == .badRequest, "\(uri)")
             #expect(answer.errorShape?.code == 400)
@@ -95,7 +94,7 @@ import Testing
     @Test(arguments: Backend.allCases) func unknownRideIs404WithTheErrorShape(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let answer = try await client.call("/ride/9223372036854775807")
             #expect(answer.status == .notFound)
             #expect(answer.errorShape?.code == 404)
@@ -107,7 +106,7 @@ import Testing
     @Test(arguments: Backend.allCases) func dailyListsTheLocalDayOldestFirstInBothDateForms(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let dayFirst = try await client.call("/daily?date=25-07-2022")
             #expect(dayFirst.status == .ok)
             let riders = dayFirst.array.map { $0["rider_id"] as? Int }
@@ -133,7 +132,7 @@ import Testing
     @Test(arguments: Backend.allCases) func ridesListFiltersAndPagesWithANextLink(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let all = try await client.call("/rides?limit=1000")
             #expect(all.status == .ok)
             let everything = try #require(all.object["rides"] as? [[String: Any]])
@@ -173,7 +172,7 @@ import Testing
     @Test(arguments: Backend.allCases) func listsAnswerCSVWhenAsked(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let csv: HTTPFields = [.accept: "text/csv"]
             for uri in ["/rides", "/riders", "/daily?date=2022-07-25", "/rider/900/rides", "/leaderboard"] {
                 let answer = try await client.call(uri, headers: csv)

@@ -10,7 +10,7 @@ import Testing
     @Test(arguments: Backend.allCases) func riderShowsTheLatestProfileAgeTodayAndFiguresOverAllRides(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let answer = try await client.call("/rider/900")
             #expect(answer.status == .ok)
             let r = answer.object
@@ -41,7 +41,7 @@ import Testing
     @Test(arguments: Backend.allCases) func riderRidesOldestFirstAndErrors(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let rides = try await client.call("/rider/900/rides")
             #expect(rides.status == .ok)
             let starts = rides.array.compactMap { $0["start_time"] as? String }
@@ -60,7 +60,7 @@ import Testing
     @Test(arguments: Backend.allCases) func ridersListFiltersAndPages(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let all = try await client.call("/riders")
             let ids = (all.object["riders"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
             #expect(ids == ids.sorted())

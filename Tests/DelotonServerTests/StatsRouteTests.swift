@@ -10,7 +10,7 @@ import Testing
     @Test(arguments: Backend.allCases) func dailyStatsAreTheReportFigures(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let answer = try await client.call("/stats/daily?date=25-07-2022")
             #expect(answer.status == .ok)
             let s = answer.object
@@ -35,7 +35,7 @@ import Testing
     @Test(arguments: Backend.allCases) func leaderboardRanksRiders(_ backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         defer { Task { await fixture.close() } }
-        try await fixture.app().test(.router) { client async throws in
+        try await fixture.test { client async throws in
             let duration = try await client.call("/leaderboard?metric=duration&period=all")
             #expect(duration.status == .ok)
             let entries = try #require(duration.object["entries"] as? [[String: Any]])

@@ -58,6 +58,7 @@ struct AnalystRoleTests {
             "SELECT recipient FROM production.alerts",
             "SELECT * FROM production.readings LIMIT 1",
             "SELECT * FROM production.api_keys",
+            "SELECT * FROM production.sessions",
             "SELECT * FROM staging.quarantine",
             "SELECT * FROM staging.ride_profiles",
             "SELECT * FROM riders",
@@ -110,7 +111,20 @@ struct AnalystRoleTests {
         let owner = try await Warehouses.open(server.url, logger: F.logger)
         try await F.installViews(owner)
         let name = PostgresServer.uniqueName("analyst")
-        try await AnalystRole(name: name, password: "right horse battery").apply(to: owner)
+        let role = try AnalystRole(name: name, password: "right horse battery", statementTimeoutSeconds: 120, connectionLimit: 3)
+        // Only a SCRAM verifier goes to the server, never the password.
+        #expect(!role.statements.flatMap(\.binds).contains { $0.text?.contains("horse") == true })
+        #expect(!role.statements.contains { $0.text.contains("horse") })
+        try await role.apply(to: owner)
+        let stored = try await owner.sql.query(SQL(
+            """
+            SELECT a.rolpassword, r.rolconnlimit, array_to_string(r.rolconfig, ',') AS config
+            FROM pg_authid a JOIN pg_roles r ON r.oid = a.oid WHERE a.rolname = ?
+            """, [.text(name)]))
+        #expect(stored.first?["rolpassword"].text?.hasPrefix("SCRAM-SHA-256$4096:") == true)
+        #expect(stored.first?["rolconnlimit"].int == 3)
+        let config = stored.first?["config"].text ?? ""
+        #expect(config.contains("statement_timeout=120s") || config.contains("statement_timeout=2min"), "\(config)")
         try await owner.close()
         let hba = server.directory + "/data/pg_hba.conf"
         try "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"

@@ -101,6 +101,10 @@ struct AnalyticsExportTests {
     @Test("CSV quotes as RFC 4180 says; JSON lines quote their strings")
     func encoding() {
         #expect(CSVLine.encode(["a", "b,c", "d\"e", "f\ng", "", "h\ri"]) == "a,\"b,c\",\"d\"\"e\",\"f\ng\",,\"h\ri\"\r\n")
+        // Cells a spreadsheet would run as formulas are shown as text; plain numbers stay numbers.
+        #expect(CSVLine.encode(["=HYPERLINK(\"http://x.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+                == "\"'=HYPERLINK(\"\"http://x.example\"\")\",'+1+1,'-2+3,'@SUM(A1),'\tx,\"'\rx\"\r\n")
+        #expect(CSVLine.encode(["-3", "-0.5", "-1e-3", "12", "-", "-.", "-1e", "a=b"]) == "-3,-0.5,-1e-3,12,'-,'-.,'-1e,a=b\r\n")
         let columns = AnalyticsCatalog.riders.columns.prefix(3)
         let fields = [AnalyticsExport.Field(text: "7", bare: true), .init(text: "fe\"male", bare: false), .init(text: nil, bare: true)]
         #expect(JSONLine.encode(Array(columns), fields) == "{\"rider_id\":7,\"gender\":\"fe\\\"male\",\"age_band\":null}\n")

@@ -28,6 +28,18 @@ struct PostgresWarehouseTests {
         }
     }
 
+    @Test("sslrootcert takes libpq's meaning: a readable CA file, or system")
+    func rootCertificate() throws {
+        let ca = FileManager.default.temporaryDirectory.appendingPathComponent("deloton-ca-\(UUID().uuidString).pem")
+        try Data("-----BEGIN CERTIFICATE-----\n".utf8).write(to: ca)
+        defer { try? FileManager.default.removeItem(at: ca) }
+        let full = try PostgresSettings(url: "postgres://ann@db.example.com/w?sslmode=verify-full&sslrootcert=\(ca.path)")
+        #expect(full.tls == .verifyFull && full.rootCertificatePath == ca.path)
+        #expect(try PostgresSettings(url: "postgres://ann@db/w?sslmode=verify-full&sslrootcert=system").rootCertificatePath == nil)
+        #expect(try PostgresSettings(url: "postgres://ann@db/w?sslmode=verify-full").rootCertificatePath == nil)
+        #expect(throws: WarehouseError.self) { try PostgresSettings(url: "postgres://ann@db/w?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem") }
+    }
+
     @Test("placeholders become $n outside quotes and comments")
     func placeholders() {
         let (text, n) = PostgresExecutor.numberPlaceholders("SELECT '?', \"a?\" FROM t WHERE a = ? AND b = ?::date -- ?\nLIMIT ?")

@@ -190,7 +190,11 @@ struct HostileInputTests {
         #expect(try await store.query("SELECT count(*) FROM riders WHERE date_of_birth IS NULL") == ["3"])  // two hostile, one unknown line
         #expect(try await store.query("SELECT count(*) FROM riders WHERE height_cm IS NULL") == ["2"])
 
-        // The API answers for every rider.
+        // The API answers for every rider, to a read key.
+        let created = try await ChildProcess.run(TestPaths.delotonBinary, ["keys", "create", "--database", store.url,
+                                                                          "--name", "hostile-reader-\(UUID().uuidString.prefix(8))", "--scope", "read"])
+        let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(created.status == 0 && key.hasPrefix("dlt_"), "deloton keys create: \(created.stderr)")
         let port = 18_000 + Int.random(in: 0..<2_000)
         let serve = try KafkaChild(["serve", "--database", store.url, "--port", String(port)])
         defer { serve.signal(SIGTERM) }
@@ -198,10 +202,11 @@ struct HostileInputTests {
         var status = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--retry", "30",
                                                                   "--retry-connrefused", "--retry-delay", "1", base + "/health"])
         #expect(status.stdout == "200", "serve did not start: \(serve.stderr)")
-        status = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/riders?limit=1000"])
+        let auth = ["-H", "Authorization: Bearer \(key)"]
+        status = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + auth + [base + "/riders?limit=1000"])
         #expect(status.stdout == "200")
         for id in try await store.query("SELECT id FROM riders") {
-            status = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/rider/" + id])
+            status = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + auth + [base + "/rider/" + id])
             #expect(status.stdout == "200", "GET /rider/\(id)")
         }
         _ = await serve.wait(limit: .seconds(15))

@@ -18,7 +18,7 @@ command -v st >/dev/null 2>&1 || command -v schemathesis >/dev/null 2>&1 || {
     echo "schemathesis.sh: schemathesis is not installed: pip install schemathesis" >&2; exit 2; }
 runner="$(command -v st || command -v schemathesis)"
 
-# /events stays open by design; the dashboard's own tests read it.
+# /events never ends (a live feed); the dashboard's own tests read it.
 args=(run "$base/openapi.json" --url "$base"
       --exclude-path /events
       --checks all

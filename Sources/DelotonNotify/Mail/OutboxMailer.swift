@@ -25,7 +25,11 @@ public struct OutboxMailer: Mailer {
         }
         let folder = directory.path
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // Messages name riders and their heart rates: the folder is its owner's only, and an
+            // existing one is tightened too.
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
         } catch {
             throw MailError.local("cannot create the outbox folder \(folder): \(Self.describe(error)); check DELOTON_OUTBOX_DIR")
         }
@@ -73,7 +77,8 @@ public struct OutboxMailer: Mailer {
     }
 
     private static func writeSynced(_ bytes: [UInt8], to path: String) throws(MailError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // Owner-only, whatever the umask: the message holds personal and health data.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw MailError.local("cannot create \(path): \(String(cString: strerror(errno))); check that the outbox folder is writable")
         }

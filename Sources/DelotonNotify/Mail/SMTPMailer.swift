@@ -69,6 +69,10 @@ public struct SMTPMailer: Mailer {
         case .opportunistic: ccurl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue))
         case .off: ccurl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
         }
+        // Explicit, so that no build or environment of libcurl can turn them off: the relay's
+        // certificate must chain to a trusted root and name the host we asked for.
+        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
         if let username = settings.username {
             ccurl_setopt_str(handle, CURLOPT_USERNAME, username)
             ccurl_setopt_str(handle, CURLOPT_PASSWORD, settings.password ?? "")
@@ -98,7 +102,7 @@ public struct SMTPMailer: Mailer {
         case CURLE_ABORTED_BY_CALLBACK.rawValue:
             return .unreachable("sending to \(server) was cancelled")
         case CURLE_USE_SSL_FAILED.rawValue:
-            return .unreachable("\(server) does not offer STARTTLS, which the URL requires (?starttls=required)")
+            return .unreachable("\(server) does not offer STARTTLS, which is required with credentials or a relay on another machine: use smtps://, or ?starttls=off only for a mail catcher on a private network")
         case CURLE_OPERATION_TIMEDOUT.rawValue:
             return .unreachable("\(server) did not answer in time: \(outcome.message)")
         case CURLE_COULDNT_CONNECT.rawValue, CURLE_COULDNT_RESOLVE_HOST.rawValue:

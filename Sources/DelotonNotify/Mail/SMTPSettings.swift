@@ -6,10 +6,12 @@ import Foundation
 ///     smtps://[user[:password]@]host[:port]
 ///
 /// TLS choice: `smtps://` is TLS from the first byte (default port 465). For `smtp://`
-/// (default port 25) STARTTLS is *opportunistic* by default: used, with certificate checks,
-/// when the server offers it, and skipped when it does not, so that a plain local relay works
-/// out of the box. `?starttls=required` refuses to send in clear text (use it for any relay
-/// across a network, and always with a password); `?starttls=off` never upgrades.
+/// (default port 25) STARTTLS is *required* whenever there are credentials or the relay is not
+/// on this machine: nothing, the password least of all, crosses a network in clear text, and
+/// a relay that offers no STARTTLS gets no AUTH and no message. Only a local relay without
+/// credentials is *opportunistic* by default (STARTTLS when offered). The certificate and the
+/// host name are always checked. An explicit `?starttls=opportunistic` or `?starttls=off` is
+/// the only way to relax this (say, for a mail catcher on a private container network).
 ///
 /// Credentials in the URL win; otherwise the `username`/`password` given to the initialiser
 /// (the caller passes `DELOTON_SMTP_USERNAME` / `DELOTON_SMTP_PASSWORD`) are used. The library
@@ -46,11 +48,13 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
     /// The whole transaction, connection included.
     public var timeout: Duration
 
+    /// `tls` nil picks the safe default for the relay and credentials (see above).
     public init(
-        host: String, port: Int? = nil, tls: TLSMode = .opportunistic, username: String? = nil,
+        host: String, port: Int? = nil, tls: TLSMode? = nil, username: String? = nil,
         password: String? = nil, heloName: String? = nil,
         connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(30)
     ) {
+        let tls = tls ?? Self.defaultTLS(host: host, hasCredentials: username != nil)
         self.host = host
         self.port = port ?? (tls == .implicit ? 465 : 25)
         self.tls = tls
@@ -59,6 +63,19 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         self.heloName = heloName
         self.connectTimeout = connectTimeout
         self.timeout = timeout
+    }
+
+    /// STARTTLS required unless the relay is this machine and no credentials are sent.
+    public static func defaultTLS(host: String, hasCredentials: Bool) -> TLSMode {
+        hasCredentials || !isLoopback(host) ? .required : .opportunistic
+    }
+
+    /// Loopback by name or address: `localhost`, 127.0.0.0/8, `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        if h == "localhost" || h.hasSuffix(".localhost") || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
+        let octets = h.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     private static let usage = "expected smtp://[user[:password]@]host[:port][?starttls=required|opportunistic|off] or smtps://[user[:password]@]host[:port]"
@@ -100,7 +117,7 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         }
         let (host, port) = try Self.hostAndPort(authority)
 
-        var tls: TLSMode = scheme == "smtps" ? .implicit : .opportunistic
+        var tls: TLSMode? = scheme == "smtps" ? .implicit : nil
         for item in query.split(separator: "&") where !item.isEmpty {
             let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = pair[0].lowercased()

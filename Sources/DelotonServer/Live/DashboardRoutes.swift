@@ -3,6 +3,7 @@ import DelotonStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 #if canImport(ServiceLifecycle)
 import ServiceLifecycle
 #endif
@@ -14,8 +15,8 @@ import ServiceLifecycle
 /// and from any number of `serve` instances. Returns the live feed, which `deloton run`
 /// nudges after each ingest batch so the page moves as soon as data lands.
 @discardableResult
-public func addDashboardRoutes<Context: RequestContext>(to router: Router<Context>, warehouse: any Warehouse,
-                                                        options: DashboardOptions) -> LiveFeed {
+func addDashboardRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>, warehouse: any Warehouse,
+                                                              options: DashboardOptions, gate: EventStreamGate) -> LiveFeed {
     let logger = Logger(label: "deloton.dashboard")
     let hub = LiveHub(warehouse: warehouse, options: options, logger: logger)
     let assets = DashboardAssets(directory: options.assetsDirectory)
@@ -68,7 +69,7 @@ public func addDashboardRoutes<Context: RequestContext>(to router: Router<Contex
         }
     }
 
-    router.get("/events") { request, _ -> Response in
+    router.get("/events") { request, context -> Response in
         let once = DashboardHTTP.query(request)["once"].map { $0 == "1" || $0 == "true" } ?? false
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
@@ -79,7 +80,15 @@ public func addDashboardRoutes<Context: RequestContext>(to router: Router<Contex
             let text = "retry: 600000\n\n" + LiveHub.event("snapshot", await hub.snapshot())
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        let address = DashboardHTTP.addressKey(context.remoteAddress)
+        guard gate.admit(address) else {
+            var refusal = DashboardHTTP.error(.tooManyRequests, "too_many_requests",
+                                              "too many live feeds are open (this server allows \(gate.maxTotal), \(gate.maxPerAddress) per client): close one or try again shortly")
+            refusal.headers[.retryAfter] = "10"
+            return refusal
+        }
         let body = ResponseBody { writer in
+            defer { gate.release(address) }
             let (id, events) = await hub.subscribe()
             do {
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
@@ -154,6 +163,9 @@ enum DashboardHTTP {
         j.raw("}")
         return json(j.text, status: status)
     }
+
+    /// A client's address without its port: feeds are counted per machine, not per connection.
+    static func addressKey(_ address: SocketAddress?) -> String { address?.ipAddress ?? "unknown" }
 
     static func query(_ request: Request) -> [String: String] {
         var out: [String: String] = [:]

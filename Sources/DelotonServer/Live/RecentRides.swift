@@ -56,6 +56,9 @@ struct DashboardRequestError: Error, CustomStringConvertible {
 }
 
 enum RecentRides {
+    /// The most rides one answer holds (the newest of the window): about 3 MB of JSON, a week of
+    /// a busy fleet, and a bound on what one request can make the server build.
+    static let maxRides = 20_000
     static let columns = ["id", "rider_id", "rider", "bike", "start_ms", "duration_s", "gender", "age",
                           "avg_hr", "max_hr", "avg_power_w", "energy_kj", "avg_resistance", "alert", "in_progress"]
 
@@ -63,13 +66,18 @@ enum RecentRides {
         let from = now.microseconds - Int64(request.hours) * 3_600_000_000
         // A minute of slack for bikes whose clocks run a little ahead of the server's.
         let to = now.microseconds + 60_000_000
-        let rides = try await DashboardQueries.recentRides(on: warehouse.sql, fromUs: from, toUs: to, filter: request.filter)
+        // One more than the bound tells whether the window held more.
+        var rides = try await DashboardQueries.recentRides(on: warehouse.sql, fromUs: from, toUs: to, filter: request.filter,
+                                                           limit: maxRides + 1)
+        let truncated = rides.count > maxRides
+        if truncated { rides.removeLast(rides.count - maxRides) }
         var j = JSONText(capacity: 256 + rides.count * 110)
         j.raw("{\"from\":"); j.string(zone.iso8601(Instant(microseconds: from)))
         j.raw(",\"to\":"); j.string(zone.iso8601(now))
         j.raw(",\"from_ms\":"); j.int(from / 1000)
         j.raw(",\"to_ms\":"); j.int(now.microseconds / 1000)
         j.raw(",\"hours\":"); j.int(request.hours)
+        j.raw(",\"truncated\":"); j.raw(truncated ? "true" : "false")
         j.raw(",\"zone\":"); j.string(zone.identifier)
         j.raw(",\"columns\":[")
         for (i, c) in columns.enumerated() {

@@ -19,10 +19,11 @@ struct APIEnvironment: Sendable {
         self.config = config
         self.logger = logger
         rendering = Rendering(zone: config.displayZone)
-        auth = Authenticator(keys: APIKeyStore(warehouse: warehouse, now: config.now))
+        auth = Authenticator(keys: APIKeyStore(warehouse: warehouse, now: config.now),
+                             sessions: SessionStore(warehouse: warehouse, now: config.now))
         rides = RideQueries(warehouse.sql)
         riders = RiderQueries(warehouse.sql)
-        deletion = Deletion(warehouse.sql)
+        deletion = Deletion(warehouse.sql, stagesProfiles: warehouse.kind == "postgresql")
     }
 
     var zone: Zone { config.displayZone }
@@ -44,9 +45,13 @@ struct APIEnvironment: Sendable {
         Int(try q.integer("limit", in: 1...Self.maxLimit) ?? Self.defaultLimit)
     }
 
-    /// The link to the next page: this request's path and query with the cursor moved on.
+    /// The query keys the list routes read (besides `cursor`).
+    static let listKeys: Set<String> = ["since", "until", "rider", "bike", "gender", "min_age", "max_age", "limit"]
+
+    /// The link to the next page: this request's path and its list filters, with the cursor moved
+    /// on. Other keys are left out rather than echoed: they are ignored, and may be of any size.
     static func nextLink(_ request: Request, query: QueryParameters, cursor: String) -> String {
-        var params = query.all
+        var params = query.all.filter { listKeys.contains($0.key) }
         params["cursor"] = cursor
         let q = params.keys.sorted().map { QueryParameters.encode($0) + "=" + QueryParameters.encode(params[$0] ?? "") }
         return request.uri.path + "?" + q.joined(separator: "&")

@@ -24,9 +24,10 @@ struct RiderRoutes: Sendable {
     @Sendable func eraseRider(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = try APIEnvironment.id(context, "rider")
         let caller = try await env.auth.require(.write, for: request)
-        guard try await env.deletion.eraseRider(id: id, by: caller.name, at: env.config.now()) else {
+        guard let erased = try await env.deletion.eraseRider(id: id, by: caller.name, at: env.config.now()) else {
             throw APIError.notFound("No rider with id \(id)")
         }
+        await env.config.onRiderErased?(erased)
         // The id only: what the rider was (name, email, address) must not outlive them in the logs.
         env.logger.notice("rider erased", metadata: ["rider_id": "\(id)", "api_key": "\(caller.name)"])
         return Response(status: .noContent)

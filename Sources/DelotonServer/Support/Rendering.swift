@@ -106,21 +106,13 @@ struct Rendering: Sendable {
     }
 }
 
-/// RFC 4180 CSV, for `Accept: text/csv` on list routes.
+/// RFC 4180 CSV, for `Accept: text/csv` on list routes: written as `deloton export` writes it
+/// (DelotonStore's `CSVLine`), formula cells neutralised.
 enum CSV {
     static func document(header: [String], rows: [[String]]) -> String {
-        var out = line(header)
-        for row in rows { out += line(row) }
+        var out = CSVLine.encode(header)
+        for row in rows { out += CSVLine.encode(row) }
         return out
-    }
-
-    static func line(_ fields: [String]) -> String {
-        fields.map(field).joined(separator: ",") + "\r\n"
-    }
-
-    static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func number(_ v: Double?) -> String { v.map(JSONWriter.number) ?? "" }

@@ -5,11 +5,17 @@
 /// afresh each time (`deloton migrate --analyst-role NAME --analyst-password-env VAR`).
 public struct AnalystRole: Sendable {
     public let name: String
-    let password: String
+    /// What the server stores instead of the password (SCRAMVerifier.swift): the password itself
+    /// is never sent, so no statement log, replica stream or error can show it.
+    let verifier: String
+    /// Seconds one statement of the role may run: a runaway BI query cannot hold the warehouse.
+    public let statementTimeoutSeconds: Int
+    /// Sessions the role may hold at once: a dashboard tool's pool cannot take every connection.
+    public let connectionLimit: Int
 
     /// Lower-case names only: PostgreSQL folds unquoted names to lower case, so this is the name
     /// a user types in Tableau or psql without quotes.
-    public init(name: String, password: String) throws {
+    public init(name: String, password: String, statementTimeoutSeconds: Int = 300, connectionLimit: Int = 10) throws {
         guard let first = name.first, first.isASCII, first.isLetter || first == "_", name.count <= 63,
               name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
             throw WarehouseError(.configuration,
@@ -21,8 +27,16 @@ public struct AnalystRole: Sendable {
         guard !password.isEmpty else {
             throw WarehouseError(.configuration, "the analyst role's password is empty: set the variable named by --analyst-password-env")
         }
+        guard (1...86_400).contains(statementTimeoutSeconds) else {
+            throw WarehouseError(.configuration, "the analyst statement timeout must be 1 to 86400 seconds (got \(statementTimeoutSeconds))")
+        }
+        guard (1...10_000).contains(connectionLimit) else {
+            throw WarehouseError(.configuration, "the analyst connection limit must be 1 to 10000 (got \(connectionLimit))")
+        }
         self.name = name
-        self.password = password
+        self.verifier = SCRAMVerifier.make(password: password)
+        self.statementTimeoutSeconds = statementTimeoutSeconds
+        self.connectionLimit = connectionLimit
     }
 
     /// Creates or updates the role on a migrated PostgreSQL warehouse, then checks that it can
@@ -32,20 +46,26 @@ public struct AnalystRole: Sendable {
             throw WarehouseError(.configuration,
                 "--analyst-role needs a PostgreSQL warehouse: a SQLite file has no roles (give analysts a copy of the file, or `deloton export`)")
         }
-        // The name and password travel as bound values into transaction-local settings, never as
-        // statement text: statement logs and error messages cannot show the password.
-        try await warehouse.sql.transaction([
-            SQL("SELECT set_config('deloton.analyst_role', ?, true), set_config('deloton.analyst_password', ?, true)",
-                [.text(name), .text(password)]),
-            SQL(stringLiteral: Self.script),
-        ])
+        try await warehouse.sql.transaction(statements)
+    }
+
+    /// What `apply` sends. The name, verifier and limits travel as bound values into
+    /// transaction-local settings, never as statement text; the password does not travel at all.
+    var statements: [SQL] {
+        [SQL("""
+             SELECT set_config('deloton.analyst_role', ?, true), set_config('deloton.analyst_verifier', ?, true),
+                    set_config('deloton.analyst_timeout', ?, true), set_config('deloton.analyst_connections', ?, true)
+             """, [.text(name), .text(verifier), .text("\(statementTimeoutSeconds)s"), .text(String(connectionLimit))]),
+         SQL(stringLiteral: Self.script)]
     }
 
     static let script = """
         DO $$
         DECLARE
             analyst text := current_setting('deloton.analyst_role');
-            secret text := current_setting('deloton.analyst_password');
+            secret text := current_setting('deloton.analyst_verifier');
+            timeout text := current_setting('deloton.analyst_timeout');
+            connections int := current_setting('deloton.analyst_connections')::int;
             reachable text;
         BEGIN
             IF to_regnamespace('analytics') IS NULL THEN
@@ -64,10 +84,10 @@ public struct AnalystRole: Sendable {
             -- A failure here is raised afresh: its context would otherwise quote the statement, password and all.
             BEGIN
                 IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = analyst) THEN
-                    EXECUTE format('ALTER ROLE %I WITH LOGIN PASSWORD %L', analyst, secret);
+                    EXECUTE format('ALTER ROLE %I WITH LOGIN CONNECTION LIMIT %s PASSWORD %L', analyst, connections, secret);
                 ELSE
-                    EXECUTE format('CREATE ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD %L',
-                                   analyst, secret);
+                    EXECUTE format('CREATE ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT %s PASSWORD %L',
+                                   analyst, connections, secret);
                 END IF;
             EXCEPTION WHEN OTHERS THEN
                 RAISE EXCEPTION 'cannot create or update role %: % (the warehouse user needs CREATEROLE, or a superuser must create the role)',
@@ -87,6 +107,7 @@ public struct AnalystRole: Sendable {
             -- Unqualified names (what BI tools show first) resolve to the views.
             EXECUTE format('ALTER ROLE %I SET search_path = analytics', analyst);
             EXECUTE format('ALTER ROLE %I SET default_transaction_read_only = on', analyst);
+            EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', analyst, timeout);
             -- Instants show in the zone that decides the views' days, in any client.
             EXECUTE format('ALTER ROLE %I SET timezone = %L', analyst, 'Europe/London');
 

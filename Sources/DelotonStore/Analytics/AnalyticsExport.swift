@@ -190,22 +190,6 @@ public struct AnalyticsExport: Sendable {
     }
 }
 
-/// One RFC 4180 record: fields quoted only when they hold a comma, a quote or a line break, CRLF-ended.
-enum CSVLine {
-    static func encode(_ fields: [String]) -> String {
-        var out = ""
-        for (i, field) in fields.enumerated() {
-            if i > 0 { out += "," }
-            if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                out += "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            } else {
-                out += field
-            }
-        }
-        return out + "\r\n"
-    }
-}
-
 /// One JSON object per line, members in the view's column order.
 enum JSONLine {
     static func encode(_ columns: [AnalyticsColumn], _ fields: [AnalyticsExport.Field]) -> String {

@@ -28,9 +28,12 @@ enum PostgresConnector {
 
     private static func tlsConfiguration(_ s: PostgresSettings) -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
+        if let roots = s.rootCertificatePath { tls.trustRoots = .file(roots) }
         switch s.tls {
         case .verifyFull: tls.certificateVerification = .fullVerification
         case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        // libpq: with a root certificate given, `require` checks the chain as `verify-ca` does.
+        case .require where s.rootCertificatePath != nil: tls.certificateVerification = .noHostnameVerification
         // libpq's `require`/`prefer` encrypt without checking who answers.
         default: tls.certificateVerification = .none
         }

@@ -192,6 +192,18 @@ enum PostgresSchema {
                 ALTER COLUMN account_created DROP NOT NULL;
             ALTER TABLE production.alerts ALTER COLUMN age DROP NOT NULL;
             """),
+        // Dashboard sessions and one-time sign-in links (Queries/Sessions.swift): hashes only.
+        Migration(version: 5, name: "sessions", sql: """
+            CREATE TABLE production.sessions (
+                token_hash TEXT PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('link', 'session')),
+                key_name TEXT,
+                created_at_us BIGINT NOT NULL,
+                expires_at_us BIGINT NOT NULL,
+                revoked_at_us BIGINT
+            );
+            CREATE INDEX sessions_expiry ON production.sessions (expires_at_us);
+            """),
     ]
 
     /// Applies the missing migrations, each in its own transaction, under a transaction-level

@@ -2,7 +2,7 @@ import Foundation
 
 /// Connection settings from a `postgres://` or `postgresql://` URL.
 ///
-/// `postgres://user[:password]@host[:port]/database[?sslmode=...&connect_timeout=S&operation_timeout=S&staging_retention_days=N&pool_size=N]`.
+/// `postgres://user[:password]@host[:port]/database[?sslmode=...&sslrootcert=PATH&connect_timeout=S&operation_timeout=S&staging_retention_days=N&pool_size=N]`.
 /// The password never appears in `description` or in any error message: URLs end up in logs.
 public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     /// libpq's `sslmode` values, with libpq's meaning: `require` encrypts without checking the
@@ -19,6 +19,10 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// libpq's `sslrootcert`: a PEM file of the certificate authorities the server's certificate
+    /// must chain to (`system`, or none given, means the system's trusted roots). As in libpq,
+    /// giving one makes `require` check the chain too, as `verify-ca` does.
+    public var rootCertificatePath: String?
     /// How long to wait for the TCP connection and the login, in seconds.
     public var connectTimeout: Double
     /// How long one ingest operation (a batch's transaction, a migration) may take, in seconds,
@@ -51,6 +55,7 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
         let path = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
         database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
         tls = .prefer
+        rootCertificatePath = nil
         connectTimeout = 5
         operationTimeout = 300
         stagingRetentionDays = 7
@@ -64,6 +69,12 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
                         "sslmode=\(value) in the PostgreSQL URL is not one of disable, allow, prefer, require, verify-ca, verify-full")
                 }
                 tls = mode
+            case "sslrootcert":
+                guard !value.isEmpty, value == "system" || FileManager.default.isReadableFile(atPath: value) else {
+                    throw WarehouseError(.configuration,
+                        "sslrootcert=\(value) in the PostgreSQL URL is not a readable file: give the path of the CA certificate (PEM), or system")
+                }
+                rootCertificatePath = value == "system" ? nil : value
             case "connect_timeout":
                 guard let seconds = Double(value), seconds > 0 else {
                     throw WarehouseError(.configuration, "connect_timeout=\(value) in the PostgreSQL URL must be a positive number of seconds")
@@ -88,7 +99,7 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
                 continue
             default:
                 throw WarehouseError(.configuration,
-                    "unknown parameter '\(item.name)' in the PostgreSQL URL: deloton understands sslmode, connect_timeout, staging_retention_days, pool_size")
+                    "unknown parameter '\(item.name)' in the PostgreSQL URL: deloton understands sslmode, sslrootcert, connect_timeout, operation_timeout, staging_retention_days, pool_size")
             }
         }
     }

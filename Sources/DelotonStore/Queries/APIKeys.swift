@@ -85,10 +85,5 @@ public struct APIKeyStore: Sendable {
         return APIKeyIdentity(name: name, scope: scope)
     }
 
-    /// 32 characters from 62: about 190 bits from the system's secure generator.
-    static func generate() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        var rng = SystemRandomNumberGenerator()
-        return prefix + String((0..<32).map { _ in alphabet[Int(rng.next(upperBound: UInt64(alphabet.count)))] })
-    }
+    static func generate() -> String { SecretToken.generate(prefix: prefix) }
 }

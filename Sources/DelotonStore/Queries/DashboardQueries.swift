@@ -108,7 +108,7 @@ public enum DashboardQueries {
 
     /// Rides that started in `[fromUs, toUs)`, newest first.
     public static func recentRides(on sql: any SQLExecutor, fromUs: Int64, toUs: Int64,
-                                   filter: RecentFilter = RecentFilter()) async throws -> [RecentRide] {
+                                   filter: RecentFilter = RecentFilter(), limit: Int = Int(Int32.max)) async throws -> [RecentRide] {
         var text = """
             SELECT r.id, r.rider_id, p.name, r.bike_serial, r.start_time_us, r.end_time_us, r.in_progress,
                    r.gender, r.age_at_start, r.reading_count, r.hr_count, r.hr_sum, r.hr_max, r.power_sum,
@@ -124,7 +124,8 @@ public enum DashboardQueries {
         }
         if let a = filter.minAge { text += " AND r.age_at_start >= ?"; binds.append(.int(Int64(a))) }
         if let a = filter.maxAge { text += " AND r.age_at_start <= ?"; binds.append(.int(Int64(a))) }
-        text += " ORDER BY r.start_time_us DESC, r.id DESC"
+        text += " ORDER BY r.start_time_us DESC, r.id DESC LIMIT ?"
+        binds.append(.int(Int64(limit)))
         return try await sql.query(SQL(text, binds)).map { row in
             RecentRide(
                 rideID: row["id"].int ?? 0, riderID: row["rider_id"].int ?? 0, riderName: row["name"].text ?? "",

@@ -167,6 +167,35 @@ enum SQLiteSchema {
                 try db.execute(sql: "UPDATE riders SET \(column) = NULL WHERE length(\(column)) != 10 OR \(column) < '1900-01-01'")
             }
         }
+        // Dashboard sessions and one-time sign-in links (Queries/Sessions.swift): hashes only.
+        m.registerMigration("5-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('link', 'session')),
+                    key_name TEXT,
+                    created_at_us INTEGER NOT NULL,
+                    expires_at_us INTEGER NOT NULL,
+                    revoked_at_us INTEGER
+                );
+                CREATE INDEX sessions_expiry ON sessions (expires_at_us);
+                """)
+        }
+        // Quarantined lines may carry personal data: they are kept for a set time (Queries/
+        // QuarantineRetention.swift), so each line says when it came. Rows already there count from
+        // now; a trigger stamps new ones, so the ingest writer is unchanged.
+        m.registerMigration("6-quarantine-age") { db in
+            try db.execute(sql: """
+                ALTER TABLE quarantine ADD COLUMN quarantined_at_us INTEGER;
+                UPDATE quarantine SET quarantined_at_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER);
+                CREATE TRIGGER quarantine_stamp AFTER INSERT ON quarantine WHEN NEW.quarantined_at_us IS NULL
+                BEGIN
+                    UPDATE quarantine SET quarantined_at_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
+                    WHERE rowid = NEW.rowid;
+                END;
+                CREATE INDEX quarantine_age ON quarantine (quarantined_at_us);
+                """)
+        }
         return m
     }
 }

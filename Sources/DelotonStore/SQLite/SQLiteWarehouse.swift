@@ -1,5 +1,8 @@
 import DelotonCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import GRDBSQLite
 import Logging
@@ -33,6 +36,7 @@ public final class SQLiteWarehouse: Warehouse {
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
             throw WarehouseError(.configuration, "cannot open database \(path): folder \(dir) does not exist")
         }
+        Self.restrictToOwner(path)
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
@@ -42,6 +46,18 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     deinit { checkpointer.stopInBackground() }
+
+    /// The database holds riders' personal and health data: it is made owner-only (0600) before
+    /// SQLite opens it, and SQLite gives its -wal and -shm files the database file's mode. Files
+    /// left by an older version are tightened as well.
+    static func restrictToOwner(_ path: String) {
+        guard !path.isEmpty, path != ":memory:" else { return }
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { _ = Glibc.close(fd) }
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] where FileManager.default.fileExists(atPath: file) {
+            chmod(file, 0o600)
+        }
+    }
 
     public func migrate() async throws {
         do {

@@ -42,7 +42,9 @@ struct APIBenchCommand: AsyncParsableCommand {
         // Quiet: wrk ends with requests in flight, which the server would log as failures.
         var serverLogger = logger
         serverLogger.logLevel = .critical
-        let app = buildApplication(config: try ServerConfig(host: "127.0.0.1", port: port), warehouse: warehouse,
+        // Public reads: the figures are the routes' own (the generators send no credential); a
+        // key or session adds one indexed lookup per request on top.
+        let app = buildApplication(config: try ServerConfig(host: "127.0.0.1", port: port, publicReads: true), warehouse: warehouse,
                                    logger: serverLogger, metrics: nil)
         let server = Task { try await app.runService() }
         defer { server.cancel() }

@@ -97,7 +97,7 @@ struct Ingest: AsyncParsableCommand {
         if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
         lifecycle.add(Liveness.watching(watch, reachability: WarehouseReachability(databaseURL: common.databaseURL), logger: logger),
                       name: "liveness")
-        if let retention = StagingRetention.service(warehouse, logger: logger) { lifecycle.add(retention, name: "staging retention") }
+        lifecycle.add(StagingRetention.service(warehouse, logger: logger), name: "staging retention")
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: false, logger: logger), name: "warehouse gauges")
         lifecycle.add(notify, name: "alert delivery")
         let ingest = runner, follow = self.follow, simulation = self.simulation, consumer = kafkaSettings

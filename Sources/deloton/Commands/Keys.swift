@@ -7,7 +7,7 @@ import Foundation
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "API keys: create, list, revoke.",
-        discussion: "Keys are stored hashed; a new key is shown once. Writes (DELETE) need a write key.",
+        discussion: "Keys are stored hashed; a new key is shown once. Reads (and the dashboard's sign-in) need a read key, writes (DELETE) a write key.",
         subcommands: [Create.self, List.self, Revoke.self])
 
     static func store(_ warehouse: any Warehouse) -> APIKeyStore {

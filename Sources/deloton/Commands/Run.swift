@@ -43,11 +43,12 @@ struct Run: AsyncParsableCommand {
         }
         // Every setting is checked before any work, so mistakes exit 2.
         let kafkaSettings = sourceText == "kafka" ? try kafkaConsumer.settings(connection: kafka) : nil
-        let serverConfig = try server.config(timezone: zone.identifier)
+        var serverConfig = try server.config(timezone: zone.identifier)
         try notifications.validate(zone: zone, logger: logger)
         try reportSchedule.validate(mail: notifications.mail, requireRecipients: false, logger: logger)
 
         let warehouse = try await common.openWarehouse(logger: logger)
+        serverConfig.onRiderErased = Outbox.eraser(notifications.mail.outbox)
         let notify = try notifications.make(warehouse: warehouse, zone: zone, logger: logger, logRides: true)
         let reports = try reportSchedule.scheduler(warehouse: warehouse, zone: zone, mail: notifications.mail,
                                                    requireRecipients: false, logger: logger)
@@ -57,7 +58,7 @@ struct Run: AsyncParsableCommand {
         // between sends, the server closes its event streams and answers what is in flight.
         var lifecycle = Lifecycle(logger: logger)
         if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
-        if let retention = StagingRetention.service(warehouse, logger: logger) { lifecycle.add(retention, name: "staging retention") }
+        lifecycle.add(StagingRetention.service(warehouse, logger: logger), name: "staging retention")
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
         lifecycle.add(APIServer(app: app, liveFeed: liveFeed), name: "server")
         lifecycle.add(ClosureService { await Shutdown.flag { stop in await reports.run(until: { stop.isRequested }) } },
@@ -69,7 +70,8 @@ struct Run: AsyncParsableCommand {
         } else {
             Console.out("deloton run: simulating \(simulation.bikes) bike(s) into \(Redact.url(common.databaseURL))")
         }
-        Console.out("  API and live dashboard: http://\(serverConfig.host):\(serverConfig.port)/")
+        // To the terminal only, never the log: the link signs its holder in, once.
+        Console.out("  API and live dashboard: \(try await SignInLink.make(config: serverConfig, warehouse: warehouse))")
         Console.out("  alerts go to \(notify.destination)")
         Console.out("  daily report at \(reports.at) \(zone.identifier); Ctrl-C stops")
 

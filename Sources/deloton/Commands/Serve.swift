@@ -15,7 +15,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try common.logger("deloton.serve")
-        let config = try server.config(timezone: try common.displayZone().identifier)
+        var config = try server.config(timezone: try common.displayZone().identifier)
+        // A serve beside the outbox (DELOTON_OUTBOX_DIR) erases a rider's messages there too.
+        config.onRiderErased = Outbox.eraser(nil)
         let warehouse = try await common.openWarehouse(logger: logger, migrate: migrate || Env.flag("DELOTON_MIGRATE"))
         let registry = Metrics.bootstrapPrometheus()
         let (app, liveFeed) = buildServer(config: config, warehouse: warehouse, logger: logger, metrics: registry)
@@ -24,6 +26,8 @@ struct Serve: AsyncParsableCommand {
         // live in the warehouse: the alert outbox and the last report sent.
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
         logger.info("serving the API and dashboard on http://\(config.host):\(config.port)")
+        // To the terminal only, never the log: the link signs its holder in.
+        Console.out("open the dashboard: \(try await SignInLink.make(config: config, warehouse: warehouse))")
         // Stopping: event streams closed, requests in flight answered, then the gauges.
         try await lifecycle.run("server") { try await APIServer(app: app, liveFeed: liveFeed).run() }
         try await warehouse.close()

@@ -7,8 +7,23 @@ import ServiceLifecycle
 struct ServerOptions: ParsableArguments {
     @Option(help: "Address to listen on [DELOTON_HOST] (default 127.0.0.1; 0.0.0.0 in containers)") var host: String?
     @Option(help: "Port to listen on [DELOTON_PORT] (default 8080)") var port: Int?
-    @Flag(help: "Every route but /health and /metrics needs a read key [DELOTON_REQUIRE_KEY_FOR_READS]")
-    var requireKeyForReads = false
+    @Flag(help: """
+        UNSAFE: every read route, the dashboard and its live feed included, answers without a credential, \
+        so anyone who reaches the server reads riders' personal and health data [DELOTON_PUBLIC_READS]
+        """)
+    var publicReads = false
+    // Reads need a credential by default now; the old flag and variable are still accepted so
+    // scripts that pass them keep working.
+    @Flag(help: .hidden) var requireKeyForReads = false
+    @Option(help: "Hours a dashboard sign-in lasts [DELOTON_SESSION_HOURS] (default 12)") var sessionHours: Double?
+    @Option(help: "Seconds a new connection has to send its request headers [DELOTON_HEADER_TIMEOUT] (default 10)")
+    var headerTimeout: Double?
+    @Option(help: "Seconds an idle keep-alive connection is kept [DELOTON_IDLE_TIMEOUT] (default 75)") var idleTimeout: Double?
+    @Option(help: "Connections open at once; more wait in the backlog [DELOTON_MAX_CONNECTIONS] (default 2048)")
+    var maxConnections: Int?
+    @Option(help: "Live dashboard feeds open at once [DELOTON_MAX_EVENT_STREAMS] (default 512)") var maxEventStreams: Int?
+    @Option(help: "Live feeds open at once from one client address [DELOTON_MAX_EVENT_STREAMS_PER_ADDRESS] (default 16)")
+    var maxEventStreamsPerAddress: Int?
     @Option(help: "Origin allowed to call the API from a browser (CORS) [DELOTON_CORS_ORIGIN]") var corsOrigin: String?
     @Option(help: "Chart.js file the dashboard serves [DELOTON_CHARTJS_PATH] (default Debian's libjs-chart.js)")
     var chartjsPath: String?
@@ -21,11 +36,37 @@ struct ServerOptions: ParsableArguments {
         do {
             return try ServerConfig(
                 host: host ?? Env.value("DELOTON_HOST") ?? "127.0.0.1", port: port, timezone: timezone,
-                requireKeyForReads: requireKeyForReads || Env.flag("DELOTON_REQUIRE_KEY_FOR_READS"),
-                corsOrigin: corsOrigin ?? Env.value("DELOTON_CORS_ORIGIN"), dashboard: dashboard)
+                publicReads: publicReads || Env.flag("DELOTON_PUBLIC_READS"),
+                sessionLifetimeSeconds: try sessionSeconds(),
+                corsOrigin: corsOrigin ?? Env.value("DELOTON_CORS_ORIGIN"), dashboard: dashboard, limits: try limits())
         } catch let error as ServerConfigError {
             throw CLIFailure.usage(error.description)
         }
+    }
+
+    private func limits() throws -> ServerLimits {
+        var limits = ServerLimits()
+        func number<T: LosslessStringConvertible>(_ flag: T?, _ variable: String, _ name: String) throws -> T? {
+            guard let text = flag.map({ "\($0)" }) ?? Env.value(variable) else { return nil }
+            guard let value = T(text) else { throw CLIFailure.usage("--\(name) \(text) is not a number") }
+            return value
+        }
+        if let v = try number(headerTimeout, "DELOTON_HEADER_TIMEOUT", "header-timeout") { limits.headerReadTimeout = v }
+        if let v = try number(idleTimeout, "DELOTON_IDLE_TIMEOUT", "idle-timeout") { limits.idleTimeout = v }
+        if let v = try number(maxConnections, "DELOTON_MAX_CONNECTIONS", "max-connections") { limits.maxConnections = v }
+        if let v = try number(maxEventStreams, "DELOTON_MAX_EVENT_STREAMS", "max-event-streams") { limits.maxEventStreams = v }
+        if let v = try number(maxEventStreamsPerAddress, "DELOTON_MAX_EVENT_STREAMS_PER_ADDRESS", "max-event-streams-per-address") {
+            limits.maxEventStreamsPerAddress = v
+        }
+        return limits
+    }
+
+    private func sessionSeconds() throws -> Int64 {
+        let text = sessionHours.map { String($0) } ?? Env.value("DELOTON_SESSION_HOURS") ?? "12"
+        guard let hours = Double(text), hours.isFinite, hours >= 0.1, hours <= 24 * 366 else {
+            throw CLIFailure.usage("--session-hours \(text) is not usable: give hours from 0.1 to 8784, e.g. 12")
+        }
+        return Int64(hours * 3600)
     }
 }
 

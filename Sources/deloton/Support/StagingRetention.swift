@@ -1,19 +1,27 @@
+import DelotonCore
 import DelotonStore
+import Foundation
 import Logging
 import ServiceLifecycle
 
-/// PostgreSQL's staging copy is kept for its retention (default 7 days): long-running ingest
+/// PostgreSQL's staging copy is kept for its retention (default 7 days), and quarantined lines
+/// on either warehouse for DELOTON_QUARANTINE_RETENTION_DAYS (default 30): long-running ingest
 /// purges what is older once an hour, as a service of its `Lifecycle`.
 enum StagingRetention {
-    /// nil for a warehouse without a staging copy (SQLite).
-    static func service(_ warehouse: any Warehouse, logger: Logger) -> (any Service)? {
-        guard let postgres = warehouse as? PostgresWarehouse else { return nil }
+    static func service(_ warehouse: any Warehouse, logger: Logger) -> any Service {
+        let quarantineDays = Env.value("DELOTON_QUARANTINE_RETENTION_DAYS").flatMap { Int($0) }
+            .map { max(1, $0) } ?? QuarantineRetention.defaultDays
         return ClosureService {
             await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     do {
-                        let purged = try await postgres.purgeStaging()
-                        if purged > 0 { logger.info("purged \(purged) staged profile(s) past retention") }
+                        if let postgres = warehouse as? PostgresWarehouse {
+                            let purged = try await postgres.purgeStaging()
+                            if purged > 0 { logger.info("purged \(purged) staged profile(s) past retention") }
+                        }
+                        let lines = try await QuarantineRetention.purge(warehouse, olderThanDays: quarantineDays,
+                                                                        now: Instant(seconds: Date().timeIntervalSince1970))
+                        if lines > 0 { logger.info("purged \(lines) quarantined line(s) past retention") }
                     } catch where !Task.isCancelled {
                         logger.warning("staging purge failed, will try again in an hour: \(error)")
                     } catch {}
