@@ -62,6 +62,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "ready",
         "summary": "whether this instance can serve the API: the warehouse answers and holds the deloton schema",
+        "security": [],
         "responses": {
           "200": {
             "description": "OK",

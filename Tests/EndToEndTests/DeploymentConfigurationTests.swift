@@ -85,8 +85,9 @@ struct DeploymentConfigurationTests {
         return r.status == 0
     }
 
-    func get(_ url: String) async throws -> (status: Int, body: String) {
-        let r = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "10", "-w", "\n%{http_code}", url])
+    func get(_ url: String, key: String? = nil) async throws -> (status: Int, body: String) {
+        let auth = key.map { ["-H", "Authorization: Bearer \($0)"] } ?? []
+        let r = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "10", "-w", "\n%{http_code}"] + auth + [url])
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
@@ -141,9 +142,13 @@ struct DeploymentConfigurationTests {
 
         let port = try #require(serve.environment["DELOTON_PORT"])
         #expect(try await get("http://127.0.0.1:\(port)/ready").status == 200)
-        let daily = try await get("http://127.0.0.1:\(port)/daily?date=\(today())")
+        // Reads need a key (README, Access): made with serve's own settings, as an operator would.
+        let keys = try await runToEnd(serve, s, arguments: ["keys", "create", "--name", "deploy-test", "--scope", "read"])
+        let key = keys.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await get("http://127.0.0.1:\(port)/daily?date=\(today())").status == 401)
+        let daily = try await get("http://127.0.0.1:\(port)/daily?date=\(today())", key: key)
         #expect(daily.status == 200 && daily.body.contains("\"bike_serial\""), "\(daily.body)")
-        for role in [ingest, schedule] {
+        for role in [ingest, serve, schedule] {
             let metrics = try #require(role.environment["DELOTON_METRICS_PORT"])
             #expect(try await get("http://127.0.0.1:\(metrics)/metrics").body.contains("deloton_"), "\(role.name)")
         }

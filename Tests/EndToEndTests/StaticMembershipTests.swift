@@ -35,7 +35,9 @@ struct StaticMembershipTests {
         #expect(await second.waitForLog("now read here", limit: .seconds(30)), "\(second.stderr)")
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(await second.wait(limit: .seconds(90)) == 0, "\(second.stderr)")
-        #expect(second.stdout.contains("in 6 finished rides"), "\(second.stdout)")
+        // How many rides the first finished before it was killed depends on the machine's load;
+        // together they finished all six.
+        #expect(try await KafkaWarehouseDump.query(db, "SELECT count(*) FROM rides WHERE in_progress = 0") == ["6"], "\(second.stdout)")
     }
 
     @Test("--instance takes any id Kafka accepts, as given; what Kafka would refuse is exit 2 before any work")

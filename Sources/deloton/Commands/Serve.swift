@@ -12,16 +12,21 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Server") var server: ServerOptions
     @Flag(help: "Create or upgrade the schema first [DELOTON_MIGRATE]") var migrate = false
+    // /metrics on the API port needs a key; a scraper inside the deployment's network can use this
+    // port of its own instead, which serves nothing personal (no personal data in labels).
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     func run() async throws {
         let logger = try common.logger("deloton.serve")
         var config = try server.config(timezone: try common.displayZone().identifier)
         // A serve beside the outbox (DELOTON_OUTBOX_DIR) erases a rider's messages there too.
         config.onRiderErased = Outbox.eraser(nil)
+        let endpoint = try metrics.endpoint(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger, migrate: migrate || Env.flag("DELOTON_MIGRATE"))
         let registry = Metrics.bootstrapPrometheus()
         let (app, liveFeed) = buildServer(config: config, warehouse: warehouse, logger: logger, metrics: registry)
         var lifecycle = Lifecycle(logger: logger)
+        if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
         // Always running (on AWS the report is a one-shot task), so serve publishes the figures that
         // live in the warehouse: the alert outbox and the last report sent.
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
