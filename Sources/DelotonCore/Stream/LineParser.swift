@@ -295,8 +295,15 @@ public struct LineParser: Sendable {
         }
         guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
               let mi = num(14, 2), let s = num(17, 2), let us = num(20, 6),
-              y >= earliestYear, let date = CivilDate(validYear: y, month: mo, day: d), h < 24, mi < 60, s < 61 else { return nil }
-        return LocalDateTime(date: date, microsecondOfDay: Int64((h * 60 + mi) * 60 + s) * 1_000_000 + Int64(us))
+              y >= earliestYear, (1...12).contains(mo), d >= 1, d <= daysIn(month: mo, of: y), h < 24, mi < 60, s < 61 else { return nil }
+        return LocalDateTime(date: CivilDate(year: y, month: mo, day: d),
+                             microsecondOfDay: Int64((h * 60 + mi) * 60 + s) * 1_000_000 + Int64(us))
+    }
+
+    /// Checked on every line, so by table rather than by a round trip through days since the epoch.
+    private static func daysIn(month: Int, of year: Int) -> Int {
+        if month == 2 { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28 }
+        return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31
     }
 
     /// Non-negative decimal integer of at most 9 digits (larger values are not bike data).
