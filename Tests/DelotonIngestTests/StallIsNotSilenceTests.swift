@@ -63,7 +63,9 @@ import Testing
         let lines = try Self.lines()
         var (pipeline, warehouse) = try await pipeline("stall")
         Self.feed(lines[0..<100], to: &pipeline)
-        try await pipeline.flush()
+        // Committed before the outage begins: a first batch still in hand would retry until the
+        // restore below, which only starts after the next flush returns.
+        try await pipeline.drainAndWait()
         warehouse.down = true
         Self.feed(lines[100..<200], to: &pipeline)
         // Handed over: its write now retries while the warehouse is down.
