@@ -137,15 +137,18 @@ struct PostgresWarehouseTests {
         let expected = try await WarehouseDump.read(clean)
         try await clean.close()
 
-        // A write cut off by the stop gives up within 10 s rather than the production 300.
-        let w = try await Warehouses.open(server.url + "?operation_timeout=10", logger: Self.logger)
+        // Default settings: a write cut off by the stop must give up in seconds without
+        // operation_timeout's help.
+        let w = try await Warehouses.open(server.url, logger: Self.logger)
         let half = batches.count / 2
         _ = try await WarehouseParityTests.write(Array(batches[..<half]), to: w)
         // Stopped while a large batch (everything, COPY path) is being written: its outcome is unknown.
         let everything = StreamFixture.batches(lines: lines, source: "file:o", every: 1_000_000)
         let inFlight = Task { try await w.write(everything[0]) }
         try await server.stop()
+        let stopped = ContinuousClock.now
         _ = try? await inFlight.value
+        #expect(ContinuousClock.now - stopped < .seconds(5))
         let started = ContinuousClock.now
         do {
             _ = try await w.write(batches[half])
@@ -161,6 +164,38 @@ struct PostgresWarehouseTests {
         let after = try await WarehouseDump.read(w)
         #expect(after.difference(from: expected) == nil, "\(after.difference(from: expected) ?? "")")
         try await w.close()
+    }
+
+    /// PostgresNIO 1.33 can lose a COPY's pending write when the server goes away (see
+    /// `PostgresIngestLane.withDeadline`): the body below hangs as that write does, ignoring
+    /// cancellation, and the backend is terminated under it.
+    @Test("an operation hung on a connection the server closed fails as unavailable within seconds, not at operation_timeout")
+    func closedConnectionEndsAHungOperation() async throws {
+        let url = try await PostgresServer.freshDatabase()
+        let settings = try PostgresSettings(url: url)
+        let c = try await PostgresConnector.connect(settings, logger: Self.logger, id: 1)
+        let terminate = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            // The only other session on this fresh database is the connection under test.
+            let r = try await ChildProcess.run("/usr/bin/psql", [url, "-AtX", "-c", """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                """])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let started = ContinuousClock.now
+        do {
+            _ = try await PostgresIngestLane.withDeadline(.milliseconds(Int64(settings.operationTimeout * 1000)), on: c, doing: "hang") {
+                // Deaf to cancellation, as the lost write is; bounded only so the test process does not keep it.
+                while ContinuousClock.now - started < .seconds(20) { try? await Task.sleep(for: .milliseconds(100)) }
+                return 0
+            }
+            Issue.record("the hung operation returned")
+        } catch let e as WarehouseError {
+            #expect(e.kind == .unavailable, "\(e.message)")
+        }
+        try await terminate.value
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(settings.operationTimeout <= 60, "operation_timeout is a last resort, far below the old 300 s")
     }
 
     @Test("reprocess re-cleans staged profiles; purge honours retention")

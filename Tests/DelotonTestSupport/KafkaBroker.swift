@@ -37,6 +37,56 @@ public enum KafkaBroker {
         return "\(prefix)-\(getpid())-\(n)-\(String(random, radix: 36))"
     }
 
+    /// A broker of one's own, for tests that stop and restart it (the shared one serves other tests).
+    public struct Instance: Sendable {
+        /// `127.0.0.1:PORT`, the same across restarts.
+        public let address: String
+        public let directory: String
+        public let port: Int
+
+        /// Stops the broker; its data stays, so `start()` brings back every topic and offset.
+        public func stop() async throws {
+            let (status, output) = try await onOwnThread { KafkaBroker.run(try KafkaBroker.findScript(), ["stop", directory]) }
+            guard status == 0 else { throw StartError(description: "kafka-throwaway.sh stop failed: \(output)") }
+        }
+
+        /// Starts it again on the same port and waits until it accepts connections.
+        public func start() async throws {
+            let (status, output) = try await onOwnThread {
+                KafkaBroker.run(try KafkaBroker.findScript(), ["start", directory, String(port)])
+            }
+            guard status == 0 else { throw StartError(description: "kafka-throwaway.sh start failed: \(output)") }
+        }
+
+        /// Stops the broker and deletes its files, without waiting (so it fits a `defer`).
+        public func destroy() {
+            let directory = self.directory
+            Thread.detachNewThread { KafkaBroker.stop(directory: directory) }
+        }
+    }
+
+    /// A private throwaway broker, stopped at exit unless `destroy()` stopped it first.
+    public static func privateBroker() async throws -> Instance {
+        try await onOwnThread { () throws(StartError) -> Instance in
+            let script = try findScript()
+            let directory = "/tmp/deloton-test-kafka-\(getpid())-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+            var lastFailure = ""
+            for _ in 0..<3 {
+                let port = freePort()
+                let (status, output) = run(script, ["start", directory, String(port)])
+                if status == 0, let address = output.split(separator: "\n").last.map(String.init), address.contains(":") {
+                    atExitLock.withLock { privateDirectories.append(directory) }
+                    installAtExit()
+                    return Instance(address: address, directory: directory, port: port)
+                }
+                lastFailure = output
+            }
+            throw StartError(description: "could not start a private noida-db with \(script): \(lastFailure)")
+        }
+    }
+
+    nonisolated(unsafe) private static var privateDirectories: [String] = []
+
     // MARK: - throwaway broker
 
     private static func startThrowaway() throws(StartError) -> String {
@@ -107,11 +157,26 @@ public enum KafkaBroker {
 
     nonisolated(unsafe) private static var stopDirectory: String?
 
-    /// The broker outlives the test binary unless it is told to stop; atexit runs
-    /// after Swift Testing and XCTest have finished.
+    nonisolated(unsafe) private static var atExitInstalled = false
+    /// Its own lock: `installAtExit` is called with `lock` held (from `shared()`).
+    private static let atExitLock = NSLock()
+
+    /// Brokers outlive the test binary unless they are told to stop; atexit runs after Swift
+    /// Testing and XCTest have finished.
     private static func registerStop(directory: String) {
         stopDirectory = directory
+        installAtExit()
+    }
+
+    private static func installAtExit() {
+        let first = atExitLock.withLock {
+            defer { atExitInstalled = true }
+            return !atExitInstalled
+        }
+        guard first else { return }
         atexit {
+            let privates = KafkaBroker.atExitLock.withLock { KafkaBroker.privateDirectories }
+            for directory in privates { KafkaBroker.stop(directory: directory) }
             guard let directory = KafkaBroker.stopDirectory else { return }
             KafkaBroker.stop(directory: directory)
         }

@@ -23,6 +23,12 @@ public enum PostgresServer {
             try await script("start")
         }
 
+        /// Stops it as a crash would (`pg_ctl stop -m immediate`): backends die without a word
+        /// and the next `start()` runs crash recovery.
+        public func kill() async throws {
+            try await script("kill")
+        }
+
         private func script(_ command: String) async throws {
             let directory = self.directory
             let (status, output) = try await onOwnThread { PostgresServer.run(try PostgresServer.script(), [command, directory]) }

@@ -255,7 +255,7 @@ struct SigtermTests {
         #expect(seconds < 2)
     }
 
-    @Test("a write that hangs past the drain limit: the process still ends within 10 s, exit 1, saying why")
+    @Test("a write that hangs past the drain limit: the process still ends within 10 s, exit 0, saying why")
     func stalledDrainIsCancelled() async throws {
         let database = try await PostgresServer.freshDatabase()
         let port = try SpawnedServer.freePort()
@@ -269,7 +269,8 @@ struct SigtermTests {
         defer { locker.signal(SIGKILL) }
         try await Task.sleep(for: .seconds(2))
         let (status, seconds) = await stop(ingest, "ingest, one SIGTERM during a stalled drain")
-        #expect(status == 1, "\(ingest.stderr)")
+        // Nothing is lost by giving up: what was not committed is read again on the next start.
+        #expect(status == 0, "\(ingest.stderr)")
         #expect(seconds < 10)
         #expect(ingest.stderr.contains("did not stop within"), "\(ingest.stderr)")
     }

@@ -36,15 +36,35 @@ public enum BatchIsolation {
         }
     }
 
+    /// The longest wait between two attempts. A refused connection costs the server nothing, and
+    /// the wait is what ingest adds to an outage: with 1 s the first batch after the database
+    /// answers again is written within about a second (plus the reconnect), not the 10 s the
+    /// backoff used to reach.
+    static let maxRetryDelay: Duration = .seconds(1)
+
     static func writeWithRetry(_ batch: IngestBatch, to warehouse: any Warehouse, logger: Logger) async throws -> WriteOutcome {
         var delay = Duration.milliseconds(250)
+        let clock = ContinuousClock()
+        var outageStarted: ContinuousClock.Instant?
+        var lastLog: ContinuousClock.Instant?
         while true {
             do {
-                return try await warehouse.write(batch)
+                let outcome = try await warehouse.write(batch)
+                if let outageStarted {
+                    let seconds = Double((clock.now - outageStarted).components.seconds)
+                    logger.notice("warehouse available again: the batch held for \(Int(seconds)) s is written")
+                }
+                return outcome
             } catch let error as WarehouseError where error.kind == .unavailable {
-                logger.warning("warehouse unavailable, retrying in \(delay): \(error.message)")
+                let now = clock.now
+                if outageStarted == nil { outageStarted = now }
+                // Said once and then every 10 s: a retry a second must not flood the log.
+                if lastLog.map({ now - $0 >= .seconds(10) }) ?? true {
+                    logger.warning("warehouse unavailable, retrying every \(maxRetryDelay) or sooner: \(error.message)")
+                    lastLog = now
+                }
                 try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(10))
+                delay = min(delay * 2, maxRetryDelay)
             }
         }
     }

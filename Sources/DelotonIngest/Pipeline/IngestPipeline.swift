@@ -11,6 +11,7 @@ public struct IngestOptions: Sendable {
     /// ...or when its oldest line has waited this long (bounds alert and dashboard latency).
     public var maxBatchDelay: Duration = .milliseconds(25)
     /// A live stream silent this long ends its open ride (`--ride-idle-timeout`); nil for finite inputs.
+    /// Time the pipeline spends waiting for the warehouse does not count: nothing is read then.
     public var rideIdleTimeout: Duration?
     /// A longer line is quarantined as its first bytes, length and digest (`OversizedLine`).
     public var maxLineBytes = 1 << 20
@@ -55,7 +56,11 @@ public struct IngestPipeline {
     private var index: [String: Int] = [:]
     private var lastStream = ""
     private var lastIndex = -1
+    /// When each stream last delivered a line, on `sourceClock`.
     private var lastSeen: [ContinuousClock.Instant] = []
+    /// How long this pipeline has waited for the warehouse to take a batch: time in which it read
+    /// nothing, so time in which no stream can have been heard from.
+    private var stalled: Duration = .zero
     private var dirty = Set<Int>()
     /// Streams without an open ride hold nothing worth keeping: past this many assemblers they
     /// are dropped, so a flood of distinct message keys cannot grow memory without bound.
@@ -98,7 +103,7 @@ public struct IngestPipeline {
                 continue
             }
             let i = addAssembler(ride.stream, source: ride.source ?? "", resume: ride)
-            lastSeen[i] = .now
+            lastSeen[i] = sourceClock
         }
         if !rides.isEmpty { logger.info("\(rides.count) open ride(s) to resume") }
     }
@@ -108,7 +113,7 @@ public struct IngestPipeline {
         assembler.source = source
         index[stream] = assemblers.count
         assemblers.append(assembler)
-        lastSeen.append(.now)
+        lastSeen.append(sourceClock)
         return assemblers.count - 1
     }
 
@@ -188,12 +193,12 @@ public struct IngestPipeline {
 
     private mutating func assemblerIndex(_ stream: String, source: String) -> Int {
         if lastIndex >= 0, stream == lastStream {
-            if options.rideIdleTimeout != nil { lastSeen[lastIndex] = .now }
+            if options.rideIdleTimeout != nil { lastSeen[lastIndex] = sourceClock }
             return lastIndex
         }
         if index[stream] == nil, assemblers.count >= evictAt { evictIdleAssemblers() }
         let i = index[stream] ?? addAssembler(stream, source: source, resume: resumable.removeValue(forKey: stream))
-        if options.rideIdleTimeout != nil { lastSeen[i] = .now }
+        if options.rideIdleTimeout != nil { lastSeen[i] = sourceClock }
         lastStream = stream
         lastIndex = i
         return i
@@ -223,16 +228,22 @@ public struct IngestPipeline {
         evictAt = max(1024, kept.count * 2)
     }
 
+    /// The clock silence is measured on: wall-clock time less the time spent waiting for the
+    /// warehouse. While a batch waits (an outage, a hung connection) nothing is read, so the bikes
+    /// may well be talking: the 60 s of `--ride-idle-timeout` must not run out on ingest's own
+    /// stall and end every open ride, sending the readings that follow to quarantine.
+    private var sourceClock: ContinuousClock.Instant { .now - stalled }
+
     /// Writes the batch when it is full or old enough, or when `caughtUp` says the source has
     /// nothing more to hand over now; and ends rides of silent streams.
     public mutating func tick(caughtUp: Bool = false) async throws {
         if let timeout = options.rideIdleTimeout {
-            let now = ContinuousClock.now
+            let now = sourceClock
             for i in assemblers.indices where assemblers[i].open != nil && now - lastSeen[i] > timeout {
                 logger.info("stream \(assemblers[i].stream) silent for \(timeout): ending its ride")
                 assemblers[i].endRide()
                 dirty.insert(i)
-                if batchStarted == nil { batchStarted = now }
+                if batchStarted == nil { batchStarted = .now }
             }
         }
         if caughtUp || alertWaiting || batchReadings >= options.maxBatchReadings
@@ -286,7 +297,9 @@ public struct IngestPipeline {
     private mutating func awaitInflight() async throws {
         guard let task = inflight else { return }
         inflight = nil
+        let waitStarted = ContinuousClock.now
         let committed = try await task.value
+        stalled += .now - waitStarted
         stats.batches += 1
         stats.readings += committed.readings
         stats.ridesEnded += committed.outcome.endedRideIDs.count

@@ -115,7 +115,9 @@ actor PostgresIngestLane {
     }
 
     /// Runs `body` alone on the lane's connection; a connection that failed is dropped so the next call reconnects.
-    func run<T: Sendable>(doing what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// `limit` replaces `operation_timeout` for work that may rightly take longer than a batch (migrations).
+    func run<T: Sendable>(doing what: String, limit: Duration? = nil,
+                          _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
         let c: PostgresConnection
@@ -127,7 +129,7 @@ actor PostgresIngestLane {
             connection = c
         }
         do {
-            return try await Self.withDeadline(.milliseconds(Int64(settings.operationTimeout * 1000)), on: c, doing: what) {
+            return try await Self.withDeadline(limit ?? .milliseconds(Int64(settings.operationTimeout * 1000)), on: c, doing: what) {
                 try await body(c)
             }
         } catch {
@@ -140,27 +142,56 @@ actor PostgresIngestLane {
         }
     }
 
-    /// Runs `body`, unless it outlives `limit`: then the connection is closed and the call fails
-    /// as unavailable without waiting for `body` any longer. A server that vanishes in the middle
-    /// of a COPY was seen to leave PostgresNIO waiting for ever; ingest must retry instead.
+    /// How long `body` may still report its own error once its connection has closed, before
+    /// `withDeadline` answers for it: the server's message ("terminating connection due to
+    /// administrator command") says more than ours, and arrives within milliseconds when it comes.
+    static let closedGrace: Duration = .seconds(1)
+
+    /// Runs `body`, unless it outlives `limit` or its connection closes under it: then the call
+    /// fails as unavailable without waiting for `body` any longer (and, past `limit`, the
+    /// connection is closed).
+    ///
+    /// Why the watch on the connection: PostgresNIO 1.33 loses a COPY that is waiting for the
+    /// socket to drain when the server goes away. An error in the `copyingData` state replaces the
+    /// pending back-pressure promise with the error state without failing the promise, so the
+    /// writer's `write` never returns although the channel is closed (pg_ctl stop -m fast in the
+    /// middle of a large batch did this in one run of two). `operation_timeout` alone would hold
+    /// ingest for its whole length; a closed channel is certain, so it is acted on within a second.
     static func withDeadline<T: Sendable>(_ limit: Duration, on c: PostgresConnection, doing what: String,
                                           _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let outcome = Once()
         let work = Task { try await body() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
+                let watch = Task {
+                    let clock = ContinuousClock()
+                    let deadline = clock.now + limit
+                    var closedAt: ContinuousClock.Instant?
+                    // Polled, not a callback on `closeFuture`: the lane's connection lives for
+                    // millions of batches, and a callback per batch would pile up on it until it closes.
+                    while clock.now < deadline {
+                        do { try await Task.sleep(for: min(.milliseconds(200), deadline - clock.now)) } catch { return }
+                        guard c.isClosed else { continue }
+                        let since = closedAt ?? clock.now
+                        closedAt = since
+                        if clock.now - since >= closedGrace {
+                            guard outcome.claim() else { return }
+                            work.cancel()
+                            continuation.resume(throwing: WarehouseError(.unavailable,
+                                "lost the connection to PostgreSQL while trying to \(what); it will be reopened"))
+                            return
+                        }
+                    }
                     guard !Task.isCancelled, outcome.claim() else { return }
                     work.cancel()
                     c.close().whenComplete { _ in withExtendedLifetime(c) {} }
                     continuation.resume(throwing: WarehouseError(.unavailable,
-                        "PostgreSQL did not finish trying to \(what) within \(limit); the connection was dropped and will be reopened"))
+                        "PostgreSQL did not finish trying to \(what) within \(limit) (operation_timeout); the connection was dropped and will be reopened"))
                 }
                 Task {
                     let result: Result<T, any Error>
                     do { result = .success(try await work.value) } catch { result = .failure(error) }
-                    timer.cancel()
+                    watch.cancel()
                     if outcome.claim() { continuation.resume(with: result) }
                 }
             }

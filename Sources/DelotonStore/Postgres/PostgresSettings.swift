@@ -25,8 +25,11 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     public var rootCertificatePath: String?
     /// How long to wait for the TCP connection and the login, in seconds.
     public var connectTimeout: Double
-    /// How long one ingest operation (a batch's transaction, a migration) may take, in seconds,
-    /// before its connection is given up as hung and the operation fails as unavailable.
+    /// How long one batch's transaction may take, in seconds, before its connection is given up
+    /// as hung and the batch fails as unavailable (and is retried). A last resort: a connection
+    /// the server closed is noticed within a second (`PostgresIngestLane.withDeadline`). 30 s is
+    /// far above a batch's time (20,000 readings commit in well under a second) and short enough
+    /// that a silently vanished server holds a live stream for half a minute, not five.
     public var operationTimeout: Double
     /// How long staged profiles are kept for `reprocess`, in days.
     public var stagingRetentionDays: Int
@@ -57,7 +60,7 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
         tls = .prefer
         rootCertificatePath = nil
         connectTimeout = 5
-        operationTimeout = 300
+        operationTimeout = 30
         stagingRetentionDays = 7
         poolSize = 8
         for item in parts.queryItems ?? [] {

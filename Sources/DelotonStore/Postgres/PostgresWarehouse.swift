@@ -43,10 +43,14 @@ public final class PostgresWarehouse: Warehouse {
 
     public func migrate() async throws {
         let logger = self.logger
-        try await lane.run(doing: "migrate the schema") { c in
+        try await lane.run(doing: "migrate the schema", limit: longOperationLimit) { c in
             try await PostgresSchema.migrate(c, logger: logger)
         }
     }
+
+    /// Migrations and `reprocess` touch whole tables, and no live stream waits on them: they keep
+    /// the five minutes every operation had before `operation_timeout` became a batch's bound.
+    private var longOperationLimit: Duration { .milliseconds(Int64(max(settings.operationTimeout, 300) * 1000)) }
 
     public func write(_ batch: IngestBatch) async throws -> WriteOutcome {
         let logger = self.logger
@@ -112,7 +116,7 @@ public final class PostgresWarehouse: Warehouse {
     /// cleaning rule applies to them, and an alert once raised stays raised. Profiles past the retention window are gone and not redone.
     public func reprocess() async throws -> ReprocessSummary {
         let logger = self.logger
-        return try await lane.run(doing: "reprocess staged profiles") { c in
+        return try await lane.run(doing: "reprocess staged profiles", limit: longOperationLimit) { c in
             try await c.withTransaction(logger: logger) { c in
                 var summary = ReprocessSummary()
                 var latest: [Int: (Int64, RiderProfile)] = [:]

@@ -14,8 +14,10 @@ import Synchronization
 /// end, a finite simulation, `notify --once`) shuts the other parts down the same way. A part
 /// still busy after `drainLimit` is cancelled, so that the process exits before an orchestrator's
 /// 10 s grace period ends in SIGKILL; a process whose cancelled parts still hang (a write stuck
-/// in a driver that ignores cancellation) exits 1 at `exitLimit`. A second signal during the
-/// drain exits at once (130).
+/// in a driver that ignores cancellation, a broker that is down) exits 0 at `exitLimit`: what it
+/// had not committed was neither saved in the warehouse nor committed to the source, so the next
+/// start reads it again, and an alert claimed but not sent is claimed again. A second signal
+/// during the drain exits at once (130).
 struct Lifecycle {
     /// How long graceful shutdown may take before the parts still running are cancelled.
     static let drainLimit: Duration = .seconds(8)
@@ -86,9 +88,11 @@ private enum Signalled {
             }
             let seconds = Double(Lifecycle.exitLimit.components.seconds)
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-                Console.error("\(name) did not stop within \(Int(seconds)) s of the signal; exiting without the rest of the drain. "
-                              + "The next start resumes from what was committed.")
-                exit(1)
+                Console.error("\(name) did not stop within \(Int(seconds)) s of the signal (the warehouse, broker or mail server "
+                              + "did not answer); exiting now: what was not committed is read again on the next start")
+                fflush(nil)
+                // _exit, not exit: atexit handlers and librdkafka's thread destructors may be what is stuck.
+                _exit(0)
             }
         }
     }
