@@ -22,9 +22,17 @@ struct SigtermTests {
         return (status, seconds)
     }
 
-    func scrape(_ port: Int, path: String = "/metrics") async throws -> (status: Int32, body: String) {
-        let r = try await ChildProcess.run("/usr/bin/curl", ["-sf", "--max-time", "5", "http://127.0.0.1:\(port)\(path)"])
+    func scrape(_ port: Int, path: String = "/metrics", key: String? = nil) async throws -> (status: Int32, body: String) {
+        let auth = key.map { ["-H", "Authorization: Bearer \($0)"] } ?? []
+        let r = try await ChildProcess.run("/usr/bin/curl", ["-sf", "--max-time", "5"] + auth + ["http://127.0.0.1:\(port)\(path)"])
         return (r.status, r.stdout)
+    }
+
+    /// A read key in a new warehouse: `run` and `serve` answer /metrics and /events only with one.
+    func readKey(_ db: String) async throws -> String {
+        let r = try await KafkaChild.run(["keys", "create", "--name", "sigterm", "--scope", "read", "--database", "sqlite:" + db])
+        #expect(r.status == 0, "\(r.stderr)")
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func value(_ body: String, _ series: String) -> Double? {
@@ -45,8 +53,8 @@ struct SigtermTests {
     }
 
     /// Until the metrics show committed readings.
-    func readingsCommitted(_ port: Int) async throws -> Bool {
-        try await eventually { (value(try await scrape(port).body, "deloton_ingest_readings_total") ?? 0) > 0 }
+    func readingsCommitted(_ port: Int, key: String? = nil) async throws -> Bool {
+        try await eventually { (value(try await scrape(port, key: key).body, "deloton_ingest_readings_total") ?? 0) > 0 }
     }
 
     /// The readings the summary line says were ingested.
@@ -134,14 +142,16 @@ struct SigtermTests {
     @Test("run: SIGTERM commits, sends what is due, closes the API port and exits 0")
     func runAll() async throws {
         let dir = TestPaths.scratch("sigterm-run"), db = dir + "/w.sqlite"
+        let key = try await readKey(db)
         let port = try SpawnedServer.freePort()
         let child = try KafkaChild(["run", "--speed", "20", "--bikes", "3", "--database", "sqlite:" + db, "--outbox", dir + "/outbox",
                                     "--report-dir", dir + "/reports", "--port", String(port)])
         defer { child.signal(SIGKILL) }
         #expect(try await eventually { try await scrape(port, path: "/health").status == 0 }, "\(child.stderr)")
-        #expect(try await readingsCommitted(port), "\(child.stderr)")
+        #expect(try await readingsCommitted(port, key: key), "\(child.stderr)")
         // A dashboard is connected: its event stream is closed, not waited for.
-        let events = try KafkaChild(["-sN", "http://127.0.0.1:\(port)/events"], executable: "/usr/bin/curl")
+        let events = try KafkaChild(["-sN", "-H", "Authorization: Bearer \(key)", "http://127.0.0.1:\(port)/events"],
+                                    executable: "/usr/bin/curl")
         defer { events.signal(SIGKILL) }
         #expect(await events.waitForLog("snapshot", inStdout: true), "\(events.stderr)")
         let (status, seconds) = await stop(child, "run")
@@ -156,11 +166,13 @@ struct SigtermTests {
     @Test("serve: SIGTERM closes the dashboards' event streams and the port, and exits 0")
     func serve() async throws {
         let dir = TestPaths.scratch("sigterm-serve")
+        let key = try await readKey(dir + "/w.sqlite")
         let port = try SpawnedServer.freePort()
         let child = try KafkaChild(["serve", "--migrate", "--database", "sqlite:\(dir)/w.sqlite", "--port", String(port)])
         defer { child.signal(SIGKILL) }
         #expect(try await eventually { try await scrape(port, path: "/health").status == 0 }, "\(child.stderr)")
-        let events = try KafkaChild(["-sN", "http://127.0.0.1:\(port)/events"], executable: "/usr/bin/curl")
+        let events = try KafkaChild(["-sN", "-H", "Authorization: Bearer \(key)", "http://127.0.0.1:\(port)/events"],
+                                    executable: "/usr/bin/curl")
         defer { events.signal(SIGKILL) }
         #expect(await events.waitForLog("snapshot", inStdout: true), "\(events.stderr)")
         let (status, seconds) = await stop(child, "serve")
