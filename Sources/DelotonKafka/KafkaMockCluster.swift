@@ -54,11 +54,9 @@ final class KafkaMockCluster: @unchecked Sendable {
         rd_kafka_mock_push_request_errors_array(cluster, api.rawValue, codes.count, &codes)
     }
 
-    func setBroker(_ id: Int32, up: Bool) {
-        if up {
-            _ = rd_kafka_mock_broker_set_up(cluster, id)
-        } else {
-            _ = rd_kafka_mock_broker_set_down(cluster, id)
-        }
+    /// Takes a broker down for good: bringing a mock broker back binds its port again, and
+    /// librdkafka aborts the process when another socket has taken it meanwhile.
+    func takeBrokerDown(_ id: Int32) {
+        _ = rd_kafka_mock_broker_set_down(cluster, id)
     }
 }

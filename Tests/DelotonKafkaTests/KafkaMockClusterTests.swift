@@ -27,7 +27,10 @@ struct KafkaMockClusterTests {
         #expect(stats.failed == 0)
     }
 
-    @Test("a broker going down mid-stream surfaces as unreachable, then recovers when it is back")
+    // Recovery is not asked of the mock: librdkafka's mock broker binds its port again when set
+    // up, and when another socket took that port meanwhile it aborts the whole test process (seen
+    // once the suite grew). A real broker's restart and recovery are in ChaosTests.
+    @Test("a broker going down mid-stream surfaces as unreachable")
     func brokerDown() async throws {
         let mock = try KafkaMockCluster(logger: TestKafka.logger)
         defer { mock.destroy() }
@@ -41,7 +44,7 @@ struct KafkaMockClusterTests {
         try await producer.send(topic: "rides", key: nil, value: [1])
         try await producer.flush(timeout: .seconds(10))
 
-        mock.setBroker(1, up: false)
+        mock.takeBrokerDown(1)
         try await producer.send(topic: "rides", key: nil, value: [2])
         // Noticing the broker is gone takes librdkafka a moment, longer on a loaded machine; until
         // then a flush merely times out.
@@ -57,11 +60,9 @@ struct KafkaMockClusterTests {
         }
         #expect(outcomes.last == "brokersUnreachable", "flushes while the broker was down: \(outcomes)")
         #expect(outcomes.allSatisfy { $0 == "timedOut" || $0 == "brokersUnreachable" })
-
-        mock.setBroker(1, up: true)
-        try await producer.flush(timeout: .seconds(30))
-        #expect(producer.deliveryStats.delivered == 2)
-        await producer.close()
+        #expect(producer.deliveryStats.delivered == 1)
+        // The second message cannot go: do not wait the default 30 s for it.
+        await producer.close(timeout: .seconds(1))
     }
 
     @Test("a consumer on the mock reads, commits and is told about its partitions")
