@@ -16,7 +16,7 @@ struct DashboardFeedTests {
             historyRides: 2, liveBikes: [("SN7301", Self.carol, nil), ("SN7302", Self.dan, 0)]))
         do {
             // Long enough for a few one-second updates even when the whole suite loads both cores.
-            let text = try await Curl.read(server.base + "/events", seconds: 9)
+            let text = try await Curl.read(server.base + "/events", seconds: 20)
             let events = SSE.parse(text)
             #expect(text.hasPrefix("retry: "))
             #expect(events.first?.name == "snapshot")
