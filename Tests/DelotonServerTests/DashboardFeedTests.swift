@@ -16,7 +16,7 @@ struct DashboardFeedTests {
             historyRides: 2, liveBikes: [("SN7301", Self.carol, nil), ("SN7302", Self.dan, 0)]))
         do {
             // Long enough for a few one-second updates even when the whole suite loads both cores.
-            let text = try await Curl.read(server.base + "/events", seconds: 20)
+            let text = try await Curl.read(server.base + "/events", seconds: 12)
             let events = SSE.parse(text)
             #expect(text.hasPrefix("retry: "))
             #expect(events.first?.name == "snapshot")
@@ -27,7 +27,12 @@ struct DashboardFeedTests {
             #expect(updates.count >= 2, "about one update a second: \(events.map(\.name))")
             for u in updates {
                 #expect(u.data.contains("\"SN7301\""))
-                #expect(!u.data.contains("\"SN7302\""), "an unchanged bike was sent again")
+                // Dan's bike sends no readings; it may appear only when its status changes (it turns
+                // idle after its silence, which a loaded machine can reach inside this window).
+                let bikes = (try? JSONSerialization.jsonObject(with: Data(u.data.utf8)) as? [String: Any])?["bikes"] as? [[String: Any]] ?? []
+                for dan in bikes where dan["bike"] as? String == "SN7302" {
+                    #expect((dan["r"] as? [Any])?.isEmpty == true, "an unchanged bike's readings were sent again: \(u.data)")
+                }
                 #expect(u.data.contains("\"full\":false"), "a known ride is sent as new readings only")
                 #expect(!u.data.contains("Ms Carol Spin"), "rider details are sent once, in the snapshot")
             }
