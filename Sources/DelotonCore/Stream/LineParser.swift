@@ -139,11 +139,11 @@ public struct LineParser: Sendable {
             case UInt8(ascii: "b"): out.append(0x08)
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "u"):
-                guard i + 4 < b.count, var scalar = hex4(b, i + 1) else { return false }
+                guard i + 4 < b.count, var scalar = Self.hex4(b, i + 1) else { return false }
                 i += 4
                 // A surrogate pair encodes one scalar outside the BMP.
                 if (0xD800..<0xDC00).contains(scalar), i + 6 < b.count, b[i + 1] == UInt8(ascii: "\\"),
-                   b[i + 2] == UInt8(ascii: "u"), let low = hex4(b, i + 3), (0xDC00..<0xE000).contains(low) {
+                   b[i + 2] == UInt8(ascii: "u"), let low = Self.hex4(b, i + 3), (0xDC00..<0xE000).contains(low) {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
                 }
@@ -155,7 +155,10 @@ public struct LineParser: Sendable {
         return false
     }
 
-    private func hex4(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
+    /// Four hex digits of a `\u` escape at `at`; nil when they are not there. Also read by
+    /// `SystemPayload`, which unescapes the `[SYSTEM]` payload's strings the same way.
+    static func hex4(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
+        guard at >= 0, at + 4 <= b.count else { return nil }
         var v: UInt32 = 0
         for k in at..<(at + 4) {
             let c = b[k]

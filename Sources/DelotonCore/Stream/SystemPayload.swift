@@ -257,11 +257,11 @@ enum SystemPayload {
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(b[i])
                 case UInt8(ascii: "u"):
-                    guard let unit = hex4(b, i + 1) else { return nil }
+                    guard let unit = LineParser.hex4(b, i + 1) else { return nil }
                     i += 4
                     var scalar = unit
                     if (0xD800..<0xDC00).contains(unit), i + 6 < b.count, b[i + 1] == UInt8(ascii: "\\"),
-                       b[i + 2] == UInt8(ascii: "u"), let low = hex4(b, i + 3), (0xDC00..<0xE000).contains(low) {
+                       b[i + 2] == UInt8(ascii: "u"), let low = LineParser.hex4(b, i + 3), (0xDC00..<0xE000).contains(low) {
                         scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
                         i += 6
                     }
@@ -272,23 +272,6 @@ enum SystemPayload {
                 i += 1
             }
             return nil
-        }
-
-        private static func hex4(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
-            guard at >= 0, at + 4 <= b.count else { return nil }
-            var v: UInt32 = 0
-            for k in at..<(at + 4) {
-                let c = b[k]
-                let d: UInt32
-                switch c {
-                case 0x30...0x39: d = UInt32(c - 0x30)
-                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-                default: return nil
-                }
-                v = v << 4 | d
-            }
-            return v
         }
 
         private static func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
