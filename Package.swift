@@ -82,9 +82,15 @@ let package = Package(
             "DelotonCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `deloton bench`: load generators and measurements, kept out of the product modules.
+        .target(name: "DelotonBench", dependencies: [
+            "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonIngest", "DelotonReport", "DelotonServer",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .executableTarget(name: "deloton", dependencies: [
             "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonNotify",
-            "DelotonIngest", "DelotonReport", "DelotonServer", "DelotonTelemetry",
+            "DelotonIngest", "DelotonReport", "DelotonServer", "DelotonTelemetry", "DelotonBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -99,18 +105,23 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "DelotonStoreTests", dependencies: ["DelotonStore", "DelotonTestSupport"]),
-        .testTarget(name: "DelotonKafkaTests", dependencies: ["DelotonKafka", "DelotonTestSupport"]),
+        .testTarget(name: "DelotonKafkaTests", dependencies: ["DelotonKafka", "CRdKafka", "DelotonTestSupport"]),
         .testTarget(name: "DelotonNotifyTests", dependencies: [
             "DelotonNotify", "DelotonTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "DelotonIngestTests", dependencies: [
-            "DelotonIngest", "DelotonTestSupport",
+            "DelotonIngest", "DelotonBench", "DelotonTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "DelotonReportTests", dependencies: ["DelotonReport", "DelotonTestSupport"]),
+        .testTarget(name: "DelotonReportTests", dependencies: ["DelotonReport", "DelotonBench", "DelotonTestSupport"]),
         .testTarget(name: "DelotonServerTests", dependencies: [
             "DelotonServer", "DelotonTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "DelotonBenchTests", dependencies: [
+            "DelotonBench", "DelotonServer", "DelotonKafka", "DelotonTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DelotonTelemetryTests", dependencies: ["DelotonTelemetry", "DelotonTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["DelotonTestSupport"]),

@@ -1,3 +1,4 @@
+import DelotonBench
 import DelotonCore
 import DelotonReport
 import DelotonStore

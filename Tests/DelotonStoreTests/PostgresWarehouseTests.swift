@@ -216,10 +216,4 @@ struct PostgresWarehouseTests {
         #expect(try await w.purgeStaging(olderThanDays: -1) == summary.profilesRead)
         try await w.close()
     }
-
-    @Test("benchmark runs end to end")
-    func bench() async throws {
-        let report = try await PostgresBench.run(url: try await PostgresServer.freshDatabase(), readings: 20_000, logger: Self.logger)
-        #expect(report.contains("readings/s"))
-    }
 }

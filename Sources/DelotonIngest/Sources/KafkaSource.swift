@@ -43,10 +43,10 @@ public struct KafkaSourceSettings: Sendable {
     /// Messages the poller may read ahead of the pipeline.
     public var readAhead = 20_000
     /// Sees each message the pipeline takes, after it took it (benchmarks measure latency with it).
-    public var onAccepted: (@Sendable (KafkaMessageBatch.Record) -> Void)?
+    package var onAccepted: (@Sendable (KafkaMessageBatch.Record) -> Void)?
     /// Awaited once, after the group gave this process its first partitions and before any is read
     /// (benchmarks let a broker on the same machine finish the work the group join gave it).
-    public var beforeReading: (@Sendable () async -> Void)?
+    package var beforeReading: (@Sendable () async -> Void)?
     /// Told the consumer lag (messages on assigned partitions not yet read) every `reportInterval`;
     /// the liveness check uses it to know that input is waiting.
     public var onLag: (@Sendable (Int64) -> Void)?

@@ -7,7 +7,7 @@ import Foundation
 /// A line longer than `maxLineBytes` is never held: once past the limit, only its first bytes,
 /// its length and its SHA-256 are kept (`OversizedLine`), so a 2 GB line costs no more memory
 /// than a short one.
-struct LineReader: ~Copyable {
+package struct LineReader: ~Copyable {
     private let fd: Int32
     private let maxLineBytes: Int
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -17,7 +17,7 @@ struct LineReader: ~Copyable {
     private(set) var lineNumber: Int64 = 0
     private(set) var bytesRead: Int64 = 0
 
-    init(path: String, maxLineBytes: Int) throws {
+    package init(path: String, maxLineBytes: Int) throws {
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileSource.Missing(path: path) }
         self.maxLineBytes = maxLineBytes
@@ -25,14 +25,14 @@ struct LineReader: ~Copyable {
 
     deinit { close(fd) }
 
-    enum Line {
+    package enum Line {
         case bytes(UnsafeBufferPointer<UInt8>)
         case oversized(OversizedLine)
     }
 
     /// Reads one chunk and hands over its complete lines with their 1-based numbers.
     /// Returns false at the end of the file (as it is now: a growing file may have more later).
-    mutating func readChunk(_ body: (Line, Int64) -> Void) throws -> Bool {
+    package mutating func readChunk(_ body: (Line, Int64) -> Void) throws -> Bool {
         let capacity = buffer.count
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, capacity) }
         if n < 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
@@ -90,7 +90,7 @@ struct LineReader: ~Copyable {
     }
 
     /// At the end of the input: a last line without its newline is still a line.
-    mutating func finish(_ body: (Line, Int64) -> Void) {
+    package mutating func finish(_ body: (Line, Int64) -> Void) {
         if let builder = oversized {
             lineNumber += 1
             oversized = nil

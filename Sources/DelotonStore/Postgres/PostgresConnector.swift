@@ -4,7 +4,7 @@ import PostgresNIO
 import Synchronization
 
 /// How deloton connects: one place that turns `PostgresSettings` into PostgresNIO configurations.
-enum PostgresConnector {
+package enum PostgresConnector {
     /// Unqualified names resolve to the warehouse's schemas, for shared SQL and the ingest path alike.
     static let searchPath = "production, staging"
 
@@ -58,7 +58,7 @@ enum PostgresConnector {
 
     /// One connection, given up after the connect timeout (the login included) so that a
     /// wrong host or password fails in seconds with a message naming the setting to fix.
-    static func connect(_ s: PostgresSettings, logger: Logger, id: Int) async throws -> PostgresConnection {
+    package static func connect(_ s: PostgresSettings, logger: Logger, id: Int) async throws -> PostgresConnection {
         let configuration: PostgresConnection.Configuration
         do {
             configuration = try connectionConfiguration(s)

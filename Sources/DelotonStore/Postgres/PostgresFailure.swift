@@ -5,8 +5,8 @@ import PostgresNIO
 ///
 /// The kind matters to the ingest loop: `.unavailable` means "the same batch may succeed later"
 /// (retry with backoff), `.failed` means retrying will not help, `.configuration` means fix the setting.
-enum PostgresFailure {
-    static func describe(_ error: any Error, settings: PostgresSettings, doing what: String) -> WarehouseError {
+package enum PostgresFailure {
+    package static func describe(_ error: any Error, settings: PostgresSettings, doing what: String) -> WarehouseError {
         if let e = error as? WarehouseError { return e }
         if let t = error as? PostgresTransactionError {
             if let inner = t.closureError ?? t.beginError ?? t.commitError ?? t.rollbackError {

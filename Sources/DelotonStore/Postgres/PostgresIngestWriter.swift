@@ -466,9 +466,9 @@ struct PostgresIngestWriter {
 }
 
 /// Rows in COPY's text format, written straight into the buffer: no per-row `String`.
-enum CopyText {
+package enum CopyText {
     @inline(__always)
-    static func row(_ b: inout ByteBuffer, _ a: Int64, _ c: Int64, _ d: Int64, _ e: Int64, _ f: Int64, _ power: Double, _ g: Int64) {
+    package static func row(_ b: inout ByteBuffer, _ a: Int64, _ c: Int64, _ d: Int64, _ e: Int64, _ f: Int64, _ power: Double, _ g: Int64) {
         int(&b, a); b.writeInteger(UInt8(ascii: "\t"))
         int(&b, c); b.writeInteger(UInt8(ascii: "\t"))
         int(&b, d); b.writeInteger(UInt8(ascii: "\t"))

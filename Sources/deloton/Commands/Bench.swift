@@ -1,4 +1,5 @@
 import ArgumentParser
+import DelotonBench
 import DelotonIngest
 import DelotonStore
 import Foundation
@@ -47,9 +48,9 @@ struct IngestBench: AsyncParsableCommand {
             // Child mode: one file ingest into a fresh SQLite file, then the process's peak RSS.
             let db = file + ".sqlite"
             let warehouse = try await Warehouses.open("sqlite:" + db, logger: logger)
-            let result = try await DelotonIngest.IngestBench.ingest(file, into: warehouse, logger: logger)
+            let result = try await DelotonBench.IngestBench.ingest(file, into: warehouse, logger: logger)
             try await warehouse.close()
-            Console.out("readings=\(result.stats.readings) seconds=\(result.seconds) peak_rss_kb=\(DelotonIngest.IngestBench.peakRSSKilobytes() ?? -1)")
+            Console.out("readings=\(result.stats.readings) seconds=\(result.seconds) peak_rss_kb=\(DelotonBench.IngestBench.peakRSSKilobytes() ?? -1)")
             return
         }
         let dir = workdir ?? NSTemporaryDirectory() + "deloton-bench-\(getpid())"
@@ -58,22 +59,22 @@ struct IngestBench: AsyncParsableCommand {
 
         let file = input ?? dir + "/stream.jsonl"
         if input == nil {
-            let lines = try DelotonIngest.IngestBench.generate(readings: readings, to: file)
+            let lines = try DelotonBench.IngestBench.generate(readings: readings, to: file)
             Console.out("generated \(Console.count(lines)) lines (\(Console.megabytes(Int64(FileSource(path: file).size ?? 0))))")
         }
         if only == nil || only == "parse" {
-            let parse = try DelotonIngest.IngestBench.parse(file)
+            let parse = try DelotonBench.IngestBench.parse(file)
             Console.out(String(format: "parse only:          %12.0f lines/s", Double(parse.lines) / parse.seconds))
         }
         if only == nil || only == "assemble" {
-            let assemble = try DelotonIngest.IngestBench.assemble(file)
+            let assemble = try DelotonBench.IngestBench.assemble(file)
             Console.out(String(format: "parse + assemble:    %12.0f readings/s", Double(assemble.readings) / assemble.seconds))
         }
         guard only == nil || only == "ingest" else { return }
 
         let url = database ?? "sqlite:" + dir + "/bench.sqlite"
         let warehouse = try await Warehouses.open(url, logger: logger)
-        let e2e = try await DelotonIngest.IngestBench.ingest(file, into: warehouse, logger: logger)
+        let e2e = try await DelotonBench.IngestBench.ingest(file, into: warehouse, logger: logger)
         try await warehouse.close()
         Console.out(String(format: "file → %@:   %12.0f readings/s (%d readings in %.2f s)", warehouse.kind,
                            Double(e2e.stats.readings) / e2e.seconds, e2e.stats.readings, e2e.seconds))
@@ -82,7 +83,7 @@ struct IngestBench: AsyncParsableCommand {
         guard only == nil else { return }
         for factor in [1, 3] {
             let sized = dir + "/stream-\(factor)x.jsonl"
-            _ = try DelotonIngest.IngestBench.generate(readings: readings * factor / 3, to: sized, seed: 7)
+            _ = try DelotonBench.IngestBench.generate(readings: readings * factor / 3, to: sized, seed: 7)
             let out = try Bench.output(of: "/proc/self/exe", ["bench", "ingest", "--child-ingest", sized])
             Console.out("file → sqlite at \(factor)x/3 input: \(out)")
         }
@@ -128,7 +129,7 @@ struct PostgresBench: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try CommonOptions.parse([]).logger("deloton.bench")
-        Console.out(try await DelotonStore.PostgresBench.run(url: database, readings: readings, logger: logger))
+        Console.out(try await DelotonBench.PostgresBench.run(url: database, readings: readings, logger: logger))
     }
 }
 }

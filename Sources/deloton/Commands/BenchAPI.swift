@@ -1,4 +1,5 @@
 import ArgumentParser
+import DelotonBench
 import DelotonServer
 import DelotonStore
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DelotonBench
 import DelotonReport
 import DelotonStore
 import Foundation

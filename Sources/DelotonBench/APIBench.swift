@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonServer
 import DelotonStore
 import Foundation
 

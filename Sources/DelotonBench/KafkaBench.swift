@@ -1,3 +1,4 @@
+import DelotonKafka
 import Logging
 
 /// A quick throughput probe: produce N small keyed messages, then read them back

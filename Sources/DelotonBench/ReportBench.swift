@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonReport
 import DelotonStore
 import Foundation
 

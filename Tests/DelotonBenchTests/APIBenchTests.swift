@@ -1,3 +1,5 @@
+import DelotonBench
+@testable import DelotonServer
 import DelotonStore
 import DelotonTestSupport
 import Foundation
@@ -5,7 +7,6 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
-@testable import DelotonServer
 
 /// `deloton bench api` at a small size: the fill gives every route something to answer, and the
 /// open-loop generator sends its whole schedule over keep-alive connections without errors.

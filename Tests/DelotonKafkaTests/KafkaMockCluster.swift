@@ -1,9 +1,10 @@
 import CRdKafka
+@testable import DelotonKafka
 import Foundation
 import Logging
 
 /// librdkafka's in-process mock cluster, for tests that need a broker to
-/// misbehave on cue. Internal: reached through `@testable import`.
+/// misbehave on cue. Test support: it reaches the client's internals through `@testable import`.
 final class KafkaMockCluster: @unchecked Sendable {
     /// Kafka protocol API keys used for fault injection.
     enum APIKey: Int16 {

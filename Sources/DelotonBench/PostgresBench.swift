@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonStore
 import Foundation
 import Logging
 import PostgresNIO

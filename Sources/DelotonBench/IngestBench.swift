@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonIngest
 import DelotonStore
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import DelotonBench
 import DelotonIngest
 import DelotonTestSupport
 import Foundation

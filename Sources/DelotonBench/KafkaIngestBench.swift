@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonIngest
 import DelotonKafka
 import DelotonStore
 import Foundation
