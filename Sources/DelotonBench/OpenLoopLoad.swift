@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Open-loop HTTP load: requests go out on a fixed schedule whatever the server's pace, and each
 /// latency counts from the request's *scheduled* time, so a stall shows in the percentiles
@@ -54,19 +55,17 @@ public enum OpenLoopLoad {
     }
 
     /// What the connection threads measured.
-    private final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var latencies: [Double] = []
-        private var errors = 0
+    private final class Collected: Sendable {
+        private let state = Mutex((latencies: [Double](), errors: 0))
 
         func add(_ mine: [Double], errors failed: Int) {
-            lock.withLock {
-                latencies += mine
-                errors += failed
+            state.withLock {
+                $0.latencies += mine
+                $0.errors += failed
             }
         }
 
-        var all: ([Double], Int) { lock.withLock { (latencies, errors) } }
+        var all: ([Double], Int) { state.withLock { ($0.latencies, $0.errors) } }
     }
 
     static func now() -> Double {

@@ -1,25 +1,29 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// What librdkafka's C callbacks need, reached through the handle's opaque pointer.
 ///
 /// The callbacks run on librdkafka's threads or inside poll calls, so every
-/// mutable field is behind the lock. The owning client keeps this object alive
+/// mutable field is behind the mutex. The owning client keeps this object alive
 /// until after `rd_kafka_destroy`, when no callback can fire any more.
-final class ClientState: @unchecked Sendable {
+final class ClientState: Sendable {
+    private struct Health {
+        var fatalError: KafkaError?
+        var brokersDownSince: ContinuousClock.Instant?
+        var lastBrokerError: String?
+        var delivered = 0
+        var failed = 0
+        var lastDeliveryError: String?
+    }
+
     let logger: Logger
     let transientLog: RateLimitedLog
     let config: KafkaConfig
     let onRebalance: (@Sendable (KafkaRebalance) -> [KafkaTopicPartition: Int64])?
 
-    private let lock = NSLock()
-    private var fatalError: KafkaError?
-    private var brokersDownSince: ContinuousClock.Instant?
-    private var lastBrokerError: String?
-    private var delivered = 0
-    private var failed = 0
-    private var lastDeliveryError: String?
+    private let health = Mutex(Health())
 
     init(config: KafkaConfig, logger: Logger,
          onRebalance: (@Sendable (KafkaRebalance) -> [KafkaTopicPartition: Int64])? = nil) {
@@ -50,19 +54,19 @@ final class ClientState: @unchecked Sendable {
         }
         if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__RESOLVE
             || code == RD_KAFKA_RESP_ERR__TRANSPORT {
-            lock.withLock {
-                if brokersDownSince == nil, code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__RESOLVE {
-                    brokersDownSince = .now
+            health.withLock { h in
+                if h.brokersDownSince == nil, code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__RESOLVE {
+                    h.brokersDownSince = .now
                 }
-                if code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || lastBrokerError == nil { lastBrokerError = reason }
+                if code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || h.lastBrokerError == nil { h.lastBrokerError = reason }
             }
         }
         transientLog.log(.warning, key: "error-\(code.rawValue)", "Kafka: \(reason)")
     }
 
     private func record(fatal error: KafkaError) {
-        let first = lock.withLock {
-            if fatalError == nil { fatalError = error; return true }
+        let first = health.withLock { h in
+            if h.fatalError == nil { h.fatalError = error; return true }
             return false
         }
         if first { logger.error("\(error.message)") }
@@ -71,13 +75,13 @@ final class ClientState: @unchecked Sendable {
     /// Throws the first fatal error seen, or `brokersUnreachable` once all brokers
     /// have been down for longer than allowed and `stillDown` confirms it.
     func checkHealth(stillDown: () -> Bool) throws(KafkaError) {
-        let (fatal, downSince, lastError) = lock.withLock { (fatalError, brokersDownSince, lastBrokerError) }
+        let (fatal, downSince, lastError) = health.withLock { ($0.fatalError, $0.brokersDownSince, $0.lastBrokerError) }
         if let fatal { throw fatal }
         guard let downSince, ContinuousClock.now - downSince >= config.brokerUnreachableTimeout else { return }
         guard stillDown() else {
             // Not cleared: librdkafka reports "all brokers down" once per outage, so clearing on one
             // lucky answer would hide the rest of it. Real traffic clears it; otherwise ask again later.
-            lock.withLock { if brokersDownSince != nil { brokersDownSince = .now } }
+            health.withLock { if $0.brokersDownSince != nil { $0.brokersDownSince = .now } }
             return
         }
         let seconds = Int((ContinuousClock.now - downSince).components.seconds)
@@ -89,33 +93,33 @@ final class ClientState: @unchecked Sendable {
     }
 
     func markBrokersReachable() {
-        lock.withLock {
-            brokersDownSince = nil
-            lastBrokerError = nil
+        health.withLock {
+            $0.brokersDownSince = nil
+            $0.lastBrokerError = nil
         }
     }
 
-    var recordedFatalError: KafkaError? { lock.withLock { fatalError } }
+    var recordedFatalError: KafkaError? { health.withLock { $0.fatalError } }
 
     // MARK: delivery reports
 
     func recordDelivery(error: rd_kafka_resp_err_t) {
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-            lock.withLock { delivered += 1 }
+            health.withLock { $0.delivered += 1 }
             // A delivered message is the producer's proof that a broker answers.
             markBrokersReachable()
         } else {
             let text = String(cString: rd_kafka_err2str(error))
-            lock.withLock {
-                failed += 1
-                lastDeliveryError = text
+            health.withLock {
+                $0.failed += 1
+                $0.lastDeliveryError = text
             }
             transientLog.log(.warning, key: "delivery-\(error.rawValue)", "Kafka: message delivery failed: \(text)")
         }
     }
 
     var deliveryStats: KafkaDeliveryStats {
-        lock.withLock { KafkaDeliveryStats(delivered: delivered, failed: failed, lastError: lastDeliveryError) }
+        health.withLock { KafkaDeliveryStats(delivered: $0.delivered, failed: $0.failed, lastError: $0.lastDeliveryError) }
     }
 }
 

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// A member of a Kafka consumer group that hands out batches of messages and
 /// commits only what the caller says it has processed.
@@ -318,15 +319,14 @@ public final class KafkaConsumer: Sendable {
 }
 
 /// A one-way switch shared with work queued on the consumer's queue.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+final class LockedFlag: Sendable {
+    private let value = Mutex(false)
 
-    var isSet: Bool { lock.withLock { value } }
+    var isSet: Bool { value.withLock { $0 } }
 
     /// Sets the flag; returns whether it was already set.
     func set() -> Bool {
-        lock.withLock {
+        value.withLock { value in
             defer { value = true }
             return value
         }

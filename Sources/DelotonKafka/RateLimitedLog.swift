@@ -1,14 +1,18 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Transient broker trouble (a refused connection, a leader moving) repeats many
 /// times a second; one line per kind every few seconds keeps the log readable.
-final class RateLimitedLog: @unchecked Sendable {
+final class RateLimitedLog: Sendable {
+    private struct Seen {
+        var lastLogged: [String: ContinuousClock.Instant] = [:]
+        var suppressed: [String: Int] = [:]
+    }
+
     private let logger: Logger
     private let interval: Duration
-    private let lock = NSLock()
-    private var lastLogged: [String: ContinuousClock.Instant] = [:]
-    private var suppressed: [String: Int] = [:]
+    private let seen = Mutex(Seen())
 
     init(logger: Logger, interval: Duration = .seconds(5)) {
         self.logger = logger
@@ -17,13 +21,13 @@ final class RateLimitedLog: @unchecked Sendable {
 
     func log(_ level: Logger.Level, key: String, _ message: @autoclosure () -> String) {
         let now = ContinuousClock.now
-        let skipped: Int? = lock.withLock {
-            if let last = lastLogged[key], now - last < interval {
-                suppressed[key, default: 0] += 1
+        let skipped: Int? = seen.withLock { seen in
+            if let last = seen.lastLogged[key], now - last < interval {
+                seen.suppressed[key, default: 0] += 1
                 return nil
             }
-            lastLogged[key] = now
-            return suppressed.removeValue(forKey: key) ?? 0
+            seen.lastLogged[key] = now
+            return seen.suppressed.removeValue(forKey: key) ?? 0
         }
         guard let skipped else { return }
         let suffix = skipped > 0 ? " (\(skipped) similar since last report)" : ""

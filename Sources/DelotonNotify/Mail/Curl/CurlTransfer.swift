@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Synchronization
 
 /// What one libcurl transfer ended with, copied out of C memory so that it can cross threads.
 struct CurlOutcome: Sendable {
@@ -26,8 +27,7 @@ final class CurlTransferContext: @unchecked Sendable {
     fileprivate let captureReplies: Bool
     fileprivate let errorBuffer: UnsafeMutablePointer<CChar>
     // Written by a cancelling task, read by the transfer thread.
-    private let lock = NSLock()
-    private var isCancelled = false
+    private let isCancelled = Mutex(false)
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
 
     init(upload: [UInt8], captureReplies: Bool) {
@@ -50,16 +50,10 @@ final class CurlTransferContext: @unchecked Sendable {
     }
 
     func cancel() {
-        lock.lock()
-        isCancelled = true
-        lock.unlock()
+        isCancelled.withLock { $0 = true }
     }
 
-    fileprivate var cancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return isCancelled
-    }
+    fileprivate var cancelled: Bool { isCancelled.withLock { $0 } }
 
     fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
         let count = min(capacity, upload.count - uploadOffset)
