@@ -70,11 +70,11 @@ public struct LineParser: Sendable {
             let isLog = name.elementsEqual(Self.logName), isKey = name.elementsEqual(Self.keyName)
             if i < b.count, b[i] == UInt8(ascii: "\"") {
                 if isLog {
-                    guard readJSONString(b, &i, into: &scratch) else { return .failure(ParseFailure("truncated JSON: the \"log\" string is not terminated")) }
+                    guard JSONString.read(b, &i, into: &scratch, unknownEscapes: .kept) else { return .failure(ParseFailure("truncated JSON: the \"log\" string is not terminated")) }
                     sawLog = true
                 } else if isKey {
                     keyScratch.removeAll(keepingCapacity: true)
-                    guard readJSONString(b, &i, into: &keyScratch) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
+                    guard JSONString.read(b, &i, into: &keyScratch, unknownEscapes: .kept) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
                     // Consecutive messages mostly share a key: reuse its String.
                     if keyScratch != lastKeyBytes {
                         lastKeyBytes = keyScratch
@@ -118,61 +118,6 @@ public struct LineParser: Sendable {
 
     private static let logName = Array("log".utf8)
     private static let keyName = Array("key".utf8)
-
-    /// Reads a JSON string starting at the opening quote, unescaping into `out`.
-    private func readJSONString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, into out: inout [UInt8]) -> Bool {
-        i += 1
-        while i < b.count {
-            // Copy the run up to the next quote or escape in one go: most of a line has neither.
-            var j = i
-            while j < b.count, b[j] != UInt8(ascii: "\""), b[j] != UInt8(ascii: "\\") { j += 1 }
-            if j > i { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j])) }
-            i = j
-            guard i < b.count else { return false }
-            if b[i] == UInt8(ascii: "\"") { i += 1; return true }
-            i += 1
-            guard i < b.count else { return false }
-            switch b[i] {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "u"):
-                guard i + 4 < b.count, var scalar = Self.hex4(b, i + 1) else { return false }
-                i += 4
-                // A surrogate pair encodes one scalar outside the BMP.
-                if (0xD800..<0xDC00).contains(scalar), i + 6 < b.count, b[i + 1] == UInt8(ascii: "\\"),
-                   b[i + 2] == UInt8(ascii: "u"), let low = Self.hex4(b, i + 3), (0xDC00..<0xE000).contains(low) {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    i += 6
-                }
-                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
-            default: out.append(b[i])  // \" \\ \/
-            }
-            i += 1
-        }
-        return false
-    }
-
-    /// Four hex digits of a `\u` escape at `at`; nil when they are not there. Also read by
-    /// `SystemPayload`, which unescapes the `[SYSTEM]` payload's strings the same way.
-    static func hex4(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
-        guard at >= 0, at + 4 <= b.count else { return nil }
-        var v: UInt32 = 0
-        for k in at..<(at + 4) {
-            let c = b[k]
-            let d: UInt8
-            switch c {
-            case 0x30...0x39: d = c - 0x30
-            case 0x41...0x46: d = c - 0x41 + 10
-            case 0x61...0x66: d = c - 0x61 + 10
-            default: return nil
-            }
-            v = v << 4 | UInt32(d)
-        }
-        return v
-    }
 
     private func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
         while i < b.count, isSpace(b[i]) { i += 1 }

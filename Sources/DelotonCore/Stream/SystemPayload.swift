@@ -239,39 +239,10 @@ enum SystemPayload {
             return false
         }
 
-        /// A JSON string from its opening quote, unescaped.
+        /// A JSON string from its opening quote, unescaped; an escape JSON does not define refuses it.
         private static func string(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> [UInt8]? {
             var out: [UInt8] = []
-            i += 1
-            while i < b.count {
-                let c = b[i]
-                if c == UInt8(ascii: "\"") { i += 1; return out }
-                guard c == UInt8(ascii: "\\") else { out.append(c); i += 1; continue }
-                i += 1
-                guard i < b.count else { return nil }
-                switch b[i] {
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(b[i])
-                case UInt8(ascii: "u"):
-                    guard let unit = LineParser.hex4(b, i + 1) else { return nil }
-                    i += 4
-                    var scalar = unit
-                    if (0xD800..<0xDC00).contains(unit), i + 6 < b.count, b[i + 1] == UInt8(ascii: "\\"),
-                       b[i + 2] == UInt8(ascii: "u"), let low = LineParser.hex4(b, i + 3), (0xDC00..<0xE000).contains(low) {
-                        scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    }
-                    // A lone surrogate is no character: it becomes U+FFFD, as JSON readers do.
-                    out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
-                default: return nil
-                }
-                i += 1
-            }
-            return nil
+            return JSONString.read(b, &i, into: &out, unknownEscapes: .refused) ? out : nil
         }
 
         private static func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {

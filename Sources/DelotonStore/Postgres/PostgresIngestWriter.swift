@@ -152,24 +152,14 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.text(riders.map(\.originalSource)))
         b.append(PostgresArray.int64(rows.map(\.key.startedAt.microseconds)))
         try await connection.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO riders AS r (id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines,
-                                     city, postcode, postcode_valid, height_cm, weight_kg, account_created, original_source,
-                                     profile_as_of_us)
+            INSERT INTO riders AS r (\(RiderUpsert.columns))
             SELECT id, name, title, first_name, last_name, gender, date_of_birth::date, email, address_lines, city, postcode,
                    postcode_valid::smallint, height_cm, weight_kg, account_created::date, original_source, profile_as_of_us
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                         $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::int[], $15::text[], $16::text[],
                         $17::bigint[])
-                 AS u(id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city, postcode,
-                      postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us)
-            ON CONFLICT (id) DO UPDATE SET
-                name = excluded.name, title = excluded.title, first_name = excluded.first_name,
-                last_name = excluded.last_name, gender = excluded.gender, date_of_birth = excluded.date_of_birth,
-                email = excluded.email, address_lines = excluded.address_lines, city = excluded.city,
-                postcode = excluded.postcode, postcode_valid = excluded.postcode_valid, height_cm = excluded.height_cm,
-                weight_kg = excluded.weight_kg, account_created = excluded.account_created,
-                original_source = excluded.original_source, profile_as_of_us = excluded.profile_as_of_us
-            WHERE excluded.profile_as_of_us >= r.profile_as_of_us
+                 AS u(\(RiderUpsert.columns))
+            \(RiderUpsert.onConflict)
             """, binds: b), logger: logger)
     }
 

@@ -57,18 +57,9 @@ struct SQLiteIngestWriter {
     /// Keeps the details of the rider's latest ride: a replay of older rides does not roll them back.
     private func upsertRider(_ r: Rider, asOf: Instant) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO riders (id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines,
-                                city, postcode, postcode_valid, height_cm, weight_kg, account_created, original_source,
-                                profile_as_of_us)
+            INSERT INTO riders AS r (\(RiderUpsert.columns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET
-                name = excluded.name, title = excluded.title, first_name = excluded.first_name,
-                last_name = excluded.last_name, gender = excluded.gender, date_of_birth = excluded.date_of_birth,
-                email = excluded.email, address_lines = excluded.address_lines, city = excluded.city,
-                postcode = excluded.postcode, postcode_valid = excluded.postcode_valid, height_cm = excluded.height_cm,
-                weight_kg = excluded.weight_kg, account_created = excluded.account_created,
-                original_source = excluded.original_source, profile_as_of_us = excluded.profile_as_of_us
-            WHERE excluded.profile_as_of_us >= riders.profile_as_of_us
+            \(RiderUpsert.onConflict)
             """).execute(arguments: [
                 r.id, r.name, r.title, r.firstName, r.lastName, r.gender, r.dateOfBirth?.description, r.email,
                 AddressLines.encode(r.address.lines), r.address.city, r.address.postcode, r.address.postcodeValid,

@@ -1,0 +1,21 @@
+/// How a profile is stored, the same on both warehouses: a rider is inserted once, and a later
+/// profile replaces every field, an earlier one (a replay, a late partition) none.
+enum RiderUpsert {
+    /// The rider columns in the order both writers bind them.
+    static let columns = """
+        id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city, postcode,
+        postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us
+        """
+
+    /// Follows `INSERT INTO riders AS r (columns) ...`.
+    static let onConflict = """
+        ON CONFLICT (id) DO UPDATE SET
+            name = excluded.name, title = excluded.title, first_name = excluded.first_name,
+            last_name = excluded.last_name, gender = excluded.gender, date_of_birth = excluded.date_of_birth,
+            email = excluded.email, address_lines = excluded.address_lines, city = excluded.city,
+            postcode = excluded.postcode, postcode_valid = excluded.postcode_valid, height_cm = excluded.height_cm,
+            weight_kg = excluded.weight_kg, account_created = excluded.account_created,
+            original_source = excluded.original_source, profile_as_of_us = excluded.profile_as_of_us
+        WHERE excluded.profile_as_of_us >= r.profile_as_of_us
+        """
+}
