@@ -81,9 +81,12 @@ locals {
 # instance, below).
 locals {
   task_roles = {
+    # Reads need a key or a dashboard session (never DELOTON_PUBLIC_READS here).
+    # No one-time sign-in link at start: the output goes to CloudWatch, where
+    # whoever reads the logs could sign in with it; sign in with a key instead.
     serve = {
       command     = ["serve"]
-      environment = { DELOTON_HOST = "0.0.0.0", DELOTON_PORT = "8080" }
+      environment = { DELOTON_HOST = "0.0.0.0", DELOTON_PORT = "8080", DELOTON_NO_SIGN_IN_LINK = "1" }
       secrets     = local.database_secret
     }
     report = {
@@ -271,7 +274,7 @@ resource "aws_ecs_service" "serve" {
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_lb_listener.http, aws_secretsmanager_secret_version.database_url]
+  depends_on = [aws_lb_listener.https, aws_secretsmanager_secret_version.database_url]
 }
 
 resource "aws_ecs_service" "ingest" {
