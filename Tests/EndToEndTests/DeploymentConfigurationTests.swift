@@ -203,6 +203,9 @@ struct DeploymentConfigurationTests {
         #expect(riders.status == 200 && riders.body.contains("\"email\""), "\(riders.body.prefix(300))")
         let serveOutput = try #require(running.last?.1).stdout
         #expect(!serveOutput.contains("signin?token="), "\(serveOutput)")
+        // A scraper reads serve's metrics port without a key (nothing personal there).
+        let metricsPort = try #require(serve.environment["DELOTON_METRICS_PORT"])
+        #expect(try await get("http://127.0.0.1:\(metricsPort)/metrics").body.contains("deloton_"))
 
         // EventBridge Scheduler starts the report task at least once: twice here, one mail.
         let first = try await runToEnd(report, s)

@@ -152,8 +152,8 @@ resource "aws_vpc_security_group_ingress_rule" "database_from_tasks" {
   to_port                      = 5432
 }
 
-# Prometheus scrapes ingest's metrics port and serve's /metrics from the
-# networks named in metrics_scrape_cidrs, and from nowhere else.
+# Prometheus scrapes serve's and ingest's metrics port from the networks named
+# in metrics_scrape_cidrs, and from nowhere else.
 resource "aws_vpc_security_group_ingress_rule" "metrics_scrape" {
   for_each = {
     for pair in setproduct(["serve", "worker"], var.metrics_scrape_cidrs) : "${pair[0]}-${pair[1]}" => {
@@ -166,6 +166,6 @@ resource "aws_vpc_security_group_ingress_rule" "metrics_scrape" {
   description       = "Prometheus scrape of /metrics"
   cidr_ipv4         = each.value.cidr
   ip_protocol       = "tcp"
-  from_port         = each.value.group == "serve" ? 8080 : var.metrics_port
-  to_port           = each.value.group == "serve" ? 8080 : var.metrics_port
+  from_port         = var.metrics_port
+  to_port           = var.metrics_port
 }

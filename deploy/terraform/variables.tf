@@ -424,7 +424,7 @@ variable "start_services" {
 }
 
 variable "metrics_port" {
-  description = "Port on which ingest tasks serve Prometheus metrics at /metrics (serve keeps its own on 8080)."
+  description = "Port on which serve and ingest tasks serve Prometheus metrics at /metrics, without a key and with nothing personal (serve's /metrics on 8080 needs a key)."
   type        = number
   default     = 9464
 
@@ -435,7 +435,7 @@ variable "metrics_port" {
 }
 
 variable "metrics_scrape_cidrs" {
-  description = "Networks a Prometheus scraper runs in (for example the VPC, or a peered monitoring VPC): allowed to ingest's metrics port and serve's /metrics. Empty: nothing may scrape."
+  description = "Networks a Prometheus scraper runs in (for example the VPC, or a peered monitoring VPC): allowed to serve's and ingest's metrics_port. Empty: nothing may scrape."
   type        = list(string)
   default     = []
 }
