@@ -54,25 +54,31 @@ import Glibc
         let closed = try await onOwnThread { halfOpen.filter { $0.closedByPeer(within: 6) }.count }
         #expect(closed == halfOpen.count, "\(halfOpen.count - closed) half-open connections still held")
         for s in halfOpen { s.close() }
-        for (s, _) in feeds { s.close() }
-        // Feeds given back: the server learns a feed's client left at its next write (a heartbeat
-        // at the latest, every 15 s), and a new one is let in.
-        var again = ""
-        for _ in 0..<40 where !again.hasPrefix("HTTP/1.1 200") {
-            try await Task.sleep(for: .seconds(1))
-            again = try await onOwnThread { () throws -> String in
+        // The admitted clients hang up both ways a client does: closing the socket, and closing
+        // only its sending side (a FIN, as a browser's EventSource.close() sends).
+        let admitted = feeds.filter { $0.1.hasPrefix("HTTP/1.1 200") }.map(\.0)
+        for (i, s) in admitted.enumerated() { if i % 2 == 0 { s.shutdownWrite() } else { s.close() } }
+        // Their places come back at once, not at the feed's next write: a heartbeat is 15 s away,
+        // and the first write after a hang-up may still succeed. 10 s is slack for a loaded machine.
+        let back = try await onOwnThread { () throws -> Int in
+            var held: [RawSocket] = []
+            defer { for s in held { s.close() } }
+            let deadline = Date().addingTimeInterval(10)
+            while held.count < 4, Date() < deadline {
                 let s = try RawSocket(port: port)
-                defer { s.close() }
-                try s.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                return try s.receive(until: "\r\n\r\n", seconds: 5)
+                try s.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                if try s.receive(until: "\r\n\r\n", seconds: 5).hasPrefix("HTTP/1.1 200") {
+                    held.append(s)
+                } else {
+                    s.close()
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
             }
+            return held.count
         }
-        // Alone this passes in about 16 s; run beside the other server suites, the freed slots were
-        // not seen within 40 s twice in three runs. Kept visible as a known intermittent issue
-        // until the cause is found (the session's note names it).
-        withKnownIssue("feed slots are given back late when other suites load the machine", isIntermittent: true) {
-            #expect(again.hasPrefix("HTTP/1.1 200"), "\(again)")
-        }
+        #expect(back == 4, "\(back) of 4 feed places given back within 10 s")
+        for (i, s) in admitted.enumerated() where i % 2 == 0 { s.close() }
+        for (s, answer) in feeds where !answer.hasPrefix("HTTP/1.1 200") { s.close() }
     }
 
     @Test func refusalsBeforeAnyRouteComeInTheErrorShape() async throws {
@@ -188,6 +194,9 @@ final class RawSocket: @unchecked Sendable {
         let n = recv(fd, &buffer, buffer.count, 0)
         return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
     }
+
+    /// Closes the sending side only (a FIN): the socket still reads.
+    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
     func close() { Glibc.close(fd) }
 
