@@ -2,8 +2,6 @@ import DelotonCore
 import DelotonStore
 import DelotonTestSupport
 import Foundation
-import Hummingbird
-import HummingbirdTesting
 import Testing
 @testable import DelotonServer
 
