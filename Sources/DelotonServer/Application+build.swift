@@ -31,7 +31,7 @@ public func buildServer(config: ServerConfig, warehouse: any Warehouse, logger: 
         router: router,
         server: .http1(configuration: .init(
             additionalChannelHandlers: [HeaderReadTimeoutHandler(timeout: .nanoseconds(Int64(limits.headerReadTimeout * 1e9))),
-                                        ParseErrorShapeHandler()],
+                                        ParseErrorShapeHandler(), EventStreamHangUpHandler()],
             idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "deloton",
                              availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections)),

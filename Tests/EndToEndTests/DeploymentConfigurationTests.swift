@@ -190,6 +190,22 @@ struct DeploymentConfigurationTests {
         try await checkRunning(running)
         let port = try #require(serve.environment["DELOTON_PORT"])
         #expect(try await get("http://127.0.0.1:\(port)/ready").status == 200)
+        // serve as the task definition runs it: reads need a credential, and nothing that signs
+        // in goes to its output (CloudWatch there).
+        for path in ["/riders", "/daily?date=\(today())", "/api/live", "/events", "/metrics"] {
+            let answer = try await get("http://127.0.0.1:\(port)\(path)")
+            #expect(answer.status == 401, "\(path) answered \(answer.status) without a credential")
+            #expect(!answer.body.contains("@example.com"), "\(path)")
+        }
+        let keys = try await runToEnd(serve, s, arguments: ["keys", "create", "--name", "ecs-test", "--scope", "read"])
+        let key = keys.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let riders = try await get("http://127.0.0.1:\(port)/riders", key: key)
+        #expect(riders.status == 200 && riders.body.contains("\"email\""), "\(riders.body.prefix(300))")
+        let serveOutput = try #require(running.last?.1).stdout
+        #expect(!serveOutput.contains("signin?token="), "\(serveOutput)")
+        // A scraper reads serve's metrics port without a key (nothing personal there).
+        let metricsPort = try #require(serve.environment["DELOTON_METRICS_PORT"])
+        #expect(try await get("http://127.0.0.1:\(metricsPort)/metrics").body.contains("deloton_"))
 
         // EventBridge Scheduler starts the report task at least once: twice here, one mail.
         let first = try await runToEnd(report, s)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from deploy_support import (
+    DOCKERFILE,
     TERRAFORM,
     blocks,
     first_block,
@@ -105,6 +106,10 @@ def test_every_variable_used_is_declared_and_every_declared_is_used(documents):
     used = set()
     for expression in expressions(without_variable_blocks(documents)):
         used |= set(VAR_REF.findall(expression))
+    # One variable's validation may read another (allow_public_ingress in allowed_ingress_cidrs's).
+    for _, name, body in blocks(documents, "variable"):
+        for validation in body.get("validation", []):
+            used |= set(VAR_REF.findall(validation["condition"])) - {name}
     assert used - declared == set(), f"undeclared variables: {sorted(used - declared)}"
     assert declared - used == set(), f"unused variables: {sorted(declared - used)}"
 
@@ -219,7 +224,11 @@ def test_database_is_private_encrypted_and_backed_up(documents):
     params = _one(documents, "aws_db_parameter_group", "main")["parameter"]
     assert {"name": "rds.force_ssl", "value": "1"} in params
     url = _one(documents, "aws_secretsmanager_secret_version", "database_url")["secret_string"]
-    assert "sslmode=require" in url
+    # The server's certificate and host name are checked, against the RDS bundle the image holds.
+    assert "?sslmode=verify-full&sslrootcert=" in url
+    root = re.search(r"sslrootcert=([^\s\"&]+)", url).group(1)
+    copied = re.findall(r"^COPY .*--from=build \S+ (\S+)$", DOCKERFILE.read_text(encoding="utf-8"), re.M)
+    assert root in copied, f"the image has no {root}"
 
 
 def test_network_spans_two_zones_with_nat(documents):
@@ -269,3 +278,72 @@ def test_ecr_tags_are_immutable_and_scanned(documents):
     repo = _one(documents, "aws_ecr_repository", "deloton")
     assert repo["image_tag_mutability"] == "IMMUTABLE"
     assert first_block(repo, "image_scanning_configuration")["scan_on_push"] is True
+
+
+# ------------------------------------------------- privacy and access (#17)
+
+
+def _variable(documents, name: str) -> dict[str, Any]:
+    for _, found, body in blocks(documents, "variable"):
+        if found == name:
+            return body
+    raise AssertionError(f"variable {name} is missing")
+
+
+def test_http_only_redirects_to_a_required_https_listener(documents):
+    http = _one(documents, "aws_lb_listener", "http")
+    action = first_block(http, "default_action")
+    assert action["type"] == "redirect" and "target_group_arn" not in action, "port 80 must forward nothing"
+    redirect = first_block(action, "redirect")
+    assert redirect["protocol"] == "HTTPS" and str(redirect["port"]) == "443"
+    https = _one(documents, "aws_lb_listener", "https")
+    assert "count" not in https and "for_each" not in https, "the HTTPS listener always exists"
+    assert https["protocol"] == "HTTPS" and https["certificate_arn"] == "${var.certificate_arn}"
+    assert "TLS13" in https["ssl_policy"]
+    assert "default" not in _variable(documents, "certificate_arn"), "certificate_arn is required"
+
+
+def test_ingress_is_required_and_never_open_without_saying_so(documents):
+    cidrs = _variable(documents, "allowed_ingress_cidrs")
+    assert "default" not in cidrs, "allowed_ingress_cidrs is required"
+    conditions = [v["condition"] for v in cidrs["validation"]]
+    assert any("var.allow_public_ingress ||" in c and 'endswith(c, "/0")' in c for c in conditions)
+    assert _variable(documents, "allow_public_ingress")["default"] is False
+    # The load balancer's only ingress: 80 and 443 from those networks.
+    ingress = {name: body for rtype, name, body in resources(documents)
+               if rtype == "aws_vpc_security_group_ingress_rule" and "aws_security_group.alb.id" in body["security_group_id"]}
+    assert {(b["from_port"], b["to_port"]) for b in ingress.values()} == {(80, 80), (443, 443)}
+    for body in ingress.values():
+        assert body["for_each"] == "${toset(var.allowed_ingress_cidrs)}" and body["cidr_ipv4"] == "${each.value}"
+
+
+def test_egress_is_only_what_the_tasks_need(documents):
+    for rtype, name, body in resources(documents):
+        if rtype == "aws_security_group":
+            assert "egress" not in body and "ingress" not in body, f"{name}: rules are separate resources"
+    egress = {name: body for rtype, name, body in resources(documents) if rtype == "aws_vpc_security_group_egress_rule"}
+    assert set(egress) == {"alb_to_serve", "task_https", "task_database", "worker_kafka", "worker_smtp"}
+    for name, body in egress.items():
+        assert body["ip_protocol"] == "tcp", f"{name}: one protocol, named ports"
+        assert body["from_port"] == body["to_port"], f"{name}: one port, not a range"
+        if body.get("cidr_ipv4") == "0.0.0.0/0":
+            assert body["from_port"] in (443, "${var.smtp_port}"), f"{name}: the internet only for HTTPS and mail"
+    assert egress["task_database"]["referenced_security_group_id"] == "${aws_security_group.database.id}"
+    assert egress["task_database"]["from_port"] == 5432
+    kafka = egress["worker_kafka"]
+    assert "var.kafka_broker_cidrs" in kafka["for_each"] and "local.kafka_ports" in kafka["for_each"]
+    assert kafka["cidr_ipv4"] == "${each.value.cidr}"
+    for name in ("worker_kafka", "worker_smtp"):
+        assert egress[name]["security_group_id"] == "${aws_security_group.worker.id}", f"{name}: serve needs neither"
+    assert "default" not in _variable(documents, "kafka_broker_cidrs"), "kafka_broker_cidrs is required"
+    ports = merged_locals(documents)["kafka_ports"]
+    assert "var.kafka_brokers" in ports, "Kafka ports come from the brokers' own addresses"
+
+
+def test_serve_requires_credentials_and_prints_no_sign_in_link(documents):
+    local_values = merged_locals(documents)
+    serve = local_values["task_roles"]["serve"]["environment"]
+    for environment in (serve, local_values["common_environment"]):
+        assert not {"DELOTON_PUBLIC_READS", "DELOTON_CORS_ORIGIN"} & set(environment), "reads need a key or a session"
+    # The task's output goes to CloudWatch: a sign-in link there would let log readers in.
+    assert serve["DELOTON_NO_SIGN_IN_LINK"] == "1"

@@ -35,29 +35,25 @@ resource "aws_lb_target_group" "serve" {
   }
 }
 
+# Port 80 only sends browsers to HTTPS: a key or a session cookie never crosses the
+# internet in clear, and no plain-HTTP route to the API exists.
 resource "aws_lb_listener" "http" {
   load_balancer_arn = aws_lb.main.arn
   port              = 80
   protocol          = "HTTP"
 
   default_action {
-    type             = var.certificate_arn == "" ? "forward" : "redirect"
-    target_group_arn = var.certificate_arn == "" ? aws_lb_target_group.serve.arn : null
+    type = "redirect"
 
-    dynamic "redirect" {
-      for_each = var.certificate_arn == "" ? [] : [1]
-      content {
-        protocol    = "HTTPS"
-        port        = "443"
-        status_code = "HTTP_301"
-      }
+    redirect {
+      protocol    = "HTTPS"
+      port        = "443"
+      status_code = "HTTP_301"
     }
   }
 }
 
 resource "aws_lb_listener" "https" {
-  count = var.certificate_arn == "" ? 0 : 1
-
   load_balancer_arn = aws_lb.main.arn
   port              = 443
   protocol          = "HTTPS"

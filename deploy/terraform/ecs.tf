@@ -81,10 +81,19 @@ locals {
 # instance, below).
 locals {
   task_roles = {
+    # Reads need a key or a dashboard session (never DELOTON_PUBLIC_READS here).
+    # No one-time sign-in link at start: the output goes to CloudWatch, where
+    # whoever reads the logs could sign in with it; sign in with a key instead.
     serve = {
-      command     = ["serve"]
-      environment = { DELOTON_HOST = "0.0.0.0", DELOTON_PORT = "8080" }
-      secrets     = local.database_secret
+      command = ["serve"]
+      # /metrics on 8080 needs a key like any route; a scraper reads metrics_port instead.
+      environment = {
+        DELOTON_HOST            = "0.0.0.0"
+        DELOTON_PORT            = "8080"
+        DELOTON_METRICS_PORT    = tostring(var.metrics_port)
+        DELOTON_NO_SIGN_IN_LINK = "1"
+      }
+      secrets = local.database_secret
     }
     report = {
       command     = ["report", "--send"]
@@ -131,7 +140,7 @@ resource "aws_ecs_task_definition" "serve" {
     merge(local.container_defaults, {
       name             = "serve"
       command          = local.task_roles.serve.command
-      portMappings     = [{ containerPort = 8080, protocol = "tcp" }]
+      portMappings     = [{ containerPort = 8080, protocol = "tcp" }, { containerPort = var.metrics_port, protocol = "tcp" }]
       environment      = [for k, v in merge(local.common_environment, local.task_roles.serve.environment) : { name = k, value = v }]
       secrets          = [for k, v in local.task_roles.serve.secrets : { name = k, valueFrom = v }]
       healthCheck      = local.health_check
@@ -172,8 +181,8 @@ resource "aws_ecs_task_definition" "ingest" {
         DELOTON_METRICS_PORT = tostring(var.metrics_port)
       }) : { name = k, value = v }]
       portMappings = [{ containerPort = var.metrics_port, protocol = "tcp" }]
-      secrets     = [for k, v in merge(local.database_secret, local.kafka_secrets, local.smtp_secrets) : { name = k, valueFrom = v }]
-      healthCheck = local.health_check
+      secrets      = [for k, v in merge(local.database_secret, local.kafka_secrets, local.smtp_secrets) : { name = k, valueFrom = v }]
+      healthCheck  = local.health_check
       # Time to finish the batch in flight and commit its offsets.
       stopTimeout      = 60
       logConfiguration = local.log_configuration.ingest
@@ -271,7 +280,7 @@ resource "aws_ecs_service" "serve" {
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_lb_listener.http, aws_secretsmanager_secret_version.database_url]
+  depends_on = [aws_lb_listener.https, aws_secretsmanager_secret_version.database_url]
 }
 
 resource "aws_ecs_service" "ingest" {

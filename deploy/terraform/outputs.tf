@@ -1,6 +1,6 @@
 output "dashboard_url" {
-  description = "Where the dashboard and the REST API answer."
-  value       = "${var.certificate_arn == "" ? "http" : "https"}://${aws_lb.main.dns_name}"
+  description = "Where the dashboard and the REST API answer. Browse through the DNS name your certificate covers (a CNAME or alias to alb_dns_name): the load balancer's own name is not in the certificate."
+  value       = "https://${aws_lb.main.dns_name}"
 }
 
 output "alb_dns_name" {

@@ -7,14 +7,17 @@
 
 resource "aws_secretsmanager_secret" "database_url" {
   name                    = "${local.name}/database-url"
-  description             = "DELOTON_DATABASE_URL of the ${local.name} warehouse (TLS required)"
+  description             = "DELOTON_DATABASE_URL of the ${local.name} warehouse (TLS, server certificate and host name checked)"
   recovery_window_in_days = 7
 }
 
+# verify-full: the server must show a certificate signed by the RDS certificate
+# authorities (the bundle deploy/Dockerfile puts in the image) for the
+# instance's own host name; `require` would encrypt to whoever answers.
 resource "aws_secretsmanager_secret_version" "database_url" {
   secret_id = aws_secretsmanager_secret.database_url.id
   secret_string = format(
-    "postgresql://%s:%s@%s:%d/%s?sslmode=require",
+    "postgresql://%s:%s@%s:%d/%s?sslmode=verify-full&sslrootcert=/opt/deloton/certs/rds-global-bundle.pem",
     var.db_username,
     random_password.database.result,
     aws_db_instance.main.address,

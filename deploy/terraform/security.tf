@@ -1,5 +1,7 @@
 # Traffic is allowed only along the data flow: clients -> ALB -> serve;
-# serve and the workers -> PostgreSQL; tasks -> the internet via NAT.
+# serve and the workers -> PostgreSQL; workers -> Kafka and SMTP; tasks -> AWS
+# APIs over HTTPS. Terraform removes the allow-all egress AWS gives a new group,
+# so each group sends only what its rules below name.
 
 resource "aws_security_group" "alb" {
   name        = "${local.name}-alb"
@@ -13,7 +15,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
   for_each = toset(var.allowed_ingress_cidrs)
 
   security_group_id = aws_security_group.alb.id
-  description       = "HTTP (redirected to HTTPS when a certificate is set)"
+  description       = "HTTP, only redirected to HTTPS"
   cidr_ipv4         = each.value
   ip_protocol       = "tcp"
   from_port         = 80
@@ -21,7 +23,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
-  for_each = var.certificate_arn == "" ? toset([]) : toset(var.allowed_ingress_cidrs)
+  for_each = toset(var.allowed_ingress_cidrs)
 
   security_group_id = aws_security_group.alb.id
   description       = "HTTPS"
@@ -66,18 +68,69 @@ resource "aws_security_group" "worker" {
   tags = { Name = "${local.name}-worker" }
 }
 
-# Outbound from tasks: PostgreSQL, Kafka, SMTP, ECR, Secrets Manager and
-# CloudWatch, whose addresses are not fixed, so any destination.
-resource "aws_vpc_security_group_egress_rule" "task_outbound" {
-  for_each = {
+locals {
+  task_groups = {
     serve  = aws_security_group.serve.id
     worker = aws_security_group.worker.id
   }
 
+  # The ports named in kafka_brokers ("host:9096,host:9096" -> [9096]).
+  kafka_ports = distinct([for broker in split(",", var.kafka_brokers) : tonumber(regex(":([0-9]+)$", broker)[0])])
+}
+
+# ECR (and the S3 layers behind it), Secrets Manager and CloudWatch Logs have no
+# fixed addresses, so HTTPS to any: ECS pulls the image, reads the secrets and
+# ships the logs through the task's own network interface. DNS (the VPC
+# resolver) is not filtered by security groups.
+resource "aws_vpc_security_group_egress_rule" "task_https" {
+  for_each = local.task_groups
+
   security_group_id = each.value
-  description       = "Outbound to AWS APIs, Kafka, SMTP and the database"
+  description       = "HTTPS to AWS APIs: ECR, Secrets Manager, CloudWatch Logs"
   cidr_ipv4         = "0.0.0.0/0"
-  ip_protocol       = "-1"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_security_group_egress_rule" "task_database" {
+  for_each = local.task_groups
+
+  security_group_id            = each.value
+  description                  = "PostgreSQL warehouse"
+  referenced_security_group_id = aws_security_group.database.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+}
+
+# Only workers talk to Kafka (ingest) and send mail (ingest's alerts, the
+# report); serve does neither.
+resource "aws_vpc_security_group_egress_rule" "worker_kafka" {
+  for_each = {
+    for pair in setproduct(var.kafka_broker_cidrs, local.kafka_ports) : "${pair[0]}-${pair[1]}" => {
+      cidr = pair[0]
+      port = pair[1]
+    }
+  }
+
+  security_group_id = aws_security_group.worker.id
+  description       = "Kafka brokers"
+  cidr_ipv4         = each.value.cidr
+  ip_protocol       = "tcp"
+  from_port         = each.value.port
+  to_port           = each.value.port
+}
+
+# The mail provider's addresses are not fixed either; only the one TLS
+# submission port is open.
+resource "aws_vpc_security_group_egress_rule" "worker_smtp" {
+  security_group_id = aws_security_group.worker.id
+  description       = "SMTP submission with TLS"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = var.smtp_port
+  to_port           = var.smtp_port
 }
 
 resource "aws_security_group" "database" {
@@ -89,10 +142,7 @@ resource "aws_security_group" "database" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "database_from_tasks" {
-  for_each = {
-    serve  = aws_security_group.serve.id
-    worker = aws_security_group.worker.id
-  }
+  for_each = local.task_groups
 
   security_group_id            = aws_security_group.database.id
   description                  = "PostgreSQL from ${each.key} tasks"
@@ -102,8 +152,8 @@ resource "aws_vpc_security_group_ingress_rule" "database_from_tasks" {
   to_port                      = 5432
 }
 
-# Prometheus scrapes ingest's metrics port and serve's /metrics from the
-# networks named in metrics_scrape_cidrs, and from nowhere else.
+# Prometheus scrapes serve's and ingest's metrics port from the networks named
+# in metrics_scrape_cidrs, and from nowhere else.
 resource "aws_vpc_security_group_ingress_rule" "metrics_scrape" {
   for_each = {
     for pair in setproduct(["serve", "worker"], var.metrics_scrape_cidrs) : "${pair[0]}-${pair[1]}" => {
@@ -116,6 +166,6 @@ resource "aws_vpc_security_group_ingress_rule" "metrics_scrape" {
   description       = "Prometheus scrape of /metrics"
   cidr_ipv4         = each.value.cidr
   ip_protocol       = "tcp"
-  from_port         = each.value.group == "serve" ? 8080 : var.metrics_port
-  to_port           = each.value.group == "serve" ? 8080 : var.metrics_port
+  from_port         = var.metrics_port
+  to_port           = var.metrics_port
 }

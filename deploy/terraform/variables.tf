@@ -53,24 +53,35 @@ variable "single_nat_gateway" {
 }
 
 variable "allowed_ingress_cidrs" {
-  description = "IPv4 CIDR blocks allowed to reach the load balancer (API and dashboard)."
+  description = "IPv4 CIDR blocks allowed to reach the load balancer (API and dashboard): the networks your users and API clients are in. Required: the API serves personal and health data, so nothing is open by default."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
 
   validation {
     condition     = length(var.allowed_ingress_cidrs) > 0 && alltrue([for c in var.allowed_ingress_cidrs : can(cidrhost(c, 0))])
     error_message = "allowed_ingress_cidrs must hold at least one valid IPv4 CIDR block."
   }
+
+  # Every request still needs a key or a session; this only keeps the whole internet from
+  # probing for one unless someone decided that it should.
+  validation {
+    condition     = var.allow_public_ingress || alltrue([for c in var.allowed_ingress_cidrs : !endswith(c, "/0")])
+    error_message = "allowed_ingress_cidrs opens the load balancer to every address (a /0 block): name your networks, or set allow_public_ingress = true to mean it."
+  }
+}
+
+variable "allow_public_ingress" {
+  description = "Allow a /0 block (the whole internet) in allowed_ingress_cidrs. Off by default; every read still needs a key or a dashboard session."
+  type        = bool
+  default     = false
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate ARN for HTTPS on the load balancer. Empty serves plain HTTP on port 80 only; set it for production, and HTTP then redirects to HTTPS."
+  description = "ACM certificate ARN for the load balancer's HTTPS listener (required: keys and session cookies must never cross the internet in clear; port 80 only redirects to HTTPS)."
   type        = string
-  default     = ""
 
   validation {
-    condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
-    error_message = "certificate_arn must be empty or an ACM certificate ARN."
+    condition     = can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)."
   }
 }
 
@@ -189,6 +200,16 @@ variable "kafka_brokers" {
   }
 }
 
+variable "kafka_broker_cidrs" {
+  description = "IPv4 CIDR blocks the Kafka brokers are in (for example the MSK cluster's subnets, or a managed service's published ranges). Ingest may connect there, on the ports named in kafka_brokers, and nowhere else for Kafka."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.kafka_broker_cidrs) > 0 && alltrue([for c in var.kafka_broker_cidrs : can(cidrhost(c, 0))])
+    error_message = "kafka_broker_cidrs must hold at least one valid IPv4 CIDR block."
+  }
+}
+
 variable "kafka_topic" {
   description = "Topic that carries the bike stream."
   type        = string
@@ -233,6 +254,17 @@ variable "mail_from" {
   validation {
     condition     = can(regex("^[^@\\s]+@[^@\\s]+$", var.mail_from))
     error_message = "mail_from must be an email address."
+  }
+}
+
+variable "smtp_port" {
+  description = "Port of the SMTP server in the smtp secret's URL: 465 for smtps:// (TLS from the first byte), 587 for smtp:// with STARTTLS. The only mail port tasks may connect to."
+  type        = number
+  default     = 465
+
+  validation {
+    condition     = contains([465, 587, 2465, 2587], var.smtp_port)
+    error_message = "smtp_port must be a submission port with TLS: 465 or 587 (SES also offers 2465 and 2587)."
   }
 }
 
@@ -392,7 +424,7 @@ variable "start_services" {
 }
 
 variable "metrics_port" {
-  description = "Port on which ingest tasks serve Prometheus metrics at /metrics (serve keeps its own on 8080)."
+  description = "Port on which serve and ingest tasks serve Prometheus metrics at /metrics, without a key and with nothing personal (serve's /metrics on 8080 needs a key)."
   type        = number
   default     = 9464
 
@@ -403,7 +435,7 @@ variable "metrics_port" {
 }
 
 variable "metrics_scrape_cidrs" {
-  description = "Networks a Prometheus scraper runs in (for example the VPC, or a peered monitoring VPC): allowed to ingest's metrics port and serve's /metrics. Empty: nothing may scrape."
+  description = "Networks a Prometheus scraper runs in (for example the VPC, or a peered monitoring VPC): allowed to serve's and ingest's metrics_port. Empty: nothing may scrape."
   type        = list(string)
   default     = []
 }

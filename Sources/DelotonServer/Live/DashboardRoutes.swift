@@ -15,8 +15,8 @@ import ServiceLifecycle
 /// and from any number of `serve` instances. Returns the live feed, which `deloton run`
 /// nudges after each ingest batch so the page moves as soon as data lands.
 @discardableResult
-func addDashboardRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>, warehouse: any Warehouse,
-                                                              options: DashboardOptions, gate: EventStreamGate) -> LiveFeed {
+func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any Warehouse,
+                        options: DashboardOptions, gate: EventStreamGate) -> LiveFeed {
     let logger = Logger(label: "deloton.dashboard")
     let hub = LiveHub(warehouse: warehouse, options: options, logger: logger)
     let assets = DashboardAssets(directory: options.assetsDirectory)
@@ -90,6 +90,9 @@ func addDashboardRoutes<Context: RemoteAddressRequestContext>(to router: Router<
         let body = ResponseBody { writer in
             defer { gate.release(address) }
             let (id, events) = await hub.subscribe()
+            // A client that hangs up ends its feed, and gives its place back, now: the next write
+            // may be a heartbeat 15 s away, and the first write after a hang-up can still succeed.
+            context.connectionClosed.whenComplete { _ in Task { await hub.unsubscribe(id) } }
             do {
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
                 #if canImport(ServiceLifecycle)

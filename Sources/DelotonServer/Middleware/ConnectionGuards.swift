@@ -55,6 +55,37 @@ final class HeaderReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 }
 
+/// Closes the connection when the client closes its side during a live feed (`text/event-stream`).
+/// The server accepts half-closed connections, so that a client may send a request, close its side
+/// and still read the answer; but a feed never ends, and its client sends nothing after the
+/// request, so a closed side means the client is gone (a browser's `EventSource.close()`). Without
+/// this the connection, and the feed's place, would be held until a write failed.
+final class EventStreamHangUpHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private var streaming = false
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head): streaming = head.headerFields[.contentType]?.hasPrefix("text/event-stream") == true
+        case .end: streaming = false
+        case .body: break
+        }
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if streaming, let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
+
 /// Gives the answers Hummingbird writes itself for requests it cannot parse (headers too large,
 /// an unknown method, a malformed request line), which leave as a bare 400 with no body, the
 /// API's error shape and a status that says what was wrong (interface.md).

@@ -71,7 +71,9 @@ struct Run: AsyncParsableCommand {
             Console.out("deloton run: simulating \(simulation.bikes) bike(s) into \(Redact.url(common.databaseURL))")
         }
         // To the terminal only, never the log: the link signs its holder in, once.
-        Console.out("  API and live dashboard: \(try await SignInLink.make(config: serverConfig, warehouse: warehouse))")
+        if server.printsSignInLink {
+            Console.out("  API and live dashboard: \(try await SignInLink.make(config: serverConfig, warehouse: warehouse))")
+        }
         Console.out("  alerts go to \(notify.destination)")
         Console.out("  daily report at \(reports.at) \(zone.identifier); Ctrl-C stops")
 

@@ -32,7 +32,9 @@ struct Serve: AsyncParsableCommand {
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
         logger.info("serving the API and dashboard on http://\(config.host):\(config.port)")
         // To the terminal only, never the log: the link signs its holder in.
-        Console.out("open the dashboard: \(try await SignInLink.make(config: config, warehouse: warehouse))")
+        if server.printsSignInLink {
+            Console.out("open the dashboard: \(try await SignInLink.make(config: config, warehouse: warehouse))")
+        }
         // Stopping: event streams closed, requests in flight answered, then the gauges.
         try await lifecycle.run("server") { try await APIServer(app: app, liveFeed: liveFeed).run() }
         try await warehouse.close()

@@ -15,6 +15,8 @@ struct ServerOptions: ParsableArguments {
     // Reads need a credential by default now; the old flag and variable are still accepted so
     // scripts that pass them keep working.
     @Flag(help: .hidden) var requireKeyForReads = false
+    @Flag(help: "Print no one-time sign-in link at start, for a server whose output goes to logs that others read [DELOTON_NO_SIGN_IN_LINK]")
+    var noSignInLink = false
     @Option(help: "Hours a dashboard sign-in lasts [DELOTON_SESSION_HOURS] (default 12)") var sessionHours: Double?
     @Option(help: "Seconds a new connection has to send its request headers [DELOTON_HEADER_TIMEOUT] (default 10)")
     var headerTimeout: Double?
@@ -27,6 +29,10 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Origin allowed to call the API from a browser (CORS) [DELOTON_CORS_ORIGIN]") var corsOrigin: String?
     @Option(help: "Chart.js file the dashboard serves [DELOTON_CHARTJS_PATH] (default Debian's libjs-chart.js)")
     var chartjsPath: String?
+
+    /// The link signs in whoever holds it within the hour: on a terminal that is the person who
+    /// started the server, in a container's collected output anyone who reads the logs.
+    var printsSignInLink: Bool { !(noSignInLink || Env.flag("DELOTON_NO_SIGN_IN_LINK")) }
 
     func config(timezone: String) throws -> ServerConfig {
         let portText = port.map(String.init) ?? Env.value("DELOTON_PORT") ?? "8080"
