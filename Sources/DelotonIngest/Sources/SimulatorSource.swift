@@ -4,10 +4,10 @@ import Foundation
 /// The built-in ride simulator as a live source: lines are produced when their time comes
 /// (real time, or `speed` times faster), or as fast as possible when `speed` is nil.
 ///
-/// Time is counted from `liveFrom`, the moment `run` starts: lines from before it (a
-/// back-filled history) go at once, and a line `x` seconds after it is due `x / speed` seconds
-/// after the start, so a history that took a while to write leaves the live rides in step
-/// with the clock.
+/// Time is counted from `liveFrom` (`run`'s start, or the first line): lines from before it
+/// (a back-filled history) go at once, and a line `x` seconds after it is due `x / speed`
+/// seconds after the source started, so a history that took a while to write leaves the live
+/// rides in step with the clock.
 public struct SimulatorSource: Sendable {
     public var simulator: StreamSimulator
     public var speed: Double?
