@@ -7,7 +7,7 @@ import DelotonCore
 /// one that builds over a ride, and the heart moves toward the share of its reserve (maximum
 /// minus resting) they ask for, with a lag. Fitted to the real capture
 /// (shared/data/real-sample.jsonl: a 43-year-old man, two 20 s blocks near 700 W): the heart
-/// rises for about a minute after each block and recovers over minutes, 7 bpm RMS from the
+/// rises for about a minute after each block and recovers over minutes, 8 bpm RMS from the
 /// capture over its 498 readings. The maximum is the domain's safe maximum for the age and
 /// gender (domain.md), so an older heart reaches less, and the heart stays under it unless
 /// the simulator adds an excursion on purpose.
