@@ -9,9 +9,9 @@ import Foundation
 struct BikeTimeline: Sendable {
     private var random: SeededRandom
     /// Where the next ride starts.
-    private(set) var nextStart: LocalDateTime
+    private var nextStart: LocalDateTime
     /// Rides still to come; nil for an endless bike.
-    private(set) var remaining: Int?
+    private var remaining: Int?
     let minSeconds: Int, maxSeconds: Int
     /// Until this time the bike is ridden as a gym's bike is (opening hours, busy mornings and
     /// evenings); from it on, one ride follows another, as the live demo wants.
@@ -26,7 +26,7 @@ struct BikeTimeline: Sendable {
         self.minSeconds = minSeconds
         self.maxSeconds = maxSeconds
         self.openingHoursUntil = openingHoursUntil
-        if openingHoursUntil != nil { nextStart = idleUntil(after: start) }
+        nextStart = idleUntil(after: start)
     }
 
     /// The next ride's start and its length in seconds, or nil when the bike has ridden its share.
@@ -39,7 +39,7 @@ struct BikeTimeline: Sendable {
         let seconds = Int.random(in: minSeconds...maxSeconds, using: &random)
         // The next rider gets on one tick after this ride's last line (SimulatedRide.endTime).
         let end = LocalDateTime(naiveMicroseconds: start.naiveMicroseconds + Int64(2 * seconds + 3) * SimulatedRide.tickMicros)
-        nextStart = openingHoursUntil == nil ? end : idleUntil(after: end)
+        nextStart = idleUntil(after: end)
         return (start, seconds)
     }
 

@@ -33,12 +33,13 @@ struct SimulatorOptions: ParsableArguments {
     @Option(help: "Longest ride in seconds (default 520)") var maxRideSeconds: Int = 520
 
     func validate() throws {
-        guard bikes >= 1 else { throw ValidationError("--bikes must be at least 1") }
+        guard (1...100_000).contains(bikes) else { throw ValidationError("--bikes must be from 1 to 100000") }
         guard (speed ?? 0) >= 0 else { throw ValidationError("--speed must be 0 (as fast as possible) or more") }
-        guard minRideSeconds >= 3, maxRideSeconds >= minRideSeconds else {
-            throw ValidationError("--min-ride-seconds must be at least 3 and no more than --max-ride-seconds")
+        // A day's ride and a hundred million rides keep every stream time far inside Int64 microseconds.
+        guard minRideSeconds >= 3, maxRideSeconds >= minRideSeconds, maxRideSeconds <= 86_400 else {
+            throw ValidationError("--min-ride-seconds must be at least 3 and no more than --max-ride-seconds, at most 86400")
         }
-        if let rides, rides < 1 { throw ValidationError("--rides must be at least 1") }
+        if let rides, !(1...100_000_000).contains(rides) { throw ValidationError("--rides must be from 1 to 100000000") }
     }
 
     /// A set number of rides is a data set to make, so it is made as fast as possible; an endless
