@@ -54,8 +54,8 @@ struct BikeTimeline: Sendable {
     }
 
     /// Share of the hour a bike is ridden, by local hour: closed from 22:00 to 06:00, busy before
-    /// and after work. About 18 rides a bike a day, so the default 3 bikes give about 50, near the
-    /// 41 of interface.md's example day.
+    /// and after work. About 15 rides a bike a day (measured), so the default 3 bikes give about
+    /// 45, near the 41 of interface.md's example day.
     static let busyShare: [Double] = [0, 0, 0, 0, 0, 0, 0.1, 0.3, 0.25, 0.1, 0.05, 0.05,
                                       0.15, 0.1, 0.05, 0.05, 0.1, 0.25, 0.3, 0.2, 0.1, 0.05, 0, 0]
 
