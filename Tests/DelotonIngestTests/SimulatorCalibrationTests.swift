@@ -31,7 +31,8 @@ import Testing
         var generator = RideGenerator(seed: 7)
         var lines: [[UInt8]] = []
         for n in 0..<60 {
-            let ride = generator.nextRide(bike: "SN1", start: LocalDateTime(year: 2026, month: 5, day: 1, hour: 8, minute: n % 60, second: 0))
+            let ride = generator.nextRide(bike: "SN1", start: LocalDateTime(year: 2026, month: 5, day: 1, hour: 8, minute: n % 60, second: 0),
+                                          seconds: 350 + n * 3)
             for (i, s) in ride.seconds.enumerated() {
                 let t = "2026-05-01 08:00:00.000000 mendoza v9: "
                 lines.append(Array("\(t)[INFO]: Ride - duration = \(i + 1).0; resistance = \(s.resistance)".utf8))
@@ -75,7 +76,8 @@ import Testing
         let day = CivilDate(year: 2026, month: 5, day: 1)
         var ages: [Int] = []
         for n in 0..<600 {
-            let ride = generator.nextRide(bike: "SN\(n)", start: LocalDateTime(year: 2026, month: 5, day: 1, hour: 6, minute: 0, second: 0))
+            let ride = generator.nextRide(bike: "SN\(n)", start: LocalDateTime(year: 2026, month: 5, day: 1, hour: 6, minute: 0, second: 0),
+                                          seconds: 400)
             ages.append(ride.profile.age(on: day) ?? -1)
         }
         let old = Double(ages.filter { $0 >= 65 }.count) / Double(ages.count)

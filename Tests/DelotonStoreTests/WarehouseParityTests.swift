@@ -106,4 +106,25 @@ struct WarehouseParityTests {
         try await once.close()
         try await twice.close()
     }
+
+    @Test("an alert recorded as not to be mailed (back-filled history) is failed with its reason, never due, on both")
+    func unmailedAlerts() async throws {
+        var batches = StreamFixture.batches(lines: StreamFixture.handMade, source: "file:hand", every: 1000)
+        for b in batches.indices {
+            for r in batches[b].rides.indices where batches[b].rides[r].alert != nil {
+                batches[b].rides[r].alert?.unmailedReason = "not mailed: history"
+            }
+        }
+        let (lite, dir) = try await Self.sqlite()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pg = try await Self.postgres()
+        for warehouse in [lite, pg] {
+            #expect(try await Self.write(batches, to: warehouse).alerts == 2)
+            let rows = try await warehouse.sql.query(SQL("SELECT status, last_error FROM alerts"))
+            #expect(rows.count == 2 && rows.allSatisfy { $0["status"].text == "failed" && $0["last_error"].text == "not mailed: history" },
+                    "\(warehouse.kind)")
+            #expect(try await AlertOutbox(warehouse.sql).due(at: Instant(microseconds: .max), limit: 10).isEmpty)
+            try await warehouse.close()
+        }
+    }
 }

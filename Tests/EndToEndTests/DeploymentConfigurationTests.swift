@@ -55,10 +55,10 @@ struct DeploymentConfigurationTests {
         return child
     }
 
-    /// Deterministic traffic with alerts (seed 11 raises some), keyed by bike as `simulate` writes.
+    /// Deterministic traffic with alerts (seed 15 raises some), keyed by bike as `simulate` writes.
     func traffic(_ role: Role, _ s: Servers) async throws {
         _ = try await runToEnd(role, s, arguments: ["simulate", "--to", "kafka", "--speed", "0", "--partitions", "3",
-                                                     "--rides", "8", "--bikes", "3", "--seed", "11"])
+                                                     "--rides", "8", "--bikes", "3", "--seed", "15"])
     }
 
     func eventually(_ limit: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {

@@ -31,7 +31,7 @@ struct RoleMetricsTests {
     func capture(_ dir: String) async throws -> String {
         let file = dir + "/stream.jsonl"
         let sim = try await ChildProcess.run(TestPaths.delotonBinary, ["simulate", "--to", "file:" + file, "--speed", "0",
-                                                                       "--rides", "8", "--bikes", "3", "--seed", "11"])
+                                                                       "--rides", "8", "--bikes", "3", "--seed", "15"])
         #expect(sim.status == 0, "\(sim.stderr)")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         try handle.seekToEnd()

@@ -115,6 +115,9 @@ public struct AlertEvent: Sendable, Equatable, Codable {
     public var samples: [HeartRateSample]
     /// The time of the reading that completed the run.
     public var raisedAt: Instant
+    /// Set when the alert is recorded but must never be mailed (a back-filled ride from the
+    /// past: nobody is on the bike to warn); stored as the failed alert's reason.
+    public var unmailedReason: String?
 }
 
 /// What changed about one ride since the last write.

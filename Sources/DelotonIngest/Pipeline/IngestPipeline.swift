@@ -15,6 +15,9 @@ public struct IngestOptions: Sendable {
     public var rideIdleTimeout: Duration?
     /// A longer line is quarantined as its first bytes, length and digest (`OversizedLine`).
     public var maxLineBytes = 1 << 20
+    /// Alerts raised before this instant are recorded but never mailed: `deloton run`'s back-filled
+    /// history, whose riders left their bikes long ago.
+    public var mailAlertsFrom: Instant?
 
     public init(streamZone: Zone, rideIdleTimeout: Duration? = nil) {
         self.streamZone = streamZone
@@ -255,10 +258,17 @@ public struct IngestPipeline {
     /// The batch should be written now rather than at the next time-based tick.
     public var isBatchFull: Bool { alertWaiting || batchReadings >= options.maxBatchReadings }
 
+    static let historyReason = "not mailed: back-filled history, the rider left the bike long ago"
+
     /// Hands the current batch to the warehouse (after the previous one has committed).
     public mutating func flush() async throws {
         for i in dirty { assemblers[i].drain(into: &batch) }
         dirty.removeAll(keepingCapacity: true)
+        if let from = options.mailAlertsFrom {
+            for i in batch.rides.indices where batch.rides[i].alert.map({ $0.raisedAt < from }) ?? false {
+                batch.rides[i].alert?.unmailedReason = Self.historyReason
+            }
+        }
         if !currentSource.isEmpty { batch.positions[currentSource] = nextPosition }
         try await awaitInflight()
         guard !batch.isEmpty else { batchStarted = nil; return }

@@ -52,12 +52,11 @@ public struct SimulatedRide: Sendable, Equatable {
 
 /// Riders, bikes and rides that look like the real stream (stream-format.md): durations about
 /// 8.5 minutes, a resistance programme, hr = 0 at the start and in short dropouts, riders who
-/// come back (never on two bikes at once), both genders, ages mostly 30 to 65 (18 to 78), and
-/// now and then a heart rate that leaves the safe range.
+/// come back (never on two bikes at once), both genders, ages mostly 30 to 65 (18 to 78), a
+/// heart that follows effort and age (`HeartModel`), and now and then a heart rate that leaves
+/// the safe range.
 public struct RideGenerator: Sendable {
     public var random: SeededRandom
-    public var minSeconds: Int
-    public var maxSeconds: Int
     /// Chance that a ride contains an out-of-range heart-rate stretch.
     public var excursionChance: Double
     private var riders: [RiderProfile] = []
@@ -65,10 +64,8 @@ public struct RideGenerator: Sendable {
     private var busyUntil: [Int: Int64] = [:]
     private var nextUserID = 1000
 
-    public init(seed: UInt64, minSeconds: Int = 350, maxSeconds: Int = 520, excursionChance: Double = 0.15) {
+    public init(seed: UInt64, excursionChance: Double = 0.15) {
         random = SeededRandom(seed: seed)
-        self.minSeconds = max(3, minSeconds)
-        self.maxSeconds = max(self.minSeconds, maxSeconds)
         self.excursionChance = excursionChance
     }
 
@@ -78,10 +75,11 @@ public struct RideGenerator: Sendable {
     static let streets = ["Simpson locks", "Carolyn haven", "Stuart turnpike", "Linda spring", "Grace lane", "Mill road"]
     static let cities = ["Wilkinsonshire", "East Valeriemouth", "South Owenshire", "Port Aaron", "Lake Emilyton"]
     static let sources = ["direct", "offline", "google ads", "facebook"]
-    static let domains = ["gmail.com", "hotmail.com", "yahoo.com"]
+    /// Reserved for examples (RFC 2606), as interface.md promises: no demo or back-fill can mail a stranger.
+    static let domains = ["example.com", "example.org", "example.net"]
 
-    /// The next ride for `bike`, starting at `start` (local wall time of the stream).
-    public mutating func nextRide(bike: String, start: LocalDateTime) -> SimulatedRide {
+    /// The next ride for `bike`, starting at `start` (local wall time of the stream), `seconds` long (at least 3).
+    public mutating func nextRide(bike: String, start: LocalDateTime, seconds length: Int) -> SimulatedRide {
         var profile: RiderProfile
         let returning = riders.isEmpty ? nil : riders[Int.random(in: 0..<riders.count, using: &random)]
         if Double.random(in: 0..<1, using: &random) < 0.35, let returning,
@@ -93,7 +91,7 @@ public struct RideGenerator: Sendable {
             if riders.count > 500 { riders.removeFirst() }
         }
         profile.bikeSerial = bike
-        let ride = SimulatedRide(profile: profile, start: start, seconds: seconds(for: profile, on: start.date))
+        let ride = SimulatedRide(profile: profile, start: start, seconds: seconds(max(3, length), for: profile, on: start.date))
         busyUntil[profile.userID] = ride.endTime.naiveMicroseconds
         return ride
     }
@@ -136,11 +134,11 @@ public struct RideGenerator: Sendable {
             bikeSerial: "", originalSource: Self.sources[Int.random(in: 0..<Self.sources.count, using: &random)])
     }
 
-    private mutating func seconds(for profile: RiderProfile, on day: CivilDate) -> [(hr: Int, rpm: Int, resistance: Int)] {
-        let length = Int.random(in: minSeconds...maxSeconds, using: &random)
-        let range = SafeRange(age: profile.age(on: day), gender: Gender(profile.gender))
-        let resting = Int.random(in: 70...85, using: &random)
-        let target = min(Int(range.maximum) - 12, resting + Int.random(in: 25...55, using: &random))
+    private mutating func seconds(_ length: Int, for profile: RiderProfile, on day: CivilDate) -> [(hr: Int, rpm: Int, resistance: Int)] {
+        let age = profile.age(on: day)
+        let range = SafeRange(age: age, gender: Gender(profile.gender))
+        var heart = HeartModel(age: age, gender: Gender(profile.gender), weightKg: profile.weightKg,
+                               resting: Double.random(in: 58...80, using: &random))
         let noContact = Int.random(in: 2...8, using: &random)
         let blockStart = length > 150 ? Int.random(in: 100...max(101, length - 40), using: &random) : -1
         let blockResistance = [99, 151, 162, 170][Int.random(in: 0..<4, using: &random)]
@@ -150,21 +148,21 @@ public struct RideGenerator: Sendable {
         let excursionHigh = Bool.random(using: &random)
         var out: [(hr: Int, rpm: Int, resistance: Int)] = []
         out.reserveCapacity(length)
-        var hr = Double(resting), rpm = 0.0
+        var rpm = 0.0
         for t in 1...length {
             let resistance = t <= 2 ? 0 : (blockStart > 0 && (blockStart..<(blockStart + 20)).contains(t) ? blockResistance : 30)
             let cadenceGoal = t < 4 ? 0.0 : SimulatedRide.cadence(at: max(30, resistance))
             rpm += (cadenceGoal - rpm) * 0.3 + Double.random(in: -3...3, using: &random)
             rpm = max(0, min(150, rpm))
-            let effort = Double(target) + (resistance > 100 ? 15 : 0)
-            hr += (effort - hr) * 0.05 + Double.random(in: -1.5...1.5, using: &random)
+            let shownRPM = t < 4 ? 0 : Int(rpm.rounded())
+            let hr = heart.step(power: SimulatedRide.power(rpm: shownRPM, resistance: resistance)) + Double.random(in: -1.5...1.5, using: &random)
             var shownHR = Int(hr.rounded())
             if let e = excursion, e.contains(t) {
                 shownHR = excursionHigh ? Int(range.maximum) + Int.random(in: 3...20, using: &random)
                                         : max(1, Int(range.minimum) - Int.random(in: 1...5, using: &random))
             }
             if t <= noContact || Int.random(in: 0..<200, using: &random) == 0 { shownHR = 0 }
-            out.append((shownHR, t < 4 ? 0 : Int(rpm.rounded()), resistance))
+            out.append((shownHR, shownRPM, resistance))
         }
         return out
     }

@@ -3,14 +3,21 @@ import Foundation
 
 /// The built-in ride simulator as a live source: lines are produced when their time comes
 /// (real time, or `speed` times faster), or as fast as possible when `speed` is nil.
+///
+/// Time is counted from `liveFrom` (`run`'s start, or the first line): lines from before it
+/// (a back-filled history) go at once, and a line `x` seconds after it is due `x / speed`
+/// seconds after the source started, so a history that took a while to write leaves the live
+/// rides in step with the clock.
 public struct SimulatorSource: Sendable {
     public var simulator: StreamSimulator
     public var speed: Double?
+    public var liveFrom: LocalDateTime
     public static let sourceName = "simulator"
 
-    public init(simulator: StreamSimulator, speed: Double?) {
+    public init(simulator: StreamSimulator, speed: Double?, liveFrom: LocalDateTime) {
         self.simulator = simulator
         self.speed = speed
+        self.liveFrom = liveFrom
     }
 
     /// Wall-clock "now" in the stream's zone: where a real-time simulation starts.
@@ -19,16 +26,21 @@ public struct SimulatorSource: Sendable {
         return LocalDateTime(naiveMicroseconds: instant.microseconds + Int64(zone.offsetSeconds(at: instant)) * 1_000_000)
     }
 
-    public mutating func run(into pipeline: inout IngestPipeline, stop: @Sendable () -> Bool = { false }) async throws {
+    /// `caughtUp` is called once, when the lines from before `liveFrom` are all committed.
+    public mutating func run(into pipeline: inout IngestPipeline, stop: @Sendable () -> Bool = { false },
+                             caughtUp: (IngestStats) async -> Void = { _ in }) async throws {
         var position: Int64 = 0
         let clock = ContinuousClock()
         let started = clock.now
-        var firstLineTime: Int64?
+        var live = false
         while !stop(), let line = simulator.next() {
-            if let speed {
-                let t0 = firstLineTime ?? line.time.naiveMicroseconds
-                firstLineTime = t0
-                let due = started + .microseconds(Double(line.time.naiveMicroseconds - t0) / speed)
+            if !live, line.time.naiveMicroseconds > liveFrom.naiveMicroseconds {
+                live = true
+                try await pipeline.drainAndWait()
+                await caughtUp(pipeline.stats)
+            }
+            if let speed, line.time.naiveMicroseconds > liveFrom.naiveMicroseconds {
+                let due = started + .microseconds(Double(line.time.naiveMicroseconds - liveFrom.naiveMicroseconds) / speed)
                 while clock.now < due, !stop() {
                     try await pipeline.tick()
                     try await clock.sleep(until: min(due, clock.now + .milliseconds(50)))

@@ -372,7 +372,7 @@ struct PostgresIngestWriter {
         guard !alerts.isEmpty else { return [] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        var b = PostgresBindings(capacity: 10)
+        var b = PostgresBindings(capacity: 12)
         b.append(PostgresArray.int64(alerts.map(\.0)))
         b.append(PostgresArray.int(alerts.map(\.1.riderID)))
         b.append(PostgresArray.text(alerts.map(\.1.email)))
@@ -383,13 +383,18 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.double(alerts.map(\.1.range.maximum)))
         b.append(PostgresArray.text(try alerts.map { String(decoding: try encoder.encode($0.1.samples), as: UTF8.self) }))
         b.append(PostgresArray.int64(alerts.map(\.1.raisedAt.microseconds)))
+        b.append(PostgresArray.text(alerts.map { $0.1.unmailedReason == nil ? "pending" : "failed" }))
+        b.append(PostgresArray.text(alerts.map(\.1.unmailedReason)))
         let result = try await connection.query(PostgresQuery(unsafeSQL: """
             WITH inserted AS (
-                INSERT INTO alerts (ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us)
-                SELECT ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us
+                INSERT INTO alerts (ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us,
+                                    status, last_error)
+                SELECT ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us,
+                       status, last_error
                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[],
-                            $8::float8[], $9::text[], $10::bigint[]) WITH ORDINALITY
-                     AS u(ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us, i)
+                            $8::float8[], $9::text[], $10::bigint[], $11::text[], $12::text[]) WITH ORDINALITY
+                     AS u(ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us,
+                          status, last_error, i)
                 ORDER BY i
                 ON CONFLICT (ride_id) DO NOTHING
                 RETURNING id, ride_id

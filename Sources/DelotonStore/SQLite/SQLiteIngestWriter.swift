@@ -125,10 +125,12 @@ struct SQLiteIngestWriter {
     private func insertAlert(_ a: AlertEvent, rideID: Int64, encoder: JSONEncoder) throws -> Int64? {
         let samples = String(decoding: try encoder.encode(a.samples), as: UTF8.self)
         try db.cachedStatement(sql: """
-            INSERT INTO alerts (ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ride_id) DO NOTHING
+            INSERT INTO alerts (ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us,
+                                status, last_error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ride_id) DO NOTHING
             """).execute(arguments: [rideID, a.riderID, a.email, a.riderName, a.gender, a.age, a.range.minimum,
-                                     a.range.maximum, samples, a.raisedAt.microseconds])
+                                     a.range.maximum, samples, a.raisedAt.microseconds,
+                                     a.unmailedReason == nil ? "pending" : "failed", a.unmailedReason])
         guard db.changesCount > 0 else { return nil }
         let id = db.lastInsertedRowID
         try db.execute(sql: "UPDATE rides SET alert_raised = 1 WHERE id = ?", arguments: [rideID])

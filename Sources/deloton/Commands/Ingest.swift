@@ -26,23 +26,40 @@ enum SourceSpec: Equatable {
 struct SimulatorOptions: ParsableArguments {
     @Option(help: "Bikes riding at once (default 3)") var bikes: Int = 3
     @Option(help: "Rides to simulate in all (default: endless)") var rides: Int?
-    @Option(help: "Times faster than real time; 0 for as fast as possible (default 1)") var speed: Double = 1
+    @Option(help: "Times faster than real time; 0 for as fast as possible (default: 0 with --rides, else 1; run: 1)")
+    var speed: Double?
     @Option(help: "Seed for a reproducible stream (default: random)") var seed: UInt64?
     @Option(help: "Shortest ride in seconds (default 350)") var minRideSeconds: Int = 350
     @Option(help: "Longest ride in seconds (default 520)") var maxRideSeconds: Int = 520
 
     func validate() throws {
-        guard bikes >= 1 else { throw ValidationError("--bikes must be at least 1") }
-        guard speed >= 0 else { throw ValidationError("--speed must be 0 (as fast as possible) or more") }
-        guard minRideSeconds >= 3, maxRideSeconds >= minRideSeconds else {
-            throw ValidationError("--min-ride-seconds must be at least 3 and no more than --max-ride-seconds")
+        guard (1...100_000).contains(bikes) else { throw ValidationError("--bikes must be from 1 to 100000") }
+        guard (speed ?? 0) >= 0 else { throw ValidationError("--speed must be 0 (as fast as possible) or more") }
+        // A day's ride and a hundred million rides keep every stream time far inside Int64 microseconds.
+        guard minRideSeconds >= 3, maxRideSeconds >= minRideSeconds, maxRideSeconds <= 86_400 else {
+            throw ValidationError("--min-ride-seconds must be at least 3 and no more than --max-ride-seconds, at most 86400")
         }
-        if let rides, rides < 1 { throw ValidationError("--rides must be at least 1") }
+        if let rides, !(1...100_000_000).contains(rides) { throw ValidationError("--rides must be from 1 to 100000000") }
     }
 
-    func simulator(start: LocalDateTime) -> StreamSimulator {
-        StreamSimulator(seed: seed ?? UInt64.random(in: 1...UInt64.max), bikes: bikes, rides: rides, start: start,
-                        minSeconds: minRideSeconds, maxSeconds: maxRideSeconds)
+    /// A set number of rides is a data set to make, so it is made as fast as possible; an endless
+    /// stream, and `run`'s live demo, keep real time.
+    func pace(live: Bool) -> Double { speed ?? (live || rides == nil ? 1 : 0) }
+
+    /// A finite stream that is not real time is history: its rides end at `now`, none in the
+    /// future. Otherwise rides start at `now`, after `historyDays` of back-filled rides when asked.
+    func simulator(now: LocalDateTime, speed: Double, historyDays: Int = 0) -> StreamSimulator {
+        let seed = self.seed ?? UInt64.random(in: 1...UInt64.max)
+        if let rides, speed != 1 {
+            return StreamSimulator(seed: seed, bikes: bikes, rides: rides, endingAt: now,
+                                   minSeconds: minRideSeconds, maxSeconds: maxRideSeconds)
+        }
+        guard historyDays > 0 else {
+            return StreamSimulator(seed: seed, bikes: bikes, rides: rides, start: now, minSeconds: minRideSeconds, maxSeconds: maxRideSeconds)
+        }
+        let from = LocalDateTime(naiveMicroseconds: now.naiveMicroseconds - Int64(historyDays) * 86_400_000_000)
+        return StreamSimulator(seed: seed, bikes: bikes, rides: rides, start: from, minSeconds: minRideSeconds,
+                               maxSeconds: maxRideSeconds, openingHoursUntil: now)
     }
 }
 
@@ -113,7 +130,7 @@ struct Ingest: AsyncParsableCommand {
                 case .simulator:
                     var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
                     options.maxLineBytes = lineLimit
-                    return try await ingest.ingestSimulator(simulation, options: options)
+                    return try await ingest.ingestSimulator(simulation, options: options, live: false)
                 case .kafka:
                     guard let consumer else { preconditionFailure("Kafka settings are read for --source kafka") }
                     var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)

@@ -14,13 +14,18 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Embedded defaults: the built-in ride simulator in real time, the warehouse in deloton.sqlite, alerts as \
             .eml files in ./outbox, the API and live dashboard on http://127.0.0.1:8080, and the daily report at \
-            09:30 (written to ./reports, and mailed with --report-to). --source kafka reads the Kafka topic \
-            instead of the simulator. Stop with Ctrl-C.
+            09:30 (written to ./reports, and mailed with --report-to). On a warehouse with no rides yet, the \
+            simulator first back-fills the last 7 days (--backfill-days) at a gym's daily volume, so the \
+            dashboard, the API and yesterday's report have data at once; alerts of that history are recorded, \
+            never mailed. --source kafka reads the Kafka topic instead of the simulator. Stop with Ctrl-C.
             """)
 
     @OptionGroup var common: CommonOptions
     @Option(help: "simulator or kafka [DELOTON_RUN_SOURCE] (default simulator)") var source: String?
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
+    @Option(help: ArgumentHelp("Days of simulated history written first when the warehouse has no rides yet; 0 turns it off "
+                               + "[DELOTON_BACKFILL_DAYS] (default 7)", valueName: "days"))
+    var backfillDays: Int?
     @OptionGroup(title: "Kafka (with --source kafka)") var kafka: KafkaConnectionOptions
     @OptionGroup(title: "Kafka consumer (with --source kafka)") var kafkaConsumer: KafkaConsumerOptions
     @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
@@ -43,11 +48,21 @@ struct Run: AsyncParsableCommand {
         }
         // Every setting is checked before any work, so mistakes exit 2.
         let kafkaSettings = sourceText == "kafka" ? try kafkaConsumer.settings(connection: kafka) : nil
+        let historyDays = try Self.backfillDays(backfillDays)
         var serverConfig = try server.config(timezone: zone.identifier)
         try notifications.validate(zone: zone, logger: logger)
         try reportSchedule.validate(mail: notifications.mail, requireRecipients: false, logger: logger)
 
         let warehouse = try await common.openWarehouse(logger: logger)
+        // Only a new warehouse gets a history: an existing one has its own, and a back-fill
+        // interrupted by Ctrl-C is not resumed (its rides are there).
+        let hasRides = try await !warehouse.sql.query(SQL("SELECT 1 AS one FROM rides LIMIT 1")).isEmpty
+        let backfill = kafkaSettings == nil && !hasRides ? historyDays : 0
+        // Yesterday's report, which a start after 09:30 writes at once, and the end-of-ride
+        // webhook wait for the history: a report of half of it would stand as the day's.
+        let (historyWritten, historyDone) = AsyncStream.makeStream(of: Never.self)
+        let live = HistoryFlag(done: backfill == 0)
+        if backfill == 0 { historyDone.finish() }
         serverConfig.onRiderErased = Outbox.eraser(notifications.mail.outbox)
         let notify = try notifications.make(warehouse: warehouse, zone: zone, logger: logger, logRides: true)
         let reports = try reportSchedule.scheduler(warehouse: warehouse, zone: zone, mail: notifications.mail,
@@ -61,14 +76,19 @@ struct Run: AsyncParsableCommand {
         lifecycle.add(StagingRetention.service(warehouse, logger: logger), name: "staging retention")
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
         lifecycle.add(APIServer(app: app, liveFeed: liveFeed), name: "server")
-        lifecycle.add(ClosureService { await Shutdown.flag { stop in await reports.run(until: { stop.isRequested }) } },
-                      name: "report scheduler")
+        lifecycle.add(ClosureService {
+            for await _ in historyWritten {}
+            await Shutdown.flag { stop in await reports.run(until: { stop.isRequested }) }
+        }, name: "report scheduler")
         lifecycle.add(notify, name: "alert delivery")
         let status = StatusLine()
         if kafkaSettings != nil {
             Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL))")
         } else {
             Console.out("deloton run: simulating \(simulation.bikes) bike(s) into \(Redact.url(common.databaseURL))")
+        }
+        if backfill > 0 {
+            Console.out("  back-filling the last \(backfill) day(s) of rides first (--backfill-days 0 turns it off); their alerts are not mailed")
         }
         // To the terminal only, never the log: the link signs its holder in, once.
         if server.printsSignInLink {
@@ -81,18 +101,28 @@ struct Run: AsyncParsableCommand {
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: nil), logger: logger, shutdown: shutdown)
         runner.onCommitted = { committed in
             status.add(committed)
+            guard live.isDone else { return }
             notify.committed(committed)
             await liveFeed?.nudge()
         }
         var options = IngestOptions(streamZone: streamZone, rideIdleTimeout: idle)
         options.maxLineBytes = lineLimit
         let ingest = runner, simulation = self.simulation, ingestOptions = options
+        let backfillStarted = ContinuousClock.now
         let stats = try await lifecycle.run("ingest") {
             try await withGracefulShutdownHandler {
+                defer { historyDone.finish() }
                 if let kafkaSettings {
-                    try await ingest.ingestKafka(kafkaSettings, options: ingestOptions)
-                } else {
-                    try await ingest.ingestSimulator(simulation, options: ingestOptions)
+                    return try await ingest.ingestKafka(kafkaSettings, options: ingestOptions)
+                }
+                return try await ingest.ingestSimulator(simulation, options: ingestOptions, live: true, historyDays: backfill) { history in
+                    guard backfill > 0 else { return }
+                    live.markDone()
+                    historyDone.finish()
+                    Console.endStatus()
+                    Console.out("back-filled \(Console.count(history.ridesEnded)) rides, \(Console.count(history.readings)) readings and "
+                                + "\(Console.count(history.alerts)) alerts (not mailed) in "
+                                + String(format: "%.1f s", (ContinuousClock.now - backfillStarted).seconds) + "; now live")
                 }
             } onGracefulShutdown: {
                 shutdown.request()
@@ -102,6 +132,23 @@ struct Run: AsyncParsableCommand {
         try await warehouse.close()
         Console.out("stopped: " + IngestRunner.summary(stats, seconds: status.elapsed))
     }
+
+    /// Up to a year: a demo history, not a load test (`deloton simulate` makes those).
+    static func backfillDays(_ flag: Int?) throws -> Int {
+        let text = flag.map { String($0) } ?? Env.value("DELOTON_BACKFILL_DAYS") ?? "7"
+        guard let days = Int(text), (0...366).contains(days) else {
+            throw CLIFailure.usage("--backfill-days must be a whole number of days from 0 (off) to 366 (got \(text))")
+        }
+        return days
+    }
+}
+
+/// Whether `run`'s back-filled history is all in: until then, commits are history, not news.
+final class HistoryFlag: Sendable {
+    private let done: Mutex<Bool>
+    init(done: Bool) { self.done = Mutex(done) }
+    var isDone: Bool { done.withLock { $0 } }
+    func markDone() { done.withLock { $0 = true } }
 }
 
 /// The live status line of `deloton run`: redrawn each second on a terminal, a log line every

@@ -9,12 +9,18 @@ import Logging
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Produce realistic rides in wire format.",
-        discussion: "--to file:PATH writes a JSONL capture (each line tagged with its bike's \"key\"); --to kafka produces to the topic.")
+        discussion: """
+            --to file:PATH writes a JSONL capture (each line tagged with its bike's "key"); --to kafka produces to the topic. \
+            With --rides N the rides are made as fast as possible and all end now, none in the future (or --start \
+            places the first); a terminal shows rides done, rate and time left. Without --rides the stream is endless \
+            and real time from now; --speed X sets the pace either way.
+            """)
 
     @Option(help: "file:PATH or kafka") var to: String
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
     @Option(help: "Zone of the written wall times [DELOTON_STREAM_TIMEZONE] (default Europe/London)") var streamTimezone: String?
-    @Option(help: "First ride's start, local time YYYY-MM-DDTHH:MM:SS (default: now)") var start: String?
+    @Option(help: "First ride's start, local time YYYY-MM-DDTHH:MM:SS (default: rides end now with --rides, else start now)")
+    var start: String?
 
     @OptionGroup(title: "Kafka (with --to kafka)") var kafka: KafkaConnectionOptions
     @Option(help: "Partitions of the topic when --to kafka has to create it (default 1; an existing topic keeps its own)")
@@ -26,12 +32,14 @@ struct Simulate: AsyncParsableCommand {
 
     func run() async throws {
         let zone = try CommonOptions.zone(streamTimezone ?? Env.value("DELOTON_STREAM_TIMEZONE") ?? "Europe/London", option: "--stream-timezone")
-        let startTime = try start.map(Self.parseStart) ?? SimulatorSource.now(in: zone)
+        let explicitStart = try start.map(Self.parseStart)
+        let now = SimulatorSource.now(in: zone)
         let toKafka = to == "kafka"
         guard toKafka || (to.hasPrefix("file:") && to.count > 5) else {
             throw CLIFailure.usage("--to \(to) is not a destination: use file:PATH or kafka")
         }
-        if simulation.rides == nil, simulation.speed == 0 {
+        let speed = simulation.pace(live: false)
+        if simulation.rides == nil, speed == 0 {
             throw CLIFailure.usage("an endless simulation as fast as possible would fill the disk: give --rides N or a --speed")
         }
         // SIGTERM or SIGINT stops the stream: what was made so far is written (or delivered), exit 0.
@@ -39,7 +47,10 @@ struct Simulate: AsyncParsableCommand {
         if toKafka {
             let produce = self
             try await lifecycle.run("simulator") {
-                try await Shutdown.flag { shutdown in try await produce.produceToKafka(startTime: startTime, shutdown: shutdown) }
+                try await Shutdown.flag { shutdown in
+                    try await produce.produceToKafka(sim: produce.stream(now: now, start: explicitStart, speed: speed),
+                                                     speed: speed, shutdown: shutdown)
+                }
             }
             return
         }
@@ -48,22 +59,18 @@ struct Simulate: AsyncParsableCommand {
             throw CLIFailure.usage("cannot write \(path): check that its folder exists and is writable")
         }
         defer { try? handle.close() }
-        let simulation = self.simulation
+        let total = simulation.rides, stream = self.stream(now: now, start: explicitStart, speed: speed)
         let (lines, rides) = try await lifecycle.run("simulator") {
             try await Shutdown.flag { shutdown in
-                var sim = simulation.simulator(start: startTime)
-                let clock = ContinuousClock(), began = clock.now
+                var sim = stream
+                var pace = Pace(speed: speed, total: total)
                 var buffer = [UInt8]()
                 buffer.reserveCapacity(1 << 20)
                 var lines = 0
                 while !shutdown.isRequested, let line = sim.next() {
-                    if simulation.speed > 0 {
-                        let offset = Double(line.time.naiveMicroseconds - startTime.naiveMicroseconds) / simulation.speed
-                        let due = began + .microseconds(offset)
-                        if due > clock.now {
-                            try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true)
-                            try await clock.sleep(until: due)
-                        }
+                    if let due = pace.due(line, finished: sim.ridesFinished) {
+                        try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true)
+                        try await ContinuousClock().sleep(until: due)
                     }
                     buffer.append(contentsOf: WireFormat.message(line.text, key: line.bike).utf8)
                     buffer.append(0x0A)
@@ -71,6 +78,7 @@ struct Simulate: AsyncParsableCommand {
                     if buffer.count > 1 << 20 { try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
                 }
                 try handle.write(contentsOf: buffer)
+                Console.endStatus()
                 return (lines, sim.ridesStarted)
             }
         }
@@ -78,7 +86,7 @@ struct Simulate: AsyncParsableCommand {
     }
 
     /// One message per line, key = bike serial, value exactly as the real producer writes it.
-    private func produceToKafka(startTime: LocalDateTime, shutdown: Shutdown) async throws {
+    private func produceToKafka(sim stream: StreamSimulator, speed: Double, shutdown: Shutdown) async throws {
         LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value("DELOTON_LOG_LEVEL")?.lowercased() ?? "") ?? .warning,
                            format: LogFormat(rawValue: Env.value("DELOTON_LOG_FORMAT")?.lowercased() ?? "") ?? .text)
         let logger = Logger(label: "deloton.simulate")
@@ -93,18 +101,16 @@ struct Simulate: AsyncParsableCommand {
                 Console.out("Kafka topic \(topic) exists with \(count) partition(s)\(note)")
             }
             let sink = try KafkaSink(config: config, topic: topic, logger: logger)
-            var sim = simulation.simulator(start: startTime)
+            var sim = stream
+            var pace = Pace(speed: speed, total: simulation.rides)
             let clock = ContinuousClock(), began = clock.now
             var lines = 0
             while !shutdown.isRequested, let line = sim.next() {
-                if simulation.speed > 0 {
-                    let offset = Double(line.time.naiveMicroseconds - startTime.naiveMicroseconds) / simulation.speed
-                    let due = began + .microseconds(offset)
-                    if due > clock.now { try await clock.sleep(until: due) }
-                }
+                if let due = pace.due(line, finished: sim.ridesFinished) { try await clock.sleep(until: due) }
                 try await sink.send(line.text, bike: line.bike)
                 lines += 1
             }
+            Console.endStatus()
             let stats = try await sink.finish()
             let seconds = (clock.now - began).seconds
             Console.out("produced \(Console.count(lines)) lines of \(Console.count(sim.ridesStarted)) rides from "
@@ -119,6 +125,13 @@ struct Simulate: AsyncParsableCommand {
         }
     }
 
+    /// From `--start` when given; else `--rides` at any pace but real time end now (SimulatorOptions).
+    private func stream(now: LocalDateTime, start: LocalDateTime?, speed: Double) -> StreamSimulator {
+        guard let start else { return simulation.simulator(now: now, speed: speed) }
+        return StreamSimulator(seed: simulation.seed ?? UInt64.random(in: 1...UInt64.max), bikes: simulation.bikes, rides: simulation.rides,
+                               start: start, minSeconds: simulation.minRideSeconds, maxSeconds: simulation.maxRideSeconds)
+    }
+
     static func parseStart(_ s: String) throws -> LocalDateTime {
         let parts = s.split(separator: "T")
         guard parts.count == 2, let date = CivilDate(iso: parts[0]) else {
@@ -129,5 +142,45 @@ struct Simulate: AsyncParsableCommand {
             throw CLIFailure.usage("--start \(s) is not a local time YYYY-MM-DDTHH:MM:SS")
         }
         return LocalDateTime(year: date.year, month: date.month, day: date.day, hour: hms[0], minute: hms[1], second: hms[2])
+    }
+}
+
+/// When each line is due at the chosen speed (counted from the first line), and the progress
+/// line on a terminal: rides done of the total, rate, and the time left.
+struct Pace {
+    let speed: Double
+    let total: Int?
+    private let clock = ContinuousClock()
+    private let began = ContinuousClock.now
+    private var first: Int64?
+    private var lastDraw = ContinuousClock.now
+
+    init(speed: Double, total: Int?) {
+        self.speed = speed
+        self.total = total
+    }
+
+    /// The instant to wait for before `line`, or nil to write it now.
+    mutating func due(_ line: StreamSimulator.Line, finished: Int) -> ContinuousClock.Instant? {
+        let now = clock.now
+        if Console.isTerminal, now - lastDraw >= .milliseconds(250) {
+            lastDraw = now
+            Console.status(Self.progress(finished: finished, total: total, seconds: (now - began).seconds))
+        }
+        guard speed > 0 else { return nil }
+        let t0 = first ?? line.time.naiveMicroseconds
+        first = t0
+        let due = began + .microseconds(Double(line.time.naiveMicroseconds - t0) / speed)
+        return due > now ? due : nil
+    }
+
+    static func progress(finished: Int, total: Int?, seconds: Double) -> String {
+        let rate = Double(finished) / max(0.001, seconds)
+        guard let total, total > 0 else {
+            return "\(Console.count(finished)) rides  " + String(format: "%.1f rides/s", rate)
+        }
+        let left = rate > 0 ? String(format: "%.0f s left", Double(total - finished) / rate) : "time left unknown"
+        return "\(Console.bar(fraction: Double(finished) / Double(total))) \(Console.count(finished)) / \(Console.count(total)) rides  "
+            + String(format: "%.1f rides/s", rate) + "  " + left
     }
 }

@@ -32,13 +32,23 @@ struct IngestRunner {
         return pipeline.stats
     }
 
-    func ingestSimulator(_ sim: SimulatorOptions, options: IngestOptions, status: (@Sendable (IngestStats) -> Void)? = nil) async throws -> IngestStats {
+    /// `historyDays` of back-filled rides come first (`run` on an empty warehouse): their alerts
+    /// are recorded, never mailed, and `caughtUp` hears when they are all committed.
+    func ingestSimulator(_ sim: SimulatorOptions, options: IngestOptions, live: Bool, historyDays: Int = 0,
+                         caughtUp: @escaping (IngestStats) async -> Void = { _ in }) async throws -> IngestStats {
+        var options = options
+        var zone = options.streamZone
+        let now = SimulatorSource.now(in: zone)
+        if historyDays > 0 { options.mailAlertsFrom = zone.instant(of: now) }
+        let speed = sim.pace(live: live)
         var pipeline = IngestPipeline(warehouse: warehouse, options: options, logger: logger, onCommitted: onCommitted)
-        var source = SimulatorSource(simulator: sim.simulator(start: SimulatorSource.now(in: options.streamZone)),
-                                     speed: sim.speed > 0 ? sim.speed : nil)
+        let simulator = sim.simulator(now: now, speed: speed, historyDays: historyDays)
+        // A history is written at once and then goes live; any other stream is paced from its first line.
+        var source = SimulatorSource(simulator: simulator, speed: speed > 0 ? speed : nil,
+                                     liveFrom: historyDays > 0 ? now : simulator.nextLineTime ?? now)
         try await pipeline.resumeOpenRides(streamPrefix: SimulatorSource.sourceName)
         let shutdown = self.shutdown
-        try await source.run(into: &pipeline, stop: { shutdown.isRequested })
+        try await source.run(into: &pipeline, stop: { shutdown.isRequested }, caughtUp: caughtUp)
         if shutdown.isRequested { try await pipeline.drainAndWait() } else { try await pipeline.finish() }
         return pipeline.stats
     }
