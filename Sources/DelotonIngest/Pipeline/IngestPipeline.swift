@@ -26,6 +26,8 @@ public struct IngestOptions: Sendable {
 public struct IngestStats: Sendable, Equatable {
     public var lines = 0
     public var readings = 0
+    /// Of `readings`, those the warehouse did not hold yet; a replay adds none.
+    public var newReadings = 0
     public var ridesEnded = 0
     public var quarantined = 0
     public var alerts = 0
@@ -302,6 +304,7 @@ public struct IngestPipeline {
         stalled += .now - waitStarted
         stats.batches += 1
         stats.readings += committed.readings
+        stats.newReadings += committed.outcome.newReadings
         stats.ridesEnded += committed.outcome.endedRideIDs.count
         stats.alerts += committed.outcome.newAlertIDs.count
         stats.duplicates = assemblers.reduce(evictedDuplicates) { $0 + $1.duplicateReadings }
