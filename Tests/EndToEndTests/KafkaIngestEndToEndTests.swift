@@ -93,8 +93,9 @@ struct KafkaIngestEndToEndTests {
         #expect(warnings.count == 2, "\(ingested.stderr)")
         #expect(warnings.allSatisfy { $0.contains("warning") }, "\(warnings)")
 
-        // Read by key, the same topic gives no such warning.
-        let byKey = try await KafkaChild.run(ingestArgs(s, db: s.dir + "/key.sqlite"))
+        // Read by key (by a group of its own), the same topic gives no such warning.
+        let byKey = try await KafkaChild.run(ingestArgs(Setup(brokers: s.brokers, topic: s.topic, group: s.group + "-key", dir: s.dir),
+                                                        db: s.dir + "/key.sqlite"))
         #expect(byKey.status == 0, "\(byKey.stderr)")
         #expect(!byKey.stderr.contains("--stream-by key"), "\(byKey.stderr)")
         #expect(byKey.stdout.contains("in 8 finished rides, 0 lines quarantined"), "\(byKey.stdout)")
