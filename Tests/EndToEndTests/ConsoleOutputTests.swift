@@ -53,7 +53,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let status = r.stderr.split(separator: "\n").filter { $0.contains(" info ") && $0.contains("status: ") }
         #expect(status.count >= 2, "\(r.stderr)")
-        #expect(status.allSatisfy { $0.contains("readings/s") && $0.contains("rides finished") && $0.contains("alerts") }, "\(status)")
+        #expect(status.allSatisfy { $0.contains("readings/s") && $0.contains(" open, ") && $0.contains(" finished") && $0.contains("alerts") }, "\(status)")
         #expect(!r.stderr.contains("alert sent") && !r.stderr.contains("ride finished"), "\(r.stderr)")
 
         let quiet = try await deloton(args + ["--database", "sqlite:\(dir)/quiet.sqlite"], environment: ["DELOTON_QUIET": "true"])

@@ -41,6 +41,8 @@ public struct CommittedBatch: Sendable {
     public var positions: [String: Int64]
     public var outcome: WriteOutcome
     public var readings: Int
+    /// Rides still open in the pipeline once this batch was handed over, for the status line.
+    public var openRides: Int
 }
 
 /// source → parse → assemble → batch → warehouse, for any source.
@@ -270,11 +272,13 @@ public struct IngestPipeline {
         batchStarted = nil
         alertWaiting = false
         let warehouse = self.warehouse, logger = self.logger, onCommitted = self.onCommitted
+        let openRides = assemblers.reduce(0) { $0 + ($1.open == nil ? 0 : 1) }
         // The owner hears of the commit inside the write task, so alert delivery and offset
         // commits do not wait for the next batch to be handed over.
         inflight = Task {
             let outcome = try await BatchIsolation.write(toWrite, to: warehouse, logger: logger)
-            let committed = CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount)
+            let committed = CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount,
+                                           openRides: openRides)
             try await onCommitted(committed)
             return committed
         }

@@ -14,8 +14,6 @@ enum Console {
     /// Set once the command's log format and verbosity are known.
     static func use(_ chosen: LogFormat, quiet: Bool) { settings.withLock { $0 = (chosen, quiet) } }
 
-    static var isQuiet: Bool { settings.withLock { $0.quiet } }
-
     /// A line redrawn in place can be shown: a terminal, text logs, not `--quiet`.
     static var drawsInPlace: Bool { isTerminal && settings.withLock { $0.format == .text && !$0.quiet } }
 

@@ -5,11 +5,11 @@ import Logging
 import Synchronization
 
 /// The periodic status of a long-running ingest (`run`, `ingest`): readings per second, rides
-/// finished, alerts and, for Kafka, the lag. Redrawn in place every second on a terminal; a log
+/// open and finished, alerts and, for Kafka, the lag. Redrawn in place every second on a terminal; a log
 /// line every `every` otherwise, so a container's log shows progress without one line per event.
 final class StatusLine: Sendable {
     private struct State {
-        var readings = 0, ridesEnded = 0, alerts = 0
+        var readings = 0, ridesOpen = 0, ridesEnded = 0, alerts = 0
         var lag: Int64?
         var keyedHint = false
         var readingsAtDraw = 0
@@ -30,6 +30,7 @@ final class StatusLine: Sendable {
     func add(_ committed: CommittedBatch) {
         state.withLock { s in
             s.readings += committed.readings
+            s.ridesOpen = committed.openRides
             s.ridesEnded += committed.outcome.endedRideIDs.count
             s.alerts += committed.outcome.newAlertIDs.count
         }
@@ -56,7 +57,7 @@ final class StatusLine: Sendable {
             s.lastDraw = now
             s.readingsAtDraw = s.readings
             var text = "\(Console.count(Int(rate.rounded()))) readings/s · \(Console.count(s.readings)) readings · "
-                + "\(Console.count(s.ridesEnded)) rides finished · \(Console.count(s.alerts)) alerts"
+                + "rides \(Console.count(s.ridesOpen)) open, \(Console.count(s.ridesEnded)) finished · \(Console.count(s.alerts)) alerts"
             if let lag = s.lag { text += " · lag \(Console.count(Int(lag)))" }
             if s.keyedHint { text += " · most lines unattributed: try --stream-by key" }
             return text
