@@ -202,7 +202,7 @@ struct CommitTimingWarehouse: Warehouse {
 
     var kind: String { base.kind }
     var sql: any SQLExecutor { base.sql }
-    func migrate() async throws { try await base.migrate() }
+    func migrate() async throws -> [String] { try await base.migrate() }
     func write(_ batch: IngestBatch) async throws -> WriteOutcome {
         let outcome = try await base.write(batch)
         onCommit(batch.positions)

@@ -10,8 +10,9 @@ public protocol Warehouse: Sendable {
     var kind: String { get }
     var sql: any SQLExecutor { get }
 
-    /// Creates or upgrades the schema; safe to run again and from two processes at once.
-    func migrate() async throws
+    /// Creates or upgrades the schema; safe to run again and from two processes at once. Returns
+    /// the migrations this call applied (`4-unknown-profile-fields`), so `migrate` can say what it did.
+    @discardableResult func migrate() async throws -> [String]
     /// Writes one batch in one transaction: riders, rides, readings, alerts, quarantine and source
     /// positions. Every write is an idempotent upsert; tombstoned rides and riders are skipped.
     func write(_ batch: IngestBatch) async throws -> WriteOutcome
@@ -31,6 +32,8 @@ public struct WriteOutcome: Sendable {
     public var newAlertIDs: [Int64] = []
     /// Rides skipped because they were deleted through the API.
     public var tombstonedRides = 0
+    /// Readings this batch added; the others were stored already (a replay, a redelivery).
+    public var newReadings = 0
 
     public init() {}
 }

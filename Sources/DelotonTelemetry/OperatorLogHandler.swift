@@ -1,9 +1,7 @@
 import Foundation
 import Logging
-import Synchronization
 
-/// deloton's swift-log handler: each event becomes one `LogLine` on standard error, written
-/// with one `write(2)` so lines from concurrent tasks never interleave.
+/// deloton's swift-log handler: each event becomes one `LogLine` on standard error.
 public struct OperatorLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -41,21 +39,8 @@ public struct OperatorLogHandler: LogHandler {
                              metadata: fields, error: event.error))
     }
 
-    private static let lock = Mutex(())
-
+    /// Through `TerminalStatusLine`, so a progress bar on the terminal stays whole below the logs.
     @Sendable private static func standardError(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        lock.withLock { _ in
-            bytes.withUnsafeBytes { buffer in
-                guard let base = buffer.baseAddress else { return }
-                var offset = 0
-                while offset < buffer.count {
-                    let n = Foundation.write(STDERR_FILENO, base + offset, buffer.count - offset)
-                    if n < 0 { if errno == EINTR { continue } else { return } }
-                    offset += n
-                }
-            }
-        }
+        TerminalStatusLine.writeLine(line)
     }
 }

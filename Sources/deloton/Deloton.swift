@@ -7,7 +7,8 @@ struct Deloton: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deloton",
         abstract: "An open data platform for connected exercise bikes.",
-        discussion: "Every option also reads the environment variable shown in brackets; flags win over variables.",
+        discussion: "Every setting a deployment configures also reads the environment variable shown in brackets; flags win "
+            + "over variables. Options that only say what one invocation does (--date, --rides, ...) have none.",
         version: Deloton.version,
         subcommands: [Run.self, Ingest.self, Serve.self, Report.self, Schedule.self, Notify.self, Simulate.self, Migrate.self, Keys.self, Export.self, Reprocess.self, Bench.self])
 

@@ -28,7 +28,7 @@ import Testing
             set { isDown.withLock { $0 = newValue } }
         }
 
-        func migrate() async throws { try await base.migrate() }
+        func migrate() async throws -> [String] { try await base.migrate() }
         func write(_ batch: IngestBatch) async throws -> WriteOutcome {
             if down { throw WarehouseError(.unavailable, "the test stopped the warehouse") }
             return try await base.write(batch)

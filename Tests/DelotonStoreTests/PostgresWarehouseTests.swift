@@ -71,15 +71,17 @@ struct PostgresWarehouseTests {
         #expect(results[1].first?["n"] == .int(1))
     }
 
-    @Test("two processes migrating at once apply each migration once")
+    @Test("two processes migrating at once apply each migration once, and each says which it applied")
     func concurrentMigrate() async throws {
         let url = try await PostgresServer.freshDatabase()
         let a = try await Warehouses.open(url, migrate: false, logger: Self.logger)
         let b = try await Warehouses.open(url, migrate: false, logger: Self.logger)
-        async let x: Void = a.migrate()
-        async let y: Void = b.migrate()
-        _ = try await (x, y)
-        try await a.migrate()
+        async let x = a.migrate()
+        async let y = b.migrate()
+        let (appliedByA, appliedByB) = try await (x, y)
+        let all = PostgresSchema.migrations.map { "\($0.version)-\($0.name)" }
+        #expect((appliedByA + appliedByB).sorted() == all.sorted())
+        #expect(try await a.migrate().isEmpty)
         let versions = try await a.sql.query(SQL("SELECT version FROM schema_migrations ORDER BY version"))
         #expect(versions.map { $0["version"] } == PostgresSchema.migrations.map { .int(Int64($0.version)) })
         try await a.close()

@@ -22,7 +22,7 @@ struct WarehouseParityTests {
     }
 
     struct Totals: Equatable {
-        var ended = 0, alerts = 0, tombstoned = 0, rides = 0
+        var ended = 0, alerts = 0, tombstoned = 0, rides = 0, newReadings = 0
     }
 
     static func write(_ batches: [IngestBatch], to warehouse: any Warehouse) async throws -> Totals {
@@ -33,6 +33,7 @@ struct WarehouseParityTests {
             t.alerts += outcome.newAlertIDs.count
             t.tombstoned += outcome.tombstonedRides
             t.rides += outcome.rideIDs.count
+            t.newReadings += outcome.newReadings
         }
         return t
     }
@@ -50,6 +51,8 @@ struct WarehouseParityTests {
         let liteDump = try await WarehouseDump.read(lite)
         let pgDump = try await WarehouseDump.read(pg)
         #expect(liteTotals == pgTotals)
+        // Every stored reading was counted new exactly once, however often it was written.
+        #expect(pgTotals.newReadings == pgDump.tables["readings"]?.count ?? 0)
         #expect(liteDump.difference(from: pgDump) == nil, "\(liteDump.difference(from: pgDump) ?? "")")
         #expect(try await lite.openRides(streamPrefix: "") == pg.openRides(streamPrefix: ""))
         #expect(try await lite.sourcePositions(prefix: "") == pg.sourcePositions(prefix: ""))
@@ -91,17 +94,20 @@ struct WarehouseParityTests {
         let once = try await Self.postgres()
         _ = try await Self.write(batches, to: once)
         let twice = try await Self.postgres()
-        var repeatedAlerts = 0
+        var repeatedAlerts = 0, repeatedReadings = 0
         for batch in batches {
             _ = try await twice.write(batch)
-            repeatedAlerts += try await twice.write(batch).newAlertIDs.count
+            let repeated = try await twice.write(batch)
+            repeatedAlerts += repeated.newAlertIDs.count
+            repeatedReadings += repeated.newReadings
         }
         #expect(repeatedAlerts == 0)
+        #expect(repeatedReadings == 0)
         let a = try await WarehouseDump.read(once), b = try await WarehouseDump.read(twice)
         #expect(a.difference(from: b) == nil, "\(a.difference(from: b) ?? "")")
         // And writing everything again afterwards changes nothing.
         let again = try await Self.write(batches, to: twice)
-        #expect(again.alerts == 0 && again.ended == 0)
+        #expect(again.alerts == 0 && again.ended == 0 && again.newReadings == 0)
         #expect(try await WarehouseDump.read(twice) == a)
         try await once.close()
         try await twice.close()

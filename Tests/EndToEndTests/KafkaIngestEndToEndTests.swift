@@ -76,6 +76,31 @@ struct KafkaIngestEndToEndTests {
         try await expectSame(db, as: try await reference(s, stream: stream))
     }
 
+    @Test("keyed, interleaved bikes read by partition (the default): exit 0 with a warning that names --stream-by key")
+    func keyedStreamsReadByPartitionAreNamed() async throws {
+        let s = try await setup("keyed-hint")
+        let produced = try await KafkaChild.run(["simulate", "--to", "kafka", "--speed", "0", "--partitions", "1"]
+                                                    + kafkaArgs(s) + stream(rides: 8, bikes: 4, seed: 5))
+        #expect(produced.status == 0, "\(produced.stderr)")
+        let db = s.dir + "/partition.sqlite"
+        let ingested = try await KafkaChild.run(["ingest", "--source", "kafka", "--kafka-group", s.group, "--exit-when-idle", "3",
+                                                 "--database", "sqlite:" + db] + kafkaArgs(s))
+        // Partition stays the default (a settled decision): the operator is told, nothing is switched.
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        #expect(ingested.stderr.contains("streams by partition"), "\(ingested.stderr)")
+        let warnings = ingested.stderr.split(separator: "\n").filter { $0.contains("--stream-by key") }
+        // Once when noticed, once more at exit.
+        #expect(warnings.count == 2, "\(ingested.stderr)")
+        #expect(warnings.allSatisfy { $0.contains("warning") }, "\(warnings)")
+
+        // Read by key (by a group of its own), the same topic gives no such warning.
+        let byKey = try await KafkaChild.run(ingestArgs(Setup(brokers: s.brokers, topic: s.topic, group: s.group + "-key", dir: s.dir),
+                                                        db: s.dir + "/key.sqlite"))
+        #expect(byKey.status == 0, "\(byKey.stderr)")
+        #expect(!byKey.stderr.contains("--stream-by key"), "\(byKey.stderr)")
+        #expect(byKey.stdout.contains("in 8 finished rides, 0 lines quarantined"), "\(byKey.stdout)")
+    }
+
     @Test("kill -9 at random points and restarts: the warehouse equals one clean ingest")
     func crashesLoseAndDuplicateNothing() async throws {
         let s = try await setup("crash")

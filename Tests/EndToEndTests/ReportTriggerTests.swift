@@ -22,7 +22,8 @@ struct ReportTriggerTests {
     func secondTriggerSendsNothing() async throws {
         let sink = try await SMTPSink()
         defer { sink.shutdown() }
-        let dir = TestPaths.scratch("trigger"), db = "sqlite:\(dir)/w.sqlite"
+        let dir = TestPaths.scratch("trigger")
+        let db = try await MigratedWarehouse.sqlite(dir + "/w.sqlite")
         let first = try await KafkaChild.run(send("2026-06-01", sink: sink, db: db, dir: dir))
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("report for 2026-06-01 sent to 1 recipient(s)"), "\(first.stdout)")
@@ -58,7 +59,8 @@ struct ReportTriggerTests {
     func transientFailureIsRetried() async throws {
         let sink = try await SMTPSink(mode: .temporaryFailure)
         defer { sink.shutdown() }
-        let dir = TestPaths.scratch("trigger-retry"), db = "sqlite:\(dir)/w.sqlite"
+        let dir = TestPaths.scratch("trigger-retry")
+        let db = try await MigratedWarehouse.sqlite(dir + "/w.sqlite")
         let child = try KafkaChild(send("2026-06-03", sink: sink, db: db, dir: dir, extra: ["--retry-for", "60"]))
         #expect(await child.waitForLog("retrying in"), "\(child.stderr)")
         try await sink.restart(mode: .accept)

@@ -116,6 +116,7 @@ struct RoleMetricsTests {
     @Test("schedule --metrics-port: the time of the last report sent")
     func schedulePublishesTheLastReport() async throws {
         let dir = TestPaths.scratch("metrics-schedule")
+        try await MigratedWarehouse.sqlite(dir + "/w.sqlite")
         let port = try SpawnedServer.freePort()
         // Due at midnight: yesterday's report is due at once, so the process sends it on start.
         let child = try KafkaChild(["schedule", "--at", "00:00", "--report-to", "ops@example.com", "--database",
@@ -135,6 +136,7 @@ struct RoleMetricsTests {
         let bad = try await ChildProcess.run(TestPaths.delotonBinary, ["notify", "--database", "sqlite:\(dir)/w.sqlite",
                                                                        "--metrics-port", "70000"])
         #expect(bad.status == 2 && bad.stderr.contains("--metrics-port"), "\(bad.stderr)")
+        try await MigratedWarehouse.sqlite(dir + "/w.sqlite")
         let port = try SpawnedServer.freePort()
         let first = try KafkaChild(["notify", "--database", "sqlite:\(dir)/w.sqlite", "--outbox", dir + "/o", "--metrics-port", String(port)])
         defer { first.signal(SIGKILL) }

@@ -30,6 +30,7 @@ struct SigtermTests {
 
     /// A read key in a new warehouse: `run` and `serve` answer /metrics and /events only with one.
     func readKey(_ db: String) async throws -> String {
+        try await MigratedWarehouse.sqlite(db)
         let r = try await KafkaChild.run(["keys", "create", "--name", "sigterm", "--scope", "read", "--database", "sqlite:" + db])
         #expect(r.status == 0, "\(r.stderr)")
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -205,6 +206,7 @@ struct SigtermTests {
     @Test("schedule: SIGTERM after the catch-up report stops the liveness and metrics services and exits 0")
     func schedule() async throws {
         let dir = TestPaths.scratch("sigterm-schedule")
+        try await MigratedWarehouse.sqlite(dir + "/w.sqlite")
         let port = try SpawnedServer.freePort()
         let child = try KafkaChild(["schedule", "--at", "00:00", "--report-to", "ops@example.com", "--database",
                                     "sqlite:\(dir)/w.sqlite", "--outbox", dir + "/outbox", "--report-dir", dir + "/reports",

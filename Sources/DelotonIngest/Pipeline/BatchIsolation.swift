@@ -32,6 +32,7 @@ public enum BatchIsolation {
             outcome.endedRideIDs += rest.endedRideIDs
             outcome.newAlertIDs += rest.newAlertIDs
             outcome.tombstonedRides += rest.tombstonedRides
+            outcome.newReadings += rest.newReadings
             return outcome
         }
     }

@@ -29,6 +29,8 @@ public struct IngestOptions: Sendable {
 public struct IngestStats: Sendable, Equatable {
     public var lines = 0
     public var readings = 0
+    /// Of `readings`, those the warehouse did not hold yet; a replay adds none.
+    public var newReadings = 0
     public var ridesEnded = 0
     public var quarantined = 0
     public var alerts = 0
@@ -42,6 +44,8 @@ public struct CommittedBatch: Sendable {
     public var positions: [String: Int64]
     public var outcome: WriteOutcome
     public var readings: Int
+    /// Rides still open in the pipeline once this batch was handed over, for the status line.
+    public var openRides: Int
 }
 
 /// source → parse → assemble → batch → warehouse, for any source.
@@ -278,11 +282,13 @@ public struct IngestPipeline {
         batchStarted = nil
         alertWaiting = false
         let warehouse = self.warehouse, logger = self.logger, onCommitted = self.onCommitted
+        let openRides = assemblers.reduce(0) { $0 + ($1.open == nil ? 0 : 1) }
         // The owner hears of the commit inside the write task, so alert delivery and offset
         // commits do not wait for the next batch to be handed over.
         inflight = Task {
             let outcome = try await BatchIsolation.write(toWrite, to: warehouse, logger: logger)
-            let committed = CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount)
+            let committed = CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount,
+                                           openRides: openRides)
             try await onCommitted(committed)
             return committed
         }
@@ -312,6 +318,7 @@ public struct IngestPipeline {
         stalled += .now - waitStarted
         stats.batches += 1
         stats.readings += committed.readings
+        stats.newReadings += committed.outcome.newReadings
         stats.ridesEnded += committed.outcome.endedRideIDs.count
         stats.alerts += committed.outcome.newAlertIDs.count
         stats.duplicates = assemblers.reduce(evictedDuplicates) { $0 + $1.duplicateReadings }

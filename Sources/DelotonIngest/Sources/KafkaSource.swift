@@ -50,6 +50,10 @@ public struct KafkaSourceSettings: Sendable {
     /// Told the consumer lag (messages on assigned partitions not yet read) every `reportInterval`;
     /// the liveness check uses it to know that input is waiting.
     public var onLag: (@Sendable (Int64) -> Void)?
+    /// Told once, with streams by partition, when one partition carried this many distinct
+    /// message keys and most lines were quarantined: the topic looks keyed per bike, so its
+    /// streams are probably the keys. The caller says how to choose that.
+    public var onKeyedStreams: (@Sendable (Int) -> Void)?
 
     public init(consumer: KafkaConsumerConfig, streamBy: KafkaStreamBy = .partition,
                 startPoint: KafkaStartPoint = .committedOrEarliest, exitWhenIdle: Duration? = nil) {
@@ -126,6 +130,7 @@ public struct KafkaSource: Sendable {
             var keyCache = KeyedStreamNames(topic: topic)
             var sources: [Int32: String] = [:]
             var beforeReading = settings.beforeReading
+            var detector = KeyedStreamDetector()
             while let item = await feed.next() {
                 switch item {
                 case .idle:
@@ -143,8 +148,14 @@ public struct KafkaSource: Sendable {
                             return name
                         }()
                         let stream = settings.streamBy == .key ? batch.withKey(i) { keyCache.name($0, fallback: source) } : source
+                        if settings.streamBy == .partition { batch.withKey(i) { detector.observe(partition: partition, key: $0) } }
                         batch.withValue(i) { pipeline.accept($0, source: source, position: offset, stream: stream) }
                         settings.onAccepted?(batch.records[i])
+                    }
+                    if settings.streamBy == .partition, !detector.reported,
+                       let keys = detector.evidence(lines: total.lines + pipeline.stats.lines,
+                                                    quarantined: total.quarantined + pipeline.stats.quarantined) {
+                        settings.onKeyedStreams?(keys)
                     }
                     // Group commit: what arrived while the last write ran goes out together as soon
                     // as nothing more is waiting, so a quiet topic is written at once and a busy
@@ -305,6 +316,7 @@ public struct KafkaSource: Sendable {
     private static func accumulate(_ stats: IngestStats, into total: inout IngestStats) {
         total.lines += stats.lines
         total.readings += stats.readings
+        total.newReadings += stats.newReadings
         total.ridesEnded += stats.ridesEnded
         total.quarantined += stats.quarantined
         total.alerts += stats.alerts
@@ -450,7 +462,8 @@ struct KafkaLagReporter {
             let parts = lag.keys.sorted().map { "\($0.partition): \(lag[$0] ?? 0)" }.joined(separator: ", ")
             lagText = "\(total)" + (parts.isEmpty ? " (no partitions assigned)" : " (\(parts))")
         }
-        logger.info("Kafka \(topic): \(Int(messages.rounded())) messages/s read, \(Int(readings.rounded())) readings/s written, lag \(lagText)")
+        // Debug: the command's status line carries the lag; this is the detail per partition.
+        logger.debug("Kafka \(topic): \(Int(messages.rounded())) messages/s read, \(Int(readings.rounded())) readings/s written, lag \(lagText)")
     }
 }
 

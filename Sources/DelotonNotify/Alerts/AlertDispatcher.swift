@@ -181,7 +181,8 @@ public actor AlertDispatcher {
             }
             return
         }
-        logger.info("alert sent", metadata: [
+        // Debug, as one line per alert drowns the console: the status line and metrics count them.
+        logger.debug("alert sent", metadata: [
             "alert": "\(id)", "ride": "\(alert.rideID)", "message_id": "\(message.bareMessageID)",
             "ms": "\(Int((ContinuousClock.now - started) / .milliseconds(1)))",
         ])

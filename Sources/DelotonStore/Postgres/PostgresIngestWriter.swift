@@ -76,7 +76,7 @@ struct PostgresIngestWriter {
             })
             for key in order { if let id = plans[key]?.id { outcome.rideIDs[key] = id } }
             outcome.endedRideIDs = ended.compactMap { outcome.rideIDs[$0] }
-            try await insertReadings(live, ids: outcome.rideIDs, newRides: Set(newIDs.values))
+            outcome.newReadings = try await insertReadings(live, ids: outcome.rideIDs, newRides: Set(newIDs.values))
             outcome.newAlertIDs = try await insertAlerts(live, ids: outcome.rideIDs)
             try await stageProfiles(live)
         }
@@ -268,14 +268,14 @@ struct PostgresIngestWriter {
     /// state that is every reading, and loading runs at plain COPY speed into the keyed table;
     /// replays and redeliveries take the slower idempotent path. A concurrent writer of the same
     /// ride would surface as a unique violation, which is reported as `.unavailable` so the batch
-    /// is retried and then sees those readings as stored.
-    private func insertReadings(_ changes: [RideChange], ids: [RideKey: Int64], newRides: Set<Int64>) async throws {
+    /// is retried and then sees those readings as stored. Returns how many readings were new.
+    private func insertReadings(_ changes: [RideChange], ids: [RideKey: Int64], newRides: Set<Int64>) async throws -> Int {
         var stored: [Int64] = [], all = Set<Int64>()
         for c in changes where !c.readings.isEmpty {
             guard let id = ids[c.snapshot.key] else { continue }
             if all.insert(id).inserted, !newRides.contains(id) { stored.append(id) }
         }
-        guard !all.isEmpty else { return }
+        guard !all.isEmpty else { return 0 }
         var highest = try await highestStoredSecond(stored)
         var fast: [(Int64, Reading)] = [], slow: [(Int64, Reading)] = []
         for c in changes {
@@ -290,13 +290,14 @@ struct PostgresIngestWriter {
             if fast.count >= copyThreshold {
                 try await copyReadings(fast)
             } else if !fast.isEmpty {
-                try await bindReadings(fast)
+                _ = try await bindReadings(fast)
             }
         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
             throw WarehouseError(.unavailable, "readings of this batch were written concurrently by another process; retrying the batch")
         }
-        if !slow.isEmpty { try await bindReadings(slow) }
+        let slowInserted = slow.isEmpty ? 0 : try await bindReadings(slow)
         try await checkRidesExist(Array(all))
+        return fast.count + slowInserted
     }
 
     private func highestStoredSecond(_ rides: [Int64]) async throws -> [Int64: Int] {
@@ -324,7 +325,8 @@ struct PostgresIngestWriter {
         }
     }
 
-    private func bindReadings(_ readings: [(Int64, Reading)]) async throws {
+    /// Returns how many were inserted: on a replay, none.
+    private func bindReadings(_ readings: [(Int64, Reading)]) async throws -> Int {
         var b = PostgresBindings(capacity: 7)
         b.append(PostgresArray.int64(readings.map(\.0)))
         b.append(PostgresArray.int(readings.map(\.1.elapsed)))
@@ -333,11 +335,17 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.int(readings.map(\.1.rpm)))
         b.append(PostgresArray.double(readings.map(\.1.power)))
         b.append(PostgresArray.int(readings.map(\.1.resistance)))
-        try await connection.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO readings (ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance)
-            SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::float8[], $7::int[])
-            ON CONFLICT (ride_id, elapsed_s) DO NOTHING
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            WITH inserted AS (
+                INSERT INTO readings (ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance)
+                SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[], $5::int[], $6::float8[], $7::int[])
+                ON CONFLICT (ride_id, elapsed_s) DO NOTHING
+                RETURNING 1)
+            SELECT count(*) FROM inserted
             """, binds: b), logger: logger)
+        var inserted = 0
+        for try await n in rows.decode(Int64.self) { inserted = Int(n) }
+        return inserted
     }
 
     /// Text format: PostgresNIO 1.33 offers no binary COPY, and for these seven small numbers the

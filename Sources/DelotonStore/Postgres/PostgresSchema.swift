@@ -208,9 +208,10 @@ enum PostgresSchema {
 
     /// Applies the missing migrations, each in its own transaction, under a transaction-level
     /// advisory lock so that two processes starting at once apply each migration exactly once.
-    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var applied: [String] = []
         for migration in migrations {
-            try await connection.withTransaction(logger: logger) { c in
+            let done = try await connection.withTransaction(logger: logger) { c -> Bool in
                 try await c.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
                 try await c.query("CREATE SCHEMA IF NOT EXISTS production", logger: logger)
                 try await c.query("""
@@ -219,15 +220,18 @@ enum PostgresSchema {
                     """, logger: logger)
                 let applied = try await c.query("SELECT 1 FROM production.schema_migrations WHERE version = \(migration.version)",
                                                 logger: logger)
-                for try await _ in applied { return }
+                for try await _ in applied { return false }
                 logger.info("applying PostgreSQL migration \(migration.version)-\(migration.name)")
                 for statement in statements(migration.sql) {
                     try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await c.query("INSERT INTO production.schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                                   logger: logger)
+                return true
             }
+            if done { applied.append("\(migration.version)-\(migration.name)") }
         }
+        return applied
     }
 
     /// Splits a script at top-level semicolons (the extended protocol takes one statement at a time),

@@ -41,9 +41,9 @@ public final class PostgresWarehouse: Warehouse {
         _ = try? await lane.run(doing: "connect") { _ in 0 }
     }
 
-    public func migrate() async throws {
+    @discardableResult public func migrate() async throws -> [String] {
         let logger = self.logger
-        try await lane.run(doing: "migrate the schema", limit: longOperationLimit) { c in
+        return try await lane.run(doing: "migrate the schema", limit: longOperationLimit) { c in
             try await PostgresSchema.migrate(c, logger: logger)
         }
     }

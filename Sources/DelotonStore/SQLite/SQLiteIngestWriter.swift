@@ -28,7 +28,7 @@ struct SQLiteIngestWriter {
             let (id, ended) = try upsertRide(s, state: state)
             outcome.rideIDs[s.key] = id
             if ended { outcome.endedRideIDs.append(id) }
-            try insertReadings(change.readings, rideID: id)
+            outcome.newReadings += try insertReadings(change.readings, rideID: id)
             if let alert = change.alert, let alertID = try insertAlert(alert, rideID: id, encoder: encoder) {
                 outcome.newAlertIDs.append(alertID)
             }
@@ -98,8 +98,10 @@ struct SQLiteIngestWriter {
         return (id, wasOpen && !s.inProgress)
     }
 
-    private func insertReadings(_ readings: [Reading], rideID: Int64) throws {
-        guard !readings.isEmpty else { return }
+    /// Returns how many were new: `INSERT OR IGNORE` changes no row for one already stored.
+    private func insertReadings(_ readings: [Reading], rideID: Int64) throws -> Int {
+        guard !readings.isEmpty else { return 0 }
+        var inserted = 0
         let statement = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO readings (ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance)
             VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -118,7 +120,9 @@ struct SQLiteIngestWriter {
             guard rc == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
+            inserted += Int(sqlite3_changes(db.sqliteConnection))
         }
+        return inserted
     }
 
     /// One alert per ride, ever: a replay that raises it again finds it already there.

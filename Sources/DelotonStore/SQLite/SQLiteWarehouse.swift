@@ -59,9 +59,14 @@ public final class SQLiteWarehouse: Warehouse {
         }
     }
 
-    public func migrate() async throws {
+    @discardableResult public func migrate() async throws -> [String] {
         do {
-            try SQLiteSchema.migrator.migrate(pool)
+            let migrator = SQLiteSchema.migrator
+            let before = try await pool.read { try SQLiteSchema.migrator.appliedIdentifiers($0) }
+            try migrator.migrate(pool)
+            let after = try await pool.read { try SQLiteSchema.migrator.appliedIdentifiers($0) }
+            // Another process migrating at the same moment may have applied some of these.
+            return migrator.migrations.filter { after.contains($0) && !before.contains($0) }
         } catch {
             throw WarehouseError(.unavailable, "cannot migrate database \(path): \(Self.describe(error))")
         }

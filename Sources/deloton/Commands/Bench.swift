@@ -35,7 +35,7 @@ struct IngestBench: AsyncParsableCommand {
             Build with -c release first: debug builds are several times slower.
             """)
 
-    @Option(help: "Readings in the main generated stream (default 600000)") var readings: Int = 600_000
+    @Option(help: "Readings in the main generated stream") var readings: Int = 600_000
     @Option(help: "Warehouse for the end-to-end run (default: a fresh SQLite file in a temp folder)") var database: String?
     @Option(help: "Keep generated files in this folder (default: a temp folder, removed afterwards)") var workdir: String?
     @Option(help: "Measure this JSONL stream instead of a generated one") var input: String?
@@ -101,11 +101,11 @@ struct KafkaBench: AsyncParsableCommand {
             """)
 
     @Option(help: "Bootstrap brokers of a Kafka-compatible broker to use (e.g. one on 127.0.0.1)") var brokers: String
-    @Option(help: "Readings for the throughput run (default 300000; noida-db answers a fetch with the whole topic, and librdkafka refuses answers past 100 MB, about 400000 readings)")
+    @Option(help: "Readings for the throughput run (noida-db answers a fetch with the whole topic, and librdkafka refuses answers past 100 MB, about 400000 readings)")
     var readings: Int = 300_000
-    @Option(help: "Throughput rounds, file then Kafka each (default 5)") var rounds: Int = 5
-    @Option(help: "Bikes riding in real time for the latency run (default 1000)") var bikes: Int = 1000
-    @Option(help: "Seconds of the latency run (default 20)") var seconds: Int = 20
+    @Option(help: "Throughput rounds, file then Kafka each") var rounds: Int = 5
+    @Option(help: "Bikes riding in real time for the latency run") var bikes: Int = 1000
+    @Option(help: "Seconds of the latency run") var seconds: Int = 20
 
     func run() async throws {
         let logger = try CommonOptions.parse([]).logger("deloton.bench")
@@ -125,7 +125,7 @@ struct PostgresBench: AsyncParsableCommand {
         abstract: "File → PostgreSQL readings/s next to a plain binary COPY of the same rows on the same server.")
 
     @Option(help: "A PostgreSQL database to measure on (tables are created in it)") var database: String
-    @Option(help: "Readings to load (default 1000000)") var readings: Int = 1_000_000
+    @Option(help: "Readings to load") var readings: Int = 1_000_000
 
     func run() async throws {
         let logger = try CommonOptions.parse([]).logger("deloton.bench")

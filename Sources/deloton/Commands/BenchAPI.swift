@@ -20,10 +20,10 @@ struct APIBenchCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Warehouse (default: a fresh SQLite file in a temp folder)") var database: String?
-    @Option(help: "Rides to fill an empty warehouse with (default 1000)") var rides: Int = 1_000
-    @Option(help: "Readings per ride when filling (default 1000)") var readings: Int = 1_000
-    @Option(help: "Requests a second of the open-loop run (default 1000)") var rate: Double = 1_000
-    @Option(help: "Seconds per route and run (default 20)") var seconds: Double = 20
+    @Option(help: "Rides to fill an empty warehouse with") var rides: Int = 1_000
+    @Option(help: "Readings per ride when filling") var readings: Int = 1_000
+    @Option(help: "Requests a second of the open-loop run") var rate: Double = 1_000
+    @Option(help: "Seconds per route and run") var seconds: Double = 20
 
     func run() async throws {
         var logger = try CommonOptions.parse([]).logger("deloton.bench")

@@ -16,8 +16,8 @@ struct ReportBenchCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Warehouse (default: a fresh SQLite file in a temp folder)") var database: String?
-    @Option(help: "Rides on the day (default 5000)") var rides: Int = 5_000
-    @Option(help: "Readings per ride (default 500)") var readings: Int = 500
+    @Option(help: "Rides on the day") var rides: Int = 5_000
+    @Option(help: "Readings per ride") var readings: Int = 500
 
     func run() async throws {
         let logger = try CommonOptions.parse([]).logger("deloton.bench")

@@ -24,13 +24,13 @@ enum SourceSpec: Equatable {
 
 /// Simulator settings shared by `ingest --source simulator`, `run` and `simulate`.
 struct SimulatorOptions: ParsableArguments {
-    @Option(help: "Bikes riding at once (default 3)") var bikes: Int = 3
+    @Option(help: "Bikes riding at once") var bikes: Int = 3
     @Option(help: "Rides to simulate in all (default: endless)") var rides: Int?
     @Option(help: "Times faster than real time; 0 for as fast as possible (default: 0 with --rides, else 1; run: 1)")
     var speed: Double?
     @Option(help: "Seed for a reproducible stream (default: random)") var seed: UInt64?
-    @Option(help: "Shortest ride in seconds (default 350)") var minRideSeconds: Int = 350
-    @Option(help: "Longest ride in seconds (default 520)") var maxRideSeconds: Int = 520
+    @Option(help: "Shortest ride in seconds") var minRideSeconds: Int = 350
+    @Option(help: "Longest ride in seconds") var maxRideSeconds: Int = 520
 
     func validate() throws {
         guard (1...100_000).contains(bikes) else { throw ValidationError("--bikes must be from 1 to 100000") }
@@ -83,6 +83,7 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup(title: "Kafka consumer") var kafkaConsumer: KafkaConsumerOptions
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
+    @OptionGroup var statusOptions: StatusLineOptions
     @Option(help: ArgumentHelp("Liveness fails (DELOTON_LIVENESS_FILE is no longer touched, deloton_ingest_stalled is 1) when "
               + "input has waited this many seconds with no batch written and no write retried [DELOTON_STALL_TIMEOUT] (default 60)",
               valueName: "seconds"))
@@ -94,6 +95,7 @@ struct Ingest: AsyncParsableCommand {
         let streamZone = try common.streamZone()
         let idle = try Self.idleTimeout(rideIdleTimeout)
         let lineLimit = try Self.maxLineBytes(maxLineBytes)
+        let statusEvery = try statusOptions.every()
         if case .file(let path) = spec, !FileManager.default.fileExists(atPath: path) {
             throw CLIFailure.usage(FileSource.Missing(path: path).description)
         }
@@ -104,11 +106,18 @@ struct Ingest: AsyncParsableCommand {
         kafkaSettings?.onLag = { watch.sourceBacklog($0) }
         _ = Metrics.bootstrapPrometheus()
         let endpoint = try metrics.endpoint(logger: logger)
-        let warehouse = try await common.openWarehouse(logger: logger)
+        let warehouse = try await common.openWarehouse(logger: logger, creates: true)
         let notify = try notifications.make(warehouse: warehouse, zone: try common.displayZone(), logger: logger, logRides: false)
         let shutdown = Shutdown()
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: watch), logger: logger, shutdown: shutdown)
-        runner.onCommitted = { notify.committed($0) }
+        let status = StatusLine(logger: logger, every: statusEvery)
+        // A file on a terminal has its progress bar instead.
+        let fileOnTerminal = Console.drawsInPlace && { if case .file = spec { true } else { false } }()
+        runner.status = status
+        runner.onCommitted = { committed in
+            if !fileOnTerminal { status.add(committed) }
+            notify.committed(committed)
+        }
         // Stopped in reverse: the pipeline commits its batch, alerts due are sent, metrics last.
         var lifecycle = Lifecycle(logger: logger)
         if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
@@ -141,6 +150,7 @@ struct Ingest: AsyncParsableCommand {
                 shutdown.request()
             }
         }
+        Console.endStatus()
         try await warehouse.close()
         Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))
     }

@@ -6,7 +6,6 @@ import Foundation
 import DelotonReport
 import DelotonServer
 import ServiceLifecycle
-import Synchronization
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +34,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Daily report") var reportSchedule: ReportScheduleOptions
+    @OptionGroup var statusOptions: StatusLineOptions
 
     func run() async throws {
         let logger = try common.logger("deloton.run")
@@ -42,6 +42,7 @@ struct Run: AsyncParsableCommand {
         let zone = try common.displayZone()
         let idle = try Ingest.idleTimeout(rideIdleTimeout)
         let lineLimit = try Ingest.maxLineBytes(maxLineBytes)
+        let statusEvery = try statusOptions.every()
         let sourceText = source ?? Env.value("DELOTON_RUN_SOURCE") ?? "simulator"
         guard sourceText == "simulator" || sourceText == "kafka" else {
             throw CLIFailure.usage("--source \(sourceText) is not a source for run: use simulator or kafka")
@@ -53,7 +54,7 @@ struct Run: AsyncParsableCommand {
         try notifications.validate(zone: zone, logger: logger)
         try reportSchedule.validate(mail: notifications.mail, requireRecipients: false, logger: logger)
 
-        let warehouse = try await common.openWarehouse(logger: logger)
+        let warehouse = try await common.openWarehouse(logger: logger, creates: true)
         // Only a new warehouse gets a history: an existing one has its own, and a back-fill
         // interrupted by Ctrl-C is not resumed (its rides are there).
         let hasRides = try await !warehouse.sql.query(SQL("SELECT 1 AS one FROM rides LIMIT 1")).isEmpty
@@ -81,7 +82,7 @@ struct Run: AsyncParsableCommand {
             await Shutdown.flag { stop in await reports.run(until: { stop.isRequested }) }
         }, name: "report scheduler")
         lifecycle.add(notify, name: "alert delivery")
-        let status = StatusLine()
+        let status = StatusLine(logger: logger, every: statusEvery)
         if kafkaSettings != nil {
             Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL))")
         } else {
@@ -99,6 +100,7 @@ struct Run: AsyncParsableCommand {
 
         let shutdown = Shutdown()
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: nil), logger: logger, shutdown: shutdown)
+        runner.status = status
         runner.onCommitted = { committed in
             status.add(committed)
             guard live.isDone else { return }
@@ -149,33 +151,4 @@ final class HistoryFlag: Sendable {
     init(done: Bool) { self.done = Mutex(done) }
     var isDone: Bool { done.withLock { $0 } }
     func markDone() { done.withLock { $0 = true } }
-}
-
-/// The live status line of `deloton run`: redrawn each second on a terminal, a log line every
-/// ten seconds otherwise.
-final class StatusLine: Sendable {
-    private struct State {
-        var readings = 0, ridesEnded = 0, alerts = 0, batches = 0
-        var lastDraw = ContinuousClock.now
-    }
-    private let state = Mutex(State())
-    private let started = ContinuousClock.now
-
-    var elapsed: Double { (ContinuousClock.now - started).seconds }
-
-    func add(_ committed: CommittedBatch) {
-        let line: String? = state.withLock { s in
-            s.readings += committed.readings
-            s.ridesEnded += committed.outcome.endedRideIDs.count
-            s.alerts += committed.outcome.newAlertIDs.count
-            s.batches += 1
-            let every: Duration = Console.isTerminal ? .seconds(1) : .seconds(10)
-            guard ContinuousClock.now - s.lastDraw >= every else { return nil }
-            s.lastDraw = .now
-            return "\(Console.count(s.readings)) readings · \(Console.count(s.ridesEnded)) rides finished · "
-                + "\(Console.count(s.alerts)) alerts · up \(Int(elapsed)) s"
-        }
-        guard let line else { return }
-        if Console.isTerminal { Console.status(line) } else { Console.out(line) }
-    }
 }

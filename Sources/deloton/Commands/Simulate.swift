@@ -23,7 +23,8 @@ struct Simulate: AsyncParsableCommand {
     var start: String?
 
     @OptionGroup(title: "Kafka (with --to kafka)") var kafka: KafkaConnectionOptions
-    @Option(help: "Partitions of the topic when --to kafka has to create it (default 1; an existing topic keeps its own)")
+    @OptionGroup var console: ConsoleOptions
+    @Option(help: "Partitions of the topic when --to kafka has to create it (an existing topic keeps its own)")
     var partitions: Int = 1
 
     func validate() throws {
@@ -43,7 +44,7 @@ struct Simulate: AsyncParsableCommand {
             throw CLIFailure.usage("an endless simulation as fast as possible would fill the disk: give --rides N or a --speed")
         }
         // SIGTERM or SIGINT stops the stream: what was made so far is written (or delivered), exit 0.
-        let lifecycle = Lifecycle(logger: Logger(label: "deloton.simulate"))
+        let lifecycle = Lifecycle(logger: try console.logger("deloton.simulate"))
         if toKafka {
             let produce = self
             try await lifecycle.run("simulator") {

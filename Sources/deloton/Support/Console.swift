@@ -4,39 +4,44 @@ import Logging
 import Synchronization
 
 /// Terminal output: errors on one line, and a progress or status line redrawn in place
-/// only when stderr is a terminal (logs and CI output stay clean). With `--log-format json`
-/// these lines are JSON log lines too, so a collector reading the container's output parses
-/// every line alike.
+/// only when stderr is a terminal and logs are text (logs and CI output stay clean). With
+/// `--log-format json` these lines are JSON log lines too, so a collector reading the
+/// container's output parses every line alike.
 enum Console {
     static let isTerminal = isatty(STDERR_FILENO) == 1
-    private static let format = Mutex(LogFormat.text)
+    private static let settings = Mutex((format: LogFormat.text, quiet: false))
 
-    /// Set once the command's log format is known.
-    static func use(_ chosen: LogFormat) { format.withLock { $0 = chosen } }
+    /// Set once the command's log format and verbosity are known.
+    static func use(_ chosen: LogFormat, quiet: Bool) { settings.withLock { $0 = (chosen, quiet) } }
+
+    /// A line redrawn in place can be shown: a terminal, text logs, not `--quiet`.
+    static var drawsInPlace: Bool { isTerminal && settings.withLock { $0.format == .text && !$0.quiet } }
+
+    private static var format: LogFormat { settings.withLock { $0.format } }
 
     private static func json(_ text: String, level: Logger.Level) -> String? {
-        guard format.withLock({ $0 }) == .json else { return nil }
+        guard format == .json else { return nil }
         return LogLine.render(.json, time: Date(), level: level, label: "deloton", message: text, metadata: [:]) + "\n"
     }
 
     static func error(_ message: String) {
-        if let line = json(message.hasSuffix("\n") ? String(message.dropLast()) : message, level: .error) {
-            FileHandle.standardError.write(Data(line.utf8))
+        let text = message.hasSuffix("\n") ? String(message.dropLast()) : message
+        if let line = json(text, level: .error) {
+            TerminalStatusLine.writeLine(String(line.dropLast()))
             return
         }
-        let line = message.hasPrefix("deloton:") || message.hasPrefix("Error:") || message.hasPrefix("Usage:")
-            ? message : "deloton: " + message
-        FileHandle.standardError.write(Data((line.hasSuffix("\n") ? line : line + "\n").utf8))
+        let line = text.hasPrefix("deloton:") || text.hasPrefix("Error:") || text.hasPrefix("Usage:") ? text : "deloton: " + text
+        TerminalStatusLine.writeLine(line)
     }
 
+    /// Redraws the line in place; nothing when it cannot be (see `drawsInPlace`).
     static func status(_ line: String) {
-        guard isTerminal else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+        guard drawsInPlace else { return }
+        TerminalStatusLine.show(line)
     }
 
     static func endStatus() {
-        guard isTerminal else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        TerminalStatusLine.remove()
     }
 
     /// A command's result rather than a message about its work (a new API key): printed as is,
@@ -46,6 +51,8 @@ enum Console {
     }
 
     static func out(_ line: String) {
+        // Both streams share the terminal: the status would otherwise run into this line.
+        if drawsInPlace { TerminalStatusLine.remove() }
         FileHandle.standardOutput.write(Data((json(line, level: .info) ?? line + "\n").utf8))
     }
 
@@ -62,6 +69,15 @@ enum Console {
             out.append(c)
         }
         return String(out.reversed())
+    }
+
+    /// A time left, as a person reads it: 45 s, 3 min 20 s, 2 h 05 min.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(min(seconds, 359_999).rounded())
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        return "\(s / 3600) h " + String(format: "%02d", (s % 3600) / 60) + " min"
     }
 
     static func megabytes(_ bytes: Int64) -> String { String(format: "%.1f MB", Double(bytes) / 1_000_000) }

@@ -4,6 +4,7 @@ import DelotonKafka
 import DelotonStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Runs a source through the pipeline with progress on the terminal. Shared by `ingest` and `run`.
 struct IngestRunner {
@@ -11,6 +12,8 @@ struct IngestRunner {
     let logger: Logger
     let shutdown: Shutdown
     var onCommitted: @Sendable (CommittedBatch) async throws -> Void = { _ in }
+    /// Shown the Kafka lag and the `--stream-by key` hint.
+    var status: StatusLine?
 
     func ingestFile(_ file: FileSource, options: IngestOptions) async throws -> IngestStats {
         var pipeline = IngestPipeline(warehouse: warehouse, options: options, logger: logger, onCommitted: onCommitted)
@@ -22,10 +25,13 @@ struct IngestRunner {
             let now = clock.now
             guard now - lastDraw > .milliseconds(250) else { return }
             lastDraw = now
-            let rate = Double(stats.readings) / max(0.001, (now - started).seconds)
-            let fraction = total > 0 ? Double(bytes) / Double(total) : 0
+            let seconds = max(0.001, (now - started).seconds)
+            let rate = Double(stats.readings) / seconds
+            let fraction = total > 0 ? min(1, Double(bytes) / Double(total)) : 0
+            // The rest of the file at the pace so far; unknown until a first part is read.
+            let eta = fraction > 0.001 ? "  ETA " + Console.duration(seconds * (1 - fraction) / fraction) : ""
             Console.status("\(Console.bar(fraction: fraction)) \(Console.megabytes(bytes)) of \(Console.megabytes(total))  "
-                           + "\(Console.count(Int(rate))) readings/s")
+                           + "\(Console.count(Int(rate))) readings/s" + eta)
         }
         if shutdown.isRequested { try await pipeline.drainAndWait() } else { try await pipeline.finish() }
         Console.endStatus()
@@ -55,17 +61,40 @@ struct IngestRunner {
 
     /// Consumes Kafka until SIGINT/SIGTERM (or, with `--exit-when-idle`, the topic's end).
     func ingestKafka(_ settings: KafkaSourceSettings, options: IngestOptions) async throws -> IngestStats {
-        let shutdown = self.shutdown
+        let shutdown = self.shutdown, status = self.status, logger = self.logger
+        var settings = settings
+        let keyed = Mutex(false)
+        let hint = "most lines could not be put in a ride, and Kafka partitions carry several message keys each: "
+            + "the topic looks keyed per bike (as `deloton simulate` writes it); read it with --stream-by key (DELOTON_STREAM_BY=key)"
+        settings.onKeyedStreams = { keys in
+            keyed.withLock { $0 = true }
+            status?.keyedStreams()
+            logger.warning("\(hint) (\(keys) distinct keys seen in one partition)")
+        }
+        let onLag = settings.onLag
+        settings.onLag = { lag in
+            onLag?(lag)
+            status?.lag(lag)
+        }
+        let stats: IngestStats
         do {
-            return try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: logger,
-                                                                 onCommitted: onCommitted, stop: { shutdown.isRequested })
+            stats = try await KafkaSource(settings: settings).run(warehouse: warehouse, options: options, logger: logger,
+                                                                  onCommitted: onCommitted, stop: { shutdown.isRequested })
         } catch let error as KafkaError {
             throw error.cliFailure
         }
+        // Said again last, where whoever ran the command looks first.
+        if keyed.withLock({ $0 }) { logger.warning("\(hint)") }
+        return stats
     }
 
     static func summary(_ s: IngestStats, seconds: Double) -> String {
-        "ingested \(Console.count(s.readings)) readings in \(Console.count(s.ridesEnded)) finished rides, "
+        // A replay is told apart from new data: the warehouse says which readings it held already.
+        let stored = s.readings - s.newReadings
+        let readings = stored > 0
+            ? "\(Console.count(s.newReadings)) new readings (\(Console.count(stored)) already stored)"
+            : "\(Console.count(s.readings)) readings"
+        return "ingested \(readings) in \(Console.count(s.ridesEnded)) finished rides, "
             + "\(Console.count(s.quarantined)) lines quarantined, \(Console.count(s.alerts)) alerts, "
             + "\(Console.count(s.lines)) lines in \(String(format: "%.1f", seconds)) s"
     }

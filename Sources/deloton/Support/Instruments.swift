@@ -79,7 +79,7 @@ struct InstrumentedWarehouse: Warehouse {
 
     var kind: String { base.kind }
     var sql: any SQLExecutor { base.sql }
-    func migrate() async throws { try await base.migrate() }
+    func migrate() async throws -> [String] { try await base.migrate() }
     func openRides(streamPrefix: String) async throws -> [OpenRide] { try await base.openRides(streamPrefix: streamPrefix) }
     func sourcePositions(prefix: String) async throws -> [String: Int64] { try await base.sourcePositions(prefix: prefix) }
     func close() async throws { try await base.close() }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// theirs on the API port.
 struct MetricsOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics, HOST being DELOTON_HOST "
-                                   + "(default 127.0.0.1) [DELOTON_METRICS_PORT] (default: off)", valueName: "port"))
+                                   + "(127.0.0.1 unless set) [DELOTON_METRICS_PORT] (default off)", valueName: "port"))
     var metricsPort: Int?
 
     /// nil when metrics are off; a port outside 1...65535 is exit 2.

@@ -38,7 +38,8 @@ struct NotificationOptions: ParsableArguments {
             if logRides {
                 log = { (_: Int64, json: [UInt8]) in
                     let text = String(decoding: json, as: UTF8.self)
-                    logger.info("ride finished: \(text)")
+                    // Debug: one line per ride drowns the console; `--verbose` shows them.
+                    logger.debug("ride finished: \(text)")
                 }
             }
             webhook = RideWebhookNotifier(client: client, render: render, logger: logger, onRendered: log)

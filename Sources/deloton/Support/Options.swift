@@ -29,11 +29,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Zone in which the stream's zone-less times are read [DELOTON_STREAM_TIMEZONE] (default Europe/London)")
     var streamTimezone: String?
 
-    @Option(help: "trace, debug, info, notice, warning, error [DELOTON_LOG_LEVEL] (default info)")
-    var logLevel: String?
-
-    @Option(help: "text, or json for log collectors: one object per line [DELOTON_LOG_FORMAT] (default text)")
-    var logFormat: String?
+    @OptionGroup var console: ConsoleOptions
 
     var databaseURL: String { database ?? Env.value("DELOTON_DATABASE_URL") ?? "sqlite:deloton.sqlite" }
 
@@ -52,8 +48,44 @@ struct CommonOptions: ParsableArguments {
         return zone
     }
 
+    func logger(_ label: String) throws -> Logger { try console.logger(label) }
+
+    /// Checks the URL before any work (exit 2 when malformed), then opens and migrates.
+    ///
+    /// Only `run`, `ingest` and `migrate` may create a SQLite warehouse (`creates`): for every
+    /// other command a missing file is a forgotten `--database`, and creating it would only
+    /// answer "no rides" from an empty warehouse, so it is refused (exit 2) and nothing is created.
+    func openWarehouse(logger: Logger, migrate: Bool = true, creates: Bool = false) async throws -> any Warehouse {
+        let location = try WarehouseLocation(parsing: databaseURL)
+        if !creates, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
+            throw CLIFailure.usage("no warehouse at \(path): point --database sqlite:PATH (or DELOTON_DATABASE_URL) at the file "
+                                   + "`deloton run`, `ingest` or `migrate` created, or create one with `deloton migrate`")
+        }
+        return try await Warehouses.open(databaseURL, migrate: migrate, logger: logger)
+    }
+}
+
+/// How much a command says and in which form; every command has these.
+struct ConsoleOptions: ParsableArguments {
+    @Option(help: "trace, debug, info, notice, warning, error [DELOTON_LOG_LEVEL] (default info)")
+    var logLevel: String?
+
+    @Option(help: "text, or json for log collectors: one object per line [DELOTON_LOG_FORMAT] (default text)")
+    var logFormat: String?
+
+    @Flag(help: "Say more: each alert, finished ride and request (log level debug) [DELOTON_VERBOSE=true]")
+    var verbose = false
+
+    @Flag(help: ArgumentHelp("Say less: warnings, errors and the command's result, no progress or status line "
+              + "(log level warning) [DELOTON_QUIET=true]"))
+    var quiet = false
+
+    /// Bootstraps logging once per process; mistakes are usage errors (exit 2).
     func logger(_ label: String) throws -> Logger {
-        let name = logLevel ?? Env.value("DELOTON_LOG_LEVEL") ?? "info"
+        let verbose = self.verbose || Env.flag("DELOTON_VERBOSE"), quiet = self.quiet || Env.flag("DELOTON_QUIET")
+        if verbose, quiet { throw CLIFailure.usage("--verbose and --quiet exclude each other (DELOTON_VERBOSE, DELOTON_QUIET)") }
+        // --log-level names a level exactly, so it wins over the two shorthands.
+        let name = logLevel ?? Env.value("DELOTON_LOG_LEVEL") ?? (verbose ? "debug" : quiet ? "warning" : "info")
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
             throw CLIFailure.usage("--log-level \(name) is not a level: use trace, debug, info, notice, warning or error")
         }
@@ -62,14 +94,8 @@ struct CommonOptions: ParsableArguments {
             throw CLIFailure.usage("--log-format \(formatName) is not a format: use text or json (DELOTON_LOG_FORMAT)")
         }
         LogSetup.bootstrap(level: level, format: format)
-        Console.use(format)
+        Console.use(format, quiet: quiet)
         return Logger(label: label)
-    }
-
-    /// Checks the URL before any work (exit 2 when malformed), then opens and migrates.
-    func openWarehouse(logger: Logger, migrate: Bool = true) async throws -> any Warehouse {
-        _ = try WarehouseLocation(parsing: databaseURL)
-        return try await Warehouses.open(databaseURL, migrate: migrate, logger: logger)
     }
 }
 
