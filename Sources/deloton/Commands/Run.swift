@@ -1,11 +1,12 @@
 import ArgumentParser
 import DelotonCore
 import DelotonIngest
-import DelotonStore
-import Foundation
 import DelotonReport
 import DelotonServer
+import DelotonStore
+import Foundation
 import ServiceLifecycle
+import Synchronization
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
