@@ -138,7 +138,7 @@ public enum KafkaBroker {
     }
 
     private static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return Int.random(in: 20000...39999) }
         defer { close(fd) }
         var address = sockaddr_in()

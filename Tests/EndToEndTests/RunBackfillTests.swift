@@ -14,7 +14,10 @@ import Testing
 
     func start(_ dir: String, smtp: SMTPSink, extra: [String] = []) async throws -> Started {
         let db = dir + "/w.sqlite"
-        // A read key first, as a user of the API would have: the warehouse still has no rides.
+        // A read key first, as a user of the API would have: the warehouse exists (only run, ingest
+        // and migrate create one) and still has no rides.
+        let migrated = try await KafkaChild.run(["migrate", "--database", "sqlite:" + db])
+        #expect(migrated.status == 0, "\(migrated.stderr)")
         let created = try await KafkaChild.run(["keys", "create", "--name", "backfill", "--scope", "read", "--database", "sqlite:" + db])
         #expect(created.status == 0, "\(created.stderr)")
         let port = try SpawnedServer.freePort()
