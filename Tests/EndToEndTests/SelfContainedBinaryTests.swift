@@ -46,7 +46,8 @@ struct SelfContainedBinaryTests {
                                                    log: URL(fileURLWithPath: dir + "/serve.log"), port: port)
         defer { server.stopInBackground() }
 
-        for (path, mark) in [("/", "<title>deloton"), ("/dashboard/app.js", "startLive"), ("/dashboard/style.css", "{")] {
+        for (path, mark) in [("/", "<title>deloton"), ("/dashboard/app.js", "startLive"), ("/dashboard/style.css", "{"),
+                             ("/dashboard/ride.html", "<title>")] {
             let got = try await ChildProcess.run("/usr/bin/curl", ["-s", "--max-time", "10", "-w", "\n%{http_code}",
                                                                    "http://127.0.0.1:\(port)" + path])
             #expect(got.stdout.hasSuffix("\n200") && got.stdout.contains(mark), "\(path): \(got.stdout.prefix(300))")

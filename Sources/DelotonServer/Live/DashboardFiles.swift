@@ -97,6 +97,96 @@ export function setUpCharts() {
   return C;
 }
 
+// Round steps a time axis may label, in seconds: from 1 s (a short ride) to a week.
+const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+const LABEL_GAP = 14; // px between two neighbouring labels
+const MAX_LABELS = 10; // more would fit on a wide screen, but read as a ruler, not as times
+
+/**
+ * An x axis over time: ticks on round values (whole minutes, hours, days in the display zone),
+ * the finest step whose labels, measured in the axis's own font, all fit side by side. Chart.js
+ * would pick its own ticks and may draw long labels on top of each other on a narrow axis.
+ * `unit` is how many axis units make a second (1000 for epoch milliseconds, 1 for seconds);
+ * `offset(v)` is the display zone's offset from UTC at v, in axis units.
+ */
+export function timeAxis({ unit, label, offset = () => 0 }) {
+  return {
+    type: "linear",
+    grid: { display: false },
+    ticks: { autoSkip: false, maxRotation: 0, minRotation: 0, includeBounds: false, callback: (v) => label(v) },
+    afterBuildTicks: (scale) => { scale.ticks = roundTicks(scale, unit, label, offset); },
+  };
+}
+
+function roundTicks(scale, unit, label, offset) {
+  const { min, max, width } = scale;
+  if (!(max > min) || !(width > 0)) return [];
+  const ctx = scale.ctx;
+  ctx.save();
+  ctx.font = window.Chart.helpers.toFont(scale.options.ticks.font).string;
+  try {
+    for (const seconds of STEPS) {
+      const step = seconds * unit;
+      if ((max - min) / step > MAX_LABELS) continue;
+      const shift = offset(min);
+      const values = [];
+      for (let v = Math.ceil((min + shift) / step) * step - shift; v <= max; v += step) values.push(v);
+      if (fits(values, (v) => ctx.measureText(String(label(v))).width, width / (max - min))) {
+        return values.map((value) => ({ value }));
+      }
+    }
+    return [{ value: (min + max) / 2 }];
+  } finally {
+    ctx.restore();
+  }
+}
+
+function fits(values, measure, pxPerUnit) {
+  let previousRight = -Infinity;
+  for (const v of values) {
+    const half = measure(v) / 2, centre = v * pxPerUnit;
+    if (centre - half < previousRight + LABEL_GAP) return false;
+    previousRight = centre + half;
+  }
+  return true;
+}
+
+/**
+ * Writes what a chart shows onto its canvas as data attributes, for the browser tests (and
+ * anyone inspecting the page): points per dataset, the y axis range, the x labels drawn and
+ * whether any two of them overlap, measured in the font they are drawn in.
+ */
+export function describe(chart) {
+  const canvas = chart.canvas;
+  const present = (p) => (p !== null && typeof p === "object" ? p.y != null : p != null);
+  canvas.dataset.points = chart.data.datasets.map((d) => d.data.filter(present).length).join(",");
+  const y = chart.scales.y;
+  if (y) { canvas.dataset.yMin = String(y.min); canvas.dataset.yMax = String(y.max); }
+  const x = chart.scales.x;
+  if (x) {
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.font = window.Chart.helpers.toFont(x.options.ticks.font).string;
+    const boxes = x.ticks.map((t, i) => {
+      const text = String(t.label ?? ""), w = ctx.measureText(text).width, c = x.getPixelForTick(i);
+      return { text, left: c - w / 2, right: c + w / 2 };
+    }).filter((b) => b.text !== "");
+    ctx.restore();
+    boxes.sort((a, b) => a.left - b.left);
+    canvas.dataset.xLabels = boxes.map((b) => b.text).join("|");
+    canvas.dataset.xOverlap = boxes.some((b, i) => i > 0 && b.left < boxes[i - 1].right) ? "1" : "0";
+  }
+  markDrawn(canvas);
+}
+
+/** The lowest and highest of `values` widened by `pad` and rounded out to `step`; nil when there are none. */
+export function fitted(values, pad, step) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) if (v != null && isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (lo > hi) return null;
+  return { min: Math.max(0, Math.floor((lo - pad) / step) * step), max: Math.ceil((hi + pad) / step) * step };
+}
+
 export function make(canvas, config) {
   return new window.Chart(canvas, config);
 }
@@ -182,6 +272,28 @@ export function shortTime(ms) {
 
 export function dayTime(ms) {
   return formatter("dhm", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
+}
+
+/** "3 Dec". */
+export function day(ms) {
+  return formatter("d", { day: "numeric", month: "short" }).format(ms);
+}
+
+/** How far the display zone is ahead of UTC at `ms`, in milliseconds: for round local hours on time axes. */
+export function zoneOffsetMs(ms) {
+  const parts = {};
+  for (const p of formatter("offset", { year: "numeric", month: "numeric", day: "numeric", hour: "numeric",
+                                        minute: "numeric", second: "numeric", hourCycle: "h23" }).formatToParts(ms)) {
+    parts[p.type] = +p.value;
+  }
+  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return isFinite(local) ? local - Math.floor(ms / 1000) * 1000 : 0;
+}
+
+/** A label for a time axis spanning `spanMs`: clock times within a day, with the date beyond. */
+export function axisTime(ms, spanMs) {
+  if (spanMs <= 86400e3) return shortTime(ms);
+  return shortTime(ms) === "00:00" ? day(ms) : dayTime(ms);
 }
 
 /** `1:02:03` or `12:05`. */
@@ -313,6 +425,10 @@ export function capitalise(s) {
     </div>
 
     <div class="charts">
+      <figure class="card card-wide">
+        <figcaption>Heart rate and power over time <span class="muted">riders' averages while riding; the band spans their lowest to highest heart rate</span></figcaption>
+        <div class="chart-box"><canvas id="chart-effort" role="img" aria-label="Line chart of average heart rate, its range, and average power over the window"></canvas></div>
+      </figure>
       <figure class="card">
         <figcaption>Rides and riders by gender</figcaption>
         <div class="chart-box"><canvas id="chart-gender" role="img" aria-label="Bar chart of rides and riders by gender"></canvas></div>
@@ -394,7 +510,7 @@ export function capitalise(s) {
 """#,
         "live.js": #"""
 // The live panels: one per bike on the board, fed by the server's event stream.
-import { colors, make, markDrawn } from "./charts.js";
+import { colors, describe, fitted, make, timeAxis } from "./charts.js";
 import { capitalise, clockTime, duration, number, setZone, shortTime } from "./format.js";
 
 const PANELS_BEFORE_PICKER = 4;
@@ -458,7 +574,7 @@ function applySnapshot(snap) {
   for (const serial of [...bikes.keys()]) if (!present.has(serial)) remove(serial);
   for (const b of snap.bikes) upsert(b);
   layout();
-  for (const bike of bikes.values()) for (const c of Object.values(bike.charts)) markDrawn(c.canvas);
+  for (const bike of bikes.values()) for (const c of Object.values(bike.charts)) describe(c);
   document.body.dataset.live = "ready";
 }
 
@@ -495,7 +611,7 @@ function create(serial) {
   bike.charts.hr = make(el.querySelector(".c-hr"), lineConfig([
     band("Safe maximum", "+1"), band("Safe minimum", false),
     series("Heart rate", colors.hr, "y"),
-  ], { min: 40, suggestedMax: 180 }));
+  ], {}));
   bike.charts.power = make(el.querySelector(".c-power"), lineConfig([
     series("Power", colors.power, "y", true),
   ], { min: 0, suggestedMax: 200 }));
@@ -535,7 +651,7 @@ function lineConfig(datasets, y) {
       plugins: { legend: { display: false },
                  tooltip: { callbacks: { title: (items) => items.length ? duration(items[0].parsed.x) : "" } } },
       scales: {
-        x: { type: "linear", ticks: { maxTicksLimit: 6, includeBounds: false, maxRotation: 0, callback: (v) => duration(v) }, grid: { display: false } },
+        x: timeAxis({ unit: 1, label: duration }),
         y: { ...y, ticks: { maxTicksLimit: 5, includeBounds: false } },
       },
     },
@@ -584,7 +700,7 @@ function render(bike) {
   }
 
   const link = el.querySelector(".ride-link");
-  link.href = "/ride/" + info.ride;
+  link.href = "/dashboard/ride.html?id=" + info.ride;
   link.textContent = "Ride #" + info.ride;
   el.querySelector(".started").textContent = " · started " + shortTime(Date.parse(info.start));
 
@@ -611,7 +727,12 @@ function drawCharts(bike, min, max) {
   hrChart.data.datasets[0].data = [{ x: firstX, y: max }, { x: lastX, y: max }];
   hrChart.data.datasets[1].data = [{ x: firstX, y: min }, { x: lastX, y: min }];
   hrChart.data.datasets[2].data = hr;
-  hrChart.options.scales.y.suggestedMax = Math.max(180, max + 10);
+  // Fitted to the readings shown, so a heart rate far outside the safe range (35 bpm, 210 bpm)
+  // stays on the chart; the safe band shows where it lies within that.
+  const range = fitted(hr.map((p) => p.y), 10, 10) ?? fitted([min, max], 10, 10);
+  if (range && range.max - range.min < 40) range.max = range.min + 40;
+  hrChart.options.scales.y.min = range?.min;
+  hrChart.options.scales.y.max = range?.max;
   bike.charts.power.data.datasets[0].data = power;
   bike.charts.rpm.data.datasets[0].data = rpm;
   bike.charts.rpm.data.datasets[1].data = res;
@@ -659,8 +780,8 @@ function select(serial, announce) {
 """#,
         "recent.js": #"""
 // Recent rides: fetched once per window, filtered and grouped here so filters redraw at once.
-import { colors, make, markDrawn } from "./charts.js";
-import { capitalise, count, dayTime, duration, energy, number, setZone, shortTime, zoneName } from "./format.js";
+import { colors, describe, fitted, make, timeAxis } from "./charts.js";
+import { axisTime, capitalise, count, dayTime, duration, energy, number, setZone, zoneName, zoneOffsetMs } from "./format.js";
 
 const AGE_GROUPS = [["<25", 0, 24], ["25-34", 25, 34], ["35-44", 35, 44], ["45-54", 45, 54], ["55-64", 55, 64], ["65+", 65, 999]];
 const GENDERS = ["female", "male", "other"];
@@ -754,11 +875,13 @@ function render() {
   renderStats(rides);
   renderGroups(rides);
   renderTime(rides);
+  renderEffort(rides);
   renderHeartRate(rides);
   renderTable(rides);
+  renderEmpty(rides);
   $("recent-range").textContent = dayTime(data.from_ms) + " – " + dayTime(data.to_ms) + " (" + zoneName() + ")";
   $("zone-name").textContent = zoneName();
-  for (const c of Object.values(charts)) markDrawn(c.canvas);
+  for (const c of Object.values(charts)) describe(c);
   if (firstRender) {
     firstRender = false;
     document.body.dataset.renderMs = String(Math.round(performance.now() - started));
@@ -827,22 +950,83 @@ function renderTime(rides) {
     kj[i] += r[col.energy_kj];
     res[i] += (r[col.avg_resistance] ?? 0) * d;
   }
-  const fmt = data.hours > 24 ? dayTime : shortTime;
-  const labels = [], avgPower = [], avgRes = [], cumEnergy = [], runRes = [];
+  const avgPower = [], avgRes = [], cumEnergy = [], runRes = [];
   let totalKj = 0, totalSec = 0, totalRes = 0;
   for (let i = 0; i < n; i++) {
-    labels.push(fmt(start + i * size));
-    avgPower.push(seconds[i] ? (kj[i] * 1000) / seconds[i] : null);
-    avgRes.push(seconds[i] ? res[i] / seconds[i] : null);
+    const x = start + i * size;
+    avgPower.push({ x, y: seconds[i] ? (kj[i] * 1000) / seconds[i] : null });
+    avgRes.push({ x, y: seconds[i] ? res[i] / seconds[i] : null });
     totalKj += kj[i]; totalSec += seconds[i]; totalRes += res[i];
-    cumEnergy.push(totalKj);
-    runRes.push(totalSec ? totalRes / totalSec : null);
+    cumEnergy.push({ x, y: totalKj });
+    runRes.push({ x, y: totalSec ? totalRes / totalSec : null });
   }
   for (const [chart, a, b] of [[charts.average, avgPower, avgRes], [charts.cumulative, cumEnergy, runRes]]) {
-    chart.data.labels = labels;
     chart.data.datasets[0].data = a;
     chart.data.datasets[1].data = b;
+    setWindow(chart, start);
     chart.update("none");
+  }
+}
+
+/** The x axis from the first step's start (at or before the window's) to now. */
+function setWindow(chart, start) {
+  chart.options.scales.x.min = start;
+  chart.options.scales.x.max = data.to_ms;
+}
+
+// About a hundred points across any window, on round steps.
+const EFFORT_STEPS = [60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 7200e3, 10800e3];
+
+/**
+ * Heart rate and power over the window: every ride's averages spread over the time it rode,
+ * weighted by its seconds in each step, and the band from the lowest to the highest heart
+ * rate any ride in the step reached (so a low or a high alert shows).
+ */
+function renderEffort(rides) {
+  const span = data.to_ms - data.from_ms;
+  const size = EFFORT_STEPS.find((s) => span / s <= 120) ?? EFFORT_STEPS[EFFORT_STEPS.length - 1];
+  const start = Math.floor(data.from_ms / size) * size;
+  const n = Math.max(1, Math.ceil((data.to_ms - start) / size));
+  const sec = new Array(n).fill(0), hrSec = new Array(n).fill(0), hr = new Array(n).fill(0), watts = new Array(n).fill(0);
+  const lo = new Array(n).fill(null), hi = new Array(n).fill(null);
+  for (const r of rides) {
+    const from = r[col.start_ms], to = from + r[col.duration_s] * 1000;
+    const first = Math.max(0, Math.floor((from - start) / size)), last = Math.min(n - 1, Math.floor((to - 1 - start) / size));
+    for (let i = first; i <= last; i++) {
+      const s = (Math.min(to, start + (i + 1) * size) - Math.max(from, start + i * size)) / 1000;
+      if (!(s > 0)) continue;
+      sec[i] += s;
+      watts[i] += (r[col.avg_power_w] ?? 0) * s;
+      if (r[col.avg_hr] != null) { hr[i] += r[col.avg_hr] * s; hrSec[i] += s; }
+      const min = r[col.min_hr], max = r[col.max_hr];
+      if (min != null && min > 0) lo[i] = lo[i] == null ? min : Math.min(lo[i], min);
+      if (max != null && max > 0) hi[i] = hi[i] == null ? max : Math.max(hi[i], max);
+    }
+  }
+  // The middle of each step; the step still running is drawn at now, the axis's end.
+  const at = (i) => Math.min(data.to_ms, start + i * size + size / 2);
+  const chart = charts.effort;
+  const [high, low, average, power] = chart.data.datasets;
+  high.data = hi.map((y, i) => ({ x: at(i), y }));
+  low.data = lo.map((y, i) => ({ x: at(i), y }));
+  average.data = hr.map((h, i) => ({ x: at(i), y: hrSec[i] ? h / hrSec[i] : null }));
+  power.data = watts.map((w, i) => ({ x: at(i), y: sec[i] ? w / sec[i] : null }));
+  const range = fitted([...lo, ...hi], 5, 10);
+  chart.options.scales.y.min = range?.min;
+  chart.options.scales.y.max = range?.max;
+  setWindow(chart, start);
+  chart.update("none");
+}
+
+/** Charts of an empty window say so instead of drawing bare axes. */
+function renderEmpty(rides) {
+  const text = !data.rides.length ? "No rides in this window yet" : "No rides match these filters in this window";
+  for (const chart of Object.values(charts)) {
+    const figure = chart.canvas.closest("figure");
+    figure.dataset.empty = rides.length ? "0" : "1";
+    const note = figure.querySelector(".chart-empty");
+    note.hidden = rides.length > 0;
+    note.textContent = text;
   }
 }
 
@@ -880,7 +1064,7 @@ function renderTable(rides) {
       const td = document.createElement("td");
       if (i === 0) {
         const a = document.createElement("a");
-        a.href = "/ride/" + id;
+        a.href = "/dashboard/ride.html?id=" + id;
         a.textContent = "#" + id;
         td.append(a);
       } else if (i === 10) {
@@ -918,22 +1102,24 @@ function createCharts() {
     options: { plugins: { legend: { position: "bottom" } },
                scales: { x: { grid: { display: false } }, y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
+  const time = () => timeAxis({ unit: 1000, label: (v) => axisTime(v, data.to_ms - data.from_ms), offset: zoneOffsetMs });
   const twoAxes = (id, a, b) => make($(id), {
     type: "line",
-    data: { labels: [], datasets: [
+    data: { datasets: [
       { label: a.label, data: [], borderColor: a.color, backgroundColor: a.color + "22", fill: a.fill ? "origin" : false, yAxisID: "y", spanGaps: true, tension: 0.3 },
       { label: b.label, data: [], borderColor: b.color, backgroundColor: b.color, yAxisID: "y1", spanGaps: true, tension: 0.3, borderDash: [5, 4] },
     ] },
     options: {
-      plugins: { legend: { position: "bottom" } },
+      parsing: false,
+      plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { title: tooltipTime } } },
       scales: {
-        x: { grid: { display: false }, ticks: { maxTicksLimit: 8, maxRotation: 0 } },
+        x: time(),
         y: { beginAtZero: true, title: { display: true, text: a.unit } },
         y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: b.unit } },
       },
     },
   });
-  return {
+  const all = {
     gender: bar("chart-gender", GENDERS.map(capitalise)),
     age: bar("chart-age", AGE_GROUPS.map(([l]) => l)),
     average: twoAxes("chart-average",
@@ -942,6 +1128,30 @@ function createCharts() {
     cumulative: twoAxes("chart-cumulative",
       { label: "Cumulative energy (kJ)", color: colors.power, unit: "kJ", fill: true },
       { label: "Running mean resistance", color: colors.resistance, unit: "resistance" }),
+    effort: make($("chart-effort"), {
+      type: "line",
+      // Small points, so a step with riding between two empty ones still shows (a line needs two).
+      data: { datasets: [
+        { label: "Heart-rate range (lowest–highest)", data: [], borderColor: colors.hr + "55", backgroundColor: colors.hr + "1a",
+          borderWidth: 1, fill: "+1", pointRadius: 1.5, pointBackgroundColor: colors.hr + "88", yAxisID: "y", spanGaps: false },
+        { label: "Lowest heart rate", data: [], borderColor: colors.hr + "55", borderWidth: 1, fill: false, pointRadius: 1.5,
+          pointBackgroundColor: colors.hr + "88", yAxisID: "y", spanGaps: false },
+        { label: "Average heart rate (bpm)", data: [], borderColor: colors.hr, backgroundColor: colors.hr, pointRadius: 2,
+          yAxisID: "y", spanGaps: false, tension: 0.25 },
+        { label: "Average power (W)", data: [], borderColor: colors.power, backgroundColor: colors.power, pointRadius: 2,
+          yAxisID: "y1", spanGaps: false, tension: 0.25, borderDash: [5, 4] },
+      ] },
+      options: {
+        parsing: false,
+        plugins: { legend: { position: "bottom", labels: { filter: (item) => item.datasetIndex !== 1 } },
+                   tooltip: { callbacks: { title: tooltipTime } } },
+        scales: {
+          x: time(),
+          y: { title: { display: true, text: "bpm" } },
+          y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "W" } },
+        },
+      },
+    }),
     hr: make($("chart-hr"), {
       type: "bar",
       data: { labels: HR_BINS.map((b, i) => (i === HR_BINS.length - 1 ? b + "+" : b + "–" + (b + 9))),
@@ -951,7 +1161,196 @@ function createCharts() {
                            y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "rides" } } } },
     }),
   };
+  for (const chart of Object.values(all)) {
+    const note = document.createElement("p");
+    note.className = "chart-empty";
+    note.hidden = true;
+    chart.canvas.parentElement.append(note);
+  }
+  return all;
 }
+
+function tooltipTime(items) {
+  return items.length ? dayTime(items[0].parsed.x) : "";
+}
+
+"""#,
+        "ride.html": #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>deloton · ride</title>
+<link rel="icon" href="/dashboard/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/dashboard/style.css">
+<script src="/dashboard/errors.js"></script>
+<script src="/chart.js" defer></script>
+<script type="module" src="/dashboard/ride.js"></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <div class="brand">
+    <img src="/dashboard/favicon.svg" alt="" width="28" height="28">
+    <span class="brand-name">deloton</span>
+    <span class="brand-sub" id="ride-title">Ride</span>
+  </div>
+  <div class="top-right"><a class="button" href="/">Live dashboard</a></div>
+</header>
+
+<p class="empty notice" id="notice" role="status" hidden></p>
+
+<main id="main" hidden>
+  <section class="block" aria-labelledby="ride-h">
+    <div class="block-head">
+      <h2 id="ride-h"></h2>
+      <span class="muted" id="ride-when"></span>
+      <span class="badge" id="ride-status"></span>
+    </div>
+    <p class="rider ride-rider"><span class="rider-name" id="rider-name"></span><span class="rider-meta" id="rider-meta"></span></p>
+
+    <div class="stats">
+      <div class="stat"><span class="stat-label">Duration</span><output class="stat-value" id="stat-duration">–</output></div>
+      <div class="stat"><span class="stat-label">Heart rate</span><output class="stat-value" id="stat-hr">–</output></div>
+      <div class="stat"><span class="stat-label">Lowest – highest</span><output class="stat-value" id="stat-hr-range">–</output></div>
+      <div class="stat"><span class="stat-label">Average power</span><output class="stat-value" id="stat-power">–</output></div>
+      <div class="stat"><span class="stat-label">Energy</span><output class="stat-value" id="stat-energy">–</output></div>
+      <div class="stat"><span class="stat-label">Cadence · resistance</span><output class="stat-value" id="stat-rpm">–</output></div>
+    </div>
+
+    <div class="charts">
+      <figure class="card card-wide">
+        <figcaption>Heart rate, bpm <span class="muted">over ride time</span></figcaption>
+        <div class="chart-box"><canvas id="chart-hr" role="img" aria-label="Heart rate over the ride"></canvas></div>
+      </figure>
+      <figure class="card">
+        <figcaption>Power, W</figcaption>
+        <div class="chart-box"><canvas id="chart-power" role="img" aria-label="Power over the ride"></canvas></div>
+      </figure>
+      <figure class="card">
+        <figcaption><span class="key-rpm">Cadence, rpm</span> · <span class="key-res">resistance</span></figcaption>
+        <div class="chart-box"><canvas id="chart-rpm" role="img" aria-label="Cadence and resistance over the ride"></canvas></div>
+      </figure>
+    </div>
+  </section>
+</main>
+
+<footer class="foot">deloton · data from <a id="ride-json">the deloton API</a></footer>
+
+<pre id="errors" hidden></pre>
+</body>
+</html>
+
+"""#,
+        "ride.js": #"""
+// One ride's page: its figures and its readings charted over ride time. The readings come from
+// the API (`/ride/N?expanded=true`) with this browser's session, so the page shows nothing
+// without the credential the dashboard needs.
+import { colors, describe, fitted, make, setUpCharts, timeAxis } from "./charts.js";
+import { capitalise, duration, energy, number } from "./format.js";
+
+const $ = (id) => document.getElementById(id);
+
+function notice(text, link) {
+  const box = $("notice");
+  box.hidden = false;
+  box.textContent = text + " ";
+  if (link) {
+    const a = document.createElement("a");
+    a.href = link.href;
+    a.textContent = link.text;
+    box.append(a);
+  }
+  document.body.dataset.ride = "notice";
+}
+
+/** "25 Jul 2022, 16:12" from the API's local ISO 8601 time: already in the server's display zone. */
+function localTime(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
+  if (!m) return "";
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][+m[2] - 1] ?? m[2];
+  return +m[3] + " " + month + " " + m[1] + ", " + m[4] + ":" + m[5];
+}
+
+function lineChart(canvas, datasets, y) {
+  return make(canvas, {
+    type: "line",
+    data: { datasets },
+    options: {
+      parsing: false,
+      normalized: true,
+      plugins: { legend: { display: datasets.length > 1, position: "bottom" },
+                 tooltip: { callbacks: { title: (items) => (items.length ? duration(items[0].parsed.x) : "") } } },
+      scales: { x: timeAxis({ unit: 1, label: duration }), y },
+    },
+  });
+}
+
+function line(label, color, data, axis = "y") {
+  return { label, data, borderColor: color, backgroundColor: color + "22", yAxisID: axis, spanGaps: false,
+           tension: 0.2, borderWidth: 1.5 };
+}
+
+async function load() {
+  const id = new URLSearchParams(location.search).get("id") ?? "";
+  if (!/^[0-9]{1,18}$/.test(id)) return notice("No ride was asked for.", { href: "/", text: "Open the live dashboard" });
+  document.title = "deloton · ride #" + id;
+  $("ride-title").textContent = "Ride #" + id;
+  $("ride-json").href = "/ride/" + id + "?expanded=true";
+
+  const res = await fetch("/ride/" + id + "?expanded=true", { cache: "no-store" });
+  if (res.status === 401) return notice("This ride needs a sign-in.", { href: "/", text: "Sign in on the live dashboard" });
+  if (res.status === 404) return notice("There is no ride #" + id + ".", { href: "/", text: "Back to the live dashboard" });
+  if (!res.ok) throw new Error("/ride/" + id + " answered " + res.status);
+  const ride = await res.json();
+  const riderRes = await fetch("/rider/" + ride.rider_id, { cache: "no-store" });
+  const rider = riderRes.ok ? await riderRes.json() : null;
+
+  $("main").hidden = false;
+  $("ride-h").textContent = "Ride #" + ride.id + " · bike " + ride.bike_serial;
+  $("ride-when").textContent = localTime(ride.start_time) + (ride.end_time ? " – " + localTime(ride.end_time).split(", ")[1] : "");
+  const status = $("ride-status");
+  status.textContent = ride.alert_sent ? "Heart-rate alert" : ride.in_progress ? "In progress" : "Finished";
+  status.className = "badge " + (ride.alert_sent ? "badge-alert" : ride.in_progress ? "badge-live" : "badge-idle");
+  if (rider) {
+    $("rider-name").textContent = rider.name;
+    $("rider-meta").textContent = " · " + capitalise(rider.gender) + " · " + rider.age + " years";
+  }
+  $("stat-duration").textContent = duration(ride.duration_s);
+  $("stat-hr").textContent = ride.avg_heart_rate == null ? "–" : number(ride.avg_heart_rate) + " bpm";
+  $("stat-hr-range").textContent = ride.min_heart_rate == null ? "–" : number(ride.min_heart_rate) + "–" + number(ride.max_heart_rate);
+  $("stat-power").textContent = ride.avg_power_w == null ? "–" : number(ride.avg_power_w) + " W";
+  $("stat-energy").textContent = energy(ride.total_energy_kj);
+  $("stat-rpm").textContent = ride.avg_rpm == null ? "–" : number(ride.avg_rpm) + " · " + number(ride.avg_resistance);
+
+  setUpCharts();
+  const readings = ride.readings ?? [];
+  // Heart rate 0 is no contact with the sensor: a gap, not a fall to zero.
+  const hr = readings.map((r) => ({ x: r.elapsed_s, y: r.heart_rate > 0 ? r.heart_rate : null }));
+  const power = readings.map((r) => ({ x: r.elapsed_s, y: r.power_w }));
+  const rpm = readings.map((r) => ({ x: r.elapsed_s, y: r.rpm }));
+  const resistance = readings.map((r) => ({ x: r.elapsed_s, y: r.resistance }));
+  const range = fitted(hr.map((p) => p.y), 10, 10);
+  const last = readings.length ? readings[readings.length - 1].elapsed_s : 60;
+  const charts = [
+    lineChart($("chart-hr"), [line("Heart rate", colors.hr, hr)], { min: range?.min, max: range?.max }),
+    lineChart($("chart-power"), [line("Power", colors.power, power)], { beginAtZero: true }),
+    lineChart($("chart-rpm"), [line("Cadence (rpm)", colors.rpm, rpm), line("Resistance", colors.resistance, resistance)],
+              { beginAtZero: true }),
+  ];
+  for (const c of charts) {
+    c.options.scales.x.min = 0;
+    c.options.scales.x.max = Math.max(last, 60);
+    c.update("none");
+    describe(c);
+  }
+  if (!readings.length) notice("This ride has no readings yet.");
+  document.body.dataset.ride = "ready";
+}
+
+load();
 
 """#,
         "session.js": #"""
@@ -1181,6 +1580,12 @@ input[type="number"] { width: 6.5em; }
 .charts .card { padding: 12px 14px; }
 .charts figcaption { font-weight: 600; margin-bottom: 6px; }
 .card-wide { grid-column: 1 / -1; }
+/* An empty window: a sentence where the chart would be, not bare 0–1 axes. */
+.chart-empty {
+  position: absolute; inset: 0; margin: 0; display: flex; align-items: center; justify-content: center;
+  color: var(--muted); font-weight: 600; text-align: center; border: 1px dashed #cbd5e1; border-radius: 8px;
+}
+figure[data-empty="1"] canvas { visibility: hidden; }
 .card-wide .chart-box { height: 220px; }
 
 /* Table */
@@ -1199,6 +1604,11 @@ table.rides { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
 .foot { text-align: center; color: var(--muted); font-size: 0.85rem; padding: 8px 12px 24px; }
 
 #errors { display: none; }
+
+/* The ride page's message when there is nothing to chart (no sign-in, no such ride). */
+.notice { max-width: 42rem; margin: 32px auto; }
+.ride-rider { margin: 0 0 12px; }
+.top a.button { text-decoration: none; }
 
 /* Narrow screens: phones and small tablets */
 @media (max-width: 900px) {
