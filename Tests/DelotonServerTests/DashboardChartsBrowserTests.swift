@@ -25,21 +25,21 @@ struct DashboardChartsBrowserTests {
                     expectNoErrors(run)
                     let dom = run.stdout
                     #expect(dom.contains("data-recent=\"ready\""), "\(name) at \(size): the recent rides never rendered")
-                    let effort = Canvas(dom, id: "chart-effort")
+                    let effort = ChartCanvas(dom, id: "chart-effort")
                     // Highest, lowest, average heart rate, average power.
                     #expect(effort.points.count == 4, "\(name) at \(size): \(effort.tag)")
                     #expect(effort.points.dropFirst(2).allSatisfy { $0 >= (hours == 1 ? 1 : 10) },
                             "\(name) at \(size): heart rate and power drawn over the window: \(effort.points)")
                     #expect(effort.yMin.map { $0 >= 50 } == true, "\(name): the heart-rate axis is fitted to the data, not from 0: \(effort.tag)")
                     for id in Self.timeCharts {
-                        let chart = Canvas(dom, id: id)
+                        let chart = ChartCanvas(dom, id: id)
                         #expect(chart.labels.count >= 2, "\(name) at \(size), \(id): \(chart.tag)")
                         #expect(chart.overlap == false, "\(name) at \(size), \(id): labels overlap: \(chart.labels)")
                     }
-                    let live = Canvas(tagIn: DOM.panel(dom, bike: "SN7601"), marking: "class=\"c-hr\"")
+                    let live = ChartCanvas(tagIn: DOM.panel(dom, bike: "SN7601"), marking: "class=\"c-hr\"")
                     #expect(live.overlap == false && !live.labels.isEmpty, "\(size): live chart labels \(live.labels)")
                     if hours == 168 {
-                        #expect(Canvas(dom, id: "chart-effort").labels.contains { $0.contains(where: \.isLetter) },
+                        #expect(effort.labels.contains { $0.contains(where: \.isLetter) },
                                 "a week's labels name days: \(effort.labels)")
                     }
                 }
@@ -86,13 +86,13 @@ struct DashboardChartsBrowserTests {
             let low = DOM.panel(dom, bike: "SN7701"), high = DOM.panel(dom, bike: "SN7702")
             #expect(low.contains("below the safe minimum") && low.contains("alert raised"), "\(low.prefix(1500))")
             #expect(high.contains("above the safe maximum") && high.contains("alert raised"), "\(high.prefix(1500))")
-            let lowChart = Canvas(tagIn: low, marking: "class=\"c-hr\"")
-            let highChart = Canvas(tagIn: high, marking: "class=\"c-hr\"")
+            let lowChart = ChartCanvas(tagIn: low, marking: "class=\"c-hr\"")
+            let highChart = ChartCanvas(tagIn: high, marking: "class=\"c-hr\"")
             #expect(lowChart.yMin.map { $0 < 35 } == true, "35 bpm is above the axis's bottom: \(lowChart.tag)")
             #expect(highChart.yMax.map { $0 > 195 } == true, "195 bpm is below the axis's top: \(highChart.tag)")
             #expect(lowChart.points.last.map { $0 >= 20 } == true, "the heart-rate line is drawn: \(lowChart.tag)")
             // The window's heart-rate band reaches both alerts too.
-            let effort = Canvas(dom, id: "chart-effort")
+            let effort = ChartCanvas(dom, id: "chart-effort")
             #expect(effort.yMin.map { $0 < 35 } == true && effort.yMax.map { $0 > 195 } == true, "\(effort.tag)")
             #expect(DOM.value(dom, "id=\"stat-alerts\"") == "2")
             let shot = Artifacts.directory.appendingPathComponent("dashboard-alerts.png").path
@@ -130,12 +130,12 @@ struct DashboardChartsBrowserTests {
                 #expect(dom.contains("Test Rider"), "the rider is named")
                 #expect(DOM.value(dom, "id=\"stat-duration\"") == "10:00")
                 for (canvas, points) in [("chart-hr", [600]), ("chart-power", [600]), ("chart-rpm", [600, 600])] {
-                    let chart = Canvas(dom, id: canvas)
+                    let chart = ChartCanvas(dom, id: canvas)
                     #expect(chart.points == points, "\(canvas) at \(size): \(chart.tag)")
                     #expect(chart.labels.count >= 3 && chart.overlap == false, "\(canvas) at \(size): \(chart.labels)")
                     #expect(chart.drawn, "\(canvas) has pixels")
                 }
-                let hr = Canvas(dom, id: "chart-hr")
+                let hr = ChartCanvas(dom, id: "chart-hr")
                 #expect(hr.yMin.map { $0 >= 50 } == true, "heart rate fitted to the ride: \(hr.tag)")
             }
             let shot = Artifacts.directory.appendingPathComponent("ride-page.png").path
@@ -188,7 +188,7 @@ struct DashboardChartsBrowserTests {
 }
 
 /// What a chart's canvas says it drew (charts.js `describe`).
-struct Canvas {
+struct ChartCanvas {
     let tag: String
 
     init(_ dom: String, id: String) { tag = DOM.openingTag(dom, id: id) ?? "" }

@@ -115,7 +115,7 @@ export function describe(chart) {
   markDrawn(canvas);
 }
 
-/** The lowest and highest of `values` widened by `pad` and rounded out to `step`; nil when there are none. */
+/** The lowest and highest of `values` widened by `pad` and rounded out to `step`; null when there are none. */
 export function fitted(values, pad, step) {
   let lo = Infinity, hi = -Infinity;
   for (const v of values) if (v != null && isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
