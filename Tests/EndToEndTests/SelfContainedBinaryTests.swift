@@ -24,7 +24,10 @@ struct SelfContainedBinaryTests {
         let dir = TestPaths.scratch("copied-binary")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let binary = dir + "/deloton"
-        try FileManager.default.copyItem(atPath: TestPaths.delotonBinary, toPath: binary)
+        // Copied by cp, not in this process: a child that other tests spawn meanwhile would inherit our
+        // open write handle on the copy, and running it would then fail with "Text file busy".
+        let copied = try await ChildProcess.run("/bin/cp", [TestPaths.delotonBinary, binary])
+        #expect(copied.status == 0, "\(copied.stderr)")
         // The copy names no bundle of the dashboard to look for.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: binary))
         #expect(bytes.range(of: Data("deloton_DelotonServer.resources".utf8)) == nil,
