@@ -75,7 +75,10 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("Dashboard")]),
+        ],
+        // The page's files are compiled in (Live/DashboardFiles.swift, from scripts/embed-dashboard.py),
+        // not a resource bundle: a copied binary has no bundle beside it.
+        exclude: ["Dashboard"]),
         // What operators read: log lines (text or JSON, personal data redacted) and the
         // pipeline's stall watch behind the liveness check.
         .target(name: "DelotonTelemetry", dependencies: [

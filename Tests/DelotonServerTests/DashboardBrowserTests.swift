@@ -29,7 +29,7 @@ struct DashboardBrowserTests {
             #expect(!panel.contains("Bike not in use"))
             // The bike panel's <template> holds 3 more canvases that are never drawn.
             let canvases = DOM.count(dom, "<canvas") - 3
-            #expect(canvases == 5 + 2 * 3, "5 recent charts and 3 per bike")
+            #expect(canvases == 6 + 2 * 3, "6 recent charts and 3 per bike")
             #expect(DOM.count(dom, "data-drawn=\"1\"") == canvases, "every chart has pixels on its canvas")
             #expect(DOM.count(dom, "data-drawn=\"0\"") == 0)
 

@@ -26,6 +26,8 @@ final class DashboardTestServer: Sendable {
         var notInUseAfter: Double = 30
         var historyHours: Double = 10
         var historyReadings = 20
+        /// A heart rate the live bike of this serial sends every second (to raise an alert), instead of a varying one.
+        var heartRates: [String: Int] = [:]
         /// The page and its data open to all; false puts them behind sign-in as `deloton serve` does.
         var publicReads = true
     }
@@ -49,7 +51,9 @@ final class DashboardTestServer: Sendable {
         // Live bikes start 20 s in the past so the charts have a line from the first frame.
         var live = DashboardSimulation(seed: 9)
         for b in setup.liveBikes { live.startRide(bike: b.serial, rider: b.rider, at: now.adding(seconds: -21)) }
-        for s in 0..<20 { for b in setup.liveBikes { live.ride(bike: b.serial, at: now.adding(seconds: Double(s - 20))) } }
+        for s in 0..<20 {
+            for b in setup.liveBikes { live.ride(bike: b.serial, at: now.adding(seconds: Double(s - 20)), heartRate: setup.heartRates[b.serial]) }
+        }
         _ = try await warehouse.write(live.drain())
 
         let feeder = Task { [live] in
@@ -60,7 +64,7 @@ final class DashboardTestServer: Sendable {
                 tick += 1
                 let t = DashboardSimulation.now()
                 for b in setup.liveBikes where b.stopAfter.map({ tick <= $0 }) ?? true {
-                    live.ride(bike: b.serial, at: t)
+                    live.ride(bike: b.serial, at: t, heartRate: setup.heartRates[b.serial])
                 }
                 _ = try? await warehouse.write(live.drain())
             }

@@ -37,6 +37,28 @@ export function dayTime(ms) {
   return formatter("dhm", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(ms);
 }
 
+/** "3 Dec". */
+export function day(ms) {
+  return formatter("d", { day: "numeric", month: "short" }).format(ms);
+}
+
+/** How far the display zone is ahead of UTC at `ms`, in milliseconds: for round local hours on time axes. */
+export function zoneOffsetMs(ms) {
+  const parts = {};
+  for (const p of formatter("offset", { year: "numeric", month: "numeric", day: "numeric", hour: "numeric",
+                                        minute: "numeric", second: "numeric", hourCycle: "h23" }).formatToParts(ms)) {
+    parts[p.type] = +p.value;
+  }
+  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return isFinite(local) ? local - Math.floor(ms / 1000) * 1000 : 0;
+}
+
+/** A label for a time axis spanning `spanMs`: clock times within a day, with the date beyond. */
+export function axisTime(ms, spanMs) {
+  if (spanMs <= 86400e3) return shortTime(ms);
+  return shortTime(ms) === "00:00" ? day(ms) : dayTime(ms);
+}
+
 /** `1:02:03` or `12:05`. */
 export function duration(seconds) {
   if (seconds == null || !isFinite(seconds)) return "–";

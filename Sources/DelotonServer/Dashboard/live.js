@@ -1,5 +1,5 @@
 // The live panels: one per bike on the board, fed by the server's event stream.
-import { colors, make, markDrawn } from "./charts.js";
+import { colors, describe, fitted, make, timeAxis } from "./charts.js";
 import { capitalise, clockTime, duration, number, setZone, shortTime } from "./format.js";
 
 const PANELS_BEFORE_PICKER = 4;
@@ -63,7 +63,7 @@ function applySnapshot(snap) {
   for (const serial of [...bikes.keys()]) if (!present.has(serial)) remove(serial);
   for (const b of snap.bikes) upsert(b);
   layout();
-  for (const bike of bikes.values()) for (const c of Object.values(bike.charts)) markDrawn(c.canvas);
+  for (const bike of bikes.values()) for (const c of Object.values(bike.charts)) describe(c);
   document.body.dataset.live = "ready";
 }
 
@@ -100,7 +100,7 @@ function create(serial) {
   bike.charts.hr = make(el.querySelector(".c-hr"), lineConfig([
     band("Safe maximum", "+1"), band("Safe minimum", false),
     series("Heart rate", colors.hr, "y"),
-  ], { min: 40, suggestedMax: 180 }));
+  ], {}));
   bike.charts.power = make(el.querySelector(".c-power"), lineConfig([
     series("Power", colors.power, "y", true),
   ], { min: 0, suggestedMax: 200 }));
@@ -140,7 +140,7 @@ function lineConfig(datasets, y) {
       plugins: { legend: { display: false },
                  tooltip: { callbacks: { title: (items) => items.length ? duration(items[0].parsed.x) : "" } } },
       scales: {
-        x: { type: "linear", ticks: { maxTicksLimit: 6, includeBounds: false, maxRotation: 0, callback: (v) => duration(v) }, grid: { display: false } },
+        x: timeAxis({ unit: 1, label: duration }),
         y: { ...y, ticks: { maxTicksLimit: 5, includeBounds: false } },
       },
     },
@@ -189,7 +189,7 @@ function render(bike) {
   }
 
   const link = el.querySelector(".ride-link");
-  link.href = "/ride/" + info.ride;
+  link.href = "/dashboard/ride.html?id=" + info.ride;
   link.textContent = "Ride #" + info.ride;
   el.querySelector(".started").textContent = " · started " + shortTime(Date.parse(info.start));
 
@@ -216,7 +216,12 @@ function drawCharts(bike, min, max) {
   hrChart.data.datasets[0].data = [{ x: firstX, y: max }, { x: lastX, y: max }];
   hrChart.data.datasets[1].data = [{ x: firstX, y: min }, { x: lastX, y: min }];
   hrChart.data.datasets[2].data = hr;
-  hrChart.options.scales.y.suggestedMax = Math.max(180, max + 10);
+  // Fitted to the readings shown, so a heart rate far outside the safe range (35 bpm, 210 bpm)
+  // stays on the chart; the safe band shows where it lies within that.
+  const range = fitted(hr.map((p) => p.y), 10, 10) ?? fitted([min, max], 10, 10);
+  if (range && range.max - range.min < 40) range.max = range.min + 40;
+  hrChart.options.scales.y.min = range?.min;
+  hrChart.options.scales.y.max = range?.max;
   bike.charts.power.data.datasets[0].data = power;
   bike.charts.rpm.data.datasets[0].data = rpm;
   bike.charts.rpm.data.datasets[1].data = res;

@@ -1,6 +1,6 @@
 // Recent rides: fetched once per window, filtered and grouped here so filters redraw at once.
-import { colors, make, markDrawn } from "./charts.js";
-import { capitalise, count, dayTime, duration, energy, number, setZone, shortTime, zoneName } from "./format.js";
+import { colors, describe, fitted, make, timeAxis } from "./charts.js";
+import { axisTime, capitalise, count, dayTime, duration, energy, number, setZone, zoneName, zoneOffsetMs } from "./format.js";
 
 const AGE_GROUPS = [["<25", 0, 24], ["25-34", 25, 34], ["35-44", 35, 44], ["45-54", 45, 54], ["55-64", 55, 64], ["65+", 65, 999]];
 const GENDERS = ["female", "male", "other"];
@@ -94,11 +94,13 @@ function render() {
   renderStats(rides);
   renderGroups(rides);
   renderTime(rides);
+  renderEffort(rides);
   renderHeartRate(rides);
   renderTable(rides);
+  renderEmpty(rides);
   $("recent-range").textContent = dayTime(data.from_ms) + " – " + dayTime(data.to_ms) + " (" + zoneName() + ")";
   $("zone-name").textContent = zoneName();
-  for (const c of Object.values(charts)) markDrawn(c.canvas);
+  for (const c of Object.values(charts)) describe(c);
   if (firstRender) {
     firstRender = false;
     document.body.dataset.renderMs = String(Math.round(performance.now() - started));
@@ -167,22 +169,83 @@ function renderTime(rides) {
     kj[i] += r[col.energy_kj];
     res[i] += (r[col.avg_resistance] ?? 0) * d;
   }
-  const fmt = data.hours > 24 ? dayTime : shortTime;
-  const labels = [], avgPower = [], avgRes = [], cumEnergy = [], runRes = [];
+  const avgPower = [], avgRes = [], cumEnergy = [], runRes = [];
   let totalKj = 0, totalSec = 0, totalRes = 0;
   for (let i = 0; i < n; i++) {
-    labels.push(fmt(start + i * size));
-    avgPower.push(seconds[i] ? (kj[i] * 1000) / seconds[i] : null);
-    avgRes.push(seconds[i] ? res[i] / seconds[i] : null);
+    const x = start + i * size;
+    avgPower.push({ x, y: seconds[i] ? (kj[i] * 1000) / seconds[i] : null });
+    avgRes.push({ x, y: seconds[i] ? res[i] / seconds[i] : null });
     totalKj += kj[i]; totalSec += seconds[i]; totalRes += res[i];
-    cumEnergy.push(totalKj);
-    runRes.push(totalSec ? totalRes / totalSec : null);
+    cumEnergy.push({ x, y: totalKj });
+    runRes.push({ x, y: totalSec ? totalRes / totalSec : null });
   }
   for (const [chart, a, b] of [[charts.average, avgPower, avgRes], [charts.cumulative, cumEnergy, runRes]]) {
-    chart.data.labels = labels;
     chart.data.datasets[0].data = a;
     chart.data.datasets[1].data = b;
+    setWindow(chart, start);
     chart.update("none");
+  }
+}
+
+/** The x axis from the first step's start (at or before the window's) to now. */
+function setWindow(chart, start) {
+  chart.options.scales.x.min = start;
+  chart.options.scales.x.max = data.to_ms;
+}
+
+// About a hundred points across any window, on round steps.
+const EFFORT_STEPS = [60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 7200e3, 10800e3];
+
+/**
+ * Heart rate and power over the window: every ride's averages spread over the time it rode,
+ * weighted by its seconds in each step, and the band from the lowest to the highest heart
+ * rate any ride in the step reached (so a low or a high alert shows).
+ */
+function renderEffort(rides) {
+  const span = data.to_ms - data.from_ms;
+  const size = EFFORT_STEPS.find((s) => span / s <= 120) ?? EFFORT_STEPS[EFFORT_STEPS.length - 1];
+  const start = Math.floor(data.from_ms / size) * size;
+  const n = Math.max(1, Math.ceil((data.to_ms - start) / size));
+  const sec = new Array(n).fill(0), hrSec = new Array(n).fill(0), hr = new Array(n).fill(0), watts = new Array(n).fill(0);
+  const lo = new Array(n).fill(null), hi = new Array(n).fill(null);
+  for (const r of rides) {
+    const from = r[col.start_ms], to = from + r[col.duration_s] * 1000;
+    const first = Math.max(0, Math.floor((from - start) / size)), last = Math.min(n - 1, Math.floor((to - 1 - start) / size));
+    for (let i = first; i <= last; i++) {
+      const s = (Math.min(to, start + (i + 1) * size) - Math.max(from, start + i * size)) / 1000;
+      if (!(s > 0)) continue;
+      sec[i] += s;
+      watts[i] += (r[col.avg_power_w] ?? 0) * s;
+      if (r[col.avg_hr] != null) { hr[i] += r[col.avg_hr] * s; hrSec[i] += s; }
+      const min = r[col.min_hr], max = r[col.max_hr];
+      if (min != null && min > 0) lo[i] = lo[i] == null ? min : Math.min(lo[i], min);
+      if (max != null && max > 0) hi[i] = hi[i] == null ? max : Math.max(hi[i], max);
+    }
+  }
+  // The middle of each step; the step still running is drawn at now, the axis's end.
+  const at = (i) => Math.min(data.to_ms, start + i * size + size / 2);
+  const chart = charts.effort;
+  const [high, low, average, power] = chart.data.datasets;
+  high.data = hi.map((y, i) => ({ x: at(i), y }));
+  low.data = lo.map((y, i) => ({ x: at(i), y }));
+  average.data = hr.map((h, i) => ({ x: at(i), y: hrSec[i] ? h / hrSec[i] : null }));
+  power.data = watts.map((w, i) => ({ x: at(i), y: sec[i] ? w / sec[i] : null }));
+  const range = fitted([...lo, ...hi], 5, 10);
+  chart.options.scales.y.min = range?.min;
+  chart.options.scales.y.max = range?.max;
+  setWindow(chart, start);
+  chart.update("none");
+}
+
+/** Charts of an empty window say so instead of drawing bare axes. */
+function renderEmpty(rides) {
+  const text = !data.rides.length ? "No rides in this window yet" : "No rides match these filters in this window";
+  for (const chart of Object.values(charts)) {
+    const figure = chart.canvas.closest("figure");
+    figure.dataset.empty = rides.length ? "0" : "1";
+    const note = figure.querySelector(".chart-empty");
+    note.hidden = rides.length > 0;
+    note.textContent = text;
   }
 }
 
@@ -220,7 +283,7 @@ function renderTable(rides) {
       const td = document.createElement("td");
       if (i === 0) {
         const a = document.createElement("a");
-        a.href = "/ride/" + id;
+        a.href = "/dashboard/ride.html?id=" + id;
         a.textContent = "#" + id;
         td.append(a);
       } else if (i === 10) {
@@ -258,22 +321,24 @@ function createCharts() {
     options: { plugins: { legend: { position: "bottom" } },
                scales: { x: { grid: { display: false } }, y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
+  const time = () => timeAxis({ unit: 1000, label: (v) => axisTime(v, data.to_ms - data.from_ms), offset: zoneOffsetMs });
   const twoAxes = (id, a, b) => make($(id), {
     type: "line",
-    data: { labels: [], datasets: [
+    data: { datasets: [
       { label: a.label, data: [], borderColor: a.color, backgroundColor: a.color + "22", fill: a.fill ? "origin" : false, yAxisID: "y", spanGaps: true, tension: 0.3 },
       { label: b.label, data: [], borderColor: b.color, backgroundColor: b.color, yAxisID: "y1", spanGaps: true, tension: 0.3, borderDash: [5, 4] },
     ] },
     options: {
-      plugins: { legend: { position: "bottom" } },
+      parsing: false,
+      plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { title: tooltipTime } } },
       scales: {
-        x: { grid: { display: false }, ticks: { maxTicksLimit: 8, maxRotation: 0 } },
+        x: time(),
         y: { beginAtZero: true, title: { display: true, text: a.unit } },
         y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: b.unit } },
       },
     },
   });
-  return {
+  const all = {
     gender: bar("chart-gender", GENDERS.map(capitalise)),
     age: bar("chart-age", AGE_GROUPS.map(([l]) => l)),
     average: twoAxes("chart-average",
@@ -282,6 +347,30 @@ function createCharts() {
     cumulative: twoAxes("chart-cumulative",
       { label: "Cumulative energy (kJ)", color: colors.power, unit: "kJ", fill: true },
       { label: "Running mean resistance", color: colors.resistance, unit: "resistance" }),
+    effort: make($("chart-effort"), {
+      type: "line",
+      // Small points, so a step with riding between two empty ones still shows (a line needs two).
+      data: { datasets: [
+        { label: "Heart-rate range (lowest–highest)", data: [], borderColor: colors.hr + "55", backgroundColor: colors.hr + "1a",
+          borderWidth: 1, fill: "+1", pointRadius: 1.5, pointBackgroundColor: colors.hr + "88", yAxisID: "y", spanGaps: false },
+        { label: "Lowest heart rate", data: [], borderColor: colors.hr + "55", borderWidth: 1, fill: false, pointRadius: 1.5,
+          pointBackgroundColor: colors.hr + "88", yAxisID: "y", spanGaps: false },
+        { label: "Average heart rate (bpm)", data: [], borderColor: colors.hr, backgroundColor: colors.hr, pointRadius: 2,
+          yAxisID: "y", spanGaps: false, tension: 0.25 },
+        { label: "Average power (W)", data: [], borderColor: colors.power, backgroundColor: colors.power, pointRadius: 2,
+          yAxisID: "y1", spanGaps: false, tension: 0.25, borderDash: [5, 4] },
+      ] },
+      options: {
+        parsing: false,
+        plugins: { legend: { position: "bottom", labels: { filter: (item) => item.datasetIndex !== 1 } },
+                   tooltip: { callbacks: { title: tooltipTime } } },
+        scales: {
+          x: time(),
+          y: { title: { display: true, text: "bpm" } },
+          y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "W" } },
+        },
+      },
+    }),
     hr: make($("chart-hr"), {
       type: "bar",
       data: { labels: HR_BINS.map((b, i) => (i === HR_BINS.length - 1 ? b + "+" : b + "–" + (b + 9))),
@@ -291,4 +380,15 @@ function createCharts() {
                            y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "rides" } } } },
     }),
   };
+  for (const chart of Object.values(all)) {
+    const note = document.createElement("p");
+    note.className = "chart-empty";
+    note.hidden = true;
+    chart.canvas.parentElement.append(note);
+  }
+  return all;
+}
+
+function tooltipTime(items) {
+  return items.length ? dayTime(items[0].parsed.x) : "";
 }

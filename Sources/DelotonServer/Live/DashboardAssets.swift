@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// The page's own files (HTML, CSS, JavaScript modules), bundled with the program as the
-/// `Dashboard` resource folder and kept in memory; or read from a folder on each request
-/// while someone edits them.
+/// The page's own files (HTML, CSS, JavaScript modules), compiled into the program
+/// (`DashboardFiles`) and kept in memory; or read from a folder on each request while someone
+/// edits them.
 struct DashboardAssets: Sendable {
     struct File: Sendable {
         var body: ByteBuffer
@@ -16,12 +16,9 @@ struct DashboardAssets: Sendable {
     init(directory: String?) {
         self.directory = directory
         var files: [String: File] = [:]
-        if directory == nil, let folder = Bundle.module.url(forResource: "Dashboard", withExtension: nil),
-           let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) {
-            for name in names where Self.isServable(name) {
-                if let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) {
-                    files[name] = File(body: ByteBuffer(bytes: data), contentType: Self.contentType(of: name))
-                }
+        if directory == nil {
+            for (name, text) in DashboardFiles.all where Self.isServable(name) {
+                files[name] = File(body: ByteBuffer(string: text), contentType: Self.contentType(of: name))
             }
         }
         self.files = files

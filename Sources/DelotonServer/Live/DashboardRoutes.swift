@@ -35,7 +35,8 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
         guard let name = context.parameters.get("name"), let file = assets.file(name) else {
             return DashboardHTTP.error(.notFound, "not_found", "no such dashboard file")
         }
-        return DashboardHTTP.file(file)
+        // A page (the ride page) gets the same no-inline-script policy as the dashboard itself.
+        return DashboardHTTP.file(file, headers: file.contentType.hasPrefix("text/html") ? DashboardHTTP.pageHeaders : [:])
     }
 
     router.get("/chart.js") { _, _ -> Response in

@@ -60,7 +60,7 @@ enum RecentRides {
     /// a busy fleet, and a bound on what one request can make the server build.
     static let maxRides = 20_000
     static let columns = ["id", "rider_id", "rider", "bike", "start_ms", "duration_s", "gender", "age",
-                          "avg_hr", "max_hr", "avg_power_w", "energy_kj", "avg_resistance", "alert", "in_progress"]
+                          "avg_hr", "max_hr", "avg_power_w", "energy_kj", "avg_resistance", "alert", "in_progress", "min_hr"]
 
     static func json(_ request: RecentRequest, warehouse: any Warehouse, now: Instant, zone: Zone) async throws -> String {
         let from = now.microseconds - Int64(request.hours) * 3_600_000_000
@@ -103,6 +103,7 @@ enum RecentRides {
             j.raw(","); j.number(r.readingCount > 0 ? Double(r.resistanceSum) / n : nil)
             j.raw(","); j.int(r.alertRaised ? 1 : 0)
             j.raw(","); j.int(r.inProgress ? 1 : 0)
+            j.raw(","); j.int(r.hrMin)
             j.raw("]")
         }
         j.raw("]}")

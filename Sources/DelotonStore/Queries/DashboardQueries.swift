@@ -44,6 +44,7 @@ public enum DashboardQueries {
         public var readingCount: Int64
         public var hrCount: Int64
         public var hrSum: Int64
+        public var hrMin: Int?
         public var hrMax: Int?
         public var powerSum: Double
         public var resistanceSum: Int64
@@ -111,7 +112,7 @@ public enum DashboardQueries {
                                    filter: RecentFilter = RecentFilter(), limit: Int = Int(Int32.max)) async throws -> [RecentRide] {
         var text = """
             SELECT r.id, r.rider_id, p.name, r.bike_serial, r.start_time_us, r.end_time_us, r.in_progress,
-                   r.gender, r.age_at_start, r.reading_count, r.hr_count, r.hr_sum, r.hr_max, r.power_sum,
+                   r.gender, r.age_at_start, r.reading_count, r.hr_count, r.hr_sum, r.hr_min, r.hr_max, r.power_sum,
                    r.resistance_sum, r.alert_raised
             FROM rides r JOIN riders p ON p.id = r.rider_id
             WHERE r.start_time_us >= ? AND r.start_time_us < ?
@@ -133,7 +134,7 @@ public enum DashboardQueries {
                 endTimeUs: row["end_time_us"].int, inProgress: row["in_progress"].bool ?? false,
                 gender: row["gender"].text ?? "", ageAtStart: Int(row["age_at_start"].int ?? 0),
                 readingCount: row["reading_count"].int ?? 0, hrCount: row["hr_count"].int ?? 0,
-                hrSum: row["hr_sum"].int ?? 0, hrMax: row["hr_max"].int.map { Int($0) },
+                hrSum: row["hr_sum"].int ?? 0, hrMin: row["hr_min"].int.map { Int($0) }, hrMax: row["hr_max"].int.map { Int($0) },
                 powerSum: row["power_sum"].double ?? 0, resistanceSum: row["resistance_sum"].int ?? 0,
                 alertRaised: row["alert_raised"].bool ?? false)
         }
