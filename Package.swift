@@ -76,9 +76,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
-        // The page's files are compiled in (Live/DashboardFiles.swift, from scripts/embed-dashboard.py),
-        // not a resource bundle: a copied binary has no bundle beside it.
-        exclude: ["Dashboard"]),
+        // The page's files are compiled in by the EmbedDashboard plugin, not shipped as a resource
+        // bundle: a copied binary has no bundle beside it.
+        exclude: ["Dashboard"], plugins: ["EmbedDashboard"]),
+        .executableTarget(name: "EmbedFiles"),
+        .plugin(name: "EmbedDashboard", capability: .buildTool(), dependencies: ["EmbedFiles"]),
         // What operators read: log lines (text or JSON, personal data redacted) and the
         // pipeline's stall watch behind the liveness check.
         .target(name: "DelotonTelemetry", dependencies: [

@@ -226,7 +226,8 @@ def ignored(path: str) -> bool:
 def test_build_context_holds_what_the_dockerfile_copies_and_nothing_local():
     assert DOCKERIGNORE.name == DOCKERFILE.name + ".dockerignore", "BuildKit reads <Dockerfile>.dockerignore"
     for path in ("Package.swift", "Package.resolved", "Sources/deloton/main.swift",
-                 "Sources/DelotonServer/Dashboard/index.html", "Tests/DelotonCoreTests/X.swift",
+                 "Sources/DelotonServer/Dashboard/index.html", "Plugins/EmbedDashboard/EmbedDashboard.swift",
+                 "Tests/DelotonCoreTests/X.swift",
                  "deploy/healthcheck.sh"):
         assert not ignored(path), f"{path} must reach the build"
     for path in (".build/release/deloton", ".build-linux/x", ".git/HEAD", "deloton.sqlite",
