@@ -29,13 +29,14 @@ struct KafkaFailureTests {
         let config = KafkaConsumerConfig(config: Self.unreachable(brokers), groupID: "g", topics: ["t"])
         let consumer = try KafkaConsumer(config: config, logger: TestKafka.logger)
         let started = ContinuousClock.now
-        let error = await Self.firstError(of: consumer, within: .seconds(20))
+        let error = await Self.firstError(of: consumer, within: .seconds(30))
         await consumer.close()
         let failure = try #require(error)
         #expect(failure.kind == .brokersUnreachable)
         #expect(failure.message.contains("DELOTON_KAFKA_BROKERS"))
         #expect(failure.message.contains(brokers))
-        #expect(ContinuousClock.now - started < .seconds(15))
+        // Seconds after the unreachable timeout, with room for a suite that loads both cores.
+        #expect(ContinuousClock.now - started < .seconds(25))
     }
 
     @Test("a producer with no broker fails its flush instead of waiting forever")

@@ -104,7 +104,9 @@ struct SMTPMailerTests {
         let started = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Far below the 30 s transfer timeout; libcurl asks about cancellation about once a second,
+        // and the whole suite loads both cores.
+        #expect(ContinuousClock.now - started < .seconds(10))
         guard case .failure(let failure) = result, let error = failure as? MailError else {
             Issue.record("expected a MailError, got \(result)")
             return
