@@ -112,8 +112,9 @@ final class EventLog: Sendable {
         all.count { predicate($0.outcome) }
     }
 
-    /// Polls until `predicate` holds or the timeout passes.
-    func wait(timeout: Duration = .seconds(10), until predicate: ([AlertDispatchEvent]) -> Bool) async -> Bool {
+    /// Polls until `predicate` holds or the timeout passes. Every caller expects it to hold, so a
+    /// long default costs nothing when it does and lets the whole suite load both cores.
+    func wait(timeout: Duration = .seconds(30), until predicate: ([AlertDispatchEvent]) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if predicate(all) { return true }
