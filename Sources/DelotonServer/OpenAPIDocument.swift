@@ -1107,24 +1107,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "signed_in"
-                  ],
-                  "properties": {
-                    "signed_in": {
-                      "type": "boolean"
-                    },
-                    "sign_in_needed": {
-                      "type": "boolean",
-                      "description": "false when the server runs with --public-reads"
-                    },
-                    "expires_at": {
-                      "type": "string",
-                      "format": "date-time",
-                      "nullable": true
-                    }
-                  }
+                  "$ref": "#/components/schemas/SessionStatus"
                 }
               }
             }
@@ -1157,24 +1140,7 @@ enum OpenAPIDocument {
             "content": {
               "application/json": {
                 "schema": {
-                  "type": "object",
-                  "required": [
-                    "signed_in"
-                  ],
-                  "properties": {
-                    "signed_in": {
-                      "type": "boolean"
-                    },
-                    "sign_in_needed": {
-                      "type": "boolean",
-                      "description": "false when the server runs with --public-reads"
-                    },
-                    "expires_at": {
-                      "type": "string",
-                      "format": "date-time",
-                      "nullable": true
-                    }
-                  }
+                  "$ref": "#/components/schemas/SessionStatus"
                 }
               }
             }
@@ -1280,6 +1246,26 @@ enum OpenAPIDocument {
       }
     },
     "schemas": {
+      "SessionStatus": {
+        "type": "object",
+        "required": [
+          "signed_in"
+        ],
+        "properties": {
+          "signed_in": {
+            "type": "boolean"
+          },
+          "sign_in_needed": {
+            "type": "boolean",
+            "description": "false when the server runs with --public-reads"
+          },
+          "expires_at": {
+            "type": "string",
+            "format": "date-time",
+            "nullable": true
+          }
+        }
+      },
       "Ride": {
         "type": "object",
         "required": [
