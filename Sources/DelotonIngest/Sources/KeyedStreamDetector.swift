@@ -13,13 +13,11 @@ struct KeyedStreamDetector {
     private(set) var reported = false
 
     mutating func observe(partition: Int32, key: UnsafeBufferPointer<UInt8>?) {
-        guard !reported, let key else { return }
-        var seen = keys[partition] ?? []
-        guard seen.count < Self.keysKept else { return }
+        guard !reported, let key, keys[partition, default: []].count < Self.keysKept else { return }
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(key))
-        seen.insert(hasher.finalize())
-        keys[partition] = seen
+        // In place: a copy of the set per message would allocate on the hot path.
+        keys[partition, default: []].insert(hasher.finalize())
     }
 
     /// The largest number of distinct keys one partition carried, once most lines went to
