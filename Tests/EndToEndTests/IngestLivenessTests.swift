@@ -41,10 +41,11 @@ struct IngestLivenessTests {
         #expect(try await eventually { modified(alive) != nil })
         #expect(try await eventually { try await metric(port, "deloton_ingest_stalled") == 0 })
 
-        // Another session holds the readings table: the next batch's write waits on the lock.
+        // Another session holds the readings table until the test ends that session: the next
+        // batch's write waits on the lock however slowly the machine gets to each check.
         let locker = try KafkaChild([database, "-v", "ON_ERROR_STOP=1", "-c",
-            "BEGIN; LOCK TABLE production.readings IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(15); COMMIT;"],
-                                    executable: "/usr/bin/psql")
+            "BEGIN; LOCK TABLE production.readings IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600); COMMIT;"],
+                                    environment: ["PGAPPNAME": "liveness-locker"], executable: "/usr/bin/psql")
         defer { locker.signal(SIGKILL) }
         #expect(try await eventually { try await metric(port, "deloton_ingest_stalled") == 1 }, "\(ingest.stderr)")
         #expect(await ingest.waitForLog("ingest has not advanced"), "\(ingest.stderr)")
@@ -52,8 +53,12 @@ struct IngestLivenessTests {
         try await Task.sleep(for: .seconds(4))
         #expect(modified(alive) == stalledAt, "the liveness file must not be touched while stalled")
 
-        // The lock goes: the write completes, ingest advances and is live again.
-        #expect(await locker.wait(limit: .seconds(30)) == 0, "\(locker.stderr)")
+        // The lock goes with the locker's session: the write completes, ingest advances and is live again.
+        let ended = try await ChildProcess.run("/usr/bin/psql", [database, "-Atc",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'liveness-locker'"])
+        #expect(ended.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(ended.stderr)")
+        // psql exits 2 when its server connection goes: proof the session, and with it the lock, is gone.
+        #expect(await locker.wait(limit: .seconds(30)) == 2, "\(locker.stderr)")
         #expect(try await eventually { try await metric(port, "deloton_ingest_stalled") == 0 }, "\(ingest.stderr)")
         #expect(try await eventually { (modified(alive) ?? .distantPast) > (stalledAt ?? .distantPast) })
         #expect(await ingest.waitForLog("liveness restored"))
