@@ -15,20 +15,22 @@ enum TestKafka {
         return logger
     }()
 
-    static func config() async throws -> KafkaConfig {
-        KafkaConfig(brokers: try await KafkaBroker.shared(), clientID: "deloton-test")
+    /// The shared broker, or `brokers` when a test brings its own.
+    static func config(brokers: String? = nil) async throws -> KafkaConfig {
+        if let brokers { return KafkaConfig(brokers: brokers, clientID: "deloton-test") }
+        return KafkaConfig(brokers: try await KafkaBroker.shared(), clientID: "deloton-test")
     }
 
-    static func newTopic(partitions: Int32) async throws -> String {
+    static func newTopic(partitions: Int32, brokers: String? = nil) async throws -> String {
         let topic = KafkaBroker.uniqueName("topic")
-        try await KafkaAdmin(config: try await config(), logger: logger).createTopic(name: topic, partitions: partitions)
+        try await KafkaAdmin(config: try await config(brokers: brokers), logger: logger).createTopic(name: topic, partitions: partitions)
         return topic
     }
 
     /// Produces `count` messages: key "bike-(i % keys)", value "i".
     static func produce(_ count: Int, to topic: String, keys: Int = 10, startingAt first: Int = 0,
-                        partition: Int32? = nil) async throws {
-        let producer = try KafkaProducer(config: KafkaProducerConfig(config: try await config()), logger: logger)
+                        partition: Int32? = nil, brokers: String? = nil) async throws {
+        let producer = try KafkaProducer(config: KafkaProducerConfig(config: try await config(brokers: brokers)), logger: logger)
         for index in first..<(first + count) {
             try await producer.send(topic: topic, partition: partition, key: Array("bike-\(index % keys)".utf8), value: Array("\(index)".utf8))
         }
@@ -39,8 +41,9 @@ enum TestKafka {
         #expect(stats.failed == 0)
     }
 
-    static func consumerConfig(topic: String, group: String, instance: String? = nil) async throws -> KafkaConsumerConfig {
-        KafkaConsumerConfig(config: try await config(), groupID: group, groupInstanceID: instance, topics: [topic],
+    static func consumerConfig(topic: String, group: String, instance: String? = nil,
+                               brokers: String? = nil) async throws -> KafkaConsumerConfig {
+        KafkaConsumerConfig(config: try await config(brokers: brokers), groupID: group, groupInstanceID: instance, topics: [topic],
                             sessionTimeout: .seconds(10))
     }
 
