@@ -25,25 +25,13 @@ public struct BarChart: ReportChart, Hashable {
         self.emptyMessage = emptyMessage
     }
 
-    /// Missing values count as zero so every category keeps its slot; values without a category are dropped.
-    var drawableValues: [Double] {
-        let counts = sanitizedCounts(Array(values.prefix(categories.count)))
-        return counts + Array(repeating: 0, count: categories.count - counts.count)
-    }
+    var drawableValues: [Double] { categoryCounts(values, slots: categories.count) }
 
     var hasData: Bool { drawableValues.contains { $0 > 0 } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = CairoCanvas(cr: cairo)
-        canvas.withSavedState {
-            canvas.clip(rect)
-            let m = ChartMetrics(rect)
-            let body = ChartFrame.draw(canvas, in: rect, title: title)
+        ChartFrame.drawChart(on: cairo, in: rect, title: title, hasData: hasData, emptyMessage: emptyMessage) { canvas, body, m in
             let values = drawableValues
-            guard hasData else {
-                ChartFrame.drawNoData(canvas, in: body, message: emptyMessage, metrics: m)
-                return
-            }
             let integral = values.allSatisfy { $0 == $0.rounded() }
             // A tenth of headroom keeps the value label of the tallest bar inside the plot.
             let scale = NiceScale(minimum: 0, maximum: (values.max() ?? 0) * 1.1, integral: integral)

@@ -25,6 +25,24 @@ struct LegendItem {
 
 /// The parts every chart shares: background, title, legend, and the "no data" panel.
 enum ChartFrame {
+    /// Every chart's drawing: clipped to `rect` with the context's state restored after, the
+    /// frame first, then `plot` in the area left for it, or the "no data" panel without data.
+    static func drawChart(on cairo: OpaquePointer, in rect: ChartRect, title: String, legend: [LegendItem] = [],
+                          hasData: Bool, emptyMessage: String,
+                          plot: (CairoCanvas, ChartRect, ChartMetrics) -> Void) {
+        let canvas = CairoCanvas(cr: cairo)
+        canvas.withSavedState {
+            canvas.clip(rect)
+            let m = ChartMetrics(rect)
+            let body = draw(canvas, in: rect, title: title, legend: legend)
+            if hasData {
+                plot(canvas, body, m)
+            } else {
+                drawNoData(canvas, in: body, message: emptyMessage, metrics: m)
+            }
+        }
+    }
+
     /// Draws the background, the title and (when given) the legend; returns the area left for the plot.
     static func draw(_ canvas: CairoCanvas, in rect: ChartRect, title: String, legend: [LegendItem] = []) -> ChartRect {
         let m = ChartMetrics(rect)
@@ -95,4 +113,11 @@ func axisTitle(_ label: String, unit: String?) -> String {
 /// Values a count-like chart can draw: NaN, infinities and negatives (bad data, not real counts) become zero.
 func sanitizedCounts(_ values: [Double]) -> [Double] {
     values.map { $0.isFinite && $0 > 0 ? $0 : 0 }
+}
+
+/// One drawable count per category: missing values count as zero so every category keeps its
+/// slot; values without a category are dropped.
+func categoryCounts(_ values: [Double], slots: Int) -> [Double] {
+    let counts = sanitizedCounts(Array(values.prefix(slots)))
+    return counts + Array(repeating: 0, count: slots - counts.count)
 }

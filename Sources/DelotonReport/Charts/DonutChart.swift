@@ -18,25 +18,15 @@ public struct DonutChart: ReportChart, Hashable {
         self.emptyMessage = emptyMessage
     }
 
-    var drawableValues: [Double] {
-        let counts = sanitizedCounts(Array(values.prefix(categories.count)))
-        return counts + Array(repeating: 0, count: categories.count - counts.count)
-    }
+    var drawableValues: [Double] { categoryCounts(values, slots: categories.count) }
 
     var hasData: Bool { drawableValues.contains { $0 > 0 } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = CairoCanvas(cr: cairo)
-        canvas.withSavedState {
-            canvas.clip(rect)
-            let m = ChartMetrics(rect)
-            let body = ChartFrame.draw(canvas, in: rect, title: title)
+        // With data, some value is positive and none negative, so the total is positive.
+        ChartFrame.drawChart(on: cairo, in: rect, title: title, hasData: hasData, emptyMessage: emptyMessage) { canvas, body, m in
             let values = drawableValues
             let total = values.reduce(0, +)
-            guard hasData, total > 0 else {
-                ChartFrame.drawNoData(canvas, in: body, message: emptyMessage, metrics: m)
-                return
-            }
 
             // Legend column on the right, ring centred in what is left.
             canvas.setFont(size: m.label)

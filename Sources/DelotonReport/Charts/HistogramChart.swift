@@ -63,16 +63,9 @@ public struct HistogramChart: ReportChart, Hashable {
     var hasData: Bool { drawableBins.contains { $0.count > 0 } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = CairoCanvas(cr: cairo)
-        canvas.withSavedState {
-            canvas.clip(rect)
-            let m = ChartMetrics(rect)
-            let body = ChartFrame.draw(canvas, in: rect, title: title)
+        ChartFrame.drawChart(on: cairo, in: rect, title: title, hasData: hasData, emptyMessage: emptyMessage) { canvas, body, m in
             let bins = drawableBins
-            guard hasData, let first = bins.first, let last = bins.last else {
-                ChartFrame.drawNoData(canvas, in: body, message: emptyMessage, metrics: m)
-                return
-            }
+            guard let first = bins.first, let last = bins.last else { return }
             let integral = bins.allSatisfy { $0.count == $0.count.rounded() }
             let scale = NiceScale(minimum: 0, maximum: bins.map(\.count).max() ?? 0, integral: integral)
             canvas.setFont(size: m.label)

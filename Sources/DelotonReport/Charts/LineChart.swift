@@ -56,18 +56,11 @@ public struct LineChart: ReportChart, Hashable {
     var hasData: Bool { series.contains { points(of: $0).contains { $0 != nil } } }
 
     public func draw(on cairo: OpaquePointer, in rect: ChartRect) {
-        let canvas = CairoCanvas(cr: cairo)
-        canvas.withSavedState {
-            canvas.clip(rect)
-            let m = ChartMetrics(rect)
-            let legend = series.count > 1
-                ? series.enumerated().map { LegendItem(name: $1.name, color: ReportTheme.seriesColor($0), marker: .lineAndDot) }
-                : []
-            let body = ChartFrame.draw(canvas, in: rect, title: title, legend: legend)
-            guard hasData else {
-                ChartFrame.drawNoData(canvas, in: body, message: emptyMessage, metrics: m)
-                return
-            }
+        let legend = series.count > 1
+            ? series.enumerated().map { LegendItem(name: $1.name, color: ReportTheme.seriesColor($0), marker: .lineAndDot) }
+            : []
+        ChartFrame.drawChart(on: cairo, in: rect, title: title, legend: legend, hasData: hasData,
+                             emptyMessage: emptyMessage) { canvas, body, m in
 
             let leftSeries = series.filter { $0.axis == .left }
             let rightSeries = series.filter { $0.axis == .right }
