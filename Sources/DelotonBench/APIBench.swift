@@ -18,7 +18,7 @@ public enum APIBench {
         let existing = try await warehouse.sql.query("SELECT count(*) AS n FROM rides")
         guard (existing.first?["n"].int ?? 0) == 0 else { return false }
         let zone = Zone(identifier: "Europe/London")!
-        var batch = IngestBatch()
+        var batches = BenchBatches(warehouse)
         for n in 0..<rides {
             let rider = n % 100 + 1
             let profile = RiderProfile(
@@ -40,13 +40,9 @@ public enum APIBench {
                                                  power: Double(s % 300) * 0.37))
             }
             assembler.endRide()
-            assembler.drain(into: &batch)
-            if batch.readingCount >= 20_000 {
-                _ = try await warehouse.write(batch)
-                batch = IngestBatch()
-            }
+            try await batches.take(from: &assembler)
         }
-        _ = try await warehouse.write(batch)
+        try await batches.flush()
         return true
     }
 

@@ -49,7 +49,7 @@ public enum ReportBench {
         var generator = SystemRandomNumberGenerator()
         for bike in 0..<bikes {
             var assembler = RideAssembler(stream: "bench:\(bike)", zone: london)
-            var batch = IngestBatch()
+            var batches = BenchBatches(warehouse)
             for ride in 0..<perBike {
                 let start = Int64(ride) * spacing + Int64(bike) * 1_000_000
                 let rider = (bike * perBike + ride) % 2_000 + 1
@@ -67,13 +67,9 @@ public enum ReportBench {
                                                      power: Double.random(in: 0..<400, using: &generator)))
                 }
                 assembler.endRide()
-                assembler.drain(into: &batch)
-                if batch.readingCount >= 20_000 {
-                    _ = try await warehouse.write(batch)
-                    batch = IngestBatch()
-                }
+                try await batches.take(from: &assembler)
             }
-            _ = try await warehouse.write(batch)
+            try await batches.flush()
         }
     }
 
