@@ -12,9 +12,11 @@ import Synchronization
 /// nil), or `close()` from the receiving side (what was not taken is returned to the caller, and
 /// senders waiting for room are released; later sends are refused).
 ///
-/// Not `AsyncChannel` from swift-async-algorithms: that one hands each element over in a
-/// rendezvous (no buffer), counts elements rather than weight, and cannot give back what was
-/// left in it when the receiver stops.
+/// Not swift-async-algorithms (1.1.4): its `AsyncChannel` hands each element over in a rendezvous
+/// (no buffer) and counts elements, not weight; its `MultiProducerSingleConsumerAsyncChannel`
+/// has a buffer, but its channel and sources are noncopyable values, which the Kafka feed (one
+/// object shared by the poll task, the pipeline task and librdkafka's thread) could only hold
+/// behind a lock of its own; and neither gives back what was left in it when the receiver stops.
 public final class BoundedChannel<Element: Sendable>: Sendable {
     private struct State {
         var buffer: [(element: Element, weight: Int)] = []
