@@ -2,40 +2,39 @@ import DelotonConcurrency
 import Synchronization
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+// No wall-clock bounds below: in the whole suite a test may wait tens of seconds for a thread.
+// A timer that is not cancelled, or a deadline that does not fire, shows as the time limit.
+@Suite(.timeLimit(.minutes(5)))
 struct DeadlineTests {
     struct Failed: Error {}
 
     @Test("work that finishes in time answers, without waiting for the deadline")
     func notFiring() async throws {
-        let started = ContinuousClock.now
-        let value = try await withDeadline(.seconds(30)) { 42 }
+        // An hour: were the timer not cancelled, the time limit would end the test.
+        let value = try await withDeadline(.seconds(3600)) { 42 }
         #expect(value == 42)
-        #expect(ContinuousClock.now - started < .seconds(10), "the timer was not cancelled")
     }
 
     @Test("work still running at the deadline is cancelled, and the call throws DeadlineExceeded")
     func firing() async {
         let cancelled = Locked(false)
-        let started = ContinuousClock.now
         await #expect(throws: DeadlineExceeded(limit: .milliseconds(100))) {
             try await withDeadline(.milliseconds(100)) {
                 do {
-                    try await Task.sleep(for: .seconds(30))
+                    try await Task.sleep(for: .seconds(3600))
                 } catch {
                     cancelled.withLock { $0 = true }
                     throw error
                 }
             }
         }
-        #expect(cancelled.withLock { $0 })
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(cancelled.withLock { $0 }, "the work was not cancelled")
     }
 
     @Test("the work's own error reaches the caller")
     func workError() async {
         await #expect(throws: Failed.self) {
-            try await withDeadline(.seconds(30)) { () async throws -> Int in throw Failed() }
+            try await withDeadline(.seconds(3600)) { () async throws -> Int in throw Failed() }
         }
     }
 
@@ -44,7 +43,8 @@ struct DeadlineTests {
         let ended = Locked(false)
         await #expect(throws: DeadlineExceeded.self) {
             try await withDeadline(.milliseconds(50)) {
-                // Ignores cancellation for a while, as a driver might.
+                // Runs until cancelled, then goes on for a while, as a driver slow to notice might.
+                while !Task.isCancelled { await Task.yield() }
                 let until = ContinuousClock.now + .milliseconds(300)
                 while ContinuousClock.now < until { await Task.yield() }
                 ended.withLock { $0 = true }
@@ -56,8 +56,8 @@ struct DeadlineTests {
     @Test("cancelling the caller cancels the work, and is not reported as the deadline")
     func callerCancelled() async {
         let task = Task {
-            try await withDeadline(.seconds(30)) {
-                try await Task.sleep(for: .seconds(30))
+            try await withDeadline(.seconds(3600)) {
+                try await Task.sleep(for: .seconds(3600))
                 return 1
             }
         }
