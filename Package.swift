@@ -35,8 +35,11 @@ let package = Package(
 
         // The pure core: no I/O, no clocks, no globals.
         .target(name: "DelotonCore"),
+        // The concurrency building blocks the modules share: an executor for blocking C calls,
+        // a bounded channel, a deadline. Depends on nothing, so the lowest module can use it.
+        .target(name: "DelotonConcurrency"),
         .target(name: "DelotonStore", dependencies: [
-            "DelotonCore",
+            "DelotonCore", "DelotonConcurrency",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -45,15 +48,15 @@ let package = Package(
         ]),
         // The only code that touches librdkafka.
         .target(name: "DelotonKafka", dependencies: [
-            "CRdKafka",
+            "CRdKafka", "DelotonConcurrency",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DelotonNotify", dependencies: [
-            "DelotonCore", "DelotonStore", "CCurl",
+            "DelotonCore", "DelotonConcurrency", "DelotonStore", "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DelotonIngest", dependencies: [
-            "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonNotify",
+            "DelotonCore", "DelotonConcurrency", "DelotonStore", "DelotonKafka", "DelotonNotify",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -94,7 +97,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .executableTarget(name: "deloton", dependencies: [
-            "DelotonCore", "DelotonStore", "DelotonKafka", "DelotonNotify",
+            "DelotonCore", "DelotonConcurrency", "DelotonStore", "DelotonKafka", "DelotonNotify",
             "DelotonIngest", "DelotonReport", "DelotonServer", "DelotonTelemetry", "DelotonBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -109,6 +112,7 @@ let package = Package(
             "DelotonCore", "DelotonTestSupport",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "DelotonConcurrencyTests", dependencies: ["DelotonConcurrency"]),
         .testTarget(name: "DelotonStoreTests", dependencies: ["DelotonStore", "DelotonTestSupport"]),
         .testTarget(name: "DelotonKafkaTests", dependencies: ["DelotonKafka", "CRdKafka", "DelotonTestSupport"]),
         .testTarget(name: "DelotonNotifyTests", dependencies: [

@@ -1,24 +1,21 @@
-import Dispatch
+import DelotonConcurrency
 
-/// Runs blocking librdkafka calls on a serial dispatch queue of their own, so
-/// they never hold one of Swift concurrency's few cooperative threads.
+/// A librdkafka client's own thread: every blocking call on its handle runs there, one at a
+/// time, so none holds one of Swift concurrency's few cooperative threads.
 struct BlockingQueue: Sendable {
-    let queue: DispatchQueue
+    private let executor: BlockingExecutor
 
     init(label: String) {
-        queue = DispatchQueue(label: label, qos: .userInitiated)
+        executor = BlockingExecutor(name: label)
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError) -> T {
-        let result: Result<T, KafkaError> = await withCheckedContinuation { continuation in
-            queue.async {
-                do throws(KafkaError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
+        try await executor.run(body)
+    }
+
+    /// Queues `body` behind the calls already queued, without waiting for it (freeing a client
+    /// whose owner has gone).
+    func execute(_ body: @escaping @Sendable () -> Void) {
+        executor.execute(body)
     }
 }

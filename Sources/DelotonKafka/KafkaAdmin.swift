@@ -1,5 +1,4 @@
 import CRdKafka
-import Dispatch
 import Logging
 
 /// Topic administration and cluster metadata. Each call opens a short-lived
@@ -7,7 +6,7 @@ import Logging
 public struct KafkaAdmin: Sendable {
     public let config: KafkaConfig
     private let logger: Logger
-    private let queue = BlockingQueue(label: "deloton.kafka.admin")
+    private let queue = BlockingQueue(label: "kafka-admin")
 
     public init(config: KafkaConfig, logger: Logger) {
         self.config = config

@@ -6,7 +6,7 @@ import Synchronization
 /// A member of a Kafka consumer group that hands out batches of messages and
 /// commits only what the caller says it has processed.
 ///
-/// Every librdkafka call runs on the consumer's own serial dispatch queue, so
+/// Every librdkafka call runs on the consumer's own thread, one at a time, so
 /// calls are serialised: a `commit` waits for a running `poll` to return. Keep
 /// poll timeouts short (a second or less) for prompt commits and shutdown.
 ///
@@ -52,7 +52,7 @@ public final class KafkaConsumer: Sendable {
         }
         self.client = client
         self.config = config
-        self.queue = BlockingQueue(label: "deloton.kafka.consumer.\(config.groupID)")
+        self.queue = BlockingQueue(label: "kafka-consumer")
         self.closed = LockedFlag()
         logger.debug("Kafka consumer started: \(config)")
     }
@@ -61,7 +61,7 @@ public final class KafkaConsumer: Sendable {
         // Forgotten consumers still leave the group; the queue keeps the client alive.
         guard !closed.set() else { return }
         let client = self.client
-        queue.queue.async {
+        queue.execute {
             rd_kafka_consumer_close(client.handle)
             client.destroy()
         }

@@ -1,5 +1,5 @@
 import CRdKafka
-import Foundation
+import DelotonConcurrency
 import Logging
 
 /// Sends messages to Kafka at high rates.
@@ -23,7 +23,7 @@ public final class KafkaProducer: Sendable {
             }
         }
         self.client = client
-        self.queue = BlockingQueue(label: "deloton.kafka.producer")
+        self.queue = BlockingQueue(label: "kafka-producer")
         self.closed = LockedFlag()
         self.poller = ProducerPoller(client: client)
         logger.debug("Kafka producer started: \(config)")
@@ -33,7 +33,7 @@ public final class KafkaProducer: Sendable {
         guard !closed.set() else { return }
         let client = self.client
         let poller = self.poller
-        queue.queue.async {
+        queue.execute {
             poller.stop()
             client.destroy()
         }
@@ -159,27 +159,26 @@ private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPoi
     return bytes.withUnsafeBytes { body($0) }
 }
 
-/// The thread that serves the producer's delivery reports and error events.
-final class ProducerPoller: @unchecked Sendable {
+/// The thread that serves the producer's delivery reports and error events: one job that
+/// polls until stopped, on an executor of its own (it never returns while the producer lives).
+final class ProducerPoller: Sendable {
     private let stopping = LockedFlag()
-    private let finished = DispatchSemaphore(value: 0)
+    private let executor = BlockingExecutor(name: "kafka-poll")
 
     init(client: RdKafkaClient) {
         let stopping = self.stopping
-        let finished = self.finished
-        let thread = Thread {
+        executor.execute {
             while !stopping.isSet {
                 rd_kafka_poll(client.handle, 100)
             }
-            finished.signal()
         }
-        thread.name = "deloton-kafka-producer-poll"
-        thread.start()
+        executor.shutdown()
     }
 
-    /// Returns once the thread no longer touches the handle.
+    /// Returns once the thread no longer touches the handle. Blocks: call it on the producer's
+    /// own thread, never a cooperative one.
     func stop() {
         guard !stopping.set() else { return }
-        finished.wait()
+        executor.waitUntilTerminated()
     }
 }

@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import Synchronization
 
 /// Wakes one waiting loop early: `signal()` from anywhere (a committed batch with new alerts,
@@ -36,10 +37,12 @@ final class WakeSignal: Sendable {
             return s.generation
         }
         guard let generation else { return }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            self?.expire(generation)
-        }
+        // The deadline cancels the wait; a cancelled wait returns at once.
+        _ = try? await withDeadline(timeout) { await self.waitForSignal(generation) }
+    }
+
+    /// Returns at the first signal, or once cancelled.
+    private func waitForSignal(_ generation: UInt64) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
@@ -55,7 +58,6 @@ final class WakeSignal: Sendable {
         } onCancel: {
             expire(generation)
         }
-        timer.cancel()
     }
 
     private func expire(_ generation: UInt64) {

@@ -52,7 +52,7 @@ public struct WebhookClient: Sendable {
         self.headers = lines
         self.connectTimeout = connectTimeout
         self.timeout = timeout
-        self.pool = CurlWorkerPool(name: "deloton-webhook", threads: concurrency)
+        self.pool = CurlWorkerPool(name: "webhook", threads: concurrency)
         self.logger = logger
     }
 

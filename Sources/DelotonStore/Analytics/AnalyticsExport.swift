@@ -1,5 +1,5 @@
+import DelotonConcurrency
 import DelotonCore
-import Dispatch
 import Foundation
 
 /// Streams an analytics view as CSV (RFC 4180) or JSON Lines, for people without a BI tool.
@@ -203,24 +203,21 @@ enum JSONLine {
     }
 }
 
-/// Writes to a file or pipe on a queue of its own: a slow reader at the other end of stdout
-/// blocks that queue, never one of Swift concurrency's few threads.
+/// Writes to a file or pipe on a thread of its own: a slow reader at the other end of stdout
+/// blocks that thread, never one of Swift concurrency's few threads.
 final class ExportSink: Sendable {
     private let handle: FileHandle
-    private let queue = DispatchQueue(label: "deloton.export.sink")
+    private let executor = BlockingExecutor(name: "export-sink")
 
     init(_ handle: FileHandle) { self.handle = handle }
 
     func write(_ data: Data) async throws {
         let handle = self.handle
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
-                do {
-                    try handle.write(contentsOf: data)
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: WarehouseError(.failed, "cannot write the export: \(error.localizedDescription)"))
-                }
+        try await executor.run { () throws(WarehouseError) in
+            do {
+                try handle.write(contentsOf: data)
+            } catch {
+                throw WarehouseError(.failed, "cannot write the export: \(error.localizedDescription)")
             }
         }
     }

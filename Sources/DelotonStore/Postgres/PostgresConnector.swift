@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import Foundation
 import Logging
 import PostgresNIO
@@ -67,19 +68,12 @@ package enum PostgresConnector {
         }
         let limit = s.connectTimeout
         do {
-            return try await withThrowingTaskGroup(of: PostgresConnection?.self) { group in
-                group.addTask { try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger) }
-                group.addTask {
-                    try await Task.sleep(nanoseconds: UInt64(limit * 2 * 1_000_000_000))
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let connection = first else {
-                    throw WarehouseError(.unavailable,
-                        "PostgreSQL at \(s.host):\(s.port) did not complete the login within \(Int(limit * 2)) s: check that it is running and reachable (--database / DELOTON_DATABASE_URL)")
-                }
-                return connection
+            return try await withDeadline(.nanoseconds(Int64(limit * 2 * 1_000_000_000))) {
+                try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
             }
+        } catch is DeadlineExceeded {
+            throw WarehouseError(.unavailable,
+                "PostgreSQL at \(s.host):\(s.port) did not complete the login within \(Int(limit * 2)) s: check that it is running and reachable (--database / DELOTON_DATABASE_URL)")
         } catch let e as WarehouseError {
             throw e
         } catch {
@@ -157,6 +151,9 @@ actor PostgresIngestLane {
     /// writer's `write` never returns although the channel is closed (pg_ctl stop -m fast in the
     /// middle of a large batch did this in one run of two). `operation_timeout` alone would hold
     /// ingest for its whole length; a closed channel is certain, so it is acted on within a second.
+    ///
+    /// Unstructured, unlike `DelotonConcurrency.withDeadline`: that one returns only once its work
+    /// has ended, and this work may never end; it is abandoned, not awaited.
     static func withDeadline<T: Sendable>(_ limit: Duration, on c: PostgresConnection, doing what: String,
                                           _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let outcome = Once()

@@ -1,5 +1,4 @@
-import Dispatch
-import Foundation
+import DelotonConcurrency
 import GRDBSQLite
 import Logging
 
@@ -13,62 +12,80 @@ import Logging
 /// checkpoint only past `writerPages`: a bulk load outruns this thread (the log starts over only
 /// once a checkpoint has caught up), and the writer's own checkpoint, between two of its
 /// transactions, always catches up.
+///
+/// The pauses are a task's sleep, which stopping cuts short; the checkpoints themselves, which
+/// wait for the disk, run on a `BlockingExecutor` thread.
 final class SQLiteCheckpointer: Sendable {
-    private let stopSignal = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
+    private let loop: Task<Void, Never>
 
     /// `wal_autocheckpoint` of the warehouse's connections: 64 MB of log with 4 KiB pages.
     static let writerPages = 16_384
 
     /// Starts checkpointing `path` every `interval`, sooner while the log is long.
-    init(path: String, interval: DispatchTimeInterval = .seconds(1), logger: Logger) {
-        let stopSignal = self.stopSignal, finished = self.finished
-        let thread = Thread {
-            defer { finished.signal() }
-            var db: OpaquePointer?
-            guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
-                let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-                logger.error("cannot open \(path) to checkpoint its write-ahead log (\(reason)): commits will do it, every \(Self.writerPages) pages")
-                sqlite3_close(db)
-                return
-            }
-            defer { sqlite3_close(db) }
-            // Before SQLite 3.42 a checkpoint does nothing on a connection that has never read the
-            // database (it has not opened the log yet); one read opens it for good.
-            sqlite3_exec(db, "PRAGMA schema_version", nil, nil, nil)
+    init(path: String, interval: Duration = .seconds(1), logger: Logger) {
+        let executor = BlockingExecutor(name: "sqlite-ckpt")
+        loop = Task {
+            defer { executor.shutdown() }
+            guard let connection = await executor.run({ CheckpointConnection(path: path, logger: logger) }) else { return }
             var wait = interval
-            while stopSignal.wait(timeout: .now() + wait) == .timedOut {
-                var logPages: Int32 = 0, copied: Int32 = 0
-                let rc = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copied)
-                // Another connection checkpointing (SQLITE_BUSY) is no failure: it does the work.
-                if rc != SQLITE_OK, rc != SQLITE_BUSY {
-                    logger.warning("checkpoint of \(path) failed: \(String(cString: sqlite3_errmsg(db)))")
-                }
+            while true {
+                do { try await Task.sleep(for: wait) } catch { break }
+                let logPages = await executor.run { connection.checkpoint() }
                 // A long log means a busy writer: keep up with it rather than let the file grow.
                 wait = logPages > 1_000 ? .milliseconds(100) : interval
             }
+            await executor.run { connection.close() }
         }
-        thread.name = "sqlite-checkpoint"
-        thread.start()
     }
 
-    /// Stops the thread once its current checkpoint is done and it has closed its connection,
-    /// so that the warehouse's last connection to close can remove the log. The wait happens on
-    /// a thread of its own, never on Swift's cooperative pool.
+    /// Stops once the current checkpoint is done and the connection is closed, so that the
+    /// warehouse's last connection to close can remove the log.
     func stop() async {
-        stopSignal.signal()
-        let finished = self.finished
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread {
-                finished.wait()
-                finished.signal()
-                done.resume()
-            }.start()
-        }
+        loop.cancel()
+        await loop.value
     }
 
-    /// Stops the thread without waiting (a warehouse dropped without `close()`).
+    /// Stops without waiting (a warehouse dropped without `close()`).
     func stopInBackground() {
-        stopSignal.signal()
+        loop.cancel()
+    }
+}
+
+/// The checkpointer's own connection, used only on its executor's one thread.
+private final class CheckpointConnection: @unchecked Sendable {
+    private let db: OpaquePointer
+    private let path: String
+    private let logger: Logger
+
+    /// Nil, having said why, when the database cannot be opened: commits then checkpoint alone.
+    init?(path: String, logger: Logger) {
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let db else {
+            let reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            logger.error("cannot open \(path) to checkpoint its write-ahead log (\(reason)): commits will do it, every \(SQLiteCheckpointer.writerPages) pages")
+            sqlite3_close(db)
+            return nil
+        }
+        self.db = db
+        self.path = path
+        self.logger = logger
+        // Before SQLite 3.42 a checkpoint does nothing on a connection that has never read the
+        // database (it has not opened the log yet); one read opens it for good.
+        sqlite3_exec(db, "PRAGMA schema_version", nil, nil, nil)
+    }
+
+    /// One PASSIVE checkpoint; returns how many pages the log holds.
+    func checkpoint() -> Int32 {
+        var logPages: Int32 = 0, copied: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copied)
+        // Another connection checkpointing (SQLITE_BUSY) is no failure: it does the work.
+        if rc != SQLITE_OK, rc != SQLITE_BUSY {
+            logger.warning("checkpoint of \(path) failed: \(String(cString: sqlite3_errmsg(db)))")
+        }
+        return logPages
+    }
+
+    func close() {
+        sqlite3_close(db)
     }
 }

@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import Dispatch
 import Foundation
 import Logging
@@ -87,7 +88,11 @@ private enum Signalled {
                 sources.append(source)
             }
             let seconds = Double(Lifecycle.exitLimit.components.seconds)
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+            // A thread that only sleeps, not a task nor a timer on a shared queue: it must fire
+            // even when whatever is stuck holds every other thread. Released at once, the
+            // executor still runs the job it was given.
+            BlockingExecutor(name: "exit-deadline").execute {
+                Thread.sleep(forTimeInterval: seconds)
                 Console.error("\(name) did not stop within \(Int(seconds)) s of the signal (the warehouse, broker or mail server "
                               + "did not answer); exiting now: what was not committed is read again on the next start")
                 fflush(nil)
