@@ -82,11 +82,9 @@ public struct KafkaSource: Sendable {
     /// `kafka:TOPIC/`: the prefix of every source and stream name of the topic.
     public static func prefix(topic: String) -> String { "kafka:\(topic)/" }
 
-    /// The source (position) name of a partition, also its stream name with `--stream-by partition`.
+    /// The source (position) name of a partition, also its stream name with `--stream-by partition`;
+    /// keyed streams are named by `KeyedStreamNames`.
     public static func sourceName(topic: String, partition: Int32) -> String { prefix(topic: topic) + String(partition) }
-
-    /// The stream name of one message key with `--stream-by key`.
-    public static func streamName(topic: String, key: String) -> String { prefix(topic: topic) + "key=" + key }
 
     /// Consumes until `stop` (SIGINT/SIGTERM: what was read is written, rides stay open and resume
     /// on the next start) or, with `exitWhenIdle`, until the topic is read to its end.
@@ -127,7 +125,7 @@ public struct KafkaSource: Sendable {
             // Partitions this process owns, and per partition the next offset it has not taken yet.
             var owned = Set<Int32>()
             var expected: [Int32: Int64] = [:]
-            var keyCache = KeyedStreamNames(topic: topic)
+            var keyCache = KeyedStreamNames.byMessageKey(topic: topic)
             var sources: [Int32: String] = [:]
             var beforeReading = settings.beforeReading
             var detector = KeyedStreamDetector()
@@ -329,28 +327,6 @@ public struct KafkaSource: Sendable {
 enum KafkaOffset {
     static let beginning: Int64 = -2
     static let end: Int64 = -1
-}
-
-/// Stream names per message key, made once per key: consecutive messages of a busy topic
-/// mostly belong to different bikes.
-struct KeyedStreamNames {
-    let topic: String
-    private var names: [String: String] = [:]
-
-    init(topic: String) { self.topic = topic }
-
-    mutating func name(_ key: UnsafeBufferPointer<UInt8>?, fallback: String) -> String {
-        // A message without a key belongs to its partition's stream.
-        guard let key else { return fallback }
-        // Keys up to 15 bytes (a bike serial) make a String without allocating.
-        let text = String(decoding: key, as: UTF8.self)
-        if let name = names[text] { return name }
-        // Keys are bikes, so few; a topic keyed by something else must not grow this forever.
-        if names.count >= 100_000 { names.removeAll() }
-        let name = KafkaSource.streamName(topic: topic, key: text)
-        names[text] = name
-        return name
-    }
 }
 
 /// What the pipeline has committed, shared with the poller (which commits it to Kafka) and
