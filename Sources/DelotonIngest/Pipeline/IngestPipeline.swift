@@ -55,8 +55,8 @@ public struct CommittedBatch: Sendable {
 public struct IngestPipeline {
     public let warehouse: any Warehouse
     public let options: IngestOptions
-    private let logger: Logger
-    private let onCommitted: @Sendable (CommittedBatch) async throws -> Void
+    let logger: Logger
+    let onCommitted: @Sendable (CommittedBatch) async throws -> Void
 
     private var parser = LineParser()
     private var assemblers: [RideAssembler] = []
