@@ -80,11 +80,11 @@ public enum IngestBench {
     public static func ingest(_ path: String, into warehouse: any Warehouse, logger: Logger) async throws -> (stats: IngestStats, seconds: Double) {
         var options = IngestOptions(streamZone: Zone(identifier: "Europe/London") ?? .utc)
         options.maxBatchDelay = .seconds(1)
-        var pipeline = IngestPipeline(warehouse: warehouse, options: options, logger: logger)
+        var driver = IngestDriver(warehouse: warehouse, options: options, logger: logger)
         let started = ContinuousClock.now
-        try await FileSource(path: path).run(into: &pipeline)
-        try await pipeline.finish()
-        return (pipeline.stats, seconds(since: started))
+        try await FileSource(path: path).run(into: &driver)
+        try await driver.finish()
+        return (driver.stats, seconds(since: started))
     }
 
     /// Peak resident memory of this process, in kilobytes (Linux).

@@ -55,8 +55,8 @@ public struct CommittedBatch: Sendable {
 public struct IngestPipeline {
     public let warehouse: any Warehouse
     public let options: IngestOptions
-    private let logger: Logger
-    private let onCommitted: @Sendable (CommittedBatch) async throws -> Void
+    let logger: Logger
+    let onCommitted: @Sendable (CommittedBatch) async throws -> Void
 
     private var parser = LineParser()
     private var assemblers: [RideAssembler] = []
@@ -76,6 +76,7 @@ public struct IngestPipeline {
     private var currentSource = ""
     private var resumable: [String: OpenRide] = [:]
     private var nextPosition: Int64 = 0
+    private var keyedNames = KeyedStreamNames.byLineKey(of: "")
     private var lastKey = ""
     private var lastKeyedStream = ""
     private var lastKeyedName = ""
@@ -140,10 +141,14 @@ public struct IngestPipeline {
         case .success(let message):
             let i: Int
             if splitByMessageKey, let key = message.key {
-                if key != lastKey || stream != lastKeyedStream {
-                    lastKey = key
+                if stream != lastKeyedStream {
                     lastKeyedStream = stream
-                    lastKeyedName = stream + "#" + key
+                    keyedNames = .byLineKey(of: stream)
+                    lastKey = key
+                    lastKeyedName = keyedNames.name(key)
+                } else if key != lastKey {
+                    lastKey = key
+                    lastKeyedName = keyedNames.name(key)
                 }
                 i = assemblerIndex(lastKeyedName, source: source)
             } else {

@@ -29,29 +29,37 @@ public struct FileSource: Sendable {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
     }
 
-    /// Feeds every line to the pipeline; `progress` gets the bytes read so far and the pipeline's totals.
-    public func run(into pipeline: inout IngestPipeline, stop: @Sendable () -> Bool = { false },
+    /// Hands every line to the driver; `progress` gets the bytes read so far and the totals.
+    public func run(into driver: inout IngestDriver, stop: @Sendable () -> Bool = { false },
                     progress: (Int64, IngestStats) -> Void = { _, _ in }) async throws {
-        var reader = try LineReader(path: path, maxLineBytes: pipeline.options.maxLineBytes)
+        var reader = try LineReader(path: path, maxLineBytes: driver.options.maxLineBytes)
         let source = sourceName
         func accept(_ line: LineReader.Line, _ number: Int64) {
             switch line {
             case .bytes(let bytes):
-                pipeline.accept(bytes, source: source, position: number, stream: source, splitByMessageKey: true)
+                driver.line(bytes, source: source, position: number, stream: source, splitByMessageKey: true)
             case .oversized(let summary):
-                pipeline.quarantineOversized(summary, source: source, position: number)
+                driver.oversized(summary, source: source, position: number)
             }
         }
         while !stop() {
             guard try reader.readChunk(accept) else {
                 guard follow else { break }
-                try await pipeline.tick()
+                try await driver.idle()
                 try await Task.sleep(for: .milliseconds(100))
                 continue
             }
-            progress(reader.bytesRead, pipeline.stats)
-            try await pipeline.tick()
+            progress(reader.bytesRead, driver.stats)
+            try await driver.idle()
         }
         if !stop() { reader.finish(accept) }
+    }
+
+    /// The same, for a caller that owns a bare pipeline.
+    public func run(into pipeline: inout IngestPipeline, stop: @Sendable () -> Bool = { false },
+                    progress: (Int64, IngestStats) -> Void = { _, _ in }) async throws {
+        var driver = IngestDriver(pipeline: pipeline)
+        defer { pipeline = driver.pipeline }
+        try await run(into: &driver, stop: stop, progress: progress)
     }
 }

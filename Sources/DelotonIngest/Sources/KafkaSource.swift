@@ -79,14 +79,10 @@ public struct KafkaSource: Sendable {
         self.settings = settings
     }
 
-    /// `kafka:TOPIC/`: the prefix of every source and stream name of the topic.
+    /// `kafka:TOPIC/`: the prefix of every source and stream name of the topic. A partition's
+    /// source (position) name is this and its number (`PartitionBook`), also its stream name with
+    /// `--stream-by partition`; keyed streams are named by `KeyedStreamNames`.
     public static func prefix(topic: String) -> String { "kafka:\(topic)/" }
-
-    /// The source (position) name of a partition, also its stream name with `--stream-by partition`.
-    public static func sourceName(topic: String, partition: Int32) -> String { prefix(topic: topic) + String(partition) }
-
-    /// The stream name of one message key with `--stream-by key`.
-    public static func streamName(topic: String, key: String) -> String { prefix(topic: topic) + "key=" + key }
 
     /// Consumes until `stop` (SIGINT/SIGTERM: what was read is written, rides stay open and resume
     /// on the next start) or, with `exitWhenIdle`, until the topic is read to its end.
@@ -110,9 +106,6 @@ public struct KafkaSource: Sendable {
             progress.record(batch)
             try await onCommitted(batch)
         }
-        func makePipeline() -> IngestPipeline {
-            IngestPipeline(warehouse: warehouse, options: options, logger: logger, onCommitted: committed)
-        }
         let instance = settings.consumer.groupInstanceID ?? "dynamic"
         logger.info("reading Kafka topic \(topic) as group \(settings.consumer.groupID) (instance \(instance), streams by \(settings.streamBy.rawValue))")
 
@@ -120,94 +113,24 @@ public struct KafkaSource: Sendable {
             await Self.poll(consumer, feed: feed, progress: progress, settings: settings, logger: logger, stop: stop)
         }
 
-        var pipeline = makePipeline()
-        var total = IngestStats()
+        var driver = IngestDriver(warehouse: warehouse, options: options, logger: logger, partitionPrefix: prefix,
+                                  onCommitted: committed)
         var failure: (any Error)?
         do {
-            // Partitions this process owns, and per partition the next offset it has not taken yet.
-            var owned = Set<Int32>()
-            var expected: [Int32: Int64] = [:]
-            var keyCache = KeyedStreamNames(topic: topic)
-            var sources: [Int32: String] = [:]
-            var beforeReading = settings.beforeReading
-            var detector = KeyedStreamDetector()
+            var reader = KafkaReader(settings: settings)
             while let item = await feed.next() {
                 switch item {
                 case .idle:
-                    try await pipeline.tick()
+                    try await driver.idle()
                 case .messages(let batch, _):
-                    for i in batch.indices {
-                        let partition = batch.records[i].partition, offset = batch.records[i].offset
-                        // Read before a rebalance took the partition away, or again after it came back.
-                        guard owned.contains(partition) else { continue }
-                        if let next = expected[partition], offset < next { continue }
-                        expected[partition] = offset + 1
-                        let source = sources[partition] ?? {
-                            let name = Self.sourceName(topic: topic, partition: partition)
-                            sources[partition] = name
-                            return name
-                        }()
-                        let stream = settings.streamBy == .key ? batch.withKey(i) { keyCache.name($0, fallback: source) } : source
-                        if settings.streamBy == .partition { batch.withKey(i) { detector.observe(partition: partition, key: $0) } }
-                        batch.withValue(i) { pipeline.accept($0, source: source, position: offset, stream: stream) }
-                        settings.onAccepted?(batch.records[i])
-                    }
-                    if settings.streamBy == .partition, !detector.reported,
-                       let keys = detector.evidence(lines: total.lines + pipeline.stats.lines,
-                                                    quarantined: total.quarantined + pipeline.stats.quarantined) {
-                        settings.onKeyedStreams?(keys)
-                    }
+                    reader.read(batch, into: &driver)
                     // Group commit: what arrived while the last write ran goes out together as soon
                     // as nothing more is waiting, so a quiet topic is written at once and a busy
                     // one in batches as large as the writer's pace makes them.
-                    try await pipeline.tick(caughtUp: feed.isCaughtUp)
+                    try await driver.idle(caughtUp: feed.isCaughtUp)
                 case .rebalance(let event, let reply):
                     do {
-                        // Everything taken so far is written before partitions change hands.
-                        try await pipeline.drainAndWait()
-                        switch event {
-                        case .revoked(let partitions):
-                            for p in partitions where p.topic == topic {
-                                owned.remove(p.partition)
-                                expected[p.partition] = nil
-                            }
-                            reply.answer(progress.revoke(partitions))
-                        case .assigned(let partitions):
-                            if let wait = beforeReading {
-                                beforeReading = nil
-                                await wait()
-                            }
-                            let saved = try await warehouse.sourcePositions(prefix: prefix)
-                            // Open rides are read back from the warehouse, which now holds the
-                            // latest state of every stream, including ones another member moved on.
-                            Self.accumulate(pipeline.stats, into: &total)
-                            pipeline = makePipeline()
-                            let assigned = Set(partitions.filter { $0.topic == topic }
-                                .map { Self.sourceName(topic: topic, partition: $0.partition) })
-                            try await pipeline.resumeOpenRides(streamPrefix: prefix, owned: assigned)
-                            var starts: [KafkaTopicPartition: Int64] = [:]
-                            var known: [Int32: Int64] = [:]
-                            for p in partitions where p.topic == topic {
-                                owned.insert(p.partition)
-                                expected[p.partition] = nil
-                                if let position = saved[Self.sourceName(topic: topic, partition: p.partition)] {
-                                    starts[p] = position
-                                    expected[p.partition] = position
-                                    known[p.partition] = position
-                                } else if settings.startPoint == .beginning {
-                                    starts[p] = KafkaOffset.beginning
-                                } else if settings.startPoint == .latest {
-                                    starts[p] = KafkaOffset.end
-                                }
-                            }
-                            progress.assign(partitions, saved: known)
-                            let described = partitions.sorted().map { p in
-                                "\(p.partition)@" + (starts[p].map { $0 >= 0 ? String($0) : ($0 == KafkaOffset.beginning ? "earliest" : "latest") }
-                                    ?? "committed")
-                            }
-                            logger.info("Kafka partitions of \(topic) now read here: \(described.joined(separator: ", "))")
-                            reply.answer(starts)
-                        }
+                        reply.answer(try await reader.rebalance(event, driver: &driver, progress: progress, logger: logger))
                     } catch {
                         reply.answer(nil)
                         throw error
@@ -217,19 +140,18 @@ public struct KafkaSource: Sendable {
             switch feed.end {
             case .success(.idle)?:
                 logger.info("Kafka topic \(topic) read to its end and idle: ending open rides and stopping")
-                try await pipeline.finish()
+                try await driver.finish()
             case .failure(let error)?:
-                try? await pipeline.drainAndWait()
+                try? await driver.drain()
                 throw error
             case .success(.stopped)?, nil:
-                try await pipeline.drainAndWait()
+                try await driver.drain()
             }
         } catch {
             failure = error
         }
         feed.close()
         await poller.value
-        Self.accumulate(pipeline.stats, into: &total)
         // Leave lag tools an accurate picture, then leave the group so partitions move at once.
         let offsets = progress.takeUncommitted()
         if !offsets.isEmpty {
@@ -241,7 +163,7 @@ public struct KafkaSource: Sendable {
         }
         await consumer.close()
         if let failure { throw failure }
-        return total
+        return driver.stats
     }
 
     /// The poller: reads batches, hands them over, commits offsets, reports lag, decides when idle.
@@ -312,17 +234,6 @@ public struct KafkaSource: Sendable {
         }
         feed.finishInput(.success(.stopped))
     }
-
-    private static func accumulate(_ stats: IngestStats, into total: inout IngestStats) {
-        total.lines += stats.lines
-        total.readings += stats.readings
-        total.newReadings += stats.newReadings
-        total.ridesEnded += stats.ridesEnded
-        total.quarantined += stats.quarantined
-        total.alerts += stats.alerts
-        total.duplicates += stats.duplicates
-        total.batches += stats.batches
-    }
 }
 
 /// librdkafka's logical offsets, for assigning a partition at either end.
@@ -331,30 +242,8 @@ enum KafkaOffset {
     static let end: Int64 = -1
 }
 
-/// Stream names per message key, made once per key: consecutive messages of a busy topic
-/// mostly belong to different bikes.
-struct KeyedStreamNames {
-    let topic: String
-    private var names: [String: String] = [:]
-
-    init(topic: String) { self.topic = topic }
-
-    mutating func name(_ key: UnsafeBufferPointer<UInt8>?, fallback: String) -> String {
-        // A message without a key belongs to its partition's stream.
-        guard let key else { return fallback }
-        // Keys up to 15 bytes (a bike serial) make a String without allocating.
-        let text = String(decoding: key, as: UTF8.self)
-        if let name = names[text] { return name }
-        // Keys are bikes, so few; a topic keyed by something else must not grow this forever.
-        if names.count >= 100_000 { names.removeAll() }
-        let name = KafkaSource.streamName(topic: topic, key: text)
-        names[text] = name
-        return name
-    }
-}
-
 /// What the pipeline has committed, shared with the poller (which commits it to Kafka) and
-/// with the rebalance handler (which commits it before partitions go).
+/// with the rebalance handler once the driver has stopped (which commits it before partitions go).
 final class KafkaProgress: Sendable {
     struct Snapshot {
         var messagesPolled = 0
@@ -405,6 +294,7 @@ final class KafkaProgress: Sendable {
     }
 
     /// The offsets to commit as `partitions` go; they are no longer committed from here.
+    @discardableResult
     func revoke(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64] {
         state.withLock { s in
             var offsets: [KafkaTopicPartition: Int64] = [:]

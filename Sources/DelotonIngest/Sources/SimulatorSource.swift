@@ -27,7 +27,7 @@ public struct SimulatorSource: Sendable {
     }
 
     /// `caughtUp` is called once, when the lines from before `liveFrom` are all committed.
-    public mutating func run(into pipeline: inout IngestPipeline, stop: @Sendable () -> Bool = { false },
+    public mutating func run(into driver: inout IngestDriver, stop: @Sendable () -> Bool = { false },
                              caughtUp: (IngestStats) async -> Void = { _ in }) async throws {
         var position: Int64 = 0
         let clock = ContinuousClock()
@@ -36,23 +36,23 @@ public struct SimulatorSource: Sendable {
         while !stop(), let line = simulator.next() {
             if !live, line.time.naiveMicroseconds > liveFrom.naiveMicroseconds {
                 live = true
-                try await pipeline.drainAndWait()
-                await caughtUp(pipeline.stats)
+                try await driver.drain()
+                await caughtUp(driver.stats)
             }
             if let speed, line.time.naiveMicroseconds > liveFrom.naiveMicroseconds {
                 let due = started + .microseconds(Double(line.time.naiveMicroseconds - liveFrom.naiveMicroseconds) / speed)
                 while clock.now < due, !stop() {
-                    try await pipeline.tick()
+                    try await driver.idle()
                     try await clock.sleep(until: min(due, clock.now + .milliseconds(50)))
                 }
             }
             position += 1
             var bytes = Array(WireFormat.message(line.text, key: line.bike).utf8)
             bytes.withUnsafeBufferPointer {
-                pipeline.accept($0, source: Self.sourceName, position: position, stream: Self.sourceName, splitByMessageKey: true)
+                driver.line($0, source: Self.sourceName, position: position, stream: Self.sourceName, splitByMessageKey: true)
             }
             bytes.removeAll()
-            if pipeline.isBatchFull { try await pipeline.tick() }
+            if driver.isBatchFull { try await driver.idle() }
         }
     }
 }

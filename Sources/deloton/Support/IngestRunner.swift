@@ -16,12 +16,12 @@ struct IngestRunner {
     var status: StatusLine?
 
     func ingestFile(_ file: FileSource, options: IngestOptions) async throws -> IngestStats {
-        var pipeline = IngestPipeline(warehouse: warehouse, options: options, logger: logger, onCommitted: onCommitted)
+        var driver = IngestDriver(warehouse: warehouse, options: options, logger: logger, onCommitted: onCommitted)
         let total = file.size ?? 0
         let clock = ContinuousClock(), started = clock.now
         var lastDraw = started
         let shutdown = self.shutdown
-        try await file.run(into: &pipeline, stop: { shutdown.isRequested }) { bytes, stats in
+        try await file.run(into: &driver, stop: { shutdown.isRequested }) { bytes, stats in
             let now = clock.now
             guard now - lastDraw > .milliseconds(250) else { return }
             lastDraw = now
@@ -33,9 +33,9 @@ struct IngestRunner {
             Console.status("\(Console.bar(fraction: fraction)) \(Console.megabytes(bytes)) of \(Console.megabytes(total))  "
                            + "\(Console.count(Int(rate))) readings/s" + eta)
         }
-        if shutdown.isRequested { try await pipeline.drainAndWait() } else { try await pipeline.finish() }
+        if shutdown.isRequested { try await driver.drain() } else { try await driver.finish() }
         Console.endStatus()
-        return pipeline.stats
+        return driver.stats
     }
 
     /// `historyDays` of back-filled rides come first (`run` on an empty warehouse): their alerts
@@ -47,16 +47,16 @@ struct IngestRunner {
         let now = SimulatorSource.now(in: zone)
         if historyDays > 0 { options.mailAlertsFrom = zone.instant(of: now) }
         let speed = sim.pace(live: live)
-        var pipeline = IngestPipeline(warehouse: warehouse, options: options, logger: logger, onCommitted: onCommitted)
+        var driver = IngestDriver(warehouse: warehouse, options: options, logger: logger, onCommitted: onCommitted)
         let simulator = sim.simulator(now: now, speed: speed, historyDays: historyDays)
         // A history is written at once and then goes live; any other stream is paced from its first line.
         var source = SimulatorSource(simulator: simulator, speed: speed > 0 ? speed : nil,
                                      liveFrom: historyDays > 0 ? now : simulator.nextLineTime ?? now)
-        try await pipeline.resumeOpenRides(streamPrefix: SimulatorSource.sourceName)
+        try await driver.resumeOpenRides(streamPrefix: SimulatorSource.sourceName)
         let shutdown = self.shutdown
-        try await source.run(into: &pipeline, stop: { shutdown.isRequested }, caughtUp: caughtUp)
-        if shutdown.isRequested { try await pipeline.drainAndWait() } else { try await pipeline.finish() }
-        return pipeline.stats
+        try await source.run(into: &driver, stop: { shutdown.isRequested }, caughtUp: caughtUp)
+        if shutdown.isRequested { try await driver.drain() } else { try await driver.finish() }
+        return driver.stats
     }
 
     /// Consumes Kafka until SIGINT/SIGTERM (or, with `--exit-when-idle`, the topic's end).
