@@ -39,7 +39,7 @@ struct SQLTests {
         var conditions: [SQL] = ["a = \(1)", "b = \(2.5)"]
         conditions.append("c IN (\(list: ["x", "y"]))")
         conditions.append("d IN (\(list: [Int]()))")
-        let sql: SQL = "SELECT \(columns) FROM \(raw: "riders") WHERE \(SQL.joined(conditions, separator: " AND "))" + " LIMIT \(3)"
+        let sql: SQL = "SELECT \(columns) FROM \(raw: "riders") WHERE \(SQL.joined(conditions, separator: " AND ")) LIMIT \(3)"
         #expect(sql.rendered(for: .postgres).text == "SELECT id, name FROM riders WHERE a = $1 AND b = $2 AND c IN ($3, $4) AND d IN (NULL) LIMIT $5")
         #expect(sql.rendered(for: .postgres).binds == [.int(1), .double(2.5), .text("x"), .text("y"), .int(3)])
     }

@@ -68,7 +68,7 @@ public struct AnalyticsExport: Sendable {
                 conditions.append("(\(raw: view.key.joined(separator: ", "))) > (\(keys))")
             }
         }
-        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE " + SQL.joined(conditions, separator: " AND ")
+        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
         let name = view.qualifiedName(forWarehouseKind: warehouse.kind)
         let sql: SQL = """
             SELECT \(raw: view.columns.map(\.name).joined(separator: ", ")) FROM \(raw: name)\(whereClause) \

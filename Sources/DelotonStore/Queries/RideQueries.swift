@@ -115,7 +115,7 @@ public struct RideQueries: Sendable {
             let start = c.startTime.microseconds
             conditions.append("(start_time_us > \(start) OR (start_time_us = \(start) AND id > \(c.id)))")
         }
-        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE " + SQL.joined(conditions, separator: " AND ")
+        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
         // One row more than asked tells whether another page follows, without a count.
         let rows = try await sql.query(
             "SELECT \(RideRecord.columns) FROM rides\(whereClause) ORDER BY start_time_us, id LIMIT \(limit + 1)")

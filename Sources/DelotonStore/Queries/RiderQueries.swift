@@ -89,7 +89,7 @@ public struct RiderQueries: Sendable {
         if let v = filter.minAge { conditions.append("r.date_of_birth <= \(Self.yearsBefore(today, v))") }
         if let v = filter.maxAge { conditions.append("r.date_of_birth > \(Self.yearsBefore(today, v + 1))") }
         if let after { conditions.append("r.id > \(after)") }
-        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE " + SQL.joined(conditions, separator: " AND ")
+        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
         let rows = try await sql.query("SELECT \(RiderRecord.columns) FROM riders r\(whereClause) ORDER BY r.id LIMIT \(limit + 1)")
         var items = try rows.map(RiderRecord.init(row:))
         var next: Int64?

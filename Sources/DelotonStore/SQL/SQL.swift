@@ -108,8 +108,4 @@ public struct SQL: Sendable, Equatable, ExpressibleByStringInterpolation {
         }
         return SQL(pieces: pieces)
     }
-
-    public static func + (lhs: SQL, rhs: SQL) -> SQL { SQL(pieces: lhs.pieces + rhs.pieces) }
-
-    public static func += (lhs: inout SQL, rhs: SQL) { lhs.pieces += rhs.pieces }
 }
