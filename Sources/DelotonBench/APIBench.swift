@@ -16,7 +16,7 @@ public enum APIBench {
     /// the warehouse already had rides (they are used as they are).
     public static func fill(_ warehouse: any Warehouse, rides: Int, seconds: Int) async throws -> Bool {
         let existing = try await warehouse.sql.query("SELECT count(*) AS n FROM rides")
-        guard (existing.first?["n"].int ?? 0) == 0 else { return false }
+        guard try existing.first?.decode("n", as: Int64.self) == 0 else { return false }
         let zone = Zone(identifier: "Europe/London")!
         var batches = BenchBatches(warehouse)
         for n in 0..<rides {
@@ -52,8 +52,8 @@ public enum APIBench {
         let rows = try await warehouse.sql.query("""
             SELECT min(id) AS lo, max(id) AS hi, min(rider_id) AS rlo, max(rider_id) AS rhi FROM rides
             """)
-        guard let row = rows.first, let lo = row["lo"].int, let hi = row["hi"].int,
-              let rlo = row["rlo"].int, let rhi = row["rhi"].int else {
+        guard let row = rows.first, let lo = try row.decode("lo", as: Int64?.self), let hi = try row.decode("hi", as: Int64?.self),
+              let rlo = try row.decode("rlo", as: Int64?.self), let rhi = try row.decode("rhi", as: Int64?.self) else {
             throw BenchError(description: "the warehouse has no rides to query")
         }
         return [

@@ -28,8 +28,8 @@ public enum PostgresBench {
     private static func measure(_ warehouse: PostgresWarehouse, settings: PostgresSettings, readings: Int, batchReadings: Int,
                                 logger: Logger) async throws -> String {
         try await warehouse.migrate()
-        let existing = try await warehouse.sql.query(SQL("SELECT (SELECT count(*) FROM rides) + (SELECT count(*) FROM riders) AS n"))
-        guard existing.first?["n"].int == 0 else {
+        let existing = try await warehouse.sql.query("SELECT (SELECT count(*) FROM rides) + (SELECT count(*) FROM riders) AS n")
+        guard try existing.first?.decode("n", as: Int64.self) == 0 else {
             throw WarehouseError(.configuration,
                 "the benchmark writes generated rides and then empties the warehouse: point it at an empty scratch database, not \(settings)")
         }

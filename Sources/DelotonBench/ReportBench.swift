@@ -29,9 +29,10 @@ public enum ReportBench {
                            output: URL) async throws -> Result {
         let clock = ContinuousClock()
         let hours = london.interval(of: day)
-        let loaded = try await warehouse.sql.query(SQL("SELECT count(*) AS n FROM rides WHERE start_time_us >= ? AND start_time_us < ?",
-                                                       [.int(hours.lowerBound.microseconds), .int(hours.upperBound.microseconds)]))
-        let load = (loaded.first?["n"].int ?? 0) > 0 ? .zero : try await clock.measure {
+        let loaded = try await warehouse.sql.query("""
+            SELECT count(*) AS n FROM rides WHERE start_time_us >= \(hours.lowerBound.microseconds) AND start_time_us < \(hours.upperBound.microseconds)
+            """)
+        let load = try (loaded.first?.decode("n", as: Int64.self) ?? 0) > 0 ? .zero : try await clock.measure {
             try await self.load(into: warehouse, rides: rides, secondsPerRide: secondsPerRide)
         }
         let building = clock.now

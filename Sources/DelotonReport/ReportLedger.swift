@@ -10,18 +10,17 @@ public struct ReportLedger: Sendable {
     public init(_ sql: any SQLExecutor) { self.sql = sql }
 
     public func wasSent(_ day: CivilDate) async throws -> Bool {
-        try await !sql.query(SQL("SELECT 1 AS sent FROM reports_sent WHERE day = ?::date", [.text(day.description)])).isEmpty
+        try await !sql.query("SELECT 1 AS sent FROM reports_sent WHERE day = \(day)").isEmpty
     }
 
     /// When the most recent report was sent, by any process (for the report metrics).
     public func lastSentAt() async throws -> Instant? {
-        try await sql.query("SELECT MAX(sent_at_us) AS sent_us FROM reports_sent").first?["sent_us"].int
-            .map { Instant(microseconds: $0) }
+        try await sql.query("SELECT MAX(sent_at_us) AS sent_us FROM reports_sent").first?.decode("sent_us", as: Instant?.self) ?? nil
     }
 
     public func sentDays() async throws -> Set<CivilDate> {
-        let rows = try await sql.query("SELECT day::text AS day FROM reports_sent")
-        return Set(rows.compactMap { $0["day"].text.flatMap { CivilDate(iso: $0.prefix(10)) } })
+        let rows = try await sql.query("SELECT CAST(day AS TEXT) AS day FROM reports_sent")
+        return Set(try rows.map { try $0.decode("day", as: CivilDate.self) })
     }
 
     /// Takes the sending of `day` for `owner` until `now + lease`, unless another owner holds a
@@ -29,26 +28,25 @@ public struct ReportLedger: Sendable {
     /// the day only until its lease ends.
     public func claim(_ day: CivilDate, owner: String, now: Instant, lease: Duration) async throws -> Bool {
         let until = now.microseconds + lease.components.seconds * 1_000_000
-        let rows = try await sql.transaction([SQL("""
-            INSERT INTO report_claims (day, owner, until_us) VALUES (?::date, ?, ?)
+        let rows = try await sql.transaction(["""
+            INSERT INTO report_claims (day, owner, until_us) VALUES (\(day), \(owner), \(until))
             ON CONFLICT (day) DO UPDATE SET owner = excluded.owner, until_us = excluded.until_us
-            WHERE report_claims.until_us <= ? OR report_claims.owner = excluded.owner
+            WHERE report_claims.until_us <= \(now.microseconds) OR report_claims.owner = excluded.owner
             RETURNING owner
-            """, [.text(day.description), .text(owner), .int(until), .int(now.microseconds)])])
+            """])
         return !(rows.first ?? []).isEmpty
     }
 
     /// Gives a claim back (after a failed send), so another process need not wait for its lease.
     public func release(_ day: CivilDate, owner: String) async throws {
-        try await sql.execute(SQL("DELETE FROM report_claims WHERE day = ?::date AND owner = ?",
-                                  [.text(day.description), .text(owner)]))
+        try await sql.execute("DELETE FROM report_claims WHERE day = \(day) AND owner = \(owner)")
     }
 
     /// Records a sent report; recording the same day again keeps the first record.
     public func record(_ day: CivilDate, sentAt: Instant, recipients: [String]) async throws {
-        try await sql.execute(SQL("""
-            INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (?::date, ?, ?)
+        try await sql.execute("""
+            INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (\(day), \(sentAt.microseconds), \(recipients.joined(separator: ",")))
             ON CONFLICT (day) DO NOTHING
-            """, [.text(day.description), .int(sentAt.microseconds), .text(recipients.joined(separator: ","))]))
+            """)
     }
 }

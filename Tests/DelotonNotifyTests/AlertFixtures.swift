@@ -172,7 +172,8 @@ struct CrashBeforeMarkingSent: SQLExecutor {
 
     func query(_ sql: SQL) async throws -> [SQLRow] { try await base.query(sql) }
     func execute(_ sql: SQL) async throws {
-        if sql.text.contains("status = 'sent'") && sql.text.hasPrefix("UPDATE") { throw Crash() }
+        let text = sql.rendered(for: .sqlite).text
+        if text.contains("status = 'sent'") && text.hasPrefix("UPDATE") { throw Crash() }
         try await base.execute(sql)
     }
     func transaction(_ statements: [SQL]) async throws -> [[SQLRow]] { try await base.transaction(statements) }

@@ -12,14 +12,13 @@ struct RideWebhookTests {
     /// A stand-in for the API's ride renderer: a few fields of the stored ride as JSON.
     static func renderer(_ sql: any SQLExecutor) -> RideWebhookNotifier.Renderer {
         { id in
-            guard let row = try await sql.query(SQL(
-                "SELECT id, rider_id, bike_serial, reading_count, in_progress, alert_raised FROM rides WHERE id = ?",
-                [.int(id)])).first
+            guard let row = try await sql.query(
+                "SELECT id, rider_id, bike_serial, reading_count, in_progress, alert_raised FROM rides WHERE id = \(id)").first
             else { return nil }
             let object: [String: Any] = [
-                "id": row["id"].int ?? 0, "rider_id": row["rider_id"].int ?? 0,
-                "bike_serial": row["bike_serial"].text ?? "", "reading_count": row["reading_count"].int ?? 0,
-                "in_progress": row["in_progress"].bool ?? true, "alert_sent": row["alert_raised"].bool ?? false,
+                "id": try row.decode("id", as: Int64.self), "rider_id": try row.decode("rider_id", as: Int64.self),
+                "bike_serial": try row.decode("bike_serial", as: String.self), "reading_count": try row.decode("reading_count", as: Int64.self),
+                "in_progress": try row.decode("in_progress", as: Bool.self), "alert_sent": try row.decode("alert_raised", as: Bool.self),
             ]
             return [UInt8](try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
         }

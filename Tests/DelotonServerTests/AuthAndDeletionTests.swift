@@ -14,9 +14,9 @@ import Testing
         let secret = try await keys.create(name: "ops", scope: .write)
         #expect(secret.hasPrefix("dlt_"))
         #expect(try await keys.verify(key: secret) == APIKeyIdentity(name: "ops", scope: .write))
-        let stored = try await fixture.warehouse.sql.query(SQL("SELECT key_hash FROM api_keys WHERE name = 'ops'"))
-        #expect(stored.first?["key_hash"].text == APIKeyHash.sha256Hex(secret))
-        #expect(stored.first?["key_hash"].text != secret)
+        let stored = try await fixture.warehouse.sql.query("SELECT key_hash FROM api_keys WHERE name = 'ops'")
+        #expect(try stored.first?.decode("key_hash", as: String.self) == APIKeyHash.sha256Hex(secret))
+        #expect(try stored.first?.decode("key_hash", as: String.self) != secret)
         await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "ops", scope: .read) }
         await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "  ", scope: .read) }
         #expect(try await keys.list().map(\.name) == ["fixture-reader", "ops"])
@@ -51,18 +51,18 @@ import Testing
             #expect(try await client.call("/ride/\(alerted.id)x", method: .delete, headers: [.authorization: "Bearer \(writer)"]).status == .badRequest)
         }
         let sql = fixture.warehouse.sql
-        #expect(try await sql.query(SQL("SELECT count(*) AS n FROM readings WHERE ride_id = ?", [.int(alerted.id)])).first?["n"].int == 0)
-        #expect(try await sql.query(SQL("SELECT count(*) AS n FROM alerts WHERE ride_id = ?", [.int(alerted.id)])).first?["n"].int == 0)
-        let tombstone = try await sql.query(SQL("SELECT deleted_by, deleted_at_us FROM ride_tombstones")).first
-        #expect(tombstone?["deleted_by"].text == "cleanup-bot")
-        #expect(tombstone?["deleted_at_us"].int == Fixture.now.microseconds)
+        #expect(try await sql.query("SELECT count(*) AS n FROM readings WHERE ride_id = \(alerted.id)").first?.decode("n", as: Int64.self) == 0)
+        #expect(try await sql.query("SELECT count(*) AS n FROM alerts WHERE ride_id = \(alerted.id)").first?.decode("n", as: Int64.self) == 0)
+        let tombstone = try await sql.query("SELECT deleted_by, deleted_at_us FROM ride_tombstones").first
+        #expect(try tombstone?.decode("deleted_by", as: String.self) == "cleanup-bot")
+        #expect(try tombstone?.decode("deleted_at_us", as: Int64.self) == Fixture.now.microseconds)
 
         // Replaying the stream brings neither the ride nor its alert back.
         let outcome = try await fixture.ingest(Fixture.syntheticLines(), stream: "file:synthetic")
         #expect(outcome.tombstonedRides == 1)
         #expect(outcome.newAlertIDs.isEmpty)
         #expect(try await rides.rides(riderID: Fixture.alertRiderID).count == 1)
-        #expect(try await sql.query(SQL("SELECT count(*) AS n FROM alerts")).first?["n"].int == 0)
+        #expect(try await sql.query("SELECT count(*) AS n FROM alerts").first?.decode("n", as: Int64.self) == 0)
     }
 
     @Test(arguments: Backend.allCases) func eraseRiderRemovesEverythingAboutThem(_ backend: Backend) async throws {
@@ -81,9 +81,9 @@ import Testing
         let sql = fixture.warehouse.sql
         for table in ["rides WHERE rider_id = 900", "alerts WHERE rider_id = 900",
                       "readings WHERE ride_id NOT IN (SELECT id FROM rides)", "riders WHERE id = 900"] {
-            #expect(try await sql.query(SQL("SELECT count(*) AS n FROM \(table)")).first?["n"].int == 0, "\(table)")
+            #expect(try await sql.query("SELECT count(*) AS n FROM \(raw: table)").first?.decode("n", as: Int64.self) == 0, "\(table)")
         }
-        #expect(try await sql.query(SQL("SELECT erased_by FROM rider_tombstones WHERE rider_id = 900")).first?["erased_by"].text == "dpo")
+        #expect(try await sql.query("SELECT erased_by FROM rider_tombstones WHERE rider_id = 900").first?.decode("erased_by", as: String.self) == "dpo")
         let outcome = try await fixture.ingest(Fixture.syntheticLines(), stream: "file:synthetic")
         #expect(outcome.tombstonedRides == 2)
         #expect(try await RiderQueries(sql).rider(id: 900) == nil)

@@ -23,8 +23,8 @@ import Testing
         let broken = #"{"log": "[SYSTEM] data = {\"name\":\"Dr Ada M. Byron-King\",\"email_address\":\"ada.new@example.com\",\"address\":\"7 Unique Mews,Lon"#
         let stranger = #"{"log": "[SYSTEM] data = {\"user_id\":9001,\"name\":\"Mr Other Person\"}"}"#
         for (position, raw) in [profile, broken, stranger].enumerated() {
-            try await fixture.warehouse.sql.execute(SQL("INSERT INTO quarantine (source, position, raw, reason) VALUES (?, ?, ?, ?)",
-                                                        [.text("file:erasure"), .int(Int64(position)), .text(raw), .text("test")]))
+            try await fixture.warehouse.sql.execute(
+                "INSERT INTO quarantine (source, position, raw, reason) VALUES ('file:erasure', \(position), \(raw), 'test')")
         }
         // The alerts go out as .eml files, to the rider and a staff copy; another message stays.
         let outbox = fixture.directory.appendingPathComponent("outbox")

@@ -20,11 +20,11 @@ struct AnalystRoleTests {
     /// where only its privileges stand in the way.
     static func fails(_ warehouse: any Warehouse, _ sql: String) async -> Bool {
         do {
-            _ = try await warehouse.sql.query(SQL(sql))
+            _ = try await warehouse.sql.query("\(raw: sql)")
             return false
         } catch {}
         do {
-            _ = try await warehouse.sql.transaction([SQL("SET TRANSACTION READ WRITE"), SQL(sql)])
+            _ = try await warehouse.sql.transaction(["SET TRANSACTION READ WRITE", "\(raw: sql)"])
             return false
         } catch {
             return true
@@ -44,8 +44,8 @@ struct AnalystRoleTests {
         let analyst = try await Warehouses.open(Self.url(owner.url, user: name, password: "second-secret"), migrate: false,
                                                 logger: F.logger)
         for view in AnalyticsCatalog.all {
-            let rows = try await analyst.sql.query(SQL("SELECT count(*) AS n FROM analytics.\(view.name)"))
-            #expect((rows.first?["n"].int ?? 0) > 0, "analyst cannot read analytics.\(view.name)")
+            let rows = try await analyst.sql.query("SELECT count(*) AS n FROM analytics.\(raw: view.name)")
+            #expect(try (rows.first?.decode("n", as: Int64.self) ?? 0) > 0, "analyst cannot read analytics.\(view.name)")
         }
         // What the analyst sees through the export is what the owner sees.
         let viaAnalyst = try await F.table(AnalyticsCatalog.rides, in: analyst)
@@ -81,14 +81,14 @@ struct AnalystRoleTests {
             #expect(await Self.fails(analyst, sql), "the analyst could run: \(sql)")
         }
         // The owner's later views are readable at once (default privileges).
-        try await owner.warehouse.sql.execute(SQL("CREATE VIEW analytics.later AS SELECT ride_id FROM analytics.rides"))
+        try await owner.warehouse.sql.execute("CREATE VIEW analytics.later AS SELECT ride_id FROM analytics.rides")
         #expect(!(await Self.fails(analyst, "SELECT count(*) FROM analytics.later")))
         // The role holds no column of personal data, and views hold none either.
-        let columns = try await analyst.sql.query(SQL("""
+        let columns = try await analyst.sql.query("""
             SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = 'analytics'
-            """))
+            """).map { try $0.decode("c", as: String.self) }
         #expect(!columns.isEmpty)
-        #expect(!columns.contains { ["email", "name", "address_lines", "postcode", "date_of_birth"].contains($0["c"].text ?? "") })
+        #expect(!columns.contains { ["email", "name", "address_lines", "postcode", "date_of_birth"].contains($0) })
         try await analyst.close()
         try await owner.warehouse.close()
     }
@@ -113,17 +113,17 @@ struct AnalystRoleTests {
         let name = PostgresServer.uniqueName("analyst")
         let role = try AnalystRole(name: name, password: "right horse battery", statementTimeoutSeconds: 120, connectionLimit: 3)
         // Only a SCRAM verifier goes to the server, never the password.
-        #expect(!role.statements.flatMap(\.binds).contains { $0.text?.contains("horse") == true })
-        #expect(!role.statements.contains { $0.text.contains("horse") })
+        #expect(!role.statements.flatMap { $0.rendered(for: .postgres).binds }.contains { if case .text(let s?) = $0 { s.contains("horse") } else { false } })
+        #expect(!role.statements.contains { $0.rendered(for: .postgres).text.contains("horse") })
         try await role.apply(to: owner)
-        let stored = try await owner.sql.query(SQL(
+        let stored = try await owner.sql.query(
             """
             SELECT a.rolpassword, r.rolconnlimit, array_to_string(r.rolconfig, ',') AS config
-            FROM pg_authid a JOIN pg_roles r ON r.oid = a.oid WHERE a.rolname = ?
-            """, [.text(name)]))
-        #expect(stored.first?["rolpassword"].text?.hasPrefix("SCRAM-SHA-256$4096:") == true)
-        #expect(stored.first?["rolconnlimit"].int == 3)
-        let config = stored.first?["config"].text ?? ""
+            FROM pg_authid a JOIN pg_roles r ON r.oid = a.oid WHERE a.rolname = \(name)
+            """)
+        #expect(try stored.first?.decode("rolpassword", as: String.self).hasPrefix("SCRAM-SHA-256$4096:") == true)
+        #expect(try stored.first?.decode("rolconnlimit", as: Int64.self) == 3)
+        let config = try stored.first?.decode("config", as: String.self) ?? ""
         #expect(config.contains("statement_timeout=120s") || config.contains("statement_timeout=2min"), "\(config)")
         try await owner.close()
         let hba = server.directory + "/data/pg_hba.conf"
@@ -132,7 +132,7 @@ struct AnalystRoleTests {
         _ = try await server.psql("SELECT pg_reload_conf()")
         let good = try await Warehouses.open(Self.url(server.url, user: name, password: "right horse battery"), migrate: false,
                                              logger: F.logger)
-        #expect(try await good.sql.query(SQL("SELECT count(*) AS n FROM analytics.rides")).count == 1)
+        #expect(try await good.sql.query("SELECT count(*) AS n FROM analytics.rides").count == 1)
         try await good.close()
         do {
             let bad = try await Warehouses.open(Self.url(server.url, user: name, password: "wrong"), migrate: false, logger: F.logger)
@@ -147,7 +147,7 @@ struct AnalystRoleTests {
     func refusals() async throws {
         let owner = try await F.postgres()
         let name = PostgresServer.uniqueName("powerful")
-        try await owner.warehouse.sql.execute(SQL("CREATE ROLE \(name) LOGIN CREATEDB"))
+        try await owner.warehouse.sql.execute("CREATE ROLE \(raw: name) LOGIN CREATEDB")
         do {
             try await AnalystRole(name: name, password: "p4ss-word").apply(to: owner.warehouse)
             Issue.record("a role with CREATEDB was accepted")
@@ -158,18 +158,18 @@ struct AnalystRoleTests {
         // A role that reaches base tables through a group is refused too, and nothing is left half-done.
         let group = PostgresServer.uniqueName("readers")
         let member = PostgresServer.uniqueName("member")
-        try await owner.warehouse.sql.execute(SQL("CREATE ROLE \(group)"))
-        try await owner.warehouse.sql.execute(SQL("GRANT USAGE ON SCHEMA production TO \(group)"))
-        try await owner.warehouse.sql.execute(SQL("GRANT SELECT ON production.riders TO \(group)"))
-        try await owner.warehouse.sql.execute(SQL("CREATE ROLE \(member) LOGIN IN ROLE \(group)"))
+        try await owner.warehouse.sql.execute("CREATE ROLE \(raw: group)")
+        try await owner.warehouse.sql.execute("GRANT USAGE ON SCHEMA production TO \(raw: group)")
+        try await owner.warehouse.sql.execute("GRANT SELECT ON production.riders TO \(raw: group)")
+        try await owner.warehouse.sql.execute("CREATE ROLE \(raw: member) LOGIN IN ROLE \(raw: group)")
         do {
             try await AnalystRole(name: member, password: "p4ss-word").apply(to: owner.warehouse)
             Issue.record("a role that reads production.riders through a group was accepted")
         } catch let error as WarehouseError {
             #expect(error.message.contains("production.riders"), "\(error.message)")
         }
-        let granted = try await owner.warehouse.sql.query(SQL("SELECT has_schema_privilege(?, 'analytics', 'USAGE') AS g", [.text(member)]))
-        #expect(granted.first?["g"].bool == false, "a refused role kept its grants")
+        let granted = try await owner.warehouse.sql.query("SELECT has_schema_privilege(\(member), 'analytics', 'USAGE') AS g")
+        #expect(try granted.first?.decode("g", as: Bool.self) == false, "a refused role kept its grants")
         try await owner.warehouse.close()
     }
 }

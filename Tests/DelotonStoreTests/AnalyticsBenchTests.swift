@@ -19,36 +19,35 @@ struct AnalyticsBenchTests {
         let start: Int64 = 1_640_995_200_000_000  // 2022-01-01T00:00:00Z
         var statements: [SQL] = []
         for id in 1...riders {
-            let dob = CivilDate(year: 1940 + id % 65, month: 1 + id % 12, day: 1 + id % 28).description
-            statements.append(SQL("""
+            let dob = CivilDate(year: 1940 + id % 65, month: 1 + id % 12, day: 1 + id % 28)
+            statements.append("""
                 INSERT INTO riders (id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines,
                                     city, postcode, postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us)
-                VALUES (?, 'Bench Rider', NULL, 'Bench', 'Rider', ?, ?, 'b@example.com', '1 Road', 'Leeds', 'LS1 1AA', 1, 170, 70,
-                        '2021-01-01', 'direct', 0)
-                """, [.int(Int64(id)), .text(["male", "female", "other"][id % 3]), .text(dob)]))
+                VALUES (\(id), 'Bench Rider', NULL, 'Bench', 'Rider', \(["male", "female", "other"][id % 3]), \(dob), 'b@example.com',
+                        '1 Road', 'Leeds', 'LS1 1AA', 1, 170, 70, '2021-01-01', 'direct', 0)
+                """)
         }
-        statements.append(SQL("INSERT INTO bikes (serial, first_ride_us, last_ride_us) VALUES ('SN-BENCH', ?, ?)",
-                              [.int(start), .int(start + Int64(rides) * 3_600_000_000)]))
+        statements.append("INSERT INTO bikes (serial, first_ride_us, last_ride_us) VALUES ('SN-BENCH', \(start), \(start + Int64(rides) * 3_600_000_000))")
         for i in 0..<rides {
             let begin = start + Int64(i) * 3_600_000_000
             let hrSum = (0..<seconds).reduce(0) { $0 + 60 + ($1 + i) % 120 }
-            statements.append(SQL("""
+            statements.append("""
                 INSERT INTO rides (rider_id, bike_serial, started_at_us, stream, start_time_us, end_time_us, in_progress, email,
                                    gender, age_at_start, reading_count, hr_count, hr_sum, hr_min, hr_max, power_sum, power_max,
                                    rpm_sum, resistance_sum, alert_raised, state)
-                VALUES (?, 'SN-BENCH', ?, 'bench', ?, ?, 0, 'b@example.com', ?, ?, ?, ?, ?, 60, 179, ?, 300.5, ?, ?, 0, NULL)
-                """, [.int(Int64(1 + i % riders)), .int(begin), .int(begin + 1_000_000), .int(begin + Int64(seconds) * 1_000_000),
-                      .text(["male", "female", "other"][i % 3]), .int(Int64(18 + i % 70)), .int(Int64(seconds)), .int(Int64(seconds)),
-                      .int(Int64(hrSum)), .double(Double(seconds) * 150.25), .int(Int64(seconds * 70)), .int(Int64(seconds * 40))]))
+                VALUES (\(1 + i % riders), 'SN-BENCH', \(begin), 'bench', \(begin + 1_000_000), \(begin + Int64(seconds) * 1_000_000), 0,
+                        'b@example.com', \(["male", "female", "other"][i % 3]), \(18 + i % 70), \(seconds), \(seconds), \(hrSum), 60, 179,
+                        \(Double(seconds) * 150.25), 300.5, \(seconds * 70), \(seconds * 40), 0, NULL)
+                """)
         }
         for chunk in stride(from: 0, to: statements.count, by: 500) {
             try await warehouse.sql.transaction(Array(statements[chunk..<min(chunk + 500, statements.count)]))
         }
-        try await warehouse.sql.execute(SQL("""
-            WITH RECURSIVE s(e) AS (SELECT 1 UNION ALL SELECT e + 1 FROM s WHERE e < \(seconds))
+        try await warehouse.sql.execute("""
+            WITH RECURSIVE s(e) AS (SELECT 1 UNION ALL SELECT e + 1 FROM s WHERE e < \(raw: String(seconds)))
             INSERT INTO readings (ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance)
             SELECT x.id, s.e, x.start_time_us + s.e * 1000000, 60 + (x.id + s.e) % 120, 70, 150.25, 40 FROM rides x, s
-            """))
+            """)
     }
 
     static func time(_ body: () async throws -> Void) async rethrows -> Double {
@@ -69,8 +68,8 @@ struct AnalyticsBenchTests {
             let readingsCSV = try await Self.time { rows = try await export.write(AnalyticsCatalog.readings, format: .csv, to: sink) }
             let readingsJSONL = try await Self.time { _ = try await export.write(AnalyticsCatalog.readings, format: .jsonl, to: sink) }
             let ridesCSV = try await Self.time { _ = try await export.write(AnalyticsCatalog.rides, format: .csv, to: sink) }
-            let daily = try await Self.time { _ = try await w.sql.query(SQL("SELECT * FROM \(AnalyticsCatalog.daily.qualifiedName(forWarehouseKind: w.kind))")) }
-            let riders = try await Self.time { _ = try await w.sql.query(SQL("SELECT * FROM \(AnalyticsCatalog.riders.qualifiedName(forWarehouseKind: w.kind))")) }
+            let daily = try await Self.time { _ = try await w.sql.query("SELECT * FROM \(raw: AnalyticsCatalog.daily.qualifiedName(forWarehouseKind: w.kind))") }
+            let riders = try await Self.time { _ = try await w.sql.query("SELECT * FROM \(raw: AnalyticsCatalog.riders.qualifiedName(forWarehouseKind: w.kind))") }
             let oneDay = try await Self.time {
                 _ = try await export.write(AnalyticsCatalog.readings, format: .csv, since: .day(CivilDate(year: 2022, month: 1, day: 10)),
                                            until: .day(CivilDate(year: 2022, month: 1, day: 11)), to: sink)

@@ -46,13 +46,13 @@ enum AnalyticsFixture {
     /// `migrate()` has, and this does nothing.
     static func installViews(_ warehouse: any Warehouse) async throws {
         if warehouse.kind == "postgresql" {
-            let present = try await warehouse.sql.query(SQL("SELECT to_regclass('analytics.rides')::text AS v")).first?["v"]
+            let present = try await warehouse.sql.query("SELECT to_regclass('analytics.rides')::text AS v").first?.value("v")
             guard present == nil || present == .null else { return }
-            try await warehouse.sql.transaction(PostgresSchema.statements(AnalyticsViews.postgres).map { SQL($0) })
+            try await warehouse.sql.transaction(AnalyticsViews.postgres.map { "\(raw: $0)" })
         } else {
-            let present = try await warehouse.sql.query(SQL("SELECT count(*) AS n FROM sqlite_master WHERE name = 'analytics_rides'"))
-            guard present.first?["n"].int == 0 else { return }
-            try await warehouse.sql.execute(SQL(AnalyticsViews.sqlite))
+            let present = try await warehouse.sql.query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'analytics_rides'")
+            guard try present.first?.decode("n", as: Int64.self) == 0 else { return }
+            try await warehouse.sql.transaction(AnalyticsViews.sqlite.map { "\(raw: $0)" })
         }
     }
 
@@ -128,13 +128,13 @@ enum AnalyticsFixture {
     /// A view's rows, ordered by its key, each value as export renders it ("null" for null).
     static func table(_ view: AnalyticsView, in warehouse: any Warehouse, zone: Zone = london) async throws -> [[String: String]] {
         let export = AnalyticsExport(warehouse: warehouse, zone: zone)
-        let rows = try await warehouse.sql.query(SQL("""
-            SELECT \(view.columns.map(\.name).joined(separator: ", ")) FROM \(view.qualifiedName(forWarehouseKind: warehouse.kind))
-            ORDER BY \(view.key.joined(separator: ", "))
-            """))
-        return rows.map { row in
+        let rows = try await warehouse.sql.query("""
+            SELECT \(raw: view.columns.map(\.name).joined(separator: ", ")) FROM \(raw: view.qualifiedName(forWarehouseKind: warehouse.kind))
+            ORDER BY \(raw: view.key.joined(separator: ", "))
+            """)
+        return try rows.map { row in
             var out: [String: String] = [:]
-            for column in view.columns { out[column.name] = export.render(row[column.name], as: column.kind).text ?? "null" }
+            for column in view.columns { out[column.name] = export.render(try row.value(column.name), as: column.kind).text ?? "null" }
             return out
         }
     }

@@ -15,16 +15,16 @@ struct AnalyticsViewsTests {
         defer { lite.cleanup() }
         let pg = try await F.postgres()
         for view in AnalyticsCatalog.all {
-            let liteColumns = try await lite.warehouse.sql.query(SQL("SELECT name FROM pragma_table_info('analytics_\(view.name)')"))
-                .compactMap { $0["name"].text }
+            let liteColumns = try await lite.warehouse.sql.query("SELECT name FROM pragma_table_info(\("analytics_\(view.name)"))")
+                .map { try $0.decode("name", as: String.self) }
             #expect(liteColumns == view.columns.map(\.name), "analytics_\(view.name)")
-            let pgColumns = try await pg.warehouse.sql.query(SQL("""
+            let pgColumns = try await pg.warehouse.sql.query("""
                 SELECT column_name::text AS name, data_type::text AS type FROM information_schema.columns
-                WHERE table_schema = 'analytics' AND table_name = ? ORDER BY ordinal_position
-                """, [.text(view.name)]))
-            #expect(pgColumns.compactMap { $0["name"].text } == view.columns.map(\.name), "analytics.\(view.name)")
+                WHERE table_schema = 'analytics' AND table_name = \(view.name) ORDER BY ordinal_position
+                """)
+            #expect(try pgColumns.map { try $0.decode("name", as: String.self) } == view.columns.map(\.name), "analytics.\(view.name)")
             for (column, row) in zip(view.columns, pgColumns) {
-                let type = row["type"].text ?? ""
+                let type = try row.decode("type", as: String.self)
                 let expected: Set<String> = switch column.kind {
                 case .integer: ["integer", "bigint", "smallint"]
                 case .real: ["double precision"]
@@ -49,7 +49,7 @@ struct AnalyticsViewsTests {
                 #expect(!personal.contains { column.name.contains($0) }, "\(view.name).\(column.name)")
             }
         }
-        for sql in [AnalyticsViews.sqlite, AnalyticsViews.postgres] {
+        for sql in [AnalyticsViews.sqlite.joined(separator: ";\n"), AnalyticsViews.postgres.joined(separator: ";\n")] {
             for column in ["email", "address_lines", "postcode", "date_of_birth AS", "first_name", "last_name", "r.name"] {
                 #expect(!sql.contains(column), "\(column) in view SQL")
             }
@@ -233,7 +233,7 @@ struct AnalyticsViewsTests {
         var tables: [[[String: String]]] = []
         for o in opened {
             let table = try await F.table(AnalyticsCatalog.readings, in: o.warehouse)
-            let count = try await o.warehouse.sql.query(SQL("SELECT count(*) AS n FROM readings")).first?["n"].int
+            let count = try await o.warehouse.sql.query("SELECT count(*) AS n FROM readings").first?.decode("n", as: Int64.self)
             #expect(table.count == Int(count ?? -1))
             let rides = try await F.table(AnalyticsCatalog.rides, in: o.warehouse)
             for ride in rides.prefix(40) {

@@ -40,35 +40,32 @@ struct PostgresWarehouseTests {
         #expect(throws: WarehouseError.self) { try PostgresSettings(url: "postgres://ann@db/w?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem") }
     }
 
-    @Test("placeholders become $n outside quotes and comments")
-    func placeholders() {
-        let (text, n) = PostgresExecutor.numberPlaceholders("SELECT '?', \"a?\" FROM t WHERE a = ? AND b = ?::date -- ?\nLIMIT ?")
-        #expect(text == "SELECT '?', \"a?\" FROM t WHERE a = $1 AND b = $2::date -- ?\nLIMIT $3")
-        #expect(n == 3)
-    }
-
-    @Test("shared SQL: untyped binds, dates as text, numeric as int or double")
+    @Test("shared SQL: typed binds, dates as text, numeric as int or double")
     func sharedSQL() async throws {
         let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
         defer { Task { try? await w.close() } }
-        try await w.sql.execute(SQL("INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (?, ?, ?)",
-                                    ["2024-02-29", 5, "a@b.c"]))
-        let rows = try await w.sql.query(SQL("""
-            SELECT day, sent_at_us, SUM(sent_at_us) AS total, AVG(sent_at_us) AS mean, substr(recipients, 1, ?) AS head,
-                   ?::bigint + 1 AS next, true AS yes, 1.5::float8 AS half
-            FROM reports_sent WHERE day = ? GROUP BY day, sent_at_us, recipients
-            """, [2, 41, "2024-02-29"]))
+        let leapDay = CivilDate(year: 2024, month: 2, day: 29)
+        try await w.sql.execute("INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (\(leapDay), \(5), \("a@b.c"))")
+        // substr takes int4 lengths: an Int binds as int8, so the portable CAST says so.
+        let rows = try await w.sql.query("""
+            SELECT day, sent_at_us, SUM(sent_at_us) AS total, AVG(sent_at_us) AS mean,
+                   substr(recipients, 1, CAST(\(2) AS INTEGER)) AS head,
+                   \(41) + 1 AS next, true AS yes, CAST(1.5 AS DOUBLE PRECISION) AS half, \(Optional<String>.none) AS nothing
+            FROM reports_sent WHERE day = \(leapDay) GROUP BY day, sent_at_us, recipients
+            """)
         #expect(rows.count == 1)
         let r = try #require(rows.first)
-        #expect(r["day"] == .text("2024-02-29"))
-        #expect(r["sent_at_us"] == .int(5) && r["total"] == .int(5) && r["mean"] == .double(5))
-        #expect(r["head"] == .text("a@") && r["next"] == .int(42) && r["yes"] == .int(1) && r["half"] == .double(1.5))
+        #expect(try r.value("day") == .text("2024-02-29"))
+        #expect(try r.value("sent_at_us") == .int(5) && r.value("total") == .int(5) && r.value("mean") == .double(5))
+        #expect(try r.value("head") == .text("a@") && r.value("next") == .int(42) && r.value("yes") == .int(1)
+                && r.value("half") == .double(1.5) && r.value("nothing") == .null)
+        #expect(try r.decode("day", as: CivilDate.self) == leapDay && r.decode("yes", as: Bool.self))
         let results = try await w.sql.transaction([
-            SQL("INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES (?, ?, ?, ?) RETURNING id", ["k", "read", "h", 1]),
-            SQL("SELECT count(*) AS n FROM api_keys"),
+            "INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES ('k', 'read', 'h', \(1)) RETURNING id",
+            "SELECT count(*) AS n FROM api_keys",
         ])
-        #expect(results[0].first?["id"] == .int(1))
-        #expect(results[1].first?["n"] == .int(1))
+        #expect(try results[0].first?.value("id") == .int(1))
+        #expect(try results[1].first?.value("n") == .int(1))
     }
 
     @Test("two processes migrating at once apply each migration once, and each says which it applied")
@@ -82,8 +79,8 @@ struct PostgresWarehouseTests {
         let all = PostgresSchema.migrations.map { "\($0.version)-\($0.name)" }
         #expect((appliedByA + appliedByB).sorted() == all.sorted())
         #expect(try await a.migrate().isEmpty)
-        let versions = try await a.sql.query(SQL("SELECT version FROM schema_migrations ORDER BY version"))
-        #expect(versions.map { $0["version"] } == PostgresSchema.migrations.map { .int(Int64($0.version)) })
+        let versions = try await a.sql.query("SELECT version FROM schema_migrations ORDER BY version")
+        #expect(try versions.map { try $0.decode("version", as: Int.self) } == PostgresSchema.migrations.map(\.version))
         try await a.close()
         try await b.close()
     }
@@ -212,7 +209,7 @@ struct PostgresWarehouseTests {
         _ = try await WarehouseParityTests.write(StreamFixture.batches(lines: StreamFixture.handMade, source: "file:r", every: 9), to: w)
         let before = try await WarehouseDump.read(w)
         // Simulate an older cleaning rule having stored a wrong first name.
-        try await w.sql.execute(SQL("UPDATE riders SET first_name = 'WRONG' WHERE id = 900"))
+        try await w.sql.execute("UPDATE riders SET first_name = 'WRONG' WHERE id = 900")
         let summary = try await w.reprocess()
         #expect(summary.ridersChanged == 1)
         #expect(summary.profilesRead > 0)

@@ -39,7 +39,7 @@ struct SQLiteCheckpointerTests {
         }
         #expect(pages > 10)
         #expect(fileBytes() >= pages * pageSize, "the log was not copied into the database file")
-        let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?["n"].int
+        let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?.decode("n", as: Int64.self)
         #expect(rides ?? 0 > 0)
         try await warehouse.close()
     }
@@ -47,7 +47,7 @@ struct SQLiteCheckpointerTests {
     @Test("after close (twice) the database file alone holds everything, even when no checkpoint ran before")
     func closeLeavesNoLog() async throws {
         let (warehouse, path) = try await Self.sampleWarehouse("sqlite-close")
-        let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?["n"].int ?? 0
+        let rides = try await warehouse.sql.query("SELECT count(*) AS n FROM rides").first?.decode("n", as: Int64.self) ?? 0
         try await warehouse.close()
         try await warehouse.close()
 

@@ -8,7 +8,7 @@ import Foundation
 struct WarehouseDump: Equatable, CustomStringConvertible {
     var tables: [String: [[SQLValue]]] = [:]
 
-    static let queries: [(String, String)] = [
+    static let queries: [(String, SQL)] = [
         ("riders", """
             SELECT id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city, postcode,
                    postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us
@@ -39,7 +39,7 @@ struct WarehouseDump: Equatable, CustomStringConvertible {
             SELECT r.rider_id, r.bike_serial, r.started_at_us, COUNT(*) AS n,
                    SUM(CASE WHEN g.heart_rate > 0 THEN 1 ELSE 0 END) AS hr_n,
                    ROUND(AVG(CASE WHEN g.heart_rate > 0 THEN g.heart_rate END), 6) AS avg_hr,
-                   MAX(g.power_w) AS max_power, ROUND((SUM(g.power_w) / 1000.0)::numeric, 6) AS energy_kj,
+                   MAX(g.power_w) AS max_power, ROUND(CAST(SUM(g.power_w) / 1000.0 AS NUMERIC), 6) AS energy_kj,
                    MIN(g.time_us) AS first_us, MAX(g.time_us) AS last_us
             FROM readings g JOIN rides r ON r.id = g.ride_id
             GROUP BY r.rider_id, r.bike_serial, r.started_at_us
@@ -50,7 +50,7 @@ struct WarehouseDump: Equatable, CustomStringConvertible {
     static func read(_ warehouse: any Warehouse) async throws -> WarehouseDump {
         var dump = WarehouseDump()
         for (name, sql) in queries {
-            dump.tables[name] = try await warehouse.sql.query(SQL(sql)).map { $0.values.map(normalised) }
+            dump.tables[name] = try await warehouse.sql.query(sql).map { $0.values.map(normalised) }
         }
         return dump
     }

@@ -43,8 +43,8 @@ struct WarehouseParityTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pg = try await postgres()
         for statement in setUp {
-            try await lite.sql.execute(SQL(statement))
-            try await pg.sql.execute(SQL(statement))
+            try await lite.sql.execute("\(raw: statement)")
+            try await pg.sql.execute("\(raw: statement)")
         }
         let liteTotals = try await write(batches, to: lite)
         let pgTotals = try await write(batches, to: pg)
@@ -126,8 +126,8 @@ struct WarehouseParityTests {
         let pg = try await Self.postgres()
         for warehouse in [lite, pg] {
             #expect(try await Self.write(batches, to: warehouse).alerts == 2)
-            let rows = try await warehouse.sql.query(SQL("SELECT status, last_error FROM alerts"))
-            #expect(rows.count == 2 && rows.allSatisfy { $0["status"].text == "failed" && $0["last_error"].text == "not mailed: history" },
+            let rows = try await warehouse.sql.query("SELECT status, last_error FROM alerts")
+            #expect(try rows.count == 2 && rows.allSatisfy { try $0.decode("status", as: String.self) == "failed" && $0.decode("last_error", as: String?.self) == "not mailed: history" },
                     "\(warehouse.kind)")
             #expect(try await AlertOutbox(warehouse.sql).due(at: Instant(microseconds: .max), limit: 10).isEmpty)
             try await warehouse.close()

@@ -16,7 +16,7 @@ struct OperationsRoutes: Sendable {
 
     @Sendable func health(_ request: Request, context: APIRequestContext) async throws -> Response {
         do {
-            _ = try await env.warehouse.sql.query(SQL("SELECT 1 AS ok"))
+            _ = try await env.warehouse.sql.query("SELECT 1 AS ok")
             return Responses.json(#"{"status":"ok"}"#)
         } catch {
             env.logger.warning("health check: the warehouse does not answer", metadata: ["error": "\(error)"])
@@ -29,7 +29,7 @@ struct OperationsRoutes: Sendable {
     /// wrong database is not ready although its connection works (which is all `/health` asks).
     @Sendable func ready(_ request: Request, context: APIRequestContext) async throws -> Response {
         do {
-            _ = try await env.warehouse.sql.query(SQL("SELECT 1 AS ok FROM rides WHERE 1 = 0"))
+            _ = try await env.warehouse.sql.query("SELECT 1 AS ok FROM rides WHERE 1 = 0")
             return Responses.json(#"{"status":"ready"}"#)
         } catch {
             env.logger.warning("readiness check: the warehouse cannot serve the API", metadata: ["error": "\(error)"])

@@ -52,11 +52,12 @@ public struct AnalystRole: Sendable {
     /// What `apply` sends. The name, verifier and limits travel as bound values into
     /// transaction-local settings, never as statement text; the password does not travel at all.
     var statements: [SQL] {
-        [SQL("""
-             SELECT set_config('deloton.analyst_role', ?, true), set_config('deloton.analyst_verifier', ?, true),
-                    set_config('deloton.analyst_timeout', ?, true), set_config('deloton.analyst_connections', ?, true)
-             """, [.text(name), .text(verifier), .text("\(statementTimeoutSeconds)s"), .text(String(connectionLimit))]),
-         SQL(stringLiteral: Self.script)]
+        let timeout = "\(statementTimeoutSeconds)s", connections = String(connectionLimit)
+        return ["""
+            SELECT set_config('deloton.analyst_role', \(name), true), set_config('deloton.analyst_verifier', \(verifier), true),
+                   set_config('deloton.analyst_timeout', \(timeout), true), set_config('deloton.analyst_connections', \(connections), true)
+            """,
+            SQL(stringLiteral: Self.script)]
     }
 
     static let script = """

@@ -33,7 +33,7 @@ public struct AnalyticsExport: Sendable {
         let sink = ExportSink(output)
         let columns = view.columns
         if format == .csv { try await sink.write(Data(CSVLine.encode(columns.map(\.name)).utf8)) }
-        var after: [SQLValue]?
+        var after: [SQLBind]?
         var total = 0
         while true {
             let rows = try await page(view, filter: filter, after: after)
@@ -50,30 +50,30 @@ public struct AnalyticsExport: Sendable {
             try await sink.write(Data(text.utf8))
             total += rows.count
             if rows.count < pageSize { break }
-            after = view.key.map { rows[rows.count - 1][$0] }
+            let last = rows[rows.count - 1]
+            after = try view.key.map { try keyBind(try last.value($0), of: $0, in: view) }
         }
         return total
     }
 
     // MARK: - Reading
 
-    private func page(_ view: AnalyticsView, filter: (conditions: [String], binds: [SQLValue]),
-                      after: [SQLValue]?) async throws -> [SQLRow] {
-        var conditions = filter.conditions, binds = filter.binds
+    private func page(_ view: AnalyticsView, filter: [SQL], after: [SQLBind]?) async throws -> [SQLRow] {
+        var conditions = filter
         if let after {
-            let keys = view.key.map { cast($0, in: view) }
+            let keys = SQL.joined(after.map { "\($0)" }, separator: ", ")
             if view.key.count == 1 {
-                conditions.append("\(view.key[0]) > \(keys[0])")
+                conditions.append("\(raw: view.key[0]) > \(keys)")
             } else {
-                conditions.append("(\(view.key.joined(separator: ", "))) > (\(keys.joined(separator: ", ")))")
+                conditions.append("(\(raw: view.key.joined(separator: ", "))) > (\(keys))")
             }
-            binds += after
         }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        binds.append(.int(Int64(pageSize)))
+        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
         let name = view.qualifiedName(forWarehouseKind: warehouse.kind)
-        let sql = SQL("SELECT \(view.columns.map(\.name).joined(separator: ", ")) FROM \(name)\(whereClause) "
-                      + "ORDER BY \(view.key.joined(separator: ", ")) LIMIT ?", binds)
+        let sql: SQL = """
+            SELECT \(raw: view.columns.map(\.name).joined(separator: ", ")) FROM \(raw: name)\(whereClause) \
+            ORDER BY \(raw: view.key.joined(separator: ", ")) LIMIT \(pageSize)
+            """
         do {
             return try await warehouse.sql.query(sql)
         } catch {
@@ -86,39 +86,45 @@ public struct AnalyticsExport: Sendable {
         }
     }
 
-    /// A `?` placeholder typed for PostgreSQL as the column is (SQLite drops the cast).
-    private func cast(_ column: String, in view: AnalyticsView) -> String {
-        switch view.column(column)?.kind {
-        case .date: return "?::date"
-        case .instant: return "?::timestamptz"
-        case .text: return "?::text"
-        default: return "?::bigint"
+    /// The last row's key value, bound as the column is typed: the views' keys are ids, elapsed
+    /// seconds and days.
+    private func keyBind(_ value: SQLValue, of column: String, in view: AnalyticsView) throws -> SQLBind {
+        switch (view.column(column)?.kind, value) {
+        case (.date, .text(let s)):
+            guard let day = CivilDate(iso: s), s.utf8.count == 10 else { break }
+            return .date(day)
+        case (.text, .text(let s)): return .text(s)
+        case (.integer, .int(let i)): return .int(i)
+        default: break
         }
+        throw WarehouseError(.failed, "view \(view.name) gave its key \(column) the value \(SQLRow.describe(value)), which cannot continue a page")
     }
 
-    private func timeFilter(_ view: AnalyticsView, since: ExportBound?, until: ExportBound?) throws
-        -> (conditions: [String], binds: [SQLValue]) {
-        guard since != nil || until != nil else { return ([], []) }
+    private func timeFilter(_ view: AnalyticsView, since: ExportBound?, until: ExportBound?) throws -> [SQL] {
+        guard since != nil || until != nil else { return [] }
         guard let name = view.timeColumn, let column = view.column(name) else {
             throw WarehouseError(.configuration,
                 "view \(view.name) has no time column to filter by: leave out --since and --until (views with one: "
                 + AnalyticsCatalog.all.filter { $0.timeColumn != nil }.map(\.name).joined(separator: ", ") + ")")
         }
-        var conditions: [String] = [], binds: [SQLValue] = []
+        var conditions: [SQL] = []
         for (bound, op) in [(since, ">="), (until, "<")] {
             guard let bound else { continue }
             if column.kind == .date {
                 // The views' days are Europe/London's.
                 let london = Zone(identifier: "Europe/London") ?? zone
-                conditions.append("\(name) \(op) ?::date")
-                binds.append(.text(bound.day(in: london).description))
+                conditions.append("\(raw: name) \(raw: op) \(bound.day(in: london))")
             } else {
-                // UTC text with milliseconds: what SQLite's views hold, and what PostgreSQL reads as timestamptz.
-                conditions.append("\(name) \(op) ?::timestamptz")
-                binds.append(.text(TimeFormat.iso8601(bound.instant(in: zone), offsetSeconds: 0)))
+                // SQLite's views hold UTC text with milliseconds, which sorts as time does; PostgreSQL's a
+                // timestamptz, compared with the bound cut to the same milliseconds so both answer alike.
+                let micros = bound.instant(in: zone).microseconds
+                let instant = Instant(microseconds: (micros >= 0 ? micros / 1000 : (micros - 999) / 1000) * 1000)
+                conditions.append("""
+                    \(raw: name) \(raw: op) \(sqlite: "\(TimeFormat.iso8601(instant, offsetSeconds: 0))", postgres: "\(instant)")
+                    """)
             }
         }
-        return (conditions, binds)
+        return conditions
     }
 
     // MARK: - Rendering
@@ -131,34 +137,31 @@ public struct AnalyticsExport: Sendable {
     }
 
     func render(_ value: SQLValue, as kind: AnalyticsColumnKind) -> Field {
-        if value == .null { return Field(text: nil, bare: true) }
-        switch kind {
-        case .integer:
-            if case .double(let d) = value { return Field(text: Self.number(d), bare: true) }
-            return Field(text: value.text, bare: value.int != nil)
-        case .real:
-            if let d = value.double { return Field(text: Self.number(d), bare: true) }
-            return Field(text: value.text, bare: false)
-        case .boolean:
-            return Field(text: (value.bool ?? false) ? "true" : "false", bare: true)
-        case .instant:
-            switch value {
-            case .int(let micros): return Field(text: zone.iso8601(Instant(microseconds: micros)), bare: false)
-            case .text(let s):
-                if let i = Self.utcInstant(s) ?? ExportBound.parse(s, zone: .utc).flatMap({ if case .instant(let i) = $0 { i } else { nil } }) {
-                    return Field(text: zone.iso8601(i), bare: false)
-                }
-                return Field(text: s, bare: false)
-            default: return Field(text: value.text, bare: false)
+        switch (kind, value) {
+        case (_, .null): return Field(text: nil, bare: true)
+        case (.integer, .int(let i)), (.real, .int(let i)): return Field(text: String(i), bare: true)
+        case (.integer, .double(let d)), (.real, .double(let d)): return Field(text: Self.number(d), bare: true)
+        // A view's number written as text by a tool's own view or cast still goes out bare.
+        case (.integer, .text(let s)): return Field(text: s, bare: Int64(s) != nil)
+        case (.real, .text(let s)):
+            if let d = Double(s) { return Field(text: Self.number(d), bare: true) }
+            return Field(text: s, bare: false)
+        // Flags are 0/1 integers (see `SQLValue`).
+        case (.boolean, .int(let i)): return Field(text: i != 0 ? "true" : "false", bare: true)
+        case (.boolean, .double(let d)): return Field(text: d != 0 ? "true" : "false", bare: true)
+        case (.boolean, .text(let s)): return Field(text: ["t", "true", "1"].contains(s) ? "true" : "false", bare: true)
+        case (.instant, .int(let micros)): return Field(text: zone.iso8601(Instant(microseconds: micros)), bare: false)
+        case (.instant, .text(let s)):
+            if let i = Self.utcInstant(s) ?? ExportBound.parse(s, zone: .utc).flatMap({ if case .instant(let i) = $0 { i } else { nil } }) {
+                return Field(text: zone.iso8601(i), bare: false)
             }
-        case .localTime:
-            if case .int(let micros) = value {
-                // PostgreSQL's `timestamp` arrives as microseconds of the wall time read as UTC.
-                return Field(text: String(TimeFormat.iso8601(Instant(microseconds: micros), offsetSeconds: 0).dropLast()), bare: false)
-            }
-            return Field(text: value.text, bare: false)
-        case .date, .text:
-            return Field(text: value.text, bare: false)
+            return Field(text: s, bare: false)
+        case (.localTime, .int(let micros)):
+            // PostgreSQL's `timestamp` arrives as microseconds of the wall time read as UTC.
+            return Field(text: String(TimeFormat.iso8601(Instant(microseconds: micros), offsetSeconds: 0).dropLast()), bare: false)
+        case (_, .text(let s)): return Field(text: s, bare: false)
+        case (_, .int(let i)): return Field(text: String(i), bare: false)
+        case (_, .double(let d)): return Field(text: String(d), bare: false)
         }
     }
 

@@ -10,90 +10,87 @@
 public enum AnalyticsViews {
     /// PostgreSQL: schema `analytics`, so an analyst role needs USAGE on it and SELECT on its
     /// views only. The views run with their owner's rights: the analyst never reads a base table.
-    public static let postgres: String = {
-        var sql = """
-            CREATE SCHEMA IF NOT EXISTS analytics;
-            COMMENT ON SCHEMA analytics IS 'Read-only views for analysts and BI tools: no personal data. See docs/warehouse.md.';
-
-            CREATE VIEW analytics.rides AS
-            SELECT x.id AS ride_id, x.rider_id, x.bike_serial,
-                   \(pgInstant("x.start_time_us")) AS start_time,
-                   \(pgInstant("x.end_time_us")) AS end_time,
-                   \(pgLocal("x.start_time_us")) AS start_time_local,
-                   (\(pgLocal("x.start_time_us")))::date AS start_date_local,
-                   extract(hour FROM \(pgLocal("x.start_time_us")))::integer AS start_hour_local,
-                   x.in_progress = 1 AS in_progress,
-                   lower(x.gender) AS gender,
-                   \(ageBand("x.age_at_start")) AS age_band,
-                   x.reading_count AS duration_s,
-                   x.reading_count,
-                   x.hr_sum::float8 / NULLIF(x.hr_count, 0) AS avg_heart_rate_bpm,
-                   x.hr_min AS min_heart_rate_bpm,
-                   x.hr_max AS max_heart_rate_bpm,
-                   x.power_sum / NULLIF(x.reading_count, 0) AS avg_power_w,
-                   x.power_max AS max_power_w,
-                   x.power_sum / 1000 AS total_energy_kj,
-                   x.rpm_sum::float8 / NULLIF(x.reading_count, 0) AS avg_rpm,
-                   x.resistance_sum::float8 / NULLIF(x.reading_count, 0) AS avg_resistance,
-                   x.alert_raised = 1 AS alert_raised
-            FROM production.rides x;
-
-            CREATE VIEW analytics.riders AS
-            SELECT r.id AS rider_id,
-                   lower(r.gender) AS gender,
-                   \(ageBand(pgAgeToday("r.date_of_birth"))) AS age_band,
-                   coalesce(t.ride_count, 0)::bigint AS ride_count,
-                   \(pgInstant("t.first_start_us")) AS first_ride_start_time,
-                   \(pgInstant("t.last_start_us")) AS last_ride_start_time,
-                   coalesce(t.reading_count, 0)::bigint AS total_duration_s,
-                   t.hr_sum::float8 / NULLIF(t.hr_count, 0) AS avg_heart_rate_bpm,
-                   t.hr_max AS max_heart_rate_bpm,
-                   t.power_sum / NULLIF(t.reading_count, 0) AS avg_power_w,
-                   t.power_max AS max_power_w,
-                   coalesce(t.power_sum, 0) / 1000 AS total_energy_kj,
-                   coalesce(t.alert_count, 0)::bigint AS alert_count
-            FROM production.riders r
-            LEFT JOIN (
-                SELECT rider_id, count(*) AS ride_count, min(start_time_us) AS first_start_us,
-                       max(start_time_us) AS last_start_us, sum(reading_count)::bigint AS reading_count,
-                       sum(hr_sum)::bigint AS hr_sum, sum(hr_count)::bigint AS hr_count, max(hr_max) AS hr_max,
-                       sum(power_sum) AS power_sum, max(power_max) AS power_max, sum(alert_raised)::bigint AS alert_count
-                FROM production.rides GROUP BY rider_id
-            ) t ON t.rider_id = r.id;
-
-            CREATE VIEW analytics.daily AS
-            WITH ride_days AS (
-                SELECT x.id, x.rider_id, lower(x.gender) AS gender, x.age_at_start, x.start_time_us, x.reading_count,
-                       x.hr_sum, x.hr_count, x.power_sum, x.power_max, v.start_date_local AS day
-                FROM production.rides x JOIN analytics.rides v ON v.ride_id = x.id
-            ),
-            calendar AS (
-                SELECT d::date AS day
-                FROM (SELECT min(day) AS first, max(day) AS last FROM ride_days) b,
-                     generate_series(b.first::timestamp, b.last::timestamp, INTERVAL '1 day') d
-            ),
-            \(dailyAggregates(alerts: "production.alerts"))
-            SELECT c.day AS date_local,
-                   \(dailyColumns);
-
-            CREATE VIEW analytics.readings AS
-            SELECT r.ride_id, r.elapsed_s,
-                   \(pgInstant("r.time_us")) AS reading_time,
-                   r.heart_rate AS heart_rate_bpm, r.rpm, r.power_w, r.resistance,
-                   v.rider_id, v.bike_serial, v.gender, v.age_band,
-                   v.start_date_local AS ride_start_date_local
-            FROM production.readings r JOIN analytics.rides v ON v.ride_id = r.ride_id;
-
-            """
+    public static let postgres: [String] = [
+        "CREATE SCHEMA IF NOT EXISTS analytics",
+        "COMMENT ON SCHEMA analytics IS 'Read-only views for analysts and BI tools: no personal data. See docs/warehouse.md.'",
+        """
+        CREATE VIEW analytics.rides AS
+        SELECT x.id AS ride_id, x.rider_id, x.bike_serial,
+               \(pgInstant("x.start_time_us")) AS start_time,
+               \(pgInstant("x.end_time_us")) AS end_time,
+               \(pgLocal("x.start_time_us")) AS start_time_local,
+               (\(pgLocal("x.start_time_us")))::date AS start_date_local,
+               extract(hour FROM \(pgLocal("x.start_time_us")))::integer AS start_hour_local,
+               x.in_progress = 1 AS in_progress,
+               lower(x.gender) AS gender,
+               \(ageBand("x.age_at_start")) AS age_band,
+               x.reading_count AS duration_s,
+               x.reading_count,
+               x.hr_sum::float8 / NULLIF(x.hr_count, 0) AS avg_heart_rate_bpm,
+               x.hr_min AS min_heart_rate_bpm,
+               x.hr_max AS max_heart_rate_bpm,
+               x.power_sum / NULLIF(x.reading_count, 0) AS avg_power_w,
+               x.power_max AS max_power_w,
+               x.power_sum / 1000 AS total_energy_kj,
+               x.rpm_sum::float8 / NULLIF(x.reading_count, 0) AS avg_rpm,
+               x.resistance_sum::float8 / NULLIF(x.reading_count, 0) AS avg_resistance,
+               x.alert_raised = 1 AS alert_raised
+        FROM production.rides x
+        """,
+        """
+        CREATE VIEW analytics.riders AS
+        SELECT r.id AS rider_id,
+               lower(r.gender) AS gender,
+               \(ageBand(pgAgeToday("r.date_of_birth"))) AS age_band,
+               coalesce(t.ride_count, 0)::bigint AS ride_count,
+               \(pgInstant("t.first_start_us")) AS first_ride_start_time,
+               \(pgInstant("t.last_start_us")) AS last_ride_start_time,
+               coalesce(t.reading_count, 0)::bigint AS total_duration_s,
+               t.hr_sum::float8 / NULLIF(t.hr_count, 0) AS avg_heart_rate_bpm,
+               t.hr_max AS max_heart_rate_bpm,
+               t.power_sum / NULLIF(t.reading_count, 0) AS avg_power_w,
+               t.power_max AS max_power_w,
+               coalesce(t.power_sum, 0) / 1000 AS total_energy_kj,
+               coalesce(t.alert_count, 0)::bigint AS alert_count
+        FROM production.riders r
+        LEFT JOIN (
+            SELECT rider_id, count(*) AS ride_count, min(start_time_us) AS first_start_us,
+                   max(start_time_us) AS last_start_us, sum(reading_count)::bigint AS reading_count,
+                   sum(hr_sum)::bigint AS hr_sum, sum(hr_count)::bigint AS hr_count, max(hr_max) AS hr_max,
+                   sum(power_sum) AS power_sum, max(power_max) AS power_max, sum(alert_raised)::bigint AS alert_count
+            FROM production.rides GROUP BY rider_id
+        ) t ON t.rider_id = r.id
+        """,
+        """
+        CREATE VIEW analytics.daily AS
+        WITH ride_days AS (
+            SELECT x.id, x.rider_id, lower(x.gender) AS gender, x.age_at_start, x.start_time_us, x.reading_count,
+                   x.hr_sum, x.hr_count, x.power_sum, x.power_max, v.start_date_local AS day
+            FROM production.rides x JOIN analytics.rides v ON v.ride_id = x.id
+        ),
+        calendar AS (
+            SELECT d::date AS day
+            FROM (SELECT min(day) AS first, max(day) AS last FROM ride_days) b,
+                 generate_series(b.first::timestamp, b.last::timestamp, INTERVAL '1 day') d
+        ),
+        \(dailyAggregates(alerts: "production.alerts"))
+        SELECT c.day AS date_local,
+               \(dailyColumns)
+        """,
+        """
+        CREATE VIEW analytics.readings AS
+        SELECT r.ride_id, r.elapsed_s,
+               \(pgInstant("r.time_us")) AS reading_time,
+               r.heart_rate AS heart_rate_bpm, r.rpm, r.power_w, r.resistance,
+               v.rider_id, v.bike_serial, v.gender, v.age_band,
+               v.start_date_local AS ride_start_date_local
+        FROM production.readings r JOIN analytics.rides v ON v.ride_id = r.ride_id
+        """,
+    ] + AnalyticsCatalog.all.flatMap { view in
         // Comments travel with the views: psql's \\d+, DBeaver and Tableau show them.
-        for view in AnalyticsCatalog.all {
-            sql += "COMMENT ON VIEW analytics.\(view.name) IS \(literal(view.meaning));\n"
-            for column in view.columns {
-                sql += "COMMENT ON COLUMN analytics.\(view.name).\(column.name) IS \(literal(column.meaning));\n"
-            }
-        }
-        return sql
-    }()
+        ["COMMENT ON VIEW analytics.\(view.name) IS \(literal(view.meaning))"]
+            + view.columns.map { "COMMENT ON COLUMN analytics.\(view.name).\($0.name) IS \(literal($0.meaning))" }
+    }
 
     /// SQLite: views named `analytics_*` (SQLite has no schemas).
     ///
@@ -101,7 +98,8 @@ public enum AnalyticsViews {
     /// the last Sunday of March to 01:00 UTC on the last Sunday of October, UTC otherwise: the
     /// rule in force since 1996. Instants are ISO 8601 text in UTC (`...Z`), which sorts and
     /// compares as time does.
-    public static let sqlite: String = """
+    public static let sqlite: [String] = [
+        """
         CREATE VIEW analytics_rides AS
         SELECT id AS ride_id, rider_id, bike_serial,
                \(liteInstant("start_time_us")) AS start_time,
@@ -127,8 +125,9 @@ public enum AnalyticsViews {
         FROM (
             SELECT s.*, start_s + \(londonOffset("start_s")) AS local_s
             FROM (SELECT rides.*, start_time_us / 1000000 AS start_s FROM rides) s
-        );
-
+        )
+        """,
+        """
         CREATE VIEW analytics_riders AS
         SELECT r.id AS rider_id,
                lower(r.gender) AS gender,
@@ -150,8 +149,9 @@ public enum AnalyticsViews {
                    sum(hr_sum) AS hr_sum, sum(hr_count) AS hr_count, max(hr_max) AS hr_max,
                    sum(power_sum) AS power_sum, max(power_max) AS power_max, sum(alert_raised) AS alert_count
             FROM rides GROUP BY rider_id
-        ) t ON t.rider_id = r.id;
-
+        ) t ON t.rider_id = r.id
+        """,
+        """
         CREATE VIEW analytics_daily AS
         WITH RECURSIVE ride_days AS MATERIALIZED (
             SELECT x.id, x.rider_id, lower(x.gender) AS gender, x.age_at_start, x.start_time_us, x.reading_count,
@@ -168,16 +168,18 @@ public enum AnalyticsViews {
         ),
         \(dailyAggregates(alerts: "alerts"))
         SELECT c.day AS date_local,
-               \(dailyColumns);
-
+               \(dailyColumns)
+        """,
+        """
         CREATE VIEW analytics_readings AS
         SELECT r.ride_id, r.elapsed_s,
                \(liteInstant("r.time_us")) AS reading_time,
                r.heart_rate AS heart_rate_bpm, r.rpm, r.power_w, r.resistance,
                v.rider_id, v.bike_serial, v.gender, v.age_band,
                v.start_date_local AS ride_start_date_local
-        FROM readings r JOIN analytics_rides v ON v.ride_id = r.ride_id;
-        """
+        FROM readings r JOIN analytics_rides v ON v.ride_id = r.ride_id
+        """,
+    ]
 
     // MARK: - Shared pieces
 

@@ -5,29 +5,25 @@ import PostgresNIO
 
 // Shared SQL on PostgreSQL: conventions for query writers (the same SQL also runs on SQLite).
 //
-// - Placeholders are `?`; they become `$1...$n` here (a `?` inside a '...' string literal or a
-//   "..." identifier is left alone). Every value is sent as text of unspecified type, so the server
-//   infers its type from the context exactly as it would for a literal: `rider_id = ?`,
-//   `substr(stream, 1, ?)`, `LIMIT ?`, `day = ?` with 'YYYY-MM-DD' all work. Where the context says
-//   nothing (`SELECT ?`, `? IS NULL`, `COALESCE(?, ?)`, arithmetic between two placeholders),
-//   cast it PostgreSQL-style, e.g. `?::bigint`, `?::text`, `?::date`; SQLite drops the cast.
+// - Values are interpolated into `SQL` and bound with their types (`SQLBind`): an Int is int8, a
+//   Double float8, a String text, a Bool boolean, a CivilDate date, an Instant timestamptz. The
+//   server needs no cast to type a placeholder; where one database needs SQL the other must not
+//   see, write `\(sqlite: ..., postgres: ...)`. Use the portable `CAST(x AS type)` for casts both
+//   may run.
 // - Unqualified table names resolve to schema `production` (then `staging`, for `quarantine`):
 //   the tables and columns are those of SQLiteSchema with the same meaning.
-// - Times are BIGINT microseconds since the epoch, as in SQLite. Dates (`riders.date_of_birth`,
-//   `riders.account_created`, `reports_sent.day`) are DATE columns that read back as 'YYYY-MM-DD'
-//   text, as SQLite stores them; compare them with 'YYYY-MM-DD' binds.
+// - Times are BIGINT microseconds since the epoch, as in SQLite: bind them as Int64. Dates
+//   (`riders.date_of_birth`, `riders.account_created`, `reports_sent.day`) are DATE columns that
+//   read back as 'YYYY-MM-DD' text, as SQLite stores them; compare them with CivilDate binds.
 // - Flags (`rides.in_progress`, `rides.alert_raised`, `riders.postcode_valid`) are SMALLINT 0/1 with a
 //   CHECK, so `WHERE in_progress = 1` and `SUM(alert_raised)` work on both.
-// - Reading back: integer types give `.int`; float types `.double`; NUMERIC (what AVG and
-//   SUM(bigint) return in PostgreSQL) gives `.int` when it has no fractional digits (SUM) and
-//   `.double` otherwise (AVG, ROUND(x, 2)); booleans `.int(0/1)`; DATE 'YYYY-MM-DD' text;
-//   TIMESTAMP(TZ) microseconds since the epoch; everything else text.
+// - Reading back: see `SQLValue`. NUMERIC (what AVG and SUM(bigint) return in PostgreSQL) is
+//   decoded by PostgresNIO as Decimal and arrives `.int` when whole, `.double` otherwise.
 // - Integer division truncates on both, but AVG of integers is fractional on both only because
 //   SQLite's AVG is always REAL: write `AVG(x)` (not `SUM(x) / COUNT(x)`) when a fraction is meant,
 //   and `SUM(x) * 1.0 / n` to force one.
 // - `INSERT OR IGNORE` / `REPLACE` / `strftime` / `substr(x, -n)` are SQLite-only: use
 //   `ON CONFLICT ... DO NOTHING`, `ON CONFLICT ... DO UPDATE`, integer arithmetic on microseconds.
-// - `ROUND(x, n)` needs a NUMERIC x in PostgreSQL: write `ROUND((expr)::numeric, n)`.
 // - `RETURNING` works on both; so do `ON CONFLICT`, `COALESCE`, `CASE`, `LIMIT ? OFFSET ?`.
 struct PostgresExecutor: SQLExecutor {
     let client: PostgresClient
@@ -35,7 +31,7 @@ struct PostgresExecutor: SQLExecutor {
     let logger: Logger
 
     func query(_ sql: SQL) async throws -> [SQLRow] {
-        let q = try Self.postgresQuery(sql)
+        let q = Self.postgresQuery(sql)
         do {
             return try await client.withConnection { connection in
                 try await Self.rows(connection.query(q, logger: logger))
@@ -46,7 +42,7 @@ struct PostgresExecutor: SQLExecutor {
     }
 
     func execute(_ sql: SQL) async throws {
-        let q = try Self.postgresQuery(sql)
+        let q = Self.postgresQuery(sql)
         do {
             try await client.withConnection { connection in
                 _ = try await connection.query(q, logger: logger)
@@ -57,7 +53,7 @@ struct PostgresExecutor: SQLExecutor {
     }
 
     func transaction(_ statements: [SQL]) async throws -> [[SQLRow]] {
-        let queries = try statements.map(Self.postgresQuery)
+        let queries = statements.map(Self.postgresQuery)
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 var out: [[SQLRow]] = []
@@ -69,51 +65,27 @@ struct PostgresExecutor: SQLExecutor {
         }
     }
 
-    // MARK: - Translation
+    // MARK: - Binding
 
-    static func postgresQuery(_ sql: SQL) throws -> PostgresQuery {
-        let (text, count) = numberPlaceholders(sql.text)
-        guard count == sql.binds.count else {
-            throw WarehouseError(.failed, "SQL has \(count) placeholders but \(sql.binds.count) values: \(sql.text)")
-        }
-        var binds = PostgresBindings(capacity: sql.binds.count)
-        for value in sql.binds {
+    static func postgresQuery(_ sql: SQL) -> PostgresQuery {
+        let (text, values) = sql.rendered(for: .postgres)
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values {
             switch value {
-            case .null: binds.appendNull()
-            case .int(let i): binds.append(UntypedText(String(i)))
-            case .double(let d): binds.append(UntypedText(d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))))
-            case .text(let s): binds.append(UntypedText(s))
+            case .int(let v): append(v, to: &binds)
+            case .double(let v): append(v, to: &binds)
+            case .text(let v): append(v, to: &binds)
+            case .bool(let v): append(v, to: &binds)
+            case .date(let v): append(v.map(PostgresDay.init), to: &binds)
+            case .instant(let v): append(v.map(PostgresInstant.init), to: &binds)
             }
         }
         return PostgresQuery(unsafeSQL: text, binds: binds)
     }
 
-    /// `?` to `$n`, skipping quoted text, identifiers, comments and the `?|`-style jsonb operators' neighbours.
-    static func numberPlaceholders(_ text: String) -> (String, Int) {
-        var out = "", n = 0
-        out.reserveCapacity(text.utf8.count + 16)
-        var quote: Character?
-        var lineComment = false
-        var previous: Character = " "
-        for c in text {
-            if lineComment {
-                out.append(c)
-                if c == "\n" { lineComment = false }
-            } else if let q = quote {
-                out.append(c)
-                if c == q { quote = nil }
-            } else if c == "'" || c == "\"" {
-                quote = c; out.append(c)
-            } else if c == "-", previous == "-" {
-                lineComment = true; out.append(c)
-            } else if c == "?" {
-                n += 1; out += "$\(n)"
-            } else {
-                out.append(c)
-            }
-            previous = c
-        }
-        return (out, n)
+    /// PostgresNIO sends a nil optional as a NULL of no type; this one keeps the value's type.
+    static func append<Value: PostgresNonThrowingEncodable>(_ value: Value?, to binds: inout PostgresBindings) {
+        if let value { binds.append(value) } else { binds.append(PostgresData(type: Value.psqlType)) }
     }
 
     // MARK: - Reading rows
@@ -148,12 +120,14 @@ struct PostgresExecutor: SQLExecutor {
         case .bool:
             return .int(try cell.decode(Bool.self) ? 1 : 0)
         case .numeric:
-            // Header: ndigits, weight, sign, dscale (each Int16); dscale > 0 means a fraction was kept.
+            // Header: ndigits, weight, sign, dscale (Int16 each). A dscale of 0 is a whole number
+            // (SUM of integers); more is a kept fraction (AVG, ROUND(x, 2)), a number even when whole.
             let dscale = bytes.getInteger(at: bytes.readerIndex + 6, as: Int16.self) ?? 0
             let decimal = try cell.decode(Decimal.self)
-            let text = "\(decimal)"
-            if dscale == 0, let i = Int64(text) { return .int(i) }
-            return .double(Double(text) ?? NSDecimalNumber(decimal: decimal).doubleValue)
+            if dscale == 0, decimal >= Decimal(Int64.min), decimal <= Decimal(Int64.max) {
+                return .int(NSDecimalNumber(decimal: decimal).int64Value)
+            }
+            return .double(double(decimal))
         case .date:
             guard let days = bytes.readInteger(as: Int32.self) else { return .null }
             if days == Int32.max || days == Int32.min { return .text(days > 0 ? "infinity" : "-infinity") }
@@ -169,16 +143,47 @@ struct PostgresExecutor: SQLExecutor {
     }
 }
 
-/// A bind sent as text of unspecified type (OID 0): the server types it from its context, like a literal.
-struct UntypedText: PostgresNonThrowingEncodable, PostgresDynamicTypeEncodable {
-    static var psqlType: PostgresDataType { .null }
-    static var psqlFormat: PostgresFormat { .text }
-    var psqlType: PostgresDataType { .null }
-    var psqlFormat: PostgresFormat { .text }
-    let value: String
-    init(_ value: String) { self.value = value }
+extension PostgresExecutor {
+    /// The Double nearest `decimal`, as SQLite's and Swift's own arithmetic would give it.
+    /// NSDecimalNumber's conversion can miss by the last bit (0.796 became 0.7959999999999999); a
+    /// whole significand below 2^53 and a power of ten up to 10^22 are both exact as Doubles, so
+    /// one multiplication or division rounds correctly. Longer values (AVG's 20 digits) fall back.
+    static func double(_ decimal: Decimal) -> Double {
+        let significand = decimal.significand
+        guard significand >= 0, significand <= Decimal(1 << 53) else { return NSDecimalNumber(decimal: decimal).doubleValue }
+        var whole = UInt64(NSDecimalNumber(decimal: significand).int64Value), exponent = decimal.exponent
+        while whole != 0, whole % 10 == 0, exponent < 0 { whole /= 10; exponent += 1 }
+        guard (-22...22).contains(exponent),
+              Decimal(sign: decimal.sign, exponent: exponent, significand: Decimal(whole)) == decimal else {
+            return NSDecimalNumber(decimal: decimal).doubleValue
+        }
+        let value = exponent >= 0 ? Double(whole) * tens[exponent] : Double(whole) / tens[-exponent]
+        return decimal.sign == .minus ? -value : value
+    }
+
+    /// 10^0 ... 10^22, each exact.
+    private static let tens: [Double] = (0...22).reduce(into: []) { out, n in out.append(n == 0 ? 1 : out[n - 1] * 10) }
+}
+
+/// A CivilDate as PostgreSQL's binary `date`: days since 2000-01-01.
+struct PostgresDay: PostgresNonThrowingEncodable {
+    static var psqlType: PostgresDataType { .date }
+    static var psqlFormat: PostgresFormat { .binary }
+    let date: CivilDate
 
     func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
-        byteBuffer.writeString(value)
+        byteBuffer.writeInteger(Int32(clamping: date.daysSinceEpoch - 10_957))
+    }
+}
+
+/// An Instant as PostgreSQL's binary `timestamptz`, exactly: microseconds since 2000-01-01 UTC
+/// (Foundation's Date would pass through floating-point seconds).
+struct PostgresInstant: PostgresNonThrowingEncodable {
+    static var psqlType: PostgresDataType { .timestamptz }
+    static var psqlFormat: PostgresFormat { .binary }
+    let instant: Instant
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        byteBuffer.writeInteger(instant.microseconds &- 946_684_800_000_000)
     }
 }

@@ -62,23 +62,17 @@ public final class PostgresWarehouse: Warehouse {
     }
 
     public func openRides(streamPrefix: String) async throws -> [OpenRide] {
-        let rows = try await sql.query(SQL("""
-            SELECT state FROM rides WHERE in_progress = 1 AND state IS NOT NULL AND starts_with(stream, ?::text)
-            """, [.text(streamPrefix)]))
+        let rows = try await sql.query("""
+            SELECT state FROM rides WHERE in_progress = 1 AND state IS NOT NULL AND starts_with(stream, \(streamPrefix))
+            """)
         let decoder = JSONDecoder()
-        return try rows.compactMap { row in
-            guard let text = row["state"].text else { return nil }
-            return try decoder.decode(OpenRide.self, from: Data(text.utf8))
-        }
+        return try rows.map { row in try decoder.decode(OpenRide.self, from: Data(try row.decode("state", as: String.self).utf8)) }
     }
 
     public func sourcePositions(prefix: String) async throws -> [String: Int64] {
-        let rows = try await sql.query(SQL("SELECT source, position FROM source_positions WHERE starts_with(source, ?::text)",
-                                           [.text(prefix)]))
+        let rows = try await sql.query("SELECT source, position FROM source_positions WHERE starts_with(source, \(prefix))")
         var out: [String: Int64] = [:]
-        for row in rows {
-            if let source = row["source"].text, let position = row["position"].int { out[source] = position }
-        }
+        for row in rows { out[try row.decode("source")] = try row.decode("position", as: Int64.self) }
         return out
     }
 
@@ -97,11 +91,12 @@ public final class PostgresWarehouse: Warehouse {
     @discardableResult
     public func purgeStaging(olderThanDays days: Int? = nil) async throws -> Int {
         let keep = days ?? settings.stagingRetentionDays
-        let rows = try await sql.query(SQL("""
-            WITH gone AS (DELETE FROM staging.ride_profiles WHERE staged_at < now() - make_interval(days => ?::int) RETURNING 1)
+        // make_interval takes an int4 number of days.
+        let rows = try await sql.query("""
+            WITH gone AS (DELETE FROM staging.ride_profiles WHERE staged_at < now() - make_interval(days => CAST(\(keep) AS INTEGER)) RETURNING 1)
             SELECT count(*) AS n FROM gone
-            """, [.int(Int64(keep))]))
-        return Int(rows.first?["n"].int ?? 0)
+            """)
+        return try rows.first?.decode("n", as: Int.self) ?? 0
     }
 
     /// What `reprocess` changed.

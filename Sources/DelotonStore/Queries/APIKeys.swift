@@ -49,40 +49,38 @@ public struct APIKeyStore: Sendable {
         guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.unicodeScalars.contains(where: { $0.value < 32 }) else {
             throw APIKeyError(description: "API key name '\(name)' is not usable: give 1 to 100 printable characters, e.g. --name dashboard")
         }
-        let taken = try await sql.query(SQL("SELECT 1 AS one FROM api_keys WHERE name = ?", [.text(trimmed)]))
+        let taken = try await sql.query("SELECT 1 AS one FROM api_keys WHERE name = \(trimmed)")
         guard taken.isEmpty else {
             throw APIKeyError(description: "an API key named '\(trimmed)' already exists (names stay taken after revocation): pick another --name")
         }
         let secret = Self.generate()
-        try await sql.execute(SQL("INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES (?, ?, ?, ?)",
-                                  [.text(trimmed), .text(scope.rawValue), .text(hash(secret)), .int(now().microseconds)]))
+        try await sql.execute("""
+            INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES (\(trimmed), \(scope.rawValue), \(hash(secret)), \(now().microseconds))
+            """)
         return secret
     }
 
     public func list() async throws -> [APIKeyInfo] {
-        try await sql.query(SQL("SELECT name, scope, created_at_us, revoked_at_us FROM api_keys ORDER BY id")).map { row in
-            APIKeyInfo(name: row["name"].text ?? "", scope: APIKeyScope(rawValue: row["scope"].text ?? "") ?? .read,
-                       createdAt: Instant(microseconds: row["created_at_us"].int ?? 0),
-                       revokedAt: row["revoked_at_us"].int.map { Instant(microseconds: $0) })
+        try await sql.query("SELECT name, scope, created_at_us, revoked_at_us FROM api_keys ORDER BY id").map { row in
+            // The schema's CHECK allows only the scopes there are.
+            APIKeyInfo(name: try row.decode("name"), scope: APIKeyScope(rawValue: try row.decode("scope")) ?? .read,
+                       createdAt: try row.decode("created_at_us"), revokedAt: try row.decode("revoked_at_us"))
         }
     }
 
     /// Revokes the key named `name`; false when there is no such key still in force.
     public func revoke(name: String) async throws -> Bool {
-        let rows = try await sql.transaction([SQL(
-            "UPDATE api_keys SET revoked_at_us = ? WHERE name = ? AND revoked_at_us IS NULL RETURNING name",
-            [.int(now().microseconds), .text(name)])])
+        let rows = try await sql.transaction([
+            "UPDATE api_keys SET revoked_at_us = \(now().microseconds) WHERE name = \(name) AND revoked_at_us IS NULL RETURNING name"])
         return !(rows.first ?? []).isEmpty
     }
 
     /// Who `key` belongs to, or nil when it is unknown or revoked.
     public func verify(key: String) async throws -> APIKeyIdentity? {
         guard key.hasPrefix(Self.prefix), key.count < 200 else { return nil }
-        let rows = try await sql.query(SQL("SELECT name, scope FROM api_keys WHERE key_hash = ? AND revoked_at_us IS NULL",
-                                           [.text(hash(key))]))
-        guard let row = rows.first, let name = row["name"].text,
-              let scope = row["scope"].text.flatMap(APIKeyScope.init(rawValue:)) else { return nil }
-        return APIKeyIdentity(name: name, scope: scope)
+        let rows = try await sql.query("SELECT name, scope FROM api_keys WHERE key_hash = \(hash(key)) AND revoked_at_us IS NULL")
+        guard let row = rows.first, let scope = APIKeyScope(rawValue: try row.decode("scope")) else { return nil }
+        return APIKeyIdentity(name: try row.decode("name"), scope: scope)
     }
 
     static func generate() -> String { SecretToken.generate(prefix: prefix) }

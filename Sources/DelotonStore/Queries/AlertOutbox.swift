@@ -44,20 +44,19 @@ public struct OutboxAlert: Sendable, Equatable {
         RideKey(riderID: Int(riderID), bikeSerial: bikeSerial, startedAt: rideStartedAt)
     }
 
-    static let columns = """
+    static let columns: SQL = """
         a.id, a.ride_id, a.rider_id, a.recipient, a.rider_name, a.gender, a.age, a.safe_min, a.safe_max, a.samples, \
         a.raised_at_us, a.status, a.attempts, a.last_error, a.message_id, a.sent_at_us, \
         r.bike_serial, r.started_at_us, r.start_time_us
         """
 
     init(row: SQLRow) throws {
-        guard let id = row["id"].int, let rideID = row["ride_id"].int, let riderID = row["rider_id"].int,
-              let status = row["status"].text.flatMap(AlertStatus.init(rawValue:)),
-              let startedAt = row["started_at_us"].int
-        else {
-            throw WarehouseError(.failed, "an alerts row lacks its id, ride, rider or status: the database is damaged")
+        let id = try row.decode("id", as: Int64.self)
+        let statusText = try row.decode("status", as: String.self)
+        guard let status = AlertStatus(rawValue: statusText) else {
+            throw WarehouseError(.failed, "alert \(id) has the unknown status '\(statusText)': the database is damaged")
         }
-        let samplesText = row["samples"].text ?? "[]"
+        let samplesText = try row.decode("samples", as: String.self)
         let samples: [HeartRateSample]
         do {
             samples = try JSONDecoder().decode([HeartRateSample].self, from: Data(samplesText.utf8))
@@ -65,23 +64,23 @@ public struct OutboxAlert: Sendable, Equatable {
             throw WarehouseError(.failed, "alert \(id) has unreadable samples (\(error)): the database is damaged")
         }
         self.id = id
-        self.rideID = rideID
-        self.riderID = riderID
-        recipient = row["recipient"].text ?? ""
-        riderName = row["rider_name"].text ?? ""
-        gender = row["gender"].text ?? ""
-        age = row["age"].int.map { Int($0) }
-        safeRange = SafeRange(minimum: row["safe_min"].double ?? 0, maximum: row["safe_max"].double ?? 0)
+        rideID = try row.decode("ride_id")
+        riderID = try row.decode("rider_id")
+        recipient = try row.decode("recipient")
+        riderName = try row.decode("rider_name")
+        gender = try row.decode("gender")
+        age = try row.decode("age")
+        safeRange = SafeRange(minimum: try row.decode("safe_min"), maximum: try row.decode("safe_max"))
         self.samples = samples
-        raisedAt = Instant(microseconds: row["raised_at_us"].int ?? 0)
+        raisedAt = try row.decode("raised_at_us")
         self.status = status
-        attempts = Int(row["attempts"].int ?? 0)
-        lastError = row["last_error"].text
-        messageID = row["message_id"].text
-        sentAt = row["sent_at_us"].int.map { Instant(microseconds: $0) }
-        bikeSerial = row["bike_serial"].text ?? ""
-        rideStartedAt = Instant(microseconds: startedAt)
-        rideStartTime = row["start_time_us"].int.map { Instant(microseconds: $0) } ?? rideStartedAt
+        attempts = try row.decode("attempts")
+        lastError = try row.decode("last_error")
+        messageID = try row.decode("message_id")
+        sentAt = try row.decode("sent_at_us")
+        bikeSerial = try row.decode("bike_serial")
+        rideStartedAt = try row.decode("started_at_us")
+        rideStartTime = try row.decode("start_time_us")
     }
 }
 
@@ -99,10 +98,10 @@ public struct AlertOutbox: Sendable {
 
     /// Ids of pending alerts whose next attempt is due, the longest waiting first.
     public func due(at now: Instant, limit: Int) async throws -> [Int64] {
-        try await sql.query(SQL("""
-            SELECT id FROM alerts WHERE status = 'pending' AND next_attempt_us <= ?
-            ORDER BY next_attempt_us, id LIMIT ?
-            """, [.int(now.microseconds), .int(Int64(limit))])).compactMap { $0["id"].int }
+        try await sql.query("""
+            SELECT id FROM alerts WHERE status = 'pending' AND next_attempt_us <= \(now.microseconds)
+            ORDER BY next_attempt_us, id LIMIT \(limit)
+            """).map { try $0.decode("id") }
     }
 
     /// Takes the alert for one attempt until `now + lease`, counting the attempt. Returns nil
@@ -110,11 +109,11 @@ public struct AlertOutbox: Sendable {
     public func claim(id: Int64, at now: Instant, lease: Duration) async throws -> OutboxAlert? {
         let until = now.microseconds + Self.microseconds(lease)
         let results = try await sql.transaction([
-            SQL("""
-                UPDATE alerts SET next_attempt_us = ?, attempts = attempts + 1
-                WHERE id = ? AND status = 'pending' AND next_attempt_us <= ? RETURNING id
-                """, [.int(until), .int(id), .int(now.microseconds)]),
-            SQL("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.id = ?", [.int(id)]),
+            """
+            UPDATE alerts SET next_attempt_us = \(until), attempts = attempts + 1
+            WHERE id = \(id) AND status = 'pending' AND next_attempt_us <= \(now.microseconds) RETURNING id
+            """,
+            "SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.id = \(id)",
         ])
         guard results.count == 2, !results[0].isEmpty, let row = results[1].first else { return nil }
         return try OutboxAlert(row: row)
@@ -123,66 +122,67 @@ public struct AlertOutbox: Sendable {
     /// Records the server's acceptance. Only a pending alert changes: one failed or sent
     /// meanwhile keeps what it has.
     public func markSent(id: Int64, messageID: String, at now: Instant) async throws {
-        try await sql.execute(SQL("""
-            UPDATE alerts SET status = 'sent', message_id = ?, sent_at_us = ?, last_error = NULL
-            WHERE id = ? AND status = 'pending'
-            """, [.text(messageID), .int(now.microseconds), .int(id)]))
+        try await sql.execute("""
+            UPDATE alerts SET status = 'sent', message_id = \(messageID), sent_at_us = \(now.microseconds), last_error = NULL
+            WHERE id = \(id) AND status = 'pending'
+            """)
     }
 
     /// A transient failure: try again at `next`, keeping the reason for whoever looks.
     public func scheduleRetry(id: Int64, at next: Instant, reason: String) async throws {
-        try await sql.execute(SQL("""
-            UPDATE alerts SET next_attempt_us = ?, last_error = ? WHERE id = ? AND status = 'pending'
-            """, [.int(next.microseconds), .text(reason), .int(id)]))
+        try await sql.execute("""
+            UPDATE alerts SET next_attempt_us = \(next.microseconds), last_error = \(reason) WHERE id = \(id) AND status = 'pending'
+            """)
     }
 
     /// Gives a claim back without counting it as tried (the dispatcher was stopped mid-send).
     public func release(id: Int64, at now: Instant) async throws {
-        try await sql.execute(SQL("""
-            UPDATE alerts SET next_attempt_us = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-            WHERE id = ? AND status = 'pending'
-            """, [.int(now.microseconds), .int(id)]))
+        try await sql.execute("""
+            UPDATE alerts SET next_attempt_us = \(now.microseconds), attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+            WHERE id = \(id) AND status = 'pending'
+            """)
     }
 
     /// A permanent failure: the alert stays, failed, with its reason, and is never retried.
     public func markFailed(id: Int64, reason: String) async throws {
-        try await sql.execute(SQL("""
-            UPDATE alerts SET status = 'failed', last_error = ? WHERE id = ? AND status = 'pending'
-            """, [.text(reason), .int(id)]))
+        try await sql.execute("""
+            UPDATE alerts SET status = 'failed', last_error = \(reason) WHERE id = \(id) AND status = 'pending'
+            """)
     }
 
     public func alert(id: Int64) async throws -> OutboxAlert? {
-        try await sql.query(SQL("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.id = ?",
-                                [.int(id)])).first.map(OutboxAlert.init(row:))
+        try await sql.query("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.id = \(id)")
+            .first.map(OutboxAlert.init(row:))
     }
 
     /// The alert of a ride, if one was raised.
     public func alert(rideID: Int64) async throws -> OutboxAlert? {
-        try await sql.query(SQL("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.ride_id = ?",
-                                [.int(rideID)])).first.map(OutboxAlert.init(row:))
+        try await sql.query("SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.ride_id = \(rideID)")
+            .first.map(OutboxAlert.init(row:))
     }
 
     /// When the next pending alert falls due, if any is waiting.
     public func nextDue() async throws -> Instant? {
-        try await sql.query(SQL("SELECT MIN(next_attempt_us) AS due_us FROM alerts WHERE status = 'pending'"))
-            .first?["due_us"].int.map { Instant(microseconds: $0) }
+        try await sql.query("SELECT MIN(next_attempt_us) AS due_us FROM alerts WHERE status = 'pending'")
+            .first?.decode("due_us", as: Instant?.self) ?? nil
     }
 
     /// Pending alerts: how many, and when the longest-waiting one was raised (for the outbox
     /// metrics: an old pending alert means mail is not going out).
     public func pendingSummary() async throws -> (count: Int, oldestRaisedAt: Instant?) {
-        let row = try await sql.query(SQL("""
+        let rows = try await sql.query("""
             SELECT COUNT(*) AS n, MIN(raised_at_us) AS oldest_us FROM alerts WHERE status = 'pending'
-            """)).first
-        return (Int(row?["n"].int ?? 0), row?["oldest_us"].int.map { Instant(microseconds: $0) })
+            """)
+        guard let row = rows.first else { return (0, nil) }
+        return (try row.decode("n"), try row.decode("oldest_us"))
     }
 
     /// How many alerts are in each state, every state present (for metrics and `deloton notify`).
     public func counts() async throws -> [AlertStatus: Int] {
         var counts = Dictionary(uniqueKeysWithValues: AlertStatus.allCases.map { ($0, 0) })
-        for row in try await sql.query(SQL("SELECT status, COUNT(*) AS n FROM alerts GROUP BY status")) {
-            if let status = row["status"].text.flatMap(AlertStatus.init(rawValue:)) {
-                counts[status] = Int(row["n"].int ?? 0)
+        for row in try await sql.query("SELECT status, COUNT(*) AS n FROM alerts GROUP BY status") {
+            if let status = AlertStatus(rawValue: try row.decode("status")) {
+                counts[status] = try row.decode("n")
             }
         }
         return counts

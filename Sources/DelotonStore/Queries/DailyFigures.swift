@@ -42,7 +42,7 @@ public struct DayAlert: Sendable, Equatable {
 /// tables show. Every figure is aggregated by the database; readings never leave it.
 ///
 /// Written once for SQLite and PostgreSQL: integer arithmetic on microseconds instead of date
-/// functions, `floor` (in both) for real-valued buckets, PostgreSQL casts that SQLite drops.
+/// functions, `floor` (in both) for real-valued buckets, portable `CAST`s.
 public struct DailyBreakdown: Sendable {
     let sql: any SQLExecutor
 
@@ -56,39 +56,41 @@ public struct DailyBreakdown: Sendable {
     public func ridesPerHour(day: Range<Instant>) async throws -> [Int] {
         let start = day.lowerBound.microseconds
         let hours = Int((day.upperBound.microseconds - start + Self.hourMicros - 1) / Self.hourMicros)
-        let rows = try await sql.query(SQL("""
-            SELECT (start_time_us - ?) / \(Self.hourMicros) AS hour, count(*) AS rides
-            FROM rides WHERE start_time_us >= ? AND start_time_us < ?
+        let rows = try await sql.query("""
+            SELECT (start_time_us - \(start)) / \(raw: String(Self.hourMicros)) AS hour, count(*) AS rides
+            FROM rides WHERE start_time_us >= \(start) AND start_time_us < \(day.upperBound.microseconds)
             GROUP BY hour
-            """, [.int(start), .int(start), .int(day.upperBound.microseconds)]))
+            """)
         var counts = Array(repeating: 0, count: max(hours, 0))
         for row in rows {
-            guard let hour = row["hour"].int, hour >= 0, Int(hour) < counts.count else { continue }
-            counts[Int(hour)] = Int(row["rides"].int ?? 0)
+            let hour = try row.decode("hour", as: Int.self)
+            guard hour >= 0, hour < counts.count else { continue }
+            counts[hour] = try row.decode("rides")
         }
         return counts
     }
 
     /// Readings with hr > 0 of the day's rides, per `width` bpm.
     public func heartRateDistribution(day: Range<Instant>, width: Int = 10) async throws -> [ValueBin] {
-        let w = max(1, width)
-        return try await bins(SQL("""
-            SELECT (r.heart_rate / \(w)) * \(w) AS bin, count(*) AS n
+        // Written into the text, not bound: GROUP BY must repeat the selected expression exactly.
+        let w = String(max(1, width))
+        return try await bins("""
+            SELECT (r.heart_rate / \(raw: w)) * \(raw: w) AS bin, count(*) AS n
             FROM rides x JOIN readings r ON r.ride_id = x.id
-            WHERE x.start_time_us >= ? AND x.start_time_us < ? AND r.heart_rate > 0
-            GROUP BY (r.heart_rate / \(w)) * \(w)
-            """, bounds(day)))
+            WHERE \(within(day)) AND r.heart_rate > 0
+            GROUP BY (r.heart_rate / \(raw: w)) * \(raw: w)
+            """)
     }
 
     /// All readings of the day's rides, per `width` watts.
     public func powerDistribution(day: Range<Instant>, width: Int = 25) async throws -> [ValueBin] {
-        let w = max(1, width)
-        return try await bins(SQL("""
-            SELECT floor(r.power_w / \(w))::bigint * \(w) AS bin, count(*) AS n
+        let w = String(max(1, width))
+        return try await bins("""
+            SELECT CAST(floor(r.power_w / \(raw: w)) AS BIGINT) * \(raw: w) AS bin, count(*) AS n
             FROM rides x JOIN readings r ON r.ride_id = x.id
-            WHERE x.start_time_us >= ? AND x.start_time_us < ?
-            GROUP BY floor(r.power_w / \(w))
-            """, bounds(day)))
+            WHERE \(within(day))
+            GROUP BY floor(r.power_w / \(raw: w))
+            """)
     }
 
     /// The ride with the most readings; ties go to the earliest.
@@ -103,52 +105,48 @@ public struct DailyBreakdown: Sendable {
 
     /// Alerts of the rides that started on the day (domain.md: an alert counts on its ride's day).
     public func alerts(day: Range<Instant>) async throws -> [DayAlert] {
-        let rows = try await sql.query(SQL("""
-            SELECT a.id, a.ride_id, a.rider_id, a.rider_name, a.gender, a.age, a.safe_min::float8 AS safe_min,
-                   a.safe_max::float8 AS safe_max, a.raised_at_us, a.status, a.samples
+        let rows = try await sql.query("""
+            SELECT a.id, a.ride_id, a.rider_id, a.rider_name, a.gender, a.age, CAST(a.safe_min AS DOUBLE PRECISION) AS safe_min,
+                   CAST(a.safe_max AS DOUBLE PRECISION) AS safe_max, a.raised_at_us, a.status, a.samples
             FROM alerts a JOIN rides x ON x.id = a.ride_id
-            WHERE x.start_time_us >= ? AND x.start_time_us < ?
+            WHERE \(within(day))
             ORDER BY a.raised_at_us, a.id
-            """, bounds(day)))
-        return rows.map { row in
-            DayAlert(alertID: row["id"].int ?? 0, rideID: row["ride_id"].int ?? 0, riderID: row["rider_id"].int ?? 0,
-                     riderName: row["rider_name"].text ?? "", gender: row["gender"].text ?? "",
-                     age: row["age"].int.map { Int($0) }, safeMin: row["safe_min"].double ?? 0,
-                     safeMax: row["safe_max"].double ?? 0,
-                     raisedAt: Instant(microseconds: row["raised_at_us"].int ?? 0),
-                     status: row["status"].text ?? "", heartRates: Self.heartRates(in: row["samples"].text ?? ""))
+            """)
+        return try rows.map { row in
+            DayAlert(alertID: try row.decode("id"), rideID: try row.decode("ride_id"), riderID: try row.decode("rider_id"),
+                     riderName: try row.decode("rider_name"), gender: try row.decode("gender"),
+                     age: try row.decode("age"), safeMin: try row.decode("safe_min"), safeMax: try row.decode("safe_max"),
+                     raisedAt: try row.decode("raised_at_us"), status: try row.decode("status"),
+                     heartRates: Self.heartRates(in: try row.decode("samples")))
         }
     }
 
     // MARK: -
 
-    private func bounds(_ day: Range<Instant>) -> [SQLValue] {
-        [.int(day.lowerBound.microseconds), .int(day.upperBound.microseconds)]
+    /// Rides (`x`) that started within the day.
+    private func within(_ day: Range<Instant>) -> SQL {
+        "x.start_time_us >= \(day.lowerBound.microseconds) AND x.start_time_us < \(day.upperBound.microseconds)"
     }
 
     private func bins(_ query: SQL) async throws -> [ValueBin] {
         try await sql.query(query)
-            .compactMap { row in
-                guard let bin = row["bin"].int, let n = row["n"].int else { return nil }
-                return ValueBin(lowerBound: Int(bin), count: Int(n))
-            }
+            .map { row in ValueBin(lowerBound: try row.decode("bin"), count: try row.decode("n")) }
             .sorted { $0.lowerBound < $1.lowerBound }
     }
 
     private func highlight(order: String, where condition: String, day: Range<Instant>) async throws -> RideHighlight? {
-        let rows = try await sql.query(SQL("""
+        let rows = try await sql.query("""
             SELECT x.id, x.rider_id, r.name, x.bike_serial, x.start_time_us, x.reading_count,
-                   x.power_max::float8 AS power_max, x.power_sum::float8 AS power_sum
+                   CAST(x.power_max AS DOUBLE PRECISION) AS power_max, CAST(x.power_sum AS DOUBLE PRECISION) AS power_sum
             FROM rides x JOIN riders r ON r.id = x.rider_id
-            WHERE x.start_time_us >= ? AND x.start_time_us < ? AND \(condition)
-            ORDER BY \(order) LIMIT 1
-            """, bounds(day)))
-        return rows.first.map { row in
-            RideHighlight(rideID: row["id"].int ?? 0, riderID: row["rider_id"].int ?? 0, riderName: row["name"].text ?? "",
-                          bikeSerial: row["bike_serial"].text ?? "",
-                          startTime: Instant(microseconds: row["start_time_us"].int ?? 0),
-                          durationS: Int(row["reading_count"].int ?? 0), maxPowerW: row["power_max"].double,
-                          totalEnergyKJ: (row["power_sum"].double ?? 0) / 1000)
+            WHERE \(within(day)) AND \(raw: condition)
+            ORDER BY \(raw: order) LIMIT 1
+            """)
+        return try rows.first.map { row in
+            RideHighlight(rideID: try row.decode("id"), riderID: try row.decode("rider_id"), riderName: try row.decode("name"),
+                          bikeSerial: try row.decode("bike_serial"), startTime: try row.decode("start_time_us"),
+                          durationS: try row.decode("reading_count"), maxPowerW: try row.decode("power_max"),
+                          totalEnergyKJ: try row.decode("power_sum", as: Double.self) / 1000)
         }
     }
 

@@ -84,41 +84,43 @@ public struct DailyStats: Sendable {
 
     /// The figures of the rides that started within `interval` (one local day).
     public func figures(startingIn interval: Range<Instant>) async throws -> DailyFigures {
-        let bounds: [SQLValue] = [.int(interval.lowerBound.microseconds), .int(interval.upperBound.microseconds)]
-        let totals = try await sql.query(SQL("""
-            SELECT count(*) AS ride_count, sum(hr_sum)::bigint AS hr_sum, sum(hr_count)::bigint AS hr_count,
-                   sum(power_sum)::float8 AS power_sum, sum(reading_count)::bigint AS reading_count,
-                   max(reading_count) AS longest, max(power_max)::float8 AS max_power
-            FROM rides WHERE start_time_us >= ? AND start_time_us < ?
-            """, bounds)).first
-        let riders = try await sql.query(SQL("""
-            SELECT rider_id, gender, age_at_start FROM rides WHERE start_time_us >= ? AND start_time_us < ?
+        let (from, to) = (interval.lowerBound.microseconds, interval.upperBound.microseconds)
+        let totals = try await sql.query("""
+            SELECT count(*) AS ride_count, CAST(sum(hr_sum) AS BIGINT) AS hr_sum, CAST(sum(hr_count) AS BIGINT) AS hr_count,
+                   CAST(sum(power_sum) AS DOUBLE PRECISION) AS power_sum, CAST(sum(reading_count) AS BIGINT) AS reading_count,
+                   max(reading_count) AS longest, CAST(max(power_max) AS DOUBLE PRECISION) AS max_power
+            FROM rides WHERE start_time_us >= \(from) AND start_time_us < \(to)
+            """).first
+        let riders = try await sql.query("""
+            SELECT rider_id, gender, age_at_start FROM rides WHERE start_time_us >= \(from) AND start_time_us < \(to)
             ORDER BY start_time_us, id
-            """, bounds))
-        let alerts = try await sql.query(SQL("""
+            """)
+        let alerts = try await sql.query("""
             SELECT count(*) AS alert_count FROM alerts a JOIN rides x ON x.id = a.ride_id
-            WHERE x.start_time_us >= ? AND x.start_time_us < ?
-            """, bounds)).first
+            WHERE x.start_time_us >= \(from) AND x.start_time_us < \(to)
+            """).first
 
         var figures = DailyFigures.empty
         var seen = Set<Int64>()
         for row in riders {
-            guard let id = row["rider_id"].int, seen.insert(id).inserted else { continue }
-            figures.ridersByGender[(row["gender"].text ?? "").lowercased(), default: 0] += 1
-            figures.ridersByAgeGroup[AgeGroup.label(age: Int(row["age_at_start"].int ?? 0)), default: 0] += 1
+            guard seen.insert(try row.decode("rider_id")).inserted else { continue }
+            let gender = try row.decode("gender", as: String.self), age = try row.decode("age_at_start", as: Int.self)
+            figures.ridersByGender[gender.lowercased(), default: 0] += 1
+            figures.ridersByAgeGroup[AgeGroup.label(age: age), default: 0] += 1
         }
         figures.riderCount = Double(seen.count)
+        if let alerts { figures.alertCount = try alerts.decode("alert_count") }
         guard let totals else { return figures }
-        figures.rideCount = Double(totals["ride_count"].int ?? 0)
-        let hrCount = totals["hr_count"].int ?? 0
-        figures.avgHeartRate = hrCount > 0 ? Double(totals["hr_sum"].int ?? 0) / Double(hrCount) : nil
-        let readings = totals["reading_count"].int ?? 0
-        let powerSum = totals["power_sum"].double ?? 0
+        figures.rideCount = try totals.decode("ride_count")
+        // Sums over no rides are NULL: no readings, no heart rate, no energy.
+        let hrCount = try totals.decode("hr_count", as: Int64?.self) ?? 0
+        figures.avgHeartRate = hrCount > 0 ? Double(try totals.decode("hr_sum", as: Int64?.self) ?? 0) / Double(hrCount) : nil
+        let readings = try totals.decode("reading_count", as: Int64?.self) ?? 0
+        let powerSum = try totals.decode("power_sum", as: Double?.self) ?? 0
         figures.avgPowerW = readings > 0 ? powerSum / Double(readings) : nil
         figures.totalEnergyKJ = powerSum / 1000
-        figures.longestRideS = figures.rideCount > 0 ? totals["longest"].double : nil
-        figures.maxPowerW = totals["max_power"].double
-        figures.alertCount = Double(alerts?["alert_count"].int ?? 0)
+        figures.longestRideS = figures.rideCount > 0 ? try totals.decode("longest", as: Double?.self) : nil
+        figures.maxPowerW = try totals.decode("max_power")
         return figures
     }
 

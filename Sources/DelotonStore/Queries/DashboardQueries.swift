@@ -54,24 +54,24 @@ public enum DashboardQueries {
     /// The newest ride of every bike whose last reading (or start, before any) is at or after
     /// `sinceUs`. `startedAfterUs` bounds the scan through the start-time index.
     public static func liveRides(on sql: any SQLExecutor, sinceUs: Int64, startedAfterUs: Int64) async throws -> [LiveRide] {
-        let rows = try await sql.query(SQL("""
+        let rows = try await sql.query("""
             SELECT r.id, r.bike_serial, r.rider_id, p.name, r.gender, r.age_at_start, r.start_time_us,
                    r.end_time_us, r.in_progress, r.reading_count, r.alert_raised
             FROM rides r JOIN riders p ON p.id = r.rider_id
-            WHERE r.start_time_us >= ? AND COALESCE(r.end_time_us, r.start_time_us) >= ?
+            WHERE r.start_time_us >= \(startedAfterUs) AND COALESCE(r.end_time_us, r.start_time_us) >= \(sinceUs)
             ORDER BY r.bike_serial, r.start_time_us DESC, r.id DESC
-            """, [.int(startedAfterUs), .int(sinceUs)]))
+            """)
         var out: [LiveRide] = []
         for row in rows {
-            let bike = row["bike_serial"].text ?? ""
+            let bike = try row.decode("bike_serial", as: String.self)
             // Rows come newest first per bike: keep the first.
             if out.last?.bikeSerial == bike { continue }
             out.append(LiveRide(
-                rideID: row["id"].int ?? 0, bikeSerial: bike, riderID: row["rider_id"].int ?? 0,
-                riderName: row["name"].text ?? "", gender: row["gender"].text ?? "",
-                ageAtStart: Int(row["age_at_start"].int ?? 0), startTimeUs: row["start_time_us"].int ?? 0,
-                lastReadingUs: row["end_time_us"].int, inProgress: row["in_progress"].bool ?? false,
-                readingCount: row["reading_count"].int ?? 0, alertRaised: row["alert_raised"].bool ?? false))
+                rideID: try row.decode("id"), bikeSerial: bike, riderID: try row.decode("rider_id"),
+                riderName: try row.decode("name"), gender: try row.decode("gender"),
+                ageAtStart: try row.decode("age_at_start"), startTimeUs: try row.decode("start_time_us"),
+                lastReadingUs: try row.decode("end_time_us"), inProgress: try row.decode("in_progress"),
+                readingCount: try row.decode("reading_count"), alertRaised: try row.decode("alert_raised")))
         }
         return out
     }
@@ -80,18 +80,17 @@ public enum DashboardQueries {
     /// in elapsed order per ride: the poller asks only for what it has not seen.
     public static func readings(on sql: any SQLExecutor, after: [Int64: Int]) async throws -> [LiveReading] {
         guard !after.isEmpty else { return [] }
-        var text = "SELECT ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance FROM readings WHERE "
-        var binds: [SQLValue] = []
-        for (i, (ride, elapsed)) in after.sorted(by: { $0.key < $1.key }).enumerated() {
-            text += (i == 0 ? "" : " OR ") + "(ride_id = ? AND elapsed_s > ?)"
-            binds.append(.int(ride)); binds.append(.int(Int64(elapsed)))
+        let conditions: [SQL] = after.sorted(by: { $0.key < $1.key }).map { ride, elapsed in
+            "(ride_id = \(ride) AND elapsed_s > \(elapsed))"
         }
-        text += " ORDER BY ride_id, elapsed_s"
-        return try await sql.query(SQL(text, binds)).map { row in
-            LiveReading(rideID: row["ride_id"].int ?? 0, elapsed: Int(row["elapsed_s"].int ?? 0),
-                        timeUs: row["time_us"].int ?? 0, heartRate: Int(row["heart_rate"].int ?? 0),
-                        rpm: Int(row["rpm"].int ?? 0), power: row["power_w"].double ?? 0,
-                        resistance: Int(row["resistance"].int ?? 0))
+        return try await sql.query("""
+            SELECT ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance FROM readings WHERE \
+            \(SQL.joined(conditions, separator: " OR ")) ORDER BY ride_id, elapsed_s
+            """).map { row in
+            LiveReading(rideID: try row.decode("ride_id"), elapsed: try row.decode("elapsed_s"),
+                        timeUs: try row.decode("time_us"), heartRate: try row.decode("heart_rate"),
+                        rpm: try row.decode("rpm"), power: try row.decode("power_w"),
+                        resistance: try row.decode("resistance"))
         }
     }
 
@@ -110,33 +109,31 @@ public enum DashboardQueries {
     /// Rides that started in `[fromUs, toUs)`, newest first.
     public static func recentRides(on sql: any SQLExecutor, fromUs: Int64, toUs: Int64,
                                    filter: RecentFilter = RecentFilter(), limit: Int = Int(Int32.max)) async throws -> [RecentRide] {
-        var text = """
+        var conditions: [SQL] = ["r.start_time_us >= \(fromUs) AND r.start_time_us < \(toUs)"]
+        switch filter.gender?.lowercased() {
+        case nil, "": break
+        case "other": conditions.append("LOWER(r.gender) NOT IN ('male', 'female')")
+        case let g?: conditions.append("LOWER(r.gender) = \(g)")
+        }
+        if let a = filter.minAge { conditions.append("r.age_at_start >= \(a)") }
+        if let a = filter.maxAge { conditions.append("r.age_at_start <= \(a)") }
+        return try await sql.query("""
             SELECT r.id, r.rider_id, p.name, r.bike_serial, r.start_time_us, r.end_time_us, r.in_progress,
                    r.gender, r.age_at_start, r.reading_count, r.hr_count, r.hr_sum, r.hr_min, r.hr_max, r.power_sum,
                    r.resistance_sum, r.alert_raised
             FROM rides r JOIN riders p ON p.id = r.rider_id
-            WHERE r.start_time_us >= ? AND r.start_time_us < ?
-            """
-        var binds: [SQLValue] = [.int(fromUs), .int(toUs)]
-        switch filter.gender?.lowercased() {
-        case nil, "": break
-        case "other": text += " AND LOWER(r.gender) NOT IN ('male', 'female')"
-        case let g?: text += " AND LOWER(r.gender) = ?"; binds.append(.text(g))
-        }
-        if let a = filter.minAge { text += " AND r.age_at_start >= ?"; binds.append(.int(Int64(a))) }
-        if let a = filter.maxAge { text += " AND r.age_at_start <= ?"; binds.append(.int(Int64(a))) }
-        text += " ORDER BY r.start_time_us DESC, r.id DESC LIMIT ?"
-        binds.append(.int(Int64(limit)))
-        return try await sql.query(SQL(text, binds)).map { row in
+            WHERE \(SQL.joined(conditions, separator: " AND "))
+            ORDER BY r.start_time_us DESC, r.id DESC LIMIT \(limit)
+            """).map { row in
             RecentRide(
-                rideID: row["id"].int ?? 0, riderID: row["rider_id"].int ?? 0, riderName: row["name"].text ?? "",
-                bikeSerial: row["bike_serial"].text ?? "", startTimeUs: row["start_time_us"].int ?? 0,
-                endTimeUs: row["end_time_us"].int, inProgress: row["in_progress"].bool ?? false,
-                gender: row["gender"].text ?? "", ageAtStart: Int(row["age_at_start"].int ?? 0),
-                readingCount: row["reading_count"].int ?? 0, hrCount: row["hr_count"].int ?? 0,
-                hrSum: row["hr_sum"].int ?? 0, hrMin: row["hr_min"].int.map { Int($0) }, hrMax: row["hr_max"].int.map { Int($0) },
-                powerSum: row["power_sum"].double ?? 0, resistanceSum: row["resistance_sum"].int ?? 0,
-                alertRaised: row["alert_raised"].bool ?? false)
+                rideID: try row.decode("id"), riderID: try row.decode("rider_id"), riderName: try row.decode("name"),
+                bikeSerial: try row.decode("bike_serial"), startTimeUs: try row.decode("start_time_us"),
+                endTimeUs: try row.decode("end_time_us"), inProgress: try row.decode("in_progress"),
+                gender: try row.decode("gender"), ageAtStart: try row.decode("age_at_start"),
+                readingCount: try row.decode("reading_count"), hrCount: try row.decode("hr_count"),
+                hrSum: try row.decode("hr_sum"), hrMin: try row.decode("hr_min"), hrMax: try row.decode("hr_max"),
+                powerSum: try row.decode("power_sum"), resistanceSum: try row.decode("resistance_sum"),
+                alertRaised: try row.decode("alert_raised"))
         }
     }
 }

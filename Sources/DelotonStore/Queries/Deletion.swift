@@ -23,14 +23,14 @@ public struct Deletion: Sendable {
     /// Deletes one ride, its readings and its alert. Returns false when there is no such ride.
     public func deleteRide(id: Int64, by actor: String, at now: Instant) async throws -> Bool {
         let results = try await sql.transaction([
-            SQL("""
-                INSERT INTO ride_tombstones (rider_id, bike_serial, started_at_us, deleted_at_us, deleted_by)
-                SELECT rider_id, bike_serial, started_at_us, ?::bigint, ?::text FROM rides WHERE id = ?
-                ON CONFLICT (rider_id, bike_serial, started_at_us) DO NOTHING
-                """, [.int(now.microseconds), .text(actor), .int(id)]),
-            SQL("DELETE FROM readings WHERE ride_id = ?", [.int(id)]),
-            SQL("DELETE FROM alerts WHERE ride_id = ?", [.int(id)]),
-            SQL("DELETE FROM rides WHERE id = ? RETURNING id", [.int(id)]),
+            """
+            INSERT INTO ride_tombstones (rider_id, bike_serial, started_at_us, deleted_at_us, deleted_by)
+            SELECT rider_id, bike_serial, started_at_us, \(now.microseconds), \(actor) FROM rides WHERE id = \(id)
+            ON CONFLICT (rider_id, bike_serial, started_at_us) DO NOTHING
+            """,
+            "DELETE FROM readings WHERE ride_id = \(id)",
+            "DELETE FROM alerts WHERE ride_id = \(id)",
+            "DELETE FROM rides WHERE id = \(id) RETURNING id",
         ])
         return !(results.last ?? []).isEmpty
     }
@@ -40,30 +40,28 @@ public struct Deletion: Sendable {
     public func eraseRider(id: Int64, by actor: String, at now: Instant) async throws -> ErasedRider? {
         // What identifies their lines in quarantine: their id in a profile, and their name and
         // every address they were known by (a profile that failed to parse has no usable id).
-        let known = try await sql.query(SQL("""
-            SELECT name, email AS address FROM riders WHERE id = ?
-            UNION SELECT rider_name AS name, recipient AS address FROM alerts WHERE rider_id = ?
-            """, [.int(id), .int(id)]))
-        let names = Set(known.compactMap { $0["name"].text }.filter { $0.count >= 3 })
-        let emails = Set(known.compactMap { $0["address"].text }.filter { $0.contains("@") })
+        let known = try await sql.query("""
+            SELECT name, email AS address FROM riders WHERE id = \(id)
+            UNION SELECT rider_name AS name, recipient AS address FROM alerts WHERE rider_id = \(id)
+            """)
+        let names = Set(try known.map { try $0.decode("name", as: String.self) }.filter { $0.count >= 3 })
+        let emails = Set(try known.map { try $0.decode("address", as: String.self) }.filter { $0.contains("@") })
         var needles = ["\"user_id\":\(id),", "\"user_id\": \(id),", "\\\"user_id\\\":\(id),", "\\\"user_id\\\": \(id),",
                        "\"user_id\":\(id)}", "\\\"user_id\\\":\(id)}"]
         needles += names.sorted() + emails.sorted()
-        let quarantine = SQL("DELETE FROM quarantine WHERE " + needles.map { _ in "raw LIKE ? ESCAPE '!'" }.joined(separator: " OR "),
-                             needles.map { .text("%" + Self.likeLiteral($0) + "%") })
-        var statements = [quarantine]
-        if stagesProfiles { statements.append(SQL("DELETE FROM ride_profiles WHERE rider_id = ?", [.int(id)])) }
+        let matches: [SQL] = needles.map { "raw LIKE \("%" + Self.likeLiteral($0) + "%") ESCAPE '!'" }
+        var statements: [SQL] = ["DELETE FROM quarantine WHERE \(SQL.joined(matches, separator: " OR "))"]
+        if stagesProfiles { statements.append("DELETE FROM ride_profiles WHERE rider_id = \(id)") }
         let results = try await sql.transaction(statements + [
-            SQL("""
-                INSERT INTO rider_tombstones (rider_id, erased_at_us, erased_by)
-                SELECT id, ?::bigint, ?::text FROM riders WHERE id = ?
-                ON CONFLICT (rider_id) DO UPDATE SET erased_at_us = excluded.erased_at_us, erased_by = excluded.erased_by
-                """, [.int(now.microseconds), .text(actor), .int(id)]),
-            SQL("DELETE FROM readings WHERE ride_id IN (SELECT id FROM rides WHERE rider_id = ?)", [.int(id)]),
-            SQL("DELETE FROM alerts WHERE rider_id = ? OR ride_id IN (SELECT id FROM rides WHERE rider_id = ?)",
-                [.int(id), .int(id)]),
-            SQL("DELETE FROM rides WHERE rider_id = ?", [.int(id)]),
-            SQL("DELETE FROM riders WHERE id = ? RETURNING id", [.int(id)]),
+            """
+            INSERT INTO rider_tombstones (rider_id, erased_at_us, erased_by)
+            SELECT id, \(now.microseconds), \(actor) FROM riders WHERE id = \(id)
+            ON CONFLICT (rider_id) DO UPDATE SET erased_at_us = excluded.erased_at_us, erased_by = excluded.erased_by
+            """,
+            "DELETE FROM readings WHERE ride_id IN (SELECT id FROM rides WHERE rider_id = \(id))",
+            "DELETE FROM alerts WHERE rider_id = \(id) OR ride_id IN (SELECT id FROM rides WHERE rider_id = \(id))",
+            "DELETE FROM rides WHERE rider_id = \(id)",
+            "DELETE FROM riders WHERE id = \(id) RETURNING id",
         ])
         guard !(results.last ?? []).isEmpty else { return nil }
         return ErasedRider(riderID: id, emails: emails.sorted(), name: names.sorted().first ?? "")

@@ -26,28 +26,25 @@ public struct Leaderboard: Sendable {
     /// The top `limit` riders by `metric` over rides that started in `period` (nil: all time).
     /// Rides without readings have no figures and take no part; ties go to the lower rider id.
     public func top(_ metric: LeaderboardMetric, period: Range<Instant>?, limit: Int) async throws -> [LeaderboardEntry] {
-        let value: String
+        let value: SQL
         switch metric {
-        case .energy: value = "sum(x.power_sum)::float8 / 1000"
-        case .power: value = "max(x.power_max)::float8"
-        case .duration: value = "sum(x.reading_count)::bigint"
+        case .energy: value = "CAST(sum(x.power_sum) AS DOUBLE PRECISION) / 1000"
+        case .power: value = "CAST(max(x.power_max) AS DOUBLE PRECISION)"
+        case .duration: value = "CAST(sum(x.reading_count) AS BIGINT)"
         }
-        var binds: [SQLValue] = []
-        var periodClause = ""
+        var periodClause: SQL = ""
         if let period {
-            periodClause = " AND x.start_time_us >= ? AND x.start_time_us < ?"
-            binds = [.int(period.lowerBound.microseconds), .int(period.upperBound.microseconds)]
+            periodClause = " AND x.start_time_us >= \(period.lowerBound.microseconds) AND x.start_time_us < \(period.upperBound.microseconds)"
         }
-        binds.append(.int(Int64(limit)))
-        let rows = try await sql.query(SQL("""
+        let rows = try await sql.query("""
             SELECT x.rider_id, max(r.name) AS name, count(*) AS ride_count, \(value) AS value
             FROM rides x JOIN riders r ON r.id = x.rider_id
             WHERE x.reading_count > 0\(periodClause)
-            GROUP BY x.rider_id ORDER BY value DESC, x.rider_id LIMIT ?
-            """, binds))
-        return rows.enumerated().map { i, row in
-            LeaderboardEntry(rank: i + 1, riderID: row["rider_id"].int ?? 0, name: row["name"].text ?? "",
-                             value: row["value"].double ?? 0, rideCount: Int(row["ride_count"].int ?? 0))
+            GROUP BY x.rider_id ORDER BY value DESC, x.rider_id LIMIT \(limit)
+            """)
+        return try rows.enumerated().map { i, row in
+            LeaderboardEntry(rank: i + 1, riderID: try row.decode("rider_id"), name: try row.decode("name"),
+                             value: try row.decode("value"), rideCount: try row.decode("ride_count"))
         }
     }
 }

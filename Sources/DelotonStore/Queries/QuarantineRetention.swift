@@ -8,10 +8,11 @@ public enum QuarantineRetention {
     /// Deletes lines quarantined more than `days` days before `now`; returns how many went.
     @discardableResult
     public static func purge(_ warehouse: any Warehouse, olderThanDays days: Int = defaultDays, now: Instant) async throws -> Int {
-        let cutoff = now.microseconds - Int64(days) * 86_400_000_000
-        let statement = warehouse.kind == "postgresql"
-            ? SQL("DELETE FROM quarantine WHERE quarantined_at < to_timestamp(?::double precision / 1000000) RETURNING 1", [.int(cutoff)])
-            : SQL("DELETE FROM quarantine WHERE quarantined_at_us < ? RETURNING 1", [.int(cutoff)])
+        let cutoff = Instant(microseconds: now.microseconds - Int64(days) * 86_400_000_000)
+        // PostgreSQL stamps lines with a timestamptz, SQLite with microseconds (its migration 6).
+        let statement: SQL = """
+            DELETE FROM quarantine WHERE \(sqlite: "quarantined_at_us < \(cutoff.microseconds)", postgres: "quarantined_at < \(cutoff)") RETURNING 1
+            """
         return try await warehouse.sql.transaction([statement]).first?.count ?? 0
     }
 }

@@ -15,35 +15,31 @@ public struct RideRecord: Sendable, Equatable {
 
     public var metrics: RideMetrics { totals.metrics }
 
-    static let columns = """
+    static let columns: SQL = """
         id, rider_id, bike_serial, start_time_us, end_time_us, in_progress, age_at_start, gender, reading_count, \
         hr_count, hr_sum, hr_min, hr_max, power_sum, power_max, rpm_sum, resistance_sum, alert_raised
         """
 
     init(row: SQLRow) throws {
-        guard let id = row["id"].int, let rider = row["rider_id"].int, let bike = row["bike_serial"].text,
-              let start = row["start_time_us"].int else {
-            throw WarehouseError(.failed, "a rides row lacks its id, rider, bike or start time: the database is damaged")
-        }
-        self.id = id
-        riderID = rider
-        bikeSerial = bike
-        startTime = Instant(microseconds: start)
-        endTime = row["end_time_us"].int.map { Instant(microseconds: $0) }
-        inProgress = row["in_progress"].bool ?? false
-        ageAtStart = Int(row["age_at_start"].int ?? 0)
-        gender = row["gender"].text ?? ""
-        alertRaised = row["alert_raised"].bool ?? false
+        id = try row.decode("id")
+        riderID = try row.decode("rider_id")
+        bikeSerial = try row.decode("bike_serial")
+        startTime = try row.decode("start_time_us")
+        endTime = try row.decode("end_time_us")
+        inProgress = try row.decode("in_progress")
+        ageAtStart = try row.decode("age_at_start")
+        gender = try row.decode("gender")
+        alertRaised = try row.decode("alert_raised")
         var t = RideTotals()
-        t.readingCount = Int(row["reading_count"].int ?? 0)
-        t.heartRateCount = Int(row["hr_count"].int ?? 0)
-        t.heartRateSum = Int(row["hr_sum"].int ?? 0)
-        t.heartRateMin = row["hr_min"].int.map { Int($0) }
-        t.heartRateMax = row["hr_max"].int.map { Int($0) }
-        t.powerSum = row["power_sum"].double ?? 0
-        t.powerMax = row["power_max"].double
-        t.rpmSum = Int(row["rpm_sum"].int ?? 0)
-        t.resistanceSum = Int(row["resistance_sum"].int ?? 0)
+        t.readingCount = try row.decode("reading_count")
+        t.heartRateCount = try row.decode("hr_count")
+        t.heartRateSum = try row.decode("hr_sum")
+        t.heartRateMin = try row.decode("hr_min")
+        t.heartRateMax = try row.decode("hr_max")
+        t.powerSum = try row.decode("power_sum")
+        t.powerMax = try row.decode("power_max")
+        t.rpmSum = try row.decode("rpm_sum")
+        t.resistanceSum = try row.decode("resistance_sum")
         totals = t
     }
 }
@@ -90,40 +86,39 @@ public struct RideQueries: Sendable {
     public init(_ sql: any SQLExecutor) { self.sql = sql }
 
     public func ride(id: Int64) async throws -> RideRecord? {
-        try await sql.query(SQL("SELECT \(RideRecord.columns) FROM rides WHERE id = ?", [.int(id)]))
+        try await sql.query("SELECT \(RideRecord.columns) FROM rides WHERE id = \(id)")
             .first.map(RideRecord.init(row:))
     }
 
     public func readings(rideID: Int64) async throws -> [Reading] {
-        try await sql.query(SQL("""
+        try await sql.query("""
             SELECT elapsed_s, time_us, heart_rate, rpm, power_w, resistance FROM readings
-            WHERE ride_id = ? ORDER BY elapsed_s
-            """, [.int(rideID)])).map { row in
-            Reading(elapsed: Int(row["elapsed_s"].int ?? 0), time: Instant(microseconds: row["time_us"].int ?? 0),
-                    heartRate: Int(row["heart_rate"].int ?? 0), rpm: Int(row["rpm"].int ?? 0),
-                    power: row["power_w"].double ?? 0, resistance: Int(row["resistance"].int ?? 0))
+            WHERE ride_id = \(rideID) ORDER BY elapsed_s
+            """).map { row in
+            Reading(elapsed: try row.decode("elapsed_s"), time: try row.decode("time_us"),
+                    heartRate: try row.decode("heart_rate"), rpm: try row.decode("rpm"),
+                    power: try row.decode("power_w"), resistance: try row.decode("resistance"))
         }
     }
 
     /// Rides matching `filter`, oldest first, `limit` at a time after `cursor`.
     public func rides(_ filter: RideFilter, after cursor: RideCursor? = nil, limit: Int) async throws -> Page<RideRecord, RideCursor> {
-        var conditions: [String] = [], binds: [SQLValue] = []
-        if let v = filter.since { conditions.append("start_time_us >= ?"); binds.append(.int(v.microseconds)) }
-        if let v = filter.until { conditions.append("start_time_us < ?"); binds.append(.int(v.microseconds)) }
-        if let v = filter.riderID { conditions.append("rider_id = ?"); binds.append(.int(v)) }
-        if let v = filter.bikeSerial { conditions.append("bike_serial = ?"); binds.append(.text(v)) }
-        if let v = filter.gender { conditions.append("lower(gender) = ?"); binds.append(.text(v.lowercased())) }
-        if let v = filter.minAge { conditions.append("age_at_start >= ?"); binds.append(.int(Int64(v))) }
-        if let v = filter.maxAge { conditions.append("age_at_start <= ?"); binds.append(.int(Int64(v))) }
+        var conditions: [SQL] = []
+        if let v = filter.since { conditions.append("start_time_us >= \(v.microseconds)") }
+        if let v = filter.until { conditions.append("start_time_us < \(v.microseconds)") }
+        if let v = filter.riderID { conditions.append("rider_id = \(v)") }
+        if let v = filter.bikeSerial { conditions.append("bike_serial = \(v)") }
+        if let v = filter.gender { conditions.append("lower(gender) = \(v.lowercased())") }
+        if let v = filter.minAge { conditions.append("age_at_start >= \(v)") }
+        if let v = filter.maxAge { conditions.append("age_at_start <= \(v)") }
         if let c = cursor {
-            conditions.append("(start_time_us > ? OR (start_time_us = ? AND id > ?))")
-            binds += [.int(c.startTime.microseconds), .int(c.startTime.microseconds), .int(c.id)]
+            let start = c.startTime.microseconds
+            conditions.append("(start_time_us > \(start) OR (start_time_us = \(start) AND id > \(c.id)))")
         }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
         // One row more than asked tells whether another page follows, without a count.
-        binds.append(.int(Int64(limit) + 1))
-        let rows = try await sql.query(SQL(
-            "SELECT \(RideRecord.columns) FROM rides\(whereClause) ORDER BY start_time_us, id LIMIT ?", binds))
+        let rows = try await sql.query(
+            "SELECT \(RideRecord.columns) FROM rides\(whereClause) ORDER BY start_time_us, id LIMIT \(limit + 1)")
         var items = try rows.map(RideRecord.init(row:))
         var next: RideCursor?
         if items.count > limit {
@@ -135,16 +130,17 @@ public struct RideQueries: Sendable {
 
     /// Every ride of a rider, oldest first.
     public func rides(riderID: Int64) async throws -> [RideRecord] {
-        try await sql.query(SQL("SELECT \(RideRecord.columns) FROM rides WHERE rider_id = ? ORDER BY start_time_us, id",
-                                [.int(riderID)])).map(RideRecord.init(row:))
+        try await sql.query("SELECT \(RideRecord.columns) FROM rides WHERE rider_id = \(riderID) ORDER BY start_time_us, id")
+            .map(RideRecord.init(row:))
     }
 
     /// Rides that started within `interval` (a local day, for `/daily`), oldest first.
     public func rides(startingIn interval: Range<Instant>) async throws -> [RideRecord] {
-        try await sql.query(SQL("""
-            SELECT \(RideRecord.columns) FROM rides WHERE start_time_us >= ? AND start_time_us < ?
+        try await sql.query("""
+            SELECT \(RideRecord.columns) FROM rides
+            WHERE start_time_us >= \(interval.lowerBound.microseconds) AND start_time_us < \(interval.upperBound.microseconds)
             ORDER BY start_time_us, id
-            """, [.int(interval.lowerBound.microseconds), .int(interval.upperBound.microseconds)]))
+            """)
             .map(RideRecord.init(row:))
     }
 }

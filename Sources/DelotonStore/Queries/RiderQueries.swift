@@ -7,38 +7,37 @@ public struct RiderRecord: Sendable, Equatable {
     /// Over all their readings with hr > 0, across rides; nil when there is none.
     public var avgHeartRate: Double?
 
-    static let columns = """
-        r.id, r.name, r.title, r.first_name, r.last_name, r.gender, r.date_of_birth::text AS date_of_birth, r.email, \
+    static let columns: SQL = """
+        r.id, r.name, r.title, r.first_name, r.last_name, r.gender, CAST(r.date_of_birth AS TEXT) AS date_of_birth, r.email, \
         r.address_lines, r.city, r.postcode, r.postcode_valid, r.height_cm, r.weight_kg, \
-        r.account_created::text AS account_created, r.original_source, \
+        CAST(r.account_created AS TEXT) AS account_created, r.original_source, \
         (SELECT count(*) FROM rides x WHERE x.rider_id = r.id) AS ride_count, \
-        (SELECT sum(x.hr_sum)::bigint FROM rides x WHERE x.rider_id = r.id) AS hr_sum, \
-        (SELECT sum(x.hr_count)::bigint FROM rides x WHERE x.rider_id = r.id) AS hr_count
+        (SELECT CAST(sum(x.hr_sum) AS BIGINT) FROM rides x WHERE x.rider_id = r.id) AS hr_sum, \
+        (SELECT CAST(sum(x.hr_count) AS BIGINT) FROM rides x WHERE x.rider_id = r.id) AS hr_count
         """
 
     init(row: SQLRow) throws {
-        guard let id = row["id"].int else {
-            throw WarehouseError(.failed, "a riders row lacks its id: the database is damaged")
-        }
+        let id = try row.decode("id", as: Int.self)
         // NULL is an unknown date (refused at ingest); anything else must be a real date.
         func date(_ column: String) throws -> CivilDate? {
-            guard let text = row[column].text else { return nil }
+            guard let text = try row.decode(column, as: String?.self) else { return nil }
             guard let date = CivilDate(iso: text.prefix(10)) else {
                 throw WarehouseError(.failed, "rider \(id) has a malformed \(column): the database is damaged")
             }
             return date
         }
         let dob = try date("date_of_birth"), created = try date("account_created")
-        let address = Address(lines: AddressLines.decode(row["address_lines"].text ?? ""), city: row["city"].text ?? "",
-                              postcode: row["postcode"].text ?? "", postcodeValid: row["postcode_valid"].bool ?? false)
-        rider = Rider(id: Int(id), name: row["name"].text ?? "", title: row["title"].text,
-                      firstName: row["first_name"].text ?? "", lastName: row["last_name"].text ?? "",
-                      gender: row["gender"].text ?? "", dateOfBirth: dob, email: row["email"].text ?? "",
-                      address: address, heightCm: row["height_cm"].int.map { Int($0) }, weightKg: row["weight_kg"].int.map { Int($0) },
-                      accountCreated: created, originalSource: row["original_source"].text ?? "")
-        rideCount = Int(row["ride_count"].int ?? 0)
-        let hrCount = row["hr_count"].int ?? 0
-        avgHeartRate = hrCount > 0 ? Double(row["hr_sum"].int ?? 0) / Double(hrCount) : nil
+        let address = Address(lines: AddressLines.decode(try row.decode("address_lines")), city: try row.decode("city"),
+                              postcode: try row.decode("postcode"), postcodeValid: try row.decode("postcode_valid"))
+        rider = Rider(id: id, name: try row.decode("name"), title: try row.decode("title"),
+                      firstName: try row.decode("first_name"), lastName: try row.decode("last_name"),
+                      gender: try row.decode("gender"), dateOfBirth: dob, email: try row.decode("email"),
+                      address: address, heightCm: try row.decode("height_cm"), weightKg: try row.decode("weight_kg"),
+                      accountCreated: created, originalSource: try row.decode("original_source"))
+        rideCount = try row.decode("ride_count")
+        // A rider without rides has no sums.
+        let hrCount = try row.decode("hr_count", as: Int64?.self) ?? 0
+        avgHeartRate = hrCount > 0 ? Double(try row.decode("hr_sum", as: Int64?.self) ?? 0) / Double(hrCount) : nil
     }
 }
 
@@ -69,37 +68,29 @@ public struct RiderQueries: Sendable {
     public init(_ sql: any SQLExecutor) { self.sql = sql }
 
     public func rider(id: Int64) async throws -> RiderRecord? {
-        try await sql.query(SQL("SELECT \(RiderRecord.columns) FROM riders r WHERE r.id = ?", [.int(id)]))
+        try await sql.query("SELECT \(RiderRecord.columns) FROM riders r WHERE r.id = \(id)")
             .first.map(RiderRecord.init(row:))
     }
 
     /// Riders matching `filter` by id, `limit` at a time after the rider with id `after`.
     /// Ages are counted on `today`, the display zone's date.
     public func riders(_ filter: RiderFilter, today: CivilDate, after: Int64? = nil, limit: Int) async throws -> Page<RiderRecord, Int64> {
-        var conditions: [String] = [], binds: [SQLValue] = []
-        var rideConditions: [String] = [], rideBinds: [SQLValue] = []
-        if let v = filter.since { rideConditions.append("x.start_time_us >= ?"); rideBinds.append(.int(v.microseconds)) }
-        if let v = filter.until { rideConditions.append("x.start_time_us < ?"); rideBinds.append(.int(v.microseconds)) }
-        if let v = filter.bikeSerial { rideConditions.append("x.bike_serial = ?"); rideBinds.append(.text(v)) }
+        var conditions: [SQL] = [], rideConditions: [SQL] = []
+        if let v = filter.since { rideConditions.append("x.start_time_us >= \(v.microseconds)") }
+        if let v = filter.until { rideConditions.append("x.start_time_us < \(v.microseconds)") }
+        if let v = filter.bikeSerial { rideConditions.append("x.bike_serial = \(v)") }
         if !rideConditions.isEmpty {
-            conditions.append("EXISTS (SELECT 1 FROM rides x WHERE x.rider_id = r.id AND \(rideConditions.joined(separator: " AND ")))")
-            binds += rideBinds
+            conditions.append("EXISTS (SELECT 1 FROM rides x WHERE x.rider_id = r.id AND \(SQL.joined(rideConditions, separator: " AND ")))")
         }
-        if let v = filter.riderID { conditions.append("r.id = ?"); binds.append(.int(v)) }
-        if let v = filter.gender { conditions.append("lower(r.gender) = ?"); binds.append(.text(v.lowercased())) }
+        if let v = filter.riderID { conditions.append("r.id = \(v)") }
+        if let v = filter.gender { conditions.append("lower(r.gender) = \(v.lowercased())") }
         // Age A or more today means born on or before today's date A years ago; at most A means
         // born after today's date A + 1 years ago. Dates compare as dates, or as YYYY-MM-DD text.
-        if let v = filter.minAge {
-            conditions.append("r.date_of_birth <= ?::date"); binds.append(.text(Self.yearsBefore(today, v).description))
-        }
-        if let v = filter.maxAge {
-            conditions.append("r.date_of_birth > ?::date"); binds.append(.text(Self.yearsBefore(today, v + 1).description))
-        }
-        if let after { conditions.append("r.id > ?"); binds.append(.int(after)) }
-        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        binds.append(.int(Int64(limit) + 1))
-        let rows = try await sql.query(SQL(
-            "SELECT \(RiderRecord.columns) FROM riders r\(whereClause) ORDER BY r.id LIMIT ?", binds))
+        if let v = filter.minAge { conditions.append("r.date_of_birth <= \(Self.yearsBefore(today, v))") }
+        if let v = filter.maxAge { conditions.append("r.date_of_birth > \(Self.yearsBefore(today, v + 1))") }
+        if let after { conditions.append("r.id > \(after)") }
+        let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
+        let rows = try await sql.query("SELECT \(RiderRecord.columns) FROM riders r\(whereClause) ORDER BY r.id LIMIT \(limit + 1)")
         var items = try rows.map(RiderRecord.init(row:))
         var next: Int64?
         if items.count > limit {

@@ -43,9 +43,8 @@ public struct SessionStore: Sendable {
     public func redeem(link token: String, sessionLifetimeSeconds: Int64) async throws -> (token: String, expiresAt: Instant)? {
         guard Self.plausible(token, prefix: Self.linkPrefix) else { return nil }
         let at = now().microseconds
-        let spent = try await sql.transaction([SQL(
-            "UPDATE sessions SET revoked_at_us = ? WHERE token_hash = ? AND kind = 'link' AND revoked_at_us IS NULL AND expires_at_us > ? RETURNING kind",
-            [.int(at), .text(hash(token)), .int(at)])])
+        let spent = try await sql.transaction([
+            "UPDATE sessions SET revoked_at_us = \(at) WHERE token_hash = \(hash(token)) AND kind = 'link' AND revoked_at_us IS NULL AND expires_at_us > \(at) RETURNING kind"])
         guard !(spent.first ?? []).isEmpty else { return nil }
         return try await open(keyName: nil, lifetimeSeconds: sessionLifetimeSeconds)
     }
@@ -54,22 +53,21 @@ public struct SessionStore: Sendable {
     /// with an API key that has since been revoked.
     public func verify(session token: String) async throws -> SessionIdentity? {
         guard Self.plausible(token, prefix: Self.sessionPrefix) else { return nil }
-        let rows = try await sql.query(SQL("""
+        let rows = try await sql.query("""
             SELECT s.key_name, s.expires_at_us FROM sessions s
-            WHERE s.token_hash = ? AND s.kind = 'session' AND s.revoked_at_us IS NULL AND s.expires_at_us > ?
+            WHERE s.token_hash = \(hash(token)) AND s.kind = 'session' AND s.revoked_at_us IS NULL AND s.expires_at_us > \(now().microseconds)
               AND (s.key_name IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.name = s.key_name AND k.revoked_at_us IS NULL))
-            """, [.text(hash(token)), .int(now().microseconds)]))
-        guard let row = rows.first, let expires = row["expires_at_us"].int else { return nil }
-        return SessionIdentity(keyName: row["key_name"].text, expiresAt: Instant(microseconds: expires))
+            """)
+        guard let row = rows.first else { return nil }
+        return SessionIdentity(keyName: try row.decode("key_name"), expiresAt: try row.decode("expires_at_us"))
     }
 
     /// Ends the session `token` (sign-out); false when it was not in force.
     @discardableResult
     public func revoke(session token: String) async throws -> Bool {
         guard Self.plausible(token, prefix: Self.sessionPrefix) else { return false }
-        let rows = try await sql.transaction([SQL(
-            "UPDATE sessions SET revoked_at_us = ? WHERE token_hash = ? AND kind = 'session' AND revoked_at_us IS NULL RETURNING kind",
-            [.int(now().microseconds), .text(hash(token))])])
+        let rows = try await sql.transaction([
+            "UPDATE sessions SET revoked_at_us = \(now().microseconds) WHERE token_hash = \(hash(token)) AND kind = 'session' AND revoked_at_us IS NULL RETURNING kind"])
         return !(rows.first ?? []).isEmpty
     }
 
@@ -80,9 +78,8 @@ public struct SessionStore: Sendable {
         // Rows a day past their end are of no use to anyone: drop them as new ones arrive, so
         // the table stays the size of the sessions in force without a job of its own.
         try await sql.transaction([
-            SQL("DELETE FROM sessions WHERE expires_at_us < ?", [.int(at - 86_400_000_000)]),
-            SQL("INSERT INTO sessions (token_hash, kind, key_name, created_at_us, expires_at_us) VALUES (?, ?, ?, ?, ?)",
-                [.text(hash(token)), .text(kind), SQLValue(keyName), .int(at), .int(expires)]),
+            "DELETE FROM sessions WHERE expires_at_us < \(at - 86_400_000_000)",
+            "INSERT INTO sessions (token_hash, kind, key_name, created_at_us, expires_at_us) VALUES (\(hash(token)), \(kind), \(keyName), \(at), \(expires))",
         ])
         return (token, Instant(microseconds: expires))
     }

@@ -8,7 +8,8 @@ enum SQLiteSchema {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("1-core") { db in
-            try db.execute(sql: """
+            for statement in [
+                """
                 CREATE TABLE riders (
                     id INTEGER PRIMARY KEY,
                     name TEXT NOT NULL,
@@ -27,12 +28,16 @@ enum SQLiteSchema {
                     account_created TEXT NOT NULL,
                     original_source TEXT NOT NULL,
                     profile_as_of_us INTEGER NOT NULL
-                );
+                )
+                """,
+                """
                 CREATE TABLE bikes (
                     serial TEXT PRIMARY KEY,
                     first_ride_us INTEGER NOT NULL,
                     last_ride_us INTEGER NOT NULL
-                );
+                )
+                """,
+                """
                 CREATE TABLE rides (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     rider_id INTEGER NOT NULL REFERENCES riders(id),
@@ -57,9 +62,11 @@ enum SQLiteSchema {
                     alert_raised INTEGER NOT NULL DEFAULT 0,
                     state TEXT,
                     UNIQUE (rider_id, bike_serial, started_at_us)
-                );
-                CREATE INDEX rides_start ON rides(start_time_us);
-                CREATE INDEX rides_stream_open ON rides(stream) WHERE in_progress = 1;
+                )
+                """,
+                "CREATE INDEX rides_start ON rides(start_time_us)",
+                "CREATE INDEX rides_stream_open ON rides(stream) WHERE in_progress = 1",
+                """
                 CREATE TABLE readings (
                     ride_id INTEGER NOT NULL,
                     elapsed_s INTEGER NOT NULL,
@@ -69,7 +76,9 @@ enum SQLiteSchema {
                     power_w REAL NOT NULL,
                     resistance INTEGER NOT NULL,
                     PRIMARY KEY (ride_id, elapsed_s)
-                ) WITHOUT ROWID;
+                ) WITHOUT ROWID
+                """,
+                """
                 CREATE TABLE alerts (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     ride_id INTEGER NOT NULL UNIQUE,
@@ -88,19 +97,25 @@ enum SQLiteSchema {
                     last_error TEXT,
                     message_id TEXT,
                     sent_at_us INTEGER
-                );
-                CREATE INDEX alerts_due ON alerts(next_attempt_us) WHERE status = 'pending';
+                )
+                """,
+                "CREATE INDEX alerts_due ON alerts(next_attempt_us) WHERE status = 'pending'",
+                """
                 CREATE TABLE quarantine (
                     source TEXT NOT NULL,
                     position INTEGER NOT NULL,
                     raw TEXT NOT NULL,
                     reason TEXT NOT NULL,
                     PRIMARY KEY (source, position)
-                );
+                )
+                """,
+                """
                 CREATE TABLE source_positions (
                     source TEXT PRIMARY KEY,
                     position INTEGER NOT NULL
-                );
+                )
+                """,
+                """
                 CREATE TABLE ride_tombstones (
                     rider_id INTEGER NOT NULL,
                     bike_serial TEXT NOT NULL,
@@ -108,12 +123,16 @@ enum SQLiteSchema {
                     deleted_at_us INTEGER NOT NULL,
                     deleted_by TEXT NOT NULL,
                     PRIMARY KEY (rider_id, bike_serial, started_at_us)
-                );
+                )
+                """,
+                """
                 CREATE TABLE rider_tombstones (
                     rider_id INTEGER PRIMARY KEY,
                     erased_at_us INTEGER NOT NULL,
                     erased_by TEXT NOT NULL
-                );
+                )
+                """,
+                """
                 CREATE TABLE api_keys (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     name TEXT NOT NULL UNIQUE,
@@ -121,23 +140,34 @@ enum SQLiteSchema {
                     key_hash TEXT NOT NULL UNIQUE,
                     created_at_us INTEGER NOT NULL,
                     revoked_at_us INTEGER
-                );
+                )
+                """,
+                """
                 CREATE TABLE reports_sent (
                     day TEXT PRIMARY KEY,
                     sent_at_us INTEGER NOT NULL,
                     recipients TEXT NOT NULL
-                );
-                """)
+                )
+                """,
+            ] {
+                try db.execute(sql: statement)
+            }
         }
-        m.registerMigration("2-analytics") { db in try db.execute(sql: AnalyticsViews.sqlite) }
+        m.registerMigration("2-analytics") { db in
+            for statement in AnalyticsViews.sqlite { try db.execute(sql: statement) }
+        }
         m.registerMigration("3-report-claims") { db in
-            try db.execute(sql: """
+            for statement in [
+                """
                 CREATE TABLE report_claims (
                     day TEXT PRIMARY KEY,
                     owner TEXT NOT NULL,
                     until_us INTEGER NOT NULL
-                );
-                """)
+                )
+                """,
+            ] {
+                try db.execute(sql: statement)
+            }
         }
         // A descriptive [SYSTEM] field that breaks its rule is stored unknown (docs/warehouse.md).
         // SQLite cannot drop NOT NULL with ALTER TABLE; its documented way for removing NOT NULL
@@ -169,7 +199,8 @@ enum SQLiteSchema {
         }
         // Dashboard sessions and one-time sign-in links (Queries/Sessions.swift): hashes only.
         m.registerMigration("5-sessions") { db in
-            try db.execute(sql: """
+            for statement in [
+                """
                 CREATE TABLE sessions (
                     token_hash TEXT PRIMARY KEY,
                     kind TEXT NOT NULL CHECK (kind IN ('link', 'session')),
@@ -177,24 +208,31 @@ enum SQLiteSchema {
                     created_at_us INTEGER NOT NULL,
                     expires_at_us INTEGER NOT NULL,
                     revoked_at_us INTEGER
-                );
-                CREATE INDEX sessions_expiry ON sessions (expires_at_us);
-                """)
+                )
+                """,
+                "CREATE INDEX sessions_expiry ON sessions (expires_at_us)",
+            ] {
+                try db.execute(sql: statement)
+            }
         }
         // Quarantined lines may carry personal data: they are kept for a set time (Queries/
         // QuarantineRetention.swift), so each line says when it came. Rows already there count from
         // now; a trigger stamps new ones, so the ingest writer is unchanged.
         m.registerMigration("6-quarantine-age") { db in
-            try db.execute(sql: """
-                ALTER TABLE quarantine ADD COLUMN quarantined_at_us INTEGER;
-                UPDATE quarantine SET quarantined_at_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER);
+            for statement in [
+                "ALTER TABLE quarantine ADD COLUMN quarantined_at_us INTEGER",
+                "UPDATE quarantine SET quarantined_at_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+                """
                 CREATE TRIGGER quarantine_stamp AFTER INSERT ON quarantine WHEN NEW.quarantined_at_us IS NULL
                 BEGIN
                     UPDATE quarantine SET quarantined_at_us = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
                     WHERE rowid = NEW.rowid;
-                END;
-                CREATE INDEX quarantine_age ON quarantine (quarantined_at_us);
-                """)
+                END
+                """,
+                "CREATE INDEX quarantine_age ON quarantine (quarantined_at_us)",
+            ] {
+                try db.execute(sql: statement)
+            }
         }
         return m
     }

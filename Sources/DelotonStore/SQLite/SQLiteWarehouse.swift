@@ -131,18 +131,23 @@ struct SQLiteExecutor: SQLExecutor {
     let pool: DatabasePool
 
     func query(_ sql: SQL) async throws -> [SQLRow] {
-        let text = Self.sqliteText(sql.text), args = Self.arguments(sql.binds)
+        let (text, args) = Self.prepared(sql)
         return try await pool.read { db in try Self.rows(db, text, args) }
     }
 
     func execute(_ sql: SQL) async throws {
-        let text = Self.sqliteText(sql.text), args = Self.arguments(sql.binds)
+        let (text, args) = Self.prepared(sql)
         try await pool.write { db in try db.execute(sql: text, arguments: args) }
     }
 
     func transaction(_ statements: [SQL]) async throws -> [[SQLRow]] {
-        let prepared = statements.map { (Self.sqliteText($0.text), Self.arguments($0.binds)) }
+        let prepared = statements.map(Self.prepared)
         return try await pool.write { db in try prepared.map { try Self.rows(db, $0.0, $0.1) } }
+    }
+
+    static func prepared(_ sql: SQL) -> (String, StatementArguments) {
+        let (text, binds) = sql.rendered(for: .sqlite)
+        return (text, arguments(binds))
     }
 
     static func rows(_ db: Database, _ text: String, _ args: StatementArguments) throws -> [SQLRow] {
@@ -163,29 +168,18 @@ struct SQLiteExecutor: SQLExecutor {
         }
     }
 
-    static func arguments(_ binds: [SQLValue]) -> StatementArguments {
-        StatementArguments(binds.map { v -> (any DatabaseValueConvertible)? in
-            switch v {
-            case .null: return nil
-            case .int(let i): return i
-            case .double(let d): return d
-            case .text(let s): return s
+    /// SQLite's storage classes for the typed binds: flags 0/1, dates `YYYY-MM-DD` text and
+    /// instants microseconds, as the schema keeps them.
+    static func arguments(_ binds: [SQLBind]) -> StatementArguments {
+        StatementArguments(binds.map { bind -> (any DatabaseValueConvertible)? in
+            switch bind {
+            case .int(let v): return v
+            case .double(let v): return v
+            case .text(let v): return v
+            case .bool(let v): return v.map { Int64($0 ? 1 : 0) }
+            case .date(let v): return v?.description
+            case .instant(let v): return v?.microseconds
             }
         })
-    }
-
-    /// Drops PostgreSQL-style casts (`?::date`, `x::text`), which SQLite neither has nor needs.
-    static func sqliteText(_ text: String) -> String {
-        guard text.contains("::") else { return text }
-        var out = "", chars = Array(text), i = 0
-        while i < chars.count {
-            if chars[i] == ":", i + 1 < chars.count, chars[i + 1] == ":" {
-                i += 2
-                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
-                continue
-            }
-            out.append(chars[i]); i += 1
-        }
-        return out
     }
 }

@@ -58,7 +58,7 @@ struct Run: AsyncParsableCommand {
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
         // Only a new warehouse gets a history: an existing one has its own, and a back-fill
         // interrupted by Ctrl-C is not resumed (its rides are there).
-        let hasRides = try await !warehouse.sql.query(SQL("SELECT 1 AS one FROM rides LIMIT 1")).isEmpty
+        let hasRides = try await !warehouse.sql.query("SELECT 1 AS one FROM rides LIMIT 1").isEmpty
         let backfill = kafkaSettings == nil && !hasRides ? historyDays : 0
         // Yesterday's report, which a start after 09:30 writes at once, and the end-of-ride
         // webhook wait for the history: a report of half of it would stand as the day's.
