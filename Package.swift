@@ -45,7 +45,7 @@ let package = Package(
         ]),
         // The only code that touches librdkafka.
         .target(name: "DelotonKafka", dependencies: [
-            "CRdKafka",
+            "DelotonCore", "CRdKafka",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DelotonNotify", dependencies: [

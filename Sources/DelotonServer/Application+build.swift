@@ -65,7 +65,7 @@ func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
     // DASHBOARD CALL SITE: the page, its files and the live feed (Live/DashboardRoutes.swift),
     // under the same logs, metrics, CORS and access rules as the API.
     let liveFeed = config.dashboard.enabled
-        ? addDashboardRoutes(to: router, warehouse: warehouse, options: config.dashboard,
+        ? addDashboardRoutes(to: router, warehouse: warehouse, options: config.dashboard, zone: config.displayZone,
                              gate: EventStreamGate(maxTotal: config.limits.maxEventStreams,
                                                    maxPerAddress: config.limits.maxEventStreamsPerAddress)) : nil
     return (router, liveFeed)

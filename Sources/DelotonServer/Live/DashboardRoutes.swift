@@ -16,13 +16,12 @@ import ServiceLifecycle
 /// nudges after each ingest batch so the page moves as soon as data lands.
 @discardableResult
 func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any Warehouse,
-                        options: DashboardOptions, gate: EventStreamGate) -> LiveFeed {
+                        options: DashboardOptions, zone: Zone, gate: EventStreamGate) -> LiveFeed {
     let logger = Logger(label: "deloton.dashboard")
-    let hub = LiveHub(warehouse: warehouse, options: options, logger: logger)
+    let hub = LiveHub(warehouse: warehouse, options: options, zone: zone, logger: logger)
     let assets = DashboardAssets(directory: options.assetsDirectory)
     let chartJS = ChartJSFile(path: options.chartJSPath)
     let recentCache = RecentCache()
-    let zone = Zone(identifier: options.displayZone) ?? .utc
 
     router.get("/") { _, _ -> Response in
         guard let page = assets.file("index.html") else {

@@ -1,3 +1,4 @@
+import DelotonCore
 import Foundation
 import Logging
 import PostgresNIO
@@ -76,7 +77,8 @@ package enum PostgresConnector {
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let connection = first else {
                     throw WarehouseError(.unavailable,
-                        "PostgreSQL at \(s.host):\(s.port) did not complete the login within \(Int(limit * 2)) s: check that it is running and reachable (--database / DELOTON_DATABASE_URL)")
+                        "PostgreSQL at \(s.host):\(s.port) did not complete the login within \(Int(limit * 2)) s: check that it is running and reachable (\(flag: .database) / \(variable: .database))",
+                        setting: .database)
                 }
                 return connection
             }
@@ -86,7 +88,8 @@ package enum PostgresConnector {
             let failure = PostgresFailure.describe(error, settings: s, doing: "connect")
             if failure.kind == .configuration { throw failure }
             throw WarehouseError(.unavailable,
-                "cannot connect to PostgreSQL at \(s.host):\(s.port) as \(s.user): \(reason(error)) (check that it is running and reachable, and --database / DELOTON_DATABASE_URL)")
+                "cannot connect to PostgreSQL at \(s.host):\(s.port) as \(s.user): \(reason(error)) (check that it is running and reachable, and \(flag: .database) / \(variable: .database))",
+                setting: .database)
         }
     }
 

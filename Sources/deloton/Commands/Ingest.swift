@@ -90,7 +90,7 @@ struct Ingest: AsyncParsableCommand {
     var stallTimeout: Double?
 
     func run() async throws {
-        let spec = try SourceSpec(source ?? Env.value("DELOTON_SOURCE") ?? "kafka")
+        let spec = try SourceSpec(source ?? Env.value(.fileSource) ?? "kafka")
         let logger = try common.logger("deloton.ingest")
         let streamZone = try common.streamZone()
         let idle = try Self.idleTimeout(rideIdleTimeout)
@@ -101,13 +101,14 @@ struct Ingest: AsyncParsableCommand {
         }
         // Kafka settings are checked before any work, so mistakes exit 2.
         var kafkaSettings = spec == .kafka ? try kafkaConsumer.settings(connection: kafka) : nil
-        try notifications.validate(zone: try common.displayZone(), logger: logger)
+        let notificationSettings = try notifications.checked(zone: try common.displayZone())
         let watch = StallWatch(limit: try Self.stallTimeout(stallTimeout))
         kafkaSettings?.onLag = { watch.sourceBacklog($0) }
         _ = Metrics.bootstrapPrometheus()
         let endpoint = try metrics.endpoint(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
-        let notify = try notifications.make(warehouse: warehouse, zone: try common.displayZone(), logger: logger, logRides: false)
+        let notify = NotificationOptions.make(notificationSettings, warehouse: warehouse, zone: try common.displayZone(), logger: logger,
+                                              logRides: false)
         let shutdown = Shutdown()
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: watch), logger: logger, shutdown: shutdown)
         let status = StatusLine(logger: logger, every: statusEvery)

@@ -14,7 +14,7 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Embedded defaults: the built-in ride simulator in real time, the warehouse in deloton.sqlite, alerts as \
             .eml files in ./outbox, the API and live dashboard on http://127.0.0.1:8080, and the daily report at \
-            09:30 (written to ./reports, and mailed with --report-to). On a warehouse with no rides yet, the \
+            09:30 (written to ./reports, and mailed with \(flag: .reportRecipients)). On a warehouse with no rides yet, the \
             simulator first back-fills the last 7 days (--backfill-days) at a gym's daily volume, so the \
             dashboard, the API and yesterday's report have data at once; alerts of that history are recorded, \
             never mailed. --source kafka reads the Kafka topic instead of the simulator. Stop with Ctrl-C.
@@ -51,8 +51,8 @@ struct Run: AsyncParsableCommand {
         // Every setting is checked before any work, so mistakes exit 2.
         let kafkaSettings = sourceText == "kafka" ? try kafkaConsumer.settings(connection: kafka) : nil
         let historyDays = try Self.backfillDays(backfillDays)
-        var serverConfig = try server.config(timezone: zone.identifier)
-        try notifications.validate(zone: zone, logger: logger)
+        var serverConfig = try server.config(zone: zone)
+        let notificationSettings = try notifications.checked(zone: zone)
         try reportSchedule.validate(mail: notifications.mail, requireRecipients: false, logger: logger)
 
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
@@ -66,7 +66,7 @@ struct Run: AsyncParsableCommand {
         let live = HistoryFlag(done: backfill == 0)
         if backfill == 0 { historyDone.finish() }
         serverConfig.onRiderErased = Outbox.eraser(notifications.mail.outbox)
-        let notify = try notifications.make(warehouse: warehouse, zone: zone, logger: logger, logRides: true)
+        let notify = NotificationOptions.make(notificationSettings, warehouse: warehouse, zone: zone, logger: logger, logRides: true)
         let reports = try reportSchedule.scheduler(warehouse: warehouse, zone: zone, mail: notifications.mail,
                                                    requireRecipients: false, logger: logger)
         let (app, liveFeed) = buildServer(config: serverConfig, warehouse: warehouse, logger: logger,

@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try common.logger("deloton.serve")
-        var config = try server.config(timezone: try common.displayZone().identifier)
+        var config = try server.config(zone: try common.displayZone())
         // A serve beside the outbox (DELOTON_OUTBOX_DIR) erases a rider's messages there too.
         config.onRiderErased = Outbox.eraser(nil)
         let endpoint = try metrics.endpoint(logger: logger)

@@ -5,40 +5,40 @@ import Foundation
 
 /// How to reach the Kafka cluster and which topic to use: `ingest`, `run` and `simulate`.
 struct KafkaConnectionOptions: ParsableArguments {
-    @Option(help: "Kafka bootstrap brokers, comma-separated host:port [DELOTON_KAFKA_BROKERS] (default 127.0.0.1:9092)")
+    @Option(help: "Kafka bootstrap brokers, comma-separated host:port [\(variable: .kafkaBrokers)] (default 127.0.0.1:9092)")
     var kafkaBrokers: String?
 
-    @Option(help: "Kafka topic [DELOTON_KAFKA_TOPIC] (default deloton)")
+    @Option(help: "Kafka topic [\(variable: .kafkaTopic)] (default deloton)")
     var kafkaTopic: String?
 
     @Option(name: .customLong("kafka-property"),
             help: ArgumentHelp("A librdkafka setting passed through as is; repeatable. Credentials come from "
-                                   + "DELOTON_KAFKA_USERNAME, DELOTON_KAFKA_PASSWORD, DELOTON_KAFKA_SECURITY_PROTOCOL "
+                                   + "\(variable: .kafkaUsername), \(variable: .kafkaPassword), \(variable: .kafkaSecurityProtocol) "
                                    + "(default sasl_ssl when a username is set, else plaintext).",
                                valueName: "key=value"))
     var kafkaProperties: [String] = []
 
-    var brokers: String { kafkaBrokers ?? Env.value("DELOTON_KAFKA_BROKERS") ?? "127.0.0.1:9092" }
-    var topic: String { kafkaTopic ?? Env.value("DELOTON_KAFKA_TOPIC") ?? "deloton" }
+    var brokers: String { kafkaBrokers ?? Env.value(.kafkaBrokers) ?? "127.0.0.1:9092" }
+    var topic: String { kafkaTopic ?? Env.value(.kafkaTopic) ?? "deloton" }
 
     /// The connection settings; every mistake is a usage error (exit 2) naming the setting.
     func config(clientID: String) throws -> KafkaConfig {
         var config = KafkaConfig(brokers: brokers, clientID: clientID)
         guard !config.bootstrapBrokers.isEmpty else {
-            throw CLIFailure.usage("--kafka-brokers is empty: give host:port[,host:port...] or set DELOTON_KAFKA_BROKERS")
+            throw CLIFailure.usage("\(flag: .kafkaBrokers) is empty: give host:port[,host:port...] or set \(variable: .kafkaBrokers)")
         }
         for broker in config.bootstrapBrokers where !Self.looksLikeHostPort(broker) {
-            throw CLIFailure.usage("--kafka-brokers \(broker) is not host:port (set DELOTON_KAFKA_BROKERS, e.g. 127.0.0.1:9092)")
+            throw CLIFailure.usage("\(flag: .kafkaBrokers) \(broker) is not host:port (set \(variable: .kafkaBrokers), e.g. 127.0.0.1:9092)")
         }
         guard !topic.isEmpty, topic.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), topic.count <= 249 else {
-            throw CLIFailure.usage("--kafka-topic \(topic) is not a Kafka topic name: use letters, digits, '.', '_' and '-' (DELOTON_KAFKA_TOPIC)")
+            throw CLIFailure.usage("\(flag: .kafkaTopic) \(topic) is not a Kafka topic name: use letters, digits, '.', '_' and '-' (\(variable: .kafkaTopic))")
         }
-        config.username = Env.value("DELOTON_KAFKA_USERNAME")
-        config.password = Env.value("DELOTON_KAFKA_PASSWORD")
-        if let text = Env.value("DELOTON_KAFKA_SECURITY_PROTOCOL") {
+        config.username = Env.value(.kafkaUsername)
+        config.password = Env.value(.kafkaPassword)
+        if let text = Env.value(.kafkaSecurityProtocol) {
             guard let parsed = KafkaConfig.SecurityProtocol(parsing: text) else {
                 let known = KafkaConfig.SecurityProtocol.allCases.map(\.rawValue).joined(separator: ", ")
-                throw CLIFailure.usage("DELOTON_KAFKA_SECURITY_PROTOCOL \(text) is not one of \(known)")
+                throw CLIFailure.usage("\(variable: .kafkaSecurityProtocol) \(text) is not one of \(known)")
             }
             config.securityProtocol = parsed
         } else if config.username != nil {
@@ -54,7 +54,7 @@ struct KafkaConnectionOptions: ParsableArguments {
         }
         if config.username != nil || config.securityProtocol == .saslPlaintext || config.securityProtocol == .saslSSL,
            config.username == nil || config.password == nil {
-            throw CLIFailure.usage("Kafka SASL needs both DELOTON_KAFKA_USERNAME and DELOTON_KAFKA_PASSWORD "
+            throw CLIFailure.usage("Kafka SASL needs both \(variable: .kafkaUsername) and \(variable: .kafkaPassword) "
                                        + "(security protocol \(config.securityProtocol.rawValue))")
         }
         for property in kafkaProperties {
@@ -76,7 +76,7 @@ struct KafkaConnectionOptions: ParsableArguments {
 
 /// Consumer-group settings of `ingest --source kafka` and `run --source kafka`.
 struct KafkaConsumerOptions: ParsableArguments {
-    @Option(help: "Kafka consumer group [DELOTON_KAFKA_GROUP] (default deloton-ingest)")
+    @Option(help: "Kafka consumer group [\(variable: .kafkaGroup)] (default deloton-ingest)")
     var kafkaGroup: String?
 
     @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start at the earliest offset, even if the group committed "
@@ -107,8 +107,8 @@ struct KafkaConsumerOptions: ParsableArguments {
     /// Everything `KafkaSource` needs; usage errors (exit 2) name the setting.
     func settings(connection: KafkaConnectionOptions) throws -> KafkaSourceSettings {
         let member = try Self.memberID(instance ?? Env.value("DELOTON_INSTANCE"))
-        let group = kafkaGroup ?? Env.value("DELOTON_KAFKA_GROUP") ?? "deloton-ingest"
-        guard !group.isEmpty else { throw CLIFailure.usage("--kafka-group is empty (DELOTON_KAFKA_GROUP)") }
+        let group = kafkaGroup ?? Env.value(.kafkaGroup) ?? "deloton-ingest"
+        guard !group.isEmpty else { throw CLIFailure.usage("\(flag: .kafkaGroup) is empty (\(variable: .kafkaGroup))") }
 
         let streamText = streamBy ?? Env.value("DELOTON_STREAM_BY") ?? "partition"
         guard let stream = KafkaStreamBy(rawValue: streamText.lowercased()) else {

@@ -7,9 +7,18 @@ import Logging
 
 /// Reads a setting's environment variable; flags win over it.
 enum Env {
+    /// A library setting's variable, as `SettingNames` names it.
+    static func value(_ setting: Setting) -> String? {
+        SettingNames.entry(setting).variable.flatMap(value)
+    }
+
     static func value(_ name: String) -> String? {
         guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
         return v
+    }
+
+    static func flag(_ setting: Setting) -> Bool {
+        SettingNames.entry(setting).variable.map(flag) ?? false
     }
 
     static func flag(_ name: String) -> Bool {
@@ -20,25 +29,25 @@ enum Env {
 
 /// Settings every command that touches the warehouse shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Warehouse: sqlite:PATH or postgres://user[:pass]@host:port/db [DELOTON_DATABASE_URL] (default sqlite:deloton.sqlite)")
+    @Option(help: "Warehouse: sqlite:PATH or postgres://user[:pass]@host:port/db [\(variable: .database)] (default sqlite:deloton.sqlite)")
     var database: String?
 
-    @Option(help: "Zone for days, reports and shown times [DELOTON_TIMEZONE] (default Europe/London)")
+    @Option(help: "Zone for days, reports and shown times [\(variable: .timezone)] (default Europe/London)")
     var timezone: String?
 
-    @Option(help: "Zone in which the stream's zone-less times are read [DELOTON_STREAM_TIMEZONE] (default Europe/London)")
+    @Option(help: "Zone in which the stream's zone-less times are read [\(variable: .streamTimezone)] (default Europe/London)")
     var streamTimezone: String?
 
     @OptionGroup var console: ConsoleOptions
 
-    var databaseURL: String { database ?? Env.value("DELOTON_DATABASE_URL") ?? "sqlite:deloton.sqlite" }
+    var databaseURL: String { database ?? Env.value(.database) ?? "sqlite:deloton.sqlite" }
 
     func displayZone() throws -> Zone {
-        try Self.zone(timezone ?? Env.value("DELOTON_TIMEZONE") ?? "Europe/London", option: "--timezone")
+        try Self.zone(timezone ?? Env.value(.timezone) ?? "Europe/London", option: "\(flag: .timezone)")
     }
 
     func streamZone() throws -> Zone {
-        try Self.zone(streamTimezone ?? Env.value("DELOTON_STREAM_TIMEZONE") ?? "Europe/London", option: "--stream-timezone")
+        try Self.zone(streamTimezone ?? Env.value(.streamTimezone) ?? "Europe/London", option: "\(flag: .streamTimezone)")
     }
 
     static func zone(_ name: String, option: String) throws -> Zone {
@@ -58,7 +67,7 @@ struct CommonOptions: ParsableArguments {
     func openWarehouse(logger: Logger, migrate: Bool = true, creates: Bool = false) async throws -> any Warehouse {
         let location = try WarehouseLocation(parsing: databaseURL)
         if !creates, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
-            throw CLIFailure.usage("no warehouse at \(path): point --database sqlite:PATH (or DELOTON_DATABASE_URL) at the file "
+            throw CLIFailure.usage("no warehouse at \(path): point \(flag: .database) sqlite:PATH (or \(variable: .database)) at the file "
                                    + "`deloton run`, `ingest` or `migrate` created, or create one with `deloton migrate`")
         }
         return try await Warehouses.open(databaseURL, migrate: migrate, logger: logger)
