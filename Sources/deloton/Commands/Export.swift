@@ -18,7 +18,7 @@ struct Export: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The view: \(AnalyticsCatalog.all.map(\.name).joined(separator: ", "))", valueName: "name"))
     var view: String
 
-    @Option(help: ArgumentHelp("csv (RFC 4180, with a header line) or jsonl (one JSON object per line) [DELOTON_EXPORT_FORMAT] (default csv)",
+    @Option(help: ArgumentHelp("csv (RFC 4180, with a header line) or jsonl (one JSON object per line) [\(variable: .exportFormat)] (default csv)",
                                valueName: "format"))
     var format: String?
 
@@ -38,7 +38,7 @@ struct Export: AsyncParsableCommand {
             throw CLIFailure.usage("--view \(view) is not an analytics view: use one of "
                                    + AnalyticsCatalog.all.map(\.name).joined(separator: ", "))
         }
-        let formatName = format ?? Env.value("DELOTON_EXPORT_FORMAT") ?? "csv"
+        let formatName = format ?? Env.value(.exportFormat) ?? "csv"
         guard let outputFormat = AnalyticsExport.Format(rawValue: formatName.lowercased()) else {
             throw CLIFailure.usage("--format \(formatName) is not a format: use csv or jsonl")
         }

@@ -14,7 +14,7 @@ struct Report: AsyncParsableCommand {
             report is mailed to \(flag: .reportRecipients) through \(flag: .smtp), or written as an .eml file to \(flag: .outbox), and \
             recorded in the same ledger as `deloton schedule` uses: a day already sent (by either) is not sent \
             again and the command exits 0, so an at-least-once trigger (EventBridge Scheduler, cron with retries) \
-            mails it once; --force sends it again. A relay that is down is retried for --retry-for seconds.
+            mails it once; --force sends it again. A relay that is down is retried for \(flag: .reportRetryFor) seconds.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -32,7 +32,7 @@ struct Report: AsyncParsableCommand {
     var force = false
 
     @Option(help: ArgumentHelp("With --send: keep retrying a mail relay that is down, or waiting for another process sending "
-              + "the same day, this many seconds [DELOTON_REPORT_RETRY_FOR] (default 600)", valueName: "seconds"))
+              + "the same day, this many seconds [\(variable: .reportRetryFor)] (default 600)", valueName: "seconds"))
     var retryFor: Double?
 
     @Option(help: "Report recipients, comma-separated [\(variable: .reportRecipients)]")
@@ -94,9 +94,9 @@ struct Report: AsyncParsableCommand {
     }
 
     static func retryFor(_ flag: Double?) throws -> Duration {
-        let text = flag.map { String($0) } ?? Env.value("DELOTON_REPORT_RETRY_FOR") ?? "600"
+        let text = flag.map { String($0) } ?? Env.value(.reportRetryFor) ?? "600"
         guard let seconds = Double(text), seconds >= 0 else {
-            throw CLIFailure.usage("--retry-for must be 0 or more seconds (got \(text)) (DELOTON_REPORT_RETRY_FOR)")
+            throw CLIFailure.usage("\(flag: .reportRetryFor) must be 0 or more seconds (got \(text)) (\(variable: .reportRetryFor))")
         }
         return .milliseconds(Int64(seconds * 1000))
     }

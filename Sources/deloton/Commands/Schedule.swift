@@ -51,17 +51,17 @@ struct Schedule: AsyncParsableCommand {
 
 /// The schedule's settings; `deloton run` shares them.
 struct ReportScheduleOptions: ParsableArguments {
-    @Option(help: "Local time of day to send the report, HH:MM [DELOTON_REPORT_AT] (default 09:30)")
+    @Option(help: "Local time of day to send the report, HH:MM [\(variable: .reportAt)] (default 09:30)")
     var at: String?
 
     @Option(help: "Report recipients, comma-separated [\(variable: .reportRecipients)]")
     var reportTo: String?
 
-    @Option(help: "Also keep each scheduled report's files in DIR/DATE [DELOTON_REPORT_DIR] (default ./reports)")
+    @Option(help: "Also keep each scheduled report's files in DIR/DATE [\(variable: .reportDir)] (default ./reports)")
     var reportDir: String?
 
     func time() throws -> ReportScheduler.TimeOfDay {
-        let text = at ?? Env.value("DELOTON_REPORT_AT") ?? "09:30"
+        let text = at ?? Env.value(.reportAt) ?? "09:30"
         guard let time = ReportScheduler.TimeOfDay(parsing: text) else {
             throw CLIFailure.usage("--at \(text) is not a time of day: write HH:MM, e.g. --at 09:30")
         }
@@ -93,7 +93,7 @@ struct ReportScheduleOptions: ParsableArguments {
         }
         let deliver = ReportScheduler.mailing(
             warehouse: warehouse, zone: zone, mailer: try mail.mailer(logger: logger), from: try mail.sender(), to: to,
-            archive: URL(fileURLWithPath: reportDir ?? Env.value("DELOTON_REPORT_DIR") ?? "reports"))
+            archive: URL(fileURLWithPath: reportDir ?? Env.value(.reportDir) ?? "reports"))
         return ReportScheduler(at: try time(), zone: zone, ledger: ReportLedger(warehouse.sql), logger: logger, deliver: deliver)
     }
 }

@@ -88,8 +88,8 @@ struct Simulate: AsyncParsableCommand {
 
     /// One message per line, key = bike serial, value exactly as the real producer writes it.
     private func produceToKafka(sim stream: StreamSimulator, speed: Double, shutdown: Shutdown) async throws {
-        LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value("DELOTON_LOG_LEVEL")?.lowercased() ?? "") ?? .warning,
-                           format: LogFormat(rawValue: Env.value("DELOTON_LOG_FORMAT")?.lowercased() ?? "") ?? .text)
+        LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value(.logLevel)?.lowercased() ?? "") ?? .warning,
+                           format: LogFormat(rawValue: Env.value(.logFormat)?.lowercased() ?? "") ?? .text)
         let logger = Logger(label: "deloton.simulate")
         let config = try kafka.config(clientID: "deloton-simulate")
         let topic = kafka.topic

@@ -11,7 +11,7 @@ struct AnalystOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "The environment variable that holds the analyst's password; never put the password itself on the command line "
-            + "(default DELOTON_ANALYST_PASSWORD)",
+            + "(default \(variable: .analystPassword))",
         valueName: "variable"))
     var analystPasswordEnv: String?
 
@@ -27,7 +27,7 @@ struct AnalystOptions: ParsableArguments {
             throw CLIFailure.usage("\(flag: .analystRole) needs a PostgreSQL warehouse (\(flag: .database) postgres://…): a SQLite file has no roles; "
                                    + "use `deloton export` or share a copy of the file")
         }
-        let variable = analystPasswordEnv ?? "DELOTON_ANALYST_PASSWORD"
+        let variable = analystPasswordEnv ?? "\(variable: .analystPassword)"
         guard let password = Env.value(variable) else {
             throw CLIFailure.usage("\(flag: .analystRole) \(name) needs a password in the environment variable \(variable): "
                                    + "export \(variable)=… (or name another variable with \(flag: .analystPasswordVariable))")

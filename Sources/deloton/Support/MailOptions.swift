@@ -19,11 +19,11 @@ struct MailOptions: ParsableArguments {
                                valueName: "dir"))
     var outbox: String?
 
-    @Option(help: ArgumentHelp("Sender, address or \"Name <address>\" [DELOTON_MAIL_FROM] (default alerts@deloton.local)",
+    @Option(help: ArgumentHelp("Sender, address or \"Name <address>\" [\(variable: .mailFrom)] (default alerts@deloton.local)",
                                valueName: "address"))
     var mailFrom: String?
 
-    @Option(help: ArgumentHelp("Staff who get their own copy of every alert, comma-separated [DELOTON_ALERT_CC] (default none)",
+    @Option(help: ArgumentHelp("Staff who get their own copy of every alert, comma-separated [\(variable: .alertCc)] (default none)",
                                valueName: "addresses"))
     var alertCc: String?
 
@@ -88,22 +88,22 @@ struct MailOptions: ParsableArguments {
     }
 
     func sender() throws -> EmailAddress {
-        let text = mailFrom ?? Env.value("DELOTON_MAIL_FROM") ?? "alerts@deloton.local"
+        let text = mailFrom ?? Env.value(.mailFrom) ?? "alerts@deloton.local"
         guard let address = Self.mailbox(text) else {
-            throw CLIFailure.usage("--mail-from \(text) is not an email address: write alerts@example.com or \"Deloton <alerts@example.com>\" (DELOTON_MAIL_FROM)")
+            throw CLIFailure.usage("\(flag: .mailFrom) \(text) is not an email address: write alerts@example.com or \"Deloton <alerts@example.com>\" (\(variable: .mailFrom))")
         }
         return EmailAddress(address.address, displayName: address.displayName ?? "Deloton")
     }
 
     func staffCopies() throws -> [EmailAddress] {
-        guard let text = alertCc ?? Env.value("DELOTON_ALERT_CC") else { return [] }
+        guard let text = alertCc ?? Env.value(.alertCc) else { return [] }
         var seen = Set<String>()
         var addresses: [EmailAddress] = []
         for item in text.split(separator: ",") {
             let trimmed = item.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             guard let address = Self.mailbox(trimmed) else {
-                throw CLIFailure.usage("--alert-cc: \(trimmed) is not an email address: give addresses separated by commas (DELOTON_ALERT_CC)")
+                throw CLIFailure.usage("\(flag: .alertCc): \(trimmed) is not an email address: give addresses separated by commas (\(variable: .alertCc))")
             }
             if seen.insert(address.address.lowercased()).inserted { addresses.append(address) }
         }
@@ -131,17 +131,17 @@ struct MailOptions: ParsableArguments {
 
 /// `--ride-webhook`: where the JSON summary of each ended ride is POSTed (ingest and run).
 struct RideWebhookOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("POST each ended ride's JSON here, with retries [DELOTON_RIDE_WEBHOOK] (default none)",
+    @Option(help: ArgumentHelp("POST each ended ride's JSON here, with retries [\(variable: .rideWebhook)] (default none)",
                                valueName: "url"))
     var rideWebhook: String?
 
     /// nil when no webhook is configured; a malformed URL is exit 2. Builds nothing.
     func target() throws -> WebhookClient.Target? {
-        guard let url = rideWebhook ?? Env.value("DELOTON_RIDE_WEBHOOK") else { return nil }
+        guard let url = rideWebhook ?? Env.value(.rideWebhook) else { return nil }
         do {
             return try WebhookClient.Target(url)
         } catch {
-            throw CLIFailure.usage("--ride-webhook: \(error.message) (or set DELOTON_RIDE_WEBHOOK)")
+            throw CLIFailure.usage("\(flag: .rideWebhook): \(error.message) (or set \(variable: .rideWebhook))")
         }
     }
 }

@@ -12,7 +12,7 @@ import ServiceLifecycle
 struct NotificationOptions: ParsableArguments {
     @OptionGroup(title: "Mail") var mail: MailOptions
     @OptionGroup(title: "Ride notifications") var rideEvents: RideWebhookOptions
-    @Flag(help: "Record alerts only; leave delivery to `deloton notify` [DELOTON_NO_NOTIFY]") var noNotify = false
+    @Flag(help: "Record alerts only; leave delivery to `deloton notify` [\(variable: .noNotify)]") var noNotify = false
 
     /// The settings, each parsed and checked once, with nothing built from them yet.
     struct Checked {
@@ -25,7 +25,7 @@ struct NotificationOptions: ParsableArguments {
     /// Checks every setting (exit 2); call before any work.
     func checked(zone: Zone) throws -> Checked {
         Checked(route: try mail.checkedRoute(), alerts: try mail.alertSettings(zone: zone), webhook: try rideEvents.target(),
-                notifies: !(noNotify || Env.flag("DELOTON_NO_NOTIFY")))
+                notifies: !(noNotify || Env.flag(.noNotify)))
     }
 
     /// Builds the delivery from settings already checked.

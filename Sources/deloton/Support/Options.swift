@@ -12,6 +12,10 @@ enum Env {
         SettingNames.entry(setting).variable.flatMap(value)
     }
 
+    static func value(_ setting: CommandSetting) -> String? { value(SettingNames.variable(setting)) }
+
+    static func flag(_ setting: CommandSetting) -> Bool { flag(SettingNames.variable(setting)) }
+
     static func value(_ name: String) -> String? {
         guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
         return v
@@ -76,31 +80,31 @@ struct CommonOptions: ParsableArguments {
 
 /// How much a command says and in which form; every command has these.
 struct ConsoleOptions: ParsableArguments {
-    @Option(help: "trace, debug, info, notice, warning, error [DELOTON_LOG_LEVEL] (default info)")
+    @Option(help: "trace, debug, info, notice, warning, error [\(variable: .logLevel)] (default info)")
     var logLevel: String?
 
-    @Option(help: "text, or json for log collectors: one object per line [DELOTON_LOG_FORMAT] (default text)")
+    @Option(help: "text, or json for log collectors: one object per line [\(variable: .logFormat)] (default text)")
     var logFormat: String?
 
-    @Flag(help: "Say more: each alert, finished ride and request (log level debug) [DELOTON_VERBOSE=true]")
+    @Flag(help: "Say more: each alert, finished ride and request (log level debug) [\(variable: .verbose)=true]")
     var verbose = false
 
     @Flag(help: ArgumentHelp("Say less: warnings, errors and the command's result, no progress or status line "
-              + "(log level warning) [DELOTON_QUIET=true]"))
+              + "(log level warning) [\(variable: .quiet)=true]"))
     var quiet = false
 
     /// Bootstraps logging once per process; mistakes are usage errors (exit 2).
     func logger(_ label: String) throws -> Logger {
-        let verbose = self.verbose || Env.flag("DELOTON_VERBOSE"), quiet = self.quiet || Env.flag("DELOTON_QUIET")
-        if verbose, quiet { throw CLIFailure.usage("--verbose and --quiet exclude each other (DELOTON_VERBOSE, DELOTON_QUIET)") }
+        let verbose = self.verbose || Env.flag(.verbose), quiet = self.quiet || Env.flag(.quiet)
+        if verbose, quiet { throw CLIFailure.usage("\(flag: .verbose) and \(flag: .quiet) exclude each other (\(variable: .verbose), \(variable: .quiet))") }
         // --log-level names a level exactly, so it wins over the two shorthands.
-        let name = logLevel ?? Env.value("DELOTON_LOG_LEVEL") ?? (verbose ? "debug" : quiet ? "warning" : "info")
+        let name = logLevel ?? Env.value(.logLevel) ?? (verbose ? "debug" : quiet ? "warning" : "info")
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
-            throw CLIFailure.usage("--log-level \(name) is not a level: use trace, debug, info, notice, warning or error")
+            throw CLIFailure.usage("\(flag: .logLevel) \(name) is not a level: use trace, debug, info, notice, warning or error")
         }
-        let formatName = logFormat ?? Env.value("DELOTON_LOG_FORMAT") ?? "text"
+        let formatName = logFormat ?? Env.value(.logFormat) ?? "text"
         guard let format = LogFormat(rawValue: formatName.lowercased()) else {
-            throw CLIFailure.usage("--log-format \(formatName) is not a format: use text or json (DELOTON_LOG_FORMAT)")
+            throw CLIFailure.usage("\(flag: .logFormat) \(formatName) is not a format: use text or json (\(variable: .logFormat))")
         }
         LogSetup.bootstrap(level: level, format: format)
         Console.use(format, quiet: quiet)
