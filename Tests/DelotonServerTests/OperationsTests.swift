@@ -64,6 +64,13 @@ import Testing
             #expect(wrong.headers[.allow] == "GET, DELETE")
             #expect(wrong.errorShape?.code == 405)
             #expect(try await client.call("/daily", method: .post).status == .methodNotAllowed)
+            // Every method the router has for the path, reads first.
+            #expect(try await client.call("/session", method: .patch).headers[.allow] == "GET, POST, DELETE")
+            // The dashboard's routes answer errors in the API's shape, never stored by a cache.
+            let noFile = try await client.call("/dashboard/nothing-here.js")
+            #expect(noFile.status == .notFound)
+            #expect(noFile.errorShape?.type == "not_found")
+            #expect(noFile.headers[.cacheControl] == "no-store")
         }
     }
 
