@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        // Build time only: EmbedFiles reads the API contract's YAML.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian -dev packages).
@@ -48,7 +50,7 @@ let package = Package(
         ]),
         // The only code that touches librdkafka.
         .target(name: "DelotonKafka", dependencies: [
-            "CRdKafka", "DelotonConcurrency",
+            "DelotonCore", "CRdKafka", "DelotonConcurrency",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DelotonNotify", dependencies: [
@@ -81,8 +83,8 @@ let package = Package(
         ],
         // The page's files are compiled in by the EmbedDashboard plugin, not shipped as a resource
         // bundle: a copied binary has no bundle beside it.
-        exclude: ["Dashboard"], plugins: ["EmbedDashboard"]),
-        .executableTarget(name: "EmbedFiles"),
+        exclude: ["Dashboard", "openapi.yaml"], plugins: ["EmbedDashboard"]),
+        .executableTarget(name: "EmbedFiles", dependencies: [.product(name: "Yams", package: "Yams")]),
         .plugin(name: "EmbedDashboard", capability: .buildTool(), dependencies: ["EmbedFiles"]),
         // What operators read: log lines (text or JSON, personal data redacted) and the
         // pipeline's stall watch behind the liveness check.

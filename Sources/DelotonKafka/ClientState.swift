@@ -1,3 +1,4 @@
+import DelotonCore
 import CRdKafka
 import Foundation
 import Logging
@@ -88,8 +89,8 @@ final class ClientState: Sendable {
         throw KafkaError(.brokersUnreachable,
                          "Cannot reach any Kafka broker at \(config.brokersString) for \(seconds) s"
                              + (lastError.map { " (\($0))" } ?? "")
-                             + ": check DELOTON_KAFKA_BROKERS (--kafka-brokers) and that the broker is running",
-                         code: RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue)
+                             + ": check \(variable: .kafkaBrokers) (\(flag: .kafkaBrokers)) and that the broker is running",
+                         code: RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue, setting: .kafkaBrokers)
     }
 
     func markBrokersReachable() {

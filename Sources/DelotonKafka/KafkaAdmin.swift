@@ -1,3 +1,4 @@
+import DelotonCore
 import CRdKafka
 import Logging
 
@@ -76,7 +77,7 @@ public struct KafkaAdmin: Sendable {
         guard let event = rd_kafka_queue_poll(resultQueue, timeout.milliseconds &+ 2000) else {
             try client.checkHealth()
             throw KafkaError(.timedOut, "Kafka did not answer the request to create topic \(name) within \(timeout): "
-                                 + "check DELOTON_KAFKA_BROKERS")
+                                 + "check \(variable: .kafkaBrokers)", setting: .kafkaBrokers)
         }
         defer { rd_kafka_event_destroy(event) }
         let eventError = rd_kafka_event_error(event)
@@ -85,7 +86,8 @@ public struct KafkaAdmin: Sendable {
             throw KafkaErrorClassifier.permanentError(code: eventError, reason: text, config: client.state.config)
                 ?? (eventError == RD_KAFKA_RESP_ERR__TIMED_OUT
                     ? KafkaError(.timedOut, "Kafka could not create topic \(name) within \(timeout) (\(text)): "
-                                     + "check DELOTON_KAFKA_BROKERS and that the broker is running", code: eventError.rawValue)
+                                     + "check \(variable: .kafkaBrokers) and that the broker is running", code: eventError.rawValue,
+                                 setting: .kafkaBrokers)
                     : KafkaError(.operation, "Kafka could not create topic \(name): \(text)", code: eventError.rawValue))
         }
         guard let result = rd_kafka_event_CreateTopics_result(event) else { return }
@@ -108,8 +110,8 @@ public struct KafkaAdmin: Sendable {
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
             throw KafkaError(code == RD_KAFKA_RESP_ERR__TIMED_OUT || code == RD_KAFKA_RESP_ERR__TRANSPORT ? .timedOut : .operation,
                              "Kafka did not return cluster metadata from \(client.state.config.brokersString) "
-                                 + "(\(KafkaErrorClassifier.text(code))): check DELOTON_KAFKA_BROKERS",
-                             code: code.rawValue)
+                                 + "(\(KafkaErrorClassifier.text(code))): check \(variable: .kafkaBrokers)",
+                             code: code.rawValue, setting: .kafkaBrokers)
         }
         defer { rd_kafka_metadata_destroy(metadata) }
         var topics: [KafkaTopicMetadata] = []

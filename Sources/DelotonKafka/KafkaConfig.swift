@@ -1,3 +1,4 @@
+import DelotonCore
 /// Connection settings shared by consumers, producers and admin calls.
 ///
 /// Typed fields cover what deloton needs to choose; anything else librdkafka
@@ -63,7 +64,7 @@ public struct KafkaConfig: Sendable, Equatable, CustomStringConvertible {
         self.extraProperties = extraProperties
     }
 
-    /// Takes the comma-separated form used by `--kafka-brokers` / `DELOTON_KAFKA_BROKERS`.
+    /// Takes the comma-separated form of the brokers setting (`Setting.kafkaBrokers`).
     public init(brokers: String, clientID: String = "deloton") {
         let list = brokers.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
         self.init(bootstrapBrokers: list, clientID: clientID)
@@ -100,7 +101,8 @@ public struct KafkaConfig: Sendable, Equatable, CustomStringConvertible {
     func properties() throws(KafkaError) -> [(String, String)] {
         guard !bootstrapBrokers.isEmpty else {
             throw KafkaError(.configuration,
-                             "No Kafka broker given: set DELOTON_KAFKA_BROKERS (or --kafka-brokers), e.g. 127.0.0.1:9092")
+                             "No Kafka broker given: set \(variable: .kafkaBrokers) (or \(flag: .kafkaBrokers)), e.g. 127.0.0.1:9092",
+                             setting: .kafkaBrokers)
         }
         var result: [(String, String)] = [
             ("bootstrap.servers", brokersString),
@@ -111,7 +113,7 @@ public struct KafkaConfig: Sendable, Equatable, CustomStringConvertible {
             guard let username, let password else {
                 throw KafkaError(.configuration,
                                  "Kafka security protocol \(securityProtocol.rawValue) needs credentials: "
-                                     + "set DELOTON_KAFKA_USERNAME and DELOTON_KAFKA_PASSWORD")
+                                     + "set \(variable: .kafkaUsername) and \(variable: .kafkaPassword)", setting: .kafkaUsername)
             }
             result.append(("sasl.mechanisms", saslMechanism.rawValue))
             result.append(("sasl.username", username))

@@ -1,3 +1,4 @@
+import DelotonCore
 import CRdKafka
 import Foundation
 import Logging
@@ -47,8 +48,8 @@ public final class KafkaConsumer: Sendable {
             client.destroy()
             throw KafkaError(.configuration,
                              "Kafka could not subscribe to \(config.topics.joined(separator: ",")): "
-                                 + "\(KafkaErrorClassifier.text(code)); check DELOTON_KAFKA_TOPIC",
-                             code: code.rawValue)
+                                 + "\(KafkaErrorClassifier.text(code)); check \(variable: .kafkaTopic)",
+                             code: code.rawValue, setting: .kafkaTopic)
         }
         self.client = client
         self.config = config
@@ -254,7 +255,7 @@ public final class KafkaConsumer: Sendable {
         if let text = rd_kafka_message_errstr(raw) { reason = String(cString: text) }
         if code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC {
             client.state.transientLog.log(.warning, key: "topic-\(code.rawValue)",
-                                          "Kafka: \(reason) (check DELOTON_KAFKA_TOPIC; waiting for it to appear)")
+                                          "Kafka: \(reason) (check \(variable: .kafkaTopic); waiting for it to appear)")
         } else {
             client.state.handleErrorEvent(client.handle, code: code, reason: reason)
         }

@@ -1,3 +1,4 @@
+import DelotonCore
 /// Settings for a `KafkaConsumer` in a consumer group.
 ///
 /// Offsets are never committed behind the application's back
@@ -44,10 +45,12 @@ public struct KafkaConsumerConfig: Sendable, Equatable, CustomStringConvertible 
 
     func properties() throws(KafkaError) -> [(String, String)] {
         guard !groupID.isEmpty else {
-            throw KafkaError(.configuration, "No Kafka consumer group given: set DELOTON_KAFKA_GROUP (or --kafka-group)")
+            throw KafkaError(.configuration, "No Kafka consumer group given: set \(variable: .kafkaGroup) (or \(flag: .kafkaGroup))",
+                             setting: .kafkaGroup)
         }
         guard !topics.isEmpty, topics.allSatisfy({ !$0.isEmpty }) else {
-            throw KafkaError(.configuration, "No Kafka topic given: set DELOTON_KAFKA_TOPIC (or --kafka-topic)")
+            throw KafkaError(.configuration, "No Kafka topic given: set \(variable: .kafkaTopic) (or \(flag: .kafkaTopic))",
+                             setting: .kafkaTopic)
         }
         var derived: [(String, String)] = [
             ("group.id", groupID),

@@ -1,3 +1,4 @@
+import DelotonCore
 /// Everything DelotonKafka throws. The message says what is wrong and which
 /// setting to change; it never contains a password.
 public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,11 +27,14 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// librdkafka's `rd_kafka_resp_err_t` value when there is one.
     public let code: Int32?
+    /// The setting to look at first, when a setting is what a person must change or check.
+    public let setting: Setting?
 
-    public init(_ kind: Kind, _ message: String, code: Int32? = nil) {
+    public init(_ kind: Kind, _ message: String, code: Int32? = nil, setting: Setting? = nil) {
         self.kind = kind
         self.message = message
         self.code = code
+        self.setting = setting
     }
 
     public var description: String { message }

@@ -1,3 +1,4 @@
+import DelotonCore
 import CRdKafka
 
 /// Decides which librdkafka errors need a person to change a setting.
@@ -8,26 +9,26 @@ enum KafkaErrorClassifier {
             let who = config.username.map { " for user \"\($0)\"" } ?? ""
             return KafkaError(.authentication,
                               "Kafka rejected the credentials\(who) (\(config.securityProtocol.rawValue), "
-                                  + "\(config.saslMechanism.rawValue)): check DELOTON_KAFKA_USERNAME / "
-                                  + "DELOTON_KAFKA_PASSWORD and DELOTON_KAFKA_SECURITY_PROTOCOL",
-                              code: code.rawValue)
+                                  + "\(config.saslMechanism.rawValue)): check \(variable: .kafkaUsername) / "
+                                  + "\(variable: .kafkaPassword) and \(variable: .kafkaSecurityProtocol)",
+                              code: code.rawValue, setting: .kafkaUsername)
         case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
             return KafkaError(.authorization,
-                              "Kafka user may not access the topic (\(reason)): grant access or check DELOTON_KAFKA_TOPIC",
-                              code: code.rawValue)
+                              "Kafka user may not access the topic (\(reason)): grant access or check \(variable: .kafkaTopic)",
+                              code: code.rawValue, setting: .kafkaTopic)
         case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
             return KafkaError(.authorization,
-                              "Kafka user may not use the consumer group (\(reason)): grant access or check DELOTON_KAFKA_GROUP",
-                              code: code.rawValue)
+                              "Kafka user may not use the consumer group (\(reason)): grant access or check \(variable: .kafkaGroup)",
+                              code: code.rawValue, setting: .kafkaGroup)
         case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
             return KafkaError(.authorization,
-                              "Kafka user lacks cluster permissions (\(reason)): check DELOTON_KAFKA_USERNAME's ACLs",
-                              code: code.rawValue)
+                              "Kafka user lacks cluster permissions (\(reason)): check \(variable: .kafkaUsername)'s ACLs",
+                              code: code.rawValue, setting: .kafkaUsername)
         case RD_KAFKA_RESP_ERR__SSL:
             return KafkaError(.configuration,
-                              "TLS with the Kafka broker failed (\(reason)): check DELOTON_KAFKA_SECURITY_PROTOCOL "
-                                  + "and that DELOTON_KAFKA_BROKERS names the TLS listener",
-                              code: code.rawValue)
+                              "TLS with the Kafka broker failed (\(reason)): check \(variable: .kafkaSecurityProtocol) "
+                                  + "and that \(variable: .kafkaBrokers) names the TLS listener",
+                              code: code.rawValue, setting: .kafkaSecurityProtocol)
         case RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
             return KafkaError(.configuration, "Kafka client setting is not usable (\(reason))", code: code.rawValue)
         default:

@@ -1,3 +1,4 @@
+import DelotonCore
 import CRdKafka
 import DelotonConcurrency
 import Logging
@@ -110,8 +111,8 @@ public final class KafkaProducer: Sendable {
             let last = client.state.deliveryStats.lastError.map { " (last error: \($0))" } ?? ""
             throw KafkaError(.timedOut,
                              "Kafka did not confirm \(left) message(s) within \(timeout)\(last): "
-                                 + "check DELOTON_KAFKA_BROKERS and the broker's health",
-                             code: code.rawValue)
+                                 + "check \(variable: .kafkaBrokers) and the broker's health",
+                             code: code.rawValue, setting: .kafkaBrokers)
         }
     }
 

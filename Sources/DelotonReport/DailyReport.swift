@@ -13,8 +13,10 @@ public struct DailyReport: Sendable {
     }
 
     public var date: CivilDate
-    /// The zone that decided which rides belong to the day, e.g. `Europe/London`.
-    public var zoneIdentifier: String
+    /// The zone that decided which rides belong to the day, and in which its times are shown.
+    public var zone: Zone
+    /// The zone's name, e.g. `Europe/London`.
+    public var zoneIdentifier: String { zone.identifier }
     public var figures: DailyFigures
     public var previousDay: DailyFigures
     /// The per-day mean of the 7 days before `date`.
@@ -63,7 +65,7 @@ public struct DailyReport: Sendable {
         let before = trend.dropLast().reversed().map(\.figures)
         let perHour = try await breakdown.ridesPerHour(day: interval)
         let report = DailyReport(
-            date: day, zoneIdentifier: zone.identifier,
+            date: day, zone: zone,
             figures: trend[trend.count - 1].figures,
             previousDay: before.first ?? .empty,
             previous7Days: DailyFigures.mean(of: Array(before)),

@@ -25,7 +25,7 @@ struct ReportContent: Sendable {
     var footer: String
 
     init(_ report: DailyReport) {
-        let zone = Zone(identifier: report.zoneIdentifier) ?? .utc
+        let zone = report.zone
         let f = report.figures, d1 = report.previousDay, d7 = report.previous7Days
         title = "Daily report · \(ReportFormat.longDate(report.date))"
         subtitle = "Rides that started on \(report.date), \(report.zoneIdentifier) time"

@@ -1,3 +1,4 @@
+import DelotonCore
 import DelotonNotify
 
 /// Why a report could not be produced or delivered, phrased for the person running deloton.
@@ -6,7 +7,7 @@ public enum ReportError: Error, Sendable, CustomStringConvertible {
     case rendering(String)
     /// The output folder or a file in it could not be written.
     case cannotWrite(path: String, reason: String)
-    /// `--send` without any `--report-to` address, or an address that is not one.
+    /// Sending without any recipient, or a recipient that is not an address.
     case recipients(String)
     /// The mail relay or the outbox refused the message.
     case delivery(MailError)
@@ -16,7 +17,7 @@ public enum ReportError: Error, Sendable, CustomStringConvertible {
         case .rendering(let message):
             return "cannot render the report: \(message)"
         case .cannotWrite(let path, let reason):
-            return "cannot write \(path): \(reason) (check that the --out folder is writable)"
+            return "cannot write \(path): \(reason) (check that the \(flag: .reportFolder) folder is writable)"
         case .recipients(let message):
             return message
         case .delivery(let error):

@@ -5,7 +5,7 @@ import DelotonStore
 /// the API gives them, `null` where a figure has no data, keys in a stable order.
 public enum ReportJSON {
     public static func data(_ report: DailyReport) -> [UInt8] {
-        let zone = Zone(identifier: report.zoneIdentifier) ?? .utc
+        let zone = report.zone
         var root = figures(report.figures)
         root.insert(("date", .string(report.date.description)), at: 0)
         root.insert(("timezone", .string(report.zoneIdentifier)), at: 1)

@@ -9,15 +9,15 @@ public enum ReportMailer {
     /// then the process died before recording it) is recognisably the same message.
     public static func scheduledMessageID(for day: CivilDate) -> String { "daily-report-\(day)@deloton" }
 
-    /// Parses `--report-to`: comma-separated addresses, at least one, all valid.
+    /// Parses the recipients setting: comma-separated addresses, at least one, all valid.
     public static func recipients(_ list: [String]) throws(ReportError) -> [EmailAddress] {
         let addresses = list.flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !addresses.isEmpty else {
-            throw .recipients("no recipient for the report: give --report-to a@example.com[,b@example.com] or set DELOTON_REPORT_TO")
+            throw .recipients("no recipient for the report: give \(flag: .reportRecipients) a@example.com[,b@example.com] or set \(variable: .reportRecipients)")
         }
         if let bad = addresses.first(where: { !EmailAddress.isValid($0) }) {
-            throw .recipients("--report-to \"\(bad)\" is not an email address: write name@example.com, comma-separated for several")
+            throw .recipients("\(flag: .reportRecipients) \"\(bad)\" is not an email address: write name@example.com, comma-separated for several")
         }
         return addresses.map { EmailAddress($0) }
     }

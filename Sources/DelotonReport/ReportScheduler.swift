@@ -9,7 +9,7 @@ import Logging
 /// The schedule is worked out in local wall time each day, so 09:30 stays 09:30 across the
 /// clock changes. Sent days are recorded in the warehouse: a restart after sending does not
 /// send again, and a process that was down at 09:30 sends yesterday's report when it comes
-/// back, never older ones (those only on request, `deloton report --send --date`). Schedulers
+/// back, never older ones (those only on request, with `deloton report`). Schedulers
 /// in several processes may share a warehouse: each day is claimed before it is sent, so only
 /// one of them sends it.
 public struct ReportScheduler: Sendable {
@@ -103,7 +103,7 @@ public struct ReportScheduler: Sendable {
             throw error
         }
         try await ledger.record(day, sentAt: clock.now(), recipients: recipients)
-        // Recorded, so nobody sends it again; the claim would only hold up `report --send --force`.
+        // Recorded, so nobody sends it again; the claim would only hold up a forced resend.
         try? await ledger.release(day, owner: owner)
         logger.info("daily report sent", metadata: ["day": "\(day)", "recipients": "\(recipients.count)"])
         return day
@@ -134,7 +134,7 @@ public struct ReportScheduler: Sendable {
                         wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + retry.microseconds))
                         retry = min(retry * 2, longestRetry)
                     } else {
-                        logger.error("daily report not sent and not retried: fix the cause and restart, or send it with deloton report --send --date \(day)",
+                        logger.error("daily report not sent and not retried: fix the cause and restart, or send it with deloton report \(flag: .reportSend) \(flag: .reportDate) \(day)",
                                      metadata: ["day": "\(day)", "error": "\(error)"])
                         givenUp.insert(day)
                     }

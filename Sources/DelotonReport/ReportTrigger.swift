@@ -2,7 +2,7 @@ import DelotonCore
 import Foundation
 import Logging
 
-/// `deloton report --send` as an at-least-once trigger starts it (EventBridge Scheduler, a cron
+/// `deloton report` sending, as an at-least-once trigger starts it (EventBridge Scheduler, a cron
 /// job with retries): however many times it fires for a day, the report goes out once.
 ///
 /// It uses the scheduler's ledger: a day already recorded as sent is not sent again (unless

@@ -53,7 +53,8 @@ func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
             allowHeaders: [.accept, .authorization, .contentType, Authenticator.apiKeyHeader],
             allowMethods: [.get, .post, .delete, .options]))
     }
-    router.add(middleware: ErrorShapeMiddleware(routes: APIRoutes.table, logger: logger))
+    let routes = RouteTable()
+    router.add(middleware: ErrorShapeMiddleware(routes: routes, logger: logger))
     router.add(middleware: AccessMiddleware(auth: env.auth, publicReads: config.publicReads))
 
     OperationsRoutes(env: env, registry: registry).add(to: router)
@@ -65,23 +66,9 @@ func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
     // DASHBOARD CALL SITE: the page, its files and the live feed (Live/DashboardRoutes.swift),
     // under the same logs, metrics, CORS and access rules as the API.
     let liveFeed = config.dashboard.enabled
-        ? addDashboardRoutes(to: router, warehouse: warehouse, options: config.dashboard,
+        ? addDashboardRoutes(to: router, warehouse: warehouse, options: config.dashboard, zone: config.displayZone,
                              gate: EventStreamGate(maxTotal: config.limits.maxEventStreams,
                                                    maxPerAddress: config.limits.maxEventStreamsPerAddress)) : nil
+    routes.record(router)
     return (router, liveFeed)
-}
-
-/// Every API path and its methods: for 405 answers (and kept beside the OpenAPI document).
-enum APIRoutes {
-    static let table = RouteTable([
-        ("/health", ["GET"]), ("/ready", ["GET"]), ("/metrics", ["GET"]), ("/openapi.json", ["GET"]),
-        ("/ride/:id", ["GET", "DELETE"]), ("/rides", ["GET"]), ("/daily", ["GET"]),
-        ("/rider/:id", ["GET", "DELETE"]), ("/rider/:id/rides", ["GET"]), ("/riders", ["GET"]),
-        ("/stats/daily", ["GET"]), ("/leaderboard", ["GET"]),
-        // The dashboard's.
-        ("/", ["GET"]), ("/dashboard/:name", ["GET"]), ("/chart.js", ["GET"]), ("/api/live", ["GET"]),
-        ("/api/recent", ["GET"]), ("/events", ["GET"]),
-        // Signing in to the dashboard.
-        ("/session", ["GET", "POST", "DELETE"]), ("/signin", ["GET"]),
-    ])
 }

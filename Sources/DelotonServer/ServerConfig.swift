@@ -28,28 +28,37 @@ public struct ServerConfig: Sendable {
     /// Today's date for ages and default days; injected so tests can pin it.
     public var now: @Sendable () -> Instant
 
-    /// Throws when `timezone` is not an IANA zone name.
-    public init(host: String = "127.0.0.1", port: Int = 8080, timezone: String = "Europe/London",
+    /// `displayZone` nil is Europe/London, the default; throws when that zone is not installed.
+    public init(host: String = "127.0.0.1", port: Int = 8080, displayZone: Zone? = nil,
                 publicReads: Bool = false, sessionLifetimeSeconds: Int64 = 12 * 3600,
                 signInLinkLifetimeSeconds: Int64 = 3600, corsOrigin: String? = nil,
                 dashboard: DashboardOptions = DashboardOptions(), limits: ServerLimits = ServerLimits(),
                 now: @escaping @Sendable () -> Instant = { Instant(seconds: Date().timeIntervalSince1970) }) throws {
-        guard let zone = Zone(identifier: timezone) else {
-            throw ServerConfigError(description: "--timezone '\(timezone)' is not a known time zone: use an IANA name such as Europe/London or UTC")
+        guard let zone = displayZone ?? Zone(identifier: "Europe/London") else {
+            throw ServerConfigError(description: "\(flag: .timezone) 'Europe/London' is not a known time zone: use an IANA name such as Europe/London or UTC",
+                                    setting: .timezone)
         }
         guard (0...65535).contains(port) else {
-            throw ServerConfigError(description: "--port \(port) is out of range: use 1 to 65535 (0 picks a free port)")
+            throw ServerConfigError(description: "\(flag: .port) \(port) is out of range: use 1 to 65535 (0 picks a free port)",
+                                    setting: .port)
         }
         guard sessionLifetimeSeconds >= 60, signInLinkLifetimeSeconds >= 60 else {
             throw ServerConfigError(description: "session and sign-in link lifetimes must be at least a minute")
         }
         self.host = host; self.port = port; self.displayZone = zone; self.publicReads = publicReads
         self.sessionLifetimeSeconds = sessionLifetimeSeconds; self.signInLinkLifetimeSeconds = signInLinkLifetimeSeconds
-        if let problem = limits.problem { throw ServerConfigError(description: problem) }
+        if let problem = limits.problem { throw problem }
         self.corsOrigin = corsOrigin; self.dashboard = dashboard; self.limits = limits; self.now = now
     }
 }
 
 public struct ServerConfigError: Error, CustomStringConvertible, Sendable {
     public var description: String
+    /// The setting to fix, when one is at fault.
+    public var setting: Setting?
+
+    public init(description: String, setting: Setting? = nil) {
+        self.description = description
+        self.setting = setting
+    }
 }

@@ -1,3 +1,5 @@
+import DelotonCore
+
 /// What one `serve` process lets clients hold, so that a few misbehaving or hostile clients
 /// (connections that never finish their headers, dashboards by the hundred) cannot starve the
 /// rest: `/health` must keep answering.
@@ -22,13 +24,16 @@ public struct ServerLimits: Sendable, Equatable {
         self.maxEventStreamsPerAddress = maxEventStreamsPerAddress
     }
 
-    /// A message naming the first setting out of range, or nil when all are usable.
-    public var problem: String? {
-        if !(headerReadTimeout >= 0.1 && headerReadTimeout <= 3600) { return "--header-timeout must be 0.1 to 3600 seconds" }
-        if !(idleTimeout >= 1 && idleTimeout <= 86_400) { return "--idle-timeout must be 1 to 86400 seconds" }
-        if !(1...1_000_000).contains(maxConnections) { return "--max-connections must be 1 to 1000000" }
-        if !(0...1_000_000).contains(maxEventStreams) { return "--max-event-streams must be 0 to 1000000" }
-        if !(1...1_000_000).contains(maxEventStreamsPerAddress) { return "--max-event-streams-per-address must be 1 to 1000000" }
+    /// The first setting out of range, or nil when all are usable.
+    public var problem: ServerConfigError? {
+        func outOfRange(_ setting: Setting, _ range: String) -> ServerConfigError {
+            ServerConfigError(description: "\(flag: setting) must be \(range)", setting: setting)
+        }
+        if !(headerReadTimeout >= 0.1 && headerReadTimeout <= 3600) { return outOfRange(.headerTimeout, "0.1 to 3600 seconds") }
+        if !(idleTimeout >= 1 && idleTimeout <= 86_400) { return outOfRange(.idleTimeout, "1 to 86400 seconds") }
+        if !(1...1_000_000).contains(maxConnections) { return outOfRange(.maxConnections, "1 to 1000000") }
+        if !(0...1_000_000).contains(maxEventStreams) { return outOfRange(.maxEventStreams, "0 to 1000000") }
+        if !(1...1_000_000).contains(maxEventStreamsPerAddress) { return outOfRange(.maxEventStreamsPerAddress, "1 to 1000000") }
         return nil
     }
 }

@@ -53,12 +53,16 @@ public struct WarehouseError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case configuration, unavailable, failed, data }
     public var kind: Kind
     public var message: String
+    /// The setting to fix or check, when one is what a person must change.
+    public var setting: Setting?
 
-    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
+    public init(_ kind: Kind, _ message: String, setting: Setting? = nil) {
+        self.kind = kind; self.message = message; self.setting = setting
+    }
     public var description: String { message }
 }
 
-/// The `--database` setting: `sqlite:PATH`, or `postgres://` / `postgresql://` URLs.
+/// Where the warehouse is (`Setting.database`): `sqlite:PATH`, or `postgres://` / `postgresql://` URLs.
 public enum WarehouseLocation: Sendable, Equatable {
     case sqlite(path: String)
     case postgres(PostgresSettings)
@@ -68,14 +72,16 @@ public enum WarehouseLocation: Sendable, Equatable {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
             guard !path.isEmpty else {
-                throw WarehouseError(.configuration, "--database sqlite: needs a file path, e.g. sqlite:deloton.sqlite")
+                throw WarehouseError(.configuration, "\(flag: .database) sqlite: needs a file path, e.g. sqlite:deloton.sqlite",
+                                     setting: .database)
             }
             self = .sqlite(path: path)
         } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             self = .postgres(try PostgresSettings(url: url))
         } else {
             throw WarehouseError(.configuration,
-                "--database must be sqlite:PATH or postgres://user[:pass]@host:port/db (got '\(Redact.url(url))')")
+                "\(flag: .database) must be sqlite:PATH or postgres://user[:pass]@host:port/db (got '\(Redact.url(url))')",
+                setting: .database)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DelotonCore
 import DelotonStore
 import Foundation
 
@@ -18,6 +19,7 @@ struct Deloton: AsyncParsableCommand {
     /// Exit codes are part of the interface: 0 success, 2 bad usage or configuration found before
     /// any work, 1 a failure at run time. ArgumentParser's usage code (64) becomes 2.
     static func main() async {
+        Setting.use(SettingNames.vocabulary)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

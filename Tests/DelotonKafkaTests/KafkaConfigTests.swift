@@ -1,3 +1,4 @@
+import DelotonCore
 @testable import DelotonKafka
 import Testing
 
@@ -43,19 +44,21 @@ import Testing
             _ = try sasl.properties()
         } catch {
             #expect(error.kind == .configuration)
-            #expect(error.message.contains("DELOTON_KAFKA_PASSWORD"))
+            #expect(error.message.contains(Setting.kafkaPassword.variable))
         }
         do {
             _ = try KafkaConfig(brokers: " , ").properties()
             Issue.record("expected an error")
         } catch {
-            #expect(error.message.contains("DELOTON_KAFKA_BROKERS"))
+            #expect(error.message.contains(Setting.kafkaBrokers.variable))
+            #expect(error.setting == .kafkaBrokers)
         }
         do {
             _ = try KafkaConsumerConfig(config: KafkaConfig(brokers: "b:1"), groupID: "g", topics: []).properties()
             Issue.record("expected an error")
         } catch {
-            #expect(error.message.contains("DELOTON_KAFKA_TOPIC"))
+            #expect(error.message.contains(Setting.kafkaTopic.variable))
+            #expect(error.setting == .kafkaTopic)
         }
     }
 

@@ -1,3 +1,4 @@
+import DelotonCore
 import CRdKafka
 @testable import DelotonKafka
 import DelotonTestSupport
@@ -33,7 +34,7 @@ struct KafkaFailureTests {
         await consumer.close()
         let failure = try #require(error)
         #expect(failure.kind == .brokersUnreachable)
-        #expect(failure.message.contains("DELOTON_KAFKA_BROKERS"))
+        #expect(failure.message.contains(Setting.kafkaBrokers.variable))
         #expect(failure.message.contains(brokers))
         // Seconds after the unreachable timeout, with room for a suite that loads both cores.
         #expect(ContinuousClock.now - started < .seconds(25))
@@ -48,7 +49,7 @@ struct KafkaFailureTests {
         await #expect { try await producer.flush(timeout: .seconds(1)) } throws: { error in
             guard let error = error as? KafkaError else { return false }
             return (error.kind == .brokersUnreachable || error.kind == .timedOut)
-                && error.message.contains("DELOTON_KAFKA_BROKERS")
+                && error.message.contains(Setting.kafkaBrokers.variable)
         }
         await producer.close(timeout: .milliseconds(100))
     }
@@ -57,10 +58,10 @@ struct KafkaFailureTests {
     func adminUnreachable() async throws {
         let admin = KafkaAdmin(config: Self.unreachable("127.0.0.1:1"), logger: TestKafka.logger)
         await #expect { _ = try await admin.metadata(timeout: .seconds(2)) } throws: { error in
-            (error as? KafkaError)?.message.contains("DELOTON_KAFKA_BROKERS") == true
+            (error as? KafkaError)?.message.contains(Setting.kafkaBrokers.variable) == true
         }
         await #expect { try await admin.createTopic(name: "t", partitions: 1, timeout: .seconds(2)) } throws: { error in
-            (error as? KafkaError)?.message.contains("DELOTON_KAFKA_BROKERS") == true
+            (error as? KafkaError)?.message.contains(Setting.kafkaBrokers.variable) == true
         }
     }
 }
@@ -79,7 +80,7 @@ struct KafkaFailureTests {
         #expect { try state.checkHealth { true } } throws: { error in
             guard let error = error as? KafkaError else { return false }
             return error.kind == .authentication && error.isFatal
-                && error.message.contains("DELOTON_KAFKA_USERNAME / DELOTON_KAFKA_PASSWORD")
+                && error.message.contains("\(Setting.kafkaUsername.variable) / \(Setting.kafkaPassword.variable)")
                 && !error.message.contains("pw-that-must-not-leak")
         }
     }
@@ -108,8 +109,8 @@ struct KafkaFailureTests {
                                                         reason: "Topic authorization failed", config: config)
         let group = KafkaErrorClassifier.permanentError(code: RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED,
                                                         reason: "Group authorization failed", config: config)
-        #expect(topic?.message.contains("DELOTON_KAFKA_TOPIC") == true)
-        #expect(group?.message.contains("DELOTON_KAFKA_GROUP") == true)
+        #expect(topic?.message.contains(Setting.kafkaTopic.variable) == true)
+        #expect(group?.message.contains(Setting.kafkaGroup.variable) == true)
         #expect(KafkaErrorClassifier.permanentError(code: RD_KAFKA_RESP_ERR__TRANSPORT, reason: "x", config: config) == nil)
     }
 }

@@ -1,3 +1,4 @@
+import DelotonCore
 import DelotonNotify
 import Foundation
 import Testing
@@ -85,7 +86,7 @@ struct OutboxMailerTests {
             try await OutboxMailer(directory: file.appendingPathComponent("outbox")).send(SampleMessages.alert())
         }
         #expect(error?.isTransient == true)
-        #expect(error?.reason.contains("DELOTON_OUTBOX_DIR") == true, "\(String(describing: error))")
+        #expect(error?.reason.contains(Setting.outbox.variable) == true, "\(String(describing: error))")
     }
 }
 

@@ -3,6 +3,8 @@ import DelotonStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import Prometheus
 import Testing
 @testable import DelotonServer
 
@@ -62,6 +64,13 @@ import Testing
             #expect(wrong.headers[.allow] == "GET, DELETE")
             #expect(wrong.errorShape?.code == 405)
             #expect(try await client.call("/daily", method: .post).status == .methodNotAllowed)
+            // Every method the router has for the path, reads first.
+            #expect(try await client.call("/session", method: .patch).headers[.allow] == "GET, POST, DELETE")
+            // The dashboard's routes answer errors in the API's shape, never stored by a cache.
+            let noFile = try await client.call("/dashboard/nothing-here.js")
+            #expect(noFile.status == .notFound)
+            #expect(noFile.errorShape?.type == "not_found")
+            #expect(noFile.headers[.cacheControl] == "no-store")
         }
     }
 
@@ -73,7 +82,12 @@ import Testing
             #expect(answer.status == .ok)
             #expect(answer.object["openapi"] as? String == "3.0.3")
             let paths = try #require(answer.object["paths"] as? [String: [String: Any]])
-            for (pattern, methods) in APIRoutes.table.routes {
+            // The routes the server really registers, the dashboard's included.
+            let table = RouteTable()
+            table.record(buildRouter(config: fixture.config, warehouse: fixture.warehouse, logger: Logger(label: "test"),
+                                     metrics: PrometheusCollectorRegistry()).0)
+            #expect(table.routes.count >= 20)
+            for (pattern, methods) in table.routes {
                 let path = "/" + pattern.map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
                 let documented = Set((paths[path] ?? [:]).keys.map { $0.uppercased() })
                 #expect(documented == Set(methods), "\(path)")

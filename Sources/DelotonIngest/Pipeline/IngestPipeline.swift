@@ -4,13 +4,13 @@ import Logging
 
 /// Settings of one ingest run.
 public struct IngestOptions: Sendable {
-    /// How the stream's zone-less times are read (`--stream-timezone`).
+    /// How the stream's zone-less times are read (`Setting.streamTimezone`).
     public var streamZone: Zone
     /// A batch is written when it holds this many readings...
     public var maxBatchReadings = 20_000
     /// ...or when its oldest line has waited this long (bounds alert and dashboard latency).
     public var maxBatchDelay: Duration = .milliseconds(25)
-    /// A live stream silent this long ends its open ride (`--ride-idle-timeout`); nil for finite inputs.
+    /// A live stream silent this long ends its open ride; nil for finite inputs.
     /// Time the pipeline spends waiting for the warehouse does not count: nothing is read then.
     public var rideIdleTimeout: Duration?
     /// A longer line is quarantined as its first bytes, length and digest (`OversizedLine`).
@@ -242,7 +242,7 @@ public struct IngestPipeline {
 
     /// The clock silence is measured on: wall-clock time less the time spent waiting for the
     /// warehouse. While a batch waits (an outage, a hung connection) nothing is read, so the bikes
-    /// may well be talking: the 60 s of `--ride-idle-timeout` must not run out on ingest's own
+    /// may well be talking: the 60 s of the ride idle timeout must not run out on ingest's own
     /// stall and end every open ride, sending the readings that follow to quarantine.
     private var sourceClock: ContinuousClock.Instant { .now - stalled }
 

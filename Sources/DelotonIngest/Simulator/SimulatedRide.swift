@@ -2,7 +2,7 @@ import DelotonCore
 import Foundation
 
 /// A small deterministic random generator (SplitMix64): the same seed gives the same stream
-/// on every machine, which `--seed` promises and the property tests rely on.
+/// on every machine, which a seed promises and the property tests rely on.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }

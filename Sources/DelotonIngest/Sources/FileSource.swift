@@ -6,7 +6,7 @@ import Foundation
 /// Positions are line numbers (1-based), so a quarantined line can be found with `sed -n Np`.
 public struct FileSource: Sendable {
     public let path: String
-    /// Keep reading as the file grows (`--follow`), instead of ending at its end.
+    /// Keep reading as the file grows, instead of ending at its end.
     public var follow: Bool
     /// `file:` and the absolute path, so the same file read through another relative path
     /// keeps the same quarantine positions and stream names.
@@ -22,7 +22,7 @@ public struct FileSource: Sendable {
     public struct Missing: Error, CustomStringConvertible {
         public let path: String
         public init(path: String) { self.path = path }
-        public var description: String { "input file not found: \(path) (check the path given to --source file:PATH)" }
+        public var description: String { "input file not found: \(path) (check the path given to \(flag: .fileSource) file:PATH)" }
     }
 
     public var size: Int64? {

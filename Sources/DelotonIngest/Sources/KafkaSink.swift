@@ -1,7 +1,7 @@
 import DelotonKafka
 import Logging
 
-/// Where `deloton simulate --to kafka` writes: each line as its own message, value exactly
+/// Where the simulator writes to Kafka: each line as its own message, value exactly
 /// `{"log": "<line>\n"}` as the real producer writes it, key = the bike's serial so one bike's
 /// lines stay in order on one partition.
 public struct KafkaSink: Sendable {

@@ -6,11 +6,11 @@ import Logging
 import Metrics
 import Synchronization
 
-/// How Kafka messages are cut into streams, the unit rides are assembled in (`--stream-by`).
+/// How Kafka messages are cut into streams, the unit rides are assembled in.
 public enum KafkaStreamBy: String, Sendable, CaseIterable {
     /// One stream per partition: the real stream's producer writes one bike per topic.
     case partition
-    /// One stream per message key, as `deloton simulate --to kafka` writes (key = bike serial).
+    /// One stream per message key, as the simulator writes to Kafka (key = bike serial).
     case key
 }
 
@@ -18,9 +18,9 @@ public enum KafkaStreamBy: String, Sendable, CaseIterable {
 public enum KafkaStartPoint: Sendable, Equatable {
     /// The group's committed offset, else the earliest one (default).
     case committedOrEarliest
-    /// The earliest offset, whatever the group committed (`--from-beginning`).
+    /// The earliest offset, whatever the group committed.
     case beginning
-    /// Only messages produced from now on (`--from-latest`).
+    /// Only messages produced from now on.
     case latest
 }
 
@@ -29,7 +29,7 @@ public struct KafkaSourceSettings: Sendable {
     public var streamBy: KafkaStreamBy
     public var startPoint: KafkaStartPoint
     /// Stop once every assigned partition is read to its end and nothing arrived for this long
-    /// (`--exit-when-idle`, for tests and batch jobs); open rides then end as at the end of a file.
+    /// (for tests and batch jobs); open rides then end as at the end of a file.
     public var exitWhenIdle: Duration?
     public var maxPollMessages = 10_000
     /// Short, so batches still flush by age (`maxBatchDelay`) while the topic is quiet.

@@ -2,11 +2,11 @@ import DelotonCore
 
 /// How the alert dispatcher delivers (issue 6): who sends, who gets staff copies, and the pace.
 public struct AlertDispatchSettings: Sendable {
-    /// `--mail-from`.
+    /// The sender of every alert.
     public var from: EmailAddress
-    /// `--alert-cc`: each staff member gets a separate copy of every alert.
+    /// Staff who each get a separate copy of every alert.
     public var staffCopies: [EmailAddress]
-    /// Times in the email are shown in this zone (`--timezone`).
+    /// Times in the email are shown in this zone (the display zone).
     public var zone: Zone
     /// Alerts being sent at once; a slow relay then holds up only that many.
     public var concurrency: Int

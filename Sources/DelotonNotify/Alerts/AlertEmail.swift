@@ -9,7 +9,7 @@ import Foundation
 /// Message-ID and the same words; only the `Date:` header says when it was sent.
 public struct AlertEmail: Sendable {
     public let alert: OutboxAlert
-    /// Times are shown in this zone (`--timezone`).
+    /// Times are shown in this zone (the display zone).
     public let zone: Zone
 
     /// The zone's names for its times (GMT, BST), when it has them.
@@ -28,7 +28,7 @@ public struct AlertEmail: Sendable {
     }
 
     /// The staff copy to `address` has its own id (a different message, to a different
-    /// reader), stable for that address whatever order `--alert-cc` lists them in.
+    /// reader), stable for that address whatever order the staff copies are listed in.
     public func staffMessageID(for address: EmailAddress) -> String {
         let base = messageID.dropLast("@deloton".count)
         return "\(base)-staff-\(Self.fnv1a(address.address.lowercased()))@deloton"

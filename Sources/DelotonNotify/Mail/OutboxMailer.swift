@@ -1,3 +1,4 @@
+import DelotonCore
 import Foundation
 
 /// "Sends" mail by writing each message as one RFC 5322 `.eml` file into a folder: the
@@ -31,7 +32,7 @@ public struct OutboxMailer: Mailer {
                                                     attributes: [.posixPermissions: 0o700])
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
         } catch {
-            throw MailError.local("cannot create the outbox folder \(folder): \(Self.describe(error)); check DELOTON_OUTBOX_DIR")
+            throw MailError.local("cannot create the outbox folder \(folder): \(Self.describe(error)); check \(variable: .outbox)")
         }
         let final = directory.appendingPathComponent(Self.fileName(forMessageID: message.bareMessageID))
         // The leading dot keeps the temporary file out of `*.eml` globs while it is written.

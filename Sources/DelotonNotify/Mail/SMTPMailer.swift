@@ -1,3 +1,4 @@
+import DelotonCore
 import CCurl
 import Foundation
 import Logging
@@ -90,13 +91,13 @@ public struct SMTPMailer: Mailer {
             let reply = outcome.lastReply ?? String(code)
             var reason = "\(server) answered \(reply)"
             if outcome.code == CURLE_LOGIN_DENIED.rawValue {
-                reason += " (credentials refused: check DELOTON_SMTP_USERNAME and DELOTON_SMTP_PASSWORD)"
+                reason += " (credentials refused: check \(variable: .smtpUsername) and \(variable: .smtpPassword))"
             }
             return .rejected(code: code, reason: reason)
         }
         switch outcome.code {
         case CURLE_LOGIN_DENIED.rawValue:
-            return .rejected(code: 535, reason: "\(server) refused the credentials: check DELOTON_SMTP_USERNAME and DELOTON_SMTP_PASSWORD")
+            return .rejected(code: 535, reason: "\(server) refused the credentials: check \(variable: .smtpUsername) and \(variable: .smtpPassword)")
         case CURLE_OUT_OF_MEMORY.rawValue, CURLE_READ_ERROR.rawValue:
             return .local("could not prepare the message for \(server): \(outcome.message)")
         case CURLE_ABORTED_BY_CALLBACK.rawValue:
@@ -106,7 +107,7 @@ public struct SMTPMailer: Mailer {
         case CURLE_OPERATION_TIMEDOUT.rawValue:
             return .unreachable("\(server) did not answer in time: \(outcome.message)")
         case CURLE_COULDNT_CONNECT.rawValue, CURLE_COULDNT_RESOLVE_HOST.rawValue:
-            return .unreachable("cannot connect to \(server): \(outcome.message); check DELOTON_SMTP_URL and that the server is running")
+            return .unreachable("cannot connect to \(server): \(outcome.message); check \(variable: .smtp) and that the server is running")
         default:
             return .unreachable("\(server) failed: \(outcome.message)")
         }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where and how to relay mail, parsed from `DELOTON_SMTP_URL` / `--smtp`:
+/// Where and how to relay mail, parsed from the relay setting (`Setting.smtp`):
 ///
 ///     smtp://[user[:password]@]host[:port][?starttls=required|opportunistic|off]
 ///     smtps://[user[:password]@]host[:port]
@@ -14,7 +14,7 @@ import Foundation
 /// the only way to relax this (say, for a mail catcher on a private container network).
 ///
 /// Credentials in the URL win; otherwise the `username`/`password` given to the initialiser
-/// (the caller passes `DELOTON_SMTP_USERNAME` / `DELOTON_SMTP_PASSWORD`) are used. The library
+/// (the caller passes `Setting.smtpUsername` / `.smtpPassword`) are used. The library
 /// never reads the environment itself.
 public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
     public enum TLSMode: String, Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Tells the outside world that rides ended (issue 6, `--ride-webhook URL`): each ended ride's
+/// Tells the outside world that rides ended (issue 6, the ride webhook setting): each ended ride's
 /// JSON summary, the ride object of interface.md, is POSTed to the webhook, with retries.
 ///
 /// The JSON comes from an injected renderer (the API's ride renderer, in the program), so that

@@ -22,6 +22,31 @@ public struct WebhookClient: Sendable {
     private let pool: CurlWorkerPool
     private let logger: Logger
 
+    /// A checked address. Checking starts nothing (the client's threads start with the client),
+    /// so a command checks its settings before it builds anything.
+    public struct Target: Sendable {
+        let url: String
+        /// `scheme://host:port`, safe to show.
+        public let endpoint: String
+
+        public init(_ url: String) throws(ParseError) {
+            guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+                  scheme == "http" || scheme == "https"
+            else {
+                throw ParseError(message: "webhook URL must start with http:// or https://, e.g. https://example.com/hooks/rides")
+            }
+            guard let host = components.host, !host.isEmpty else {
+                throw ParseError(message: "webhook URL has no host: write it as https://host[:port]/path")
+            }
+            if let port = components.port, !(1...65535).contains(port) {
+                throw ParseError(message: "webhook URL port \(port) is not between 1 and 65535")
+            }
+            self.url = url
+            let port = components.port ?? (scheme == "https" ? 443 : 80)
+            self.endpoint = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        }
+    }
+
     /// - Parameters:
     ///   - headers: extra request headers, e.g. `["Authorization": "Bearer …"]`.
     ///   - concurrency: how many POSTs may be in flight at once.
@@ -30,20 +55,17 @@ public struct WebhookClient: Sendable {
         timeout: Duration = .seconds(10), concurrency: Int = 2,
         logger: Logger = Logger(label: "deloton.webhook")
     ) throws(ParseError) {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https"
-        else {
-            throw ParseError(message: "webhook URL must start with http:// or https://, e.g. https://example.com/hooks/rides")
-        }
-        guard let host = components.host, !host.isEmpty else {
-            throw ParseError(message: "webhook URL has no host: write it as https://host[:port]/path")
-        }
-        if let port = components.port, !(1...65535).contains(port) {
-            throw ParseError(message: "webhook URL port \(port) is not between 1 and 65535")
-        }
-        self.url = url
-        let port = components.port ?? (scheme == "https" ? 443 : 80)
-        self.endpoint = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        self.init(target: try Target(url), headers: headers, connectTimeout: connectTimeout, timeout: timeout,
+                  concurrency: concurrency, logger: logger)
+    }
+
+    public init(
+        target: Target, headers: [String: String] = [:], connectTimeout: Duration = .seconds(5),
+        timeout: Duration = .seconds(10), concurrency: Int = 2,
+        logger: Logger = Logger(label: "deloton.webhook")
+    ) {
+        self.url = target.url
+        self.endpoint = target.endpoint
         var lines = ["Content-Type: application/json", "User-Agent: deloton", "Expect:"]
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             let clean = value.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }

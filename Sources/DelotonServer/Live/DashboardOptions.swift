@@ -1,15 +1,13 @@
 import DelotonCore
 import Foundation
 
-/// How the dashboard is served: where Chart.js is, which zone times are shown in, and how
-/// quickly a silent bike counts as not in use.
+/// How the dashboard is served: where Chart.js is and how quickly a silent bike counts as not in
+/// use. Times are shown in the server's display zone (`ServerConfig.displayZone`).
 public struct DashboardOptions: Sendable {
     /// Serves the dashboard and its live feed beside the API.
     public var enabled: Bool
     /// Chart.js 3 (UMD build), served at `/chart.js`; Debian's libjs-chart.js installs it here.
     public var chartJSPath: String
-    /// IANA zone the page shows times in.
-    public var displayZone: String
     /// Seconds without a reading after which a bike shows "not in use".
     public var notInUseAfter: Double
     /// Seconds between two reads of the warehouse by the live poller.
@@ -27,12 +25,12 @@ public struct DashboardOptions: Sendable {
 
     public static let defaultChartJSPath = "/usr/share/javascript/chart.js/chart.min.js"
 
-    public init(enabled: Bool = true, chartJSPath: String = DashboardOptions.defaultChartJSPath, displayZone: String = "Europe/London",
+    public init(enabled: Bool = true, chartJSPath: String = DashboardOptions.defaultChartJSPath,
                 notInUseAfter: Double = 30, pollInterval: Double = 1, liveWindow: Double = 600,
                 historySeconds: Int = 300, heartbeatInterval: Double = 15, assetsDirectory: String? = nil,
                 clock: @escaping @Sendable () -> Instant = { Instant(seconds: Date().timeIntervalSince1970) }) {
         self.enabled = enabled
-        self.chartJSPath = chartJSPath; self.displayZone = displayZone; self.notInUseAfter = notInUseAfter
+        self.chartJSPath = chartJSPath; self.notInUseAfter = notInUseAfter
         self.pollInterval = pollInterval; self.liveWindow = liveWindow; self.historySeconds = historySeconds
         self.heartbeatInterval = heartbeatInterval; self.assetsDirectory = assetsDirectory; self.clock = clock
     }

@@ -16,24 +16,23 @@ import ServiceLifecycle
 /// nudges after each ingest batch so the page moves as soon as data lands.
 @discardableResult
 func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any Warehouse,
-                        options: DashboardOptions, gate: EventStreamGate) -> LiveFeed {
+                        options: DashboardOptions, zone: Zone, gate: EventStreamGate) -> LiveFeed {
     let logger = Logger(label: "deloton.dashboard")
-    let hub = LiveHub(warehouse: warehouse, options: options, logger: logger)
+    let hub = LiveHub(warehouse: warehouse, options: options, zone: zone, logger: logger)
     let assets = DashboardAssets(directory: options.assetsDirectory)
     let chartJS = ChartJSFile(path: options.chartJSPath)
     let recentCache = RecentCache()
-    let zone = Zone(identifier: options.displayZone) ?? .utc
 
     router.get("/") { _, _ -> Response in
         guard let page = assets.file("index.html") else {
-            return DashboardHTTP.error(.internalServerError, "internal", "the dashboard's files are missing from this build of deloton")
+            throw DashboardHTTP.error(.internalServerError, "the dashboard's files are missing from this build of deloton")
         }
         return DashboardHTTP.file(page, headers: DashboardHTTP.pageHeaders)
     }
 
     router.get("/dashboard/{name}") { _, context -> Response in
         guard let name = context.parameters.get("name"), let file = assets.file(name) else {
-            return DashboardHTTP.error(.notFound, "not_found", "no such dashboard file")
+            throw DashboardHTTP.error(.notFound, "no such dashboard file")
         }
         // A page (the ride page) gets the same no-inline-script policy as the dashboard itself.
         return DashboardHTTP.file(file, headers: file.contentType.hasPrefix("text/html") ? DashboardHTTP.pageHeaders : [:])
@@ -41,7 +40,7 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
 
     router.get("/chart.js") { _, _ -> Response in
         guard let body = await chartJS.body() else {
-            return DashboardHTTP.error(.notFound, "not_found", await chartJS.missingMessage)
+            throw DashboardHTTP.error(.notFound, await chartJS.missingMessage)
         }
         return DashboardHTTP.file(.init(body: body, contentType: "text/javascript; charset=utf-8"),
                                   cache: "public, max-age=86400")
@@ -56,7 +55,7 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
         do throws(DashboardRequestError) {
             recent = try RecentRequest(query: DashboardHTTP.query(request))
         } catch {
-            return DashboardHTTP.error(.badRequest, "bad_request", error.description)
+            throw DashboardHTTP.error(.badRequest, error.description)
         }
         let now = options.clock()
         do {
@@ -66,7 +65,7 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
             return DashboardHTTP.json(body)
         } catch {
             logger.error("recent rides: \(error)")
-            return DashboardHTTP.error(.serviceUnavailable, "unavailable", "the warehouse did not answer; try again shortly")
+            throw DashboardHTTP.error(.serviceUnavailable, "the warehouse did not answer; try again shortly")
         }
     }
 
@@ -83,10 +82,10 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
         }
         let address = DashboardHTTP.addressKey(context.remoteAddress)
         guard gate.admit(address) else {
-            var refusal = DashboardHTTP.error(.tooManyRequests, "too_many_requests",
+            var refusal = DashboardHTTP.error(.tooManyRequests,
                                               "too many live feeds are open (this server allows \(gate.maxTotal), \(gate.maxPerAddress) per client): close one or try again shortly")
             refusal.headers[.retryAfter] = "10"
-            return refusal
+            throw refusal
         }
         let body = ResponseBody { writer in
             defer { gate.release(address) }
@@ -158,14 +157,9 @@ enum DashboardHTTP {
         return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// The API's error shape (interface.md).
-    static func error(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {
-        var j = JSONText()
-        j.raw("{\"error\":{\"code\":"); j.int(status.code)
-        j.raw(",\"type\":"); j.string(type)
-        j.raw("},\"message\":"); j.string(message)
-        j.raw("}")
-        return json(j.text, status: status)
+    /// The API's error, not stored by any cache, as every answer of the dashboard's data routes.
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> APIError {
+        APIError(status, message, headers: [.cacheControl: "no-store"])
     }
 
     /// A client's address without its port: feeds are counted per machine, not per connection.

@@ -23,10 +23,10 @@ actor LiveHub {
     private var sleeper: Task<Void, Never>?
     private var inFlight: Task<LiveBoard.Change?, Never>?
 
-    init(warehouse: any Warehouse, options: DashboardOptions, logger: Logger) {
+    init(warehouse: any Warehouse, options: DashboardOptions, zone: Zone, logger: Logger) {
         self.warehouse = warehouse
         self.options = options
-        self.zone = Zone(identifier: options.displayZone) ?? .utc
+        self.zone = zone
         self.logger = logger
         self.board = LiveBoard(options: options)
     }

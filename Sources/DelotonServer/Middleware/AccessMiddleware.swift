@@ -2,9 +2,9 @@ import Hummingbird
 
 /// Who may read what. Every route that answers with riders' personal or health data needs a
 /// credential (an API key of read scope or more, or a dashboard session) unless the server was
-/// started with `--public-reads`. Probes, the API's description and the dashboard's page and
+/// started with public reads (`Setting.publicReads`). Probes, the API's description and the dashboard's page and
 /// files, which hold no data, stay open so a first visit can show the sign-in form. `/metrics`
-/// needs a credential even with `--public-reads`: it tells an outsider about load and errors.
+/// needs a credential even with public reads: it tells an outsider about load and errors.
 /// Writes are checked by their routes, which need a write key whatever this says.
 struct AccessMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext

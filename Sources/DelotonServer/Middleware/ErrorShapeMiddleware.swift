@@ -1,6 +1,7 @@
 import DelotonStore
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Turns every failure into the API's error shape, so no route, unmatched path or unexpected
 /// error answers in another format; bad input is 400 by the routes, a database that does not
@@ -41,12 +42,31 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The API's paths and methods, for `405 Method Not Allowed` with its `Allow` header.
-struct RouteTable: Sendable {
-    let routes: [(segments: [Substring], methods: [String])]
+/// The paths and methods the router has, for `405 Method Not Allowed` with its `Allow` header.
+///
+/// Read from the router itself once every route is added (the middleware that answers 405 is
+/// added before them), so a route added or removed is never missing from the answer.
+final class RouteTable: Sendable {
+    /// Each path as segments, a capture as `:name`, with its methods in `Self.methodOrder`.
+    private let table = Mutex<[(segments: [Substring], methods: [String])]>([])
 
-    init(_ routes: [(String, [String])]) {
-        self.routes = routes.map { ($0.0.split(separator: "/"), $0.1) }
+    /// The order `Allow` lists methods in: reads first, as people write them.
+    private static let methodOrder = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    var routes: [(segments: [Substring], methods: [String])] { table.withLock { $0 } }
+
+    func record<Context>(_ router: Router<Context>) {
+        var methods: [String: Set<String>] = [:], order: [String] = []
+        for route in router.routes {
+            let path = "\(route.path)"
+            if methods[path] == nil { order.append(path) }
+            methods[path, default: []].insert(route.method.rawValue)
+        }
+        let rows = order.map { path in
+            (segments: path.split(separator: "/").map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : $0 },
+             methods: methods[path]!.sorted { (Self.methodOrder.firstIndex(of: $0) ?? .max, $0) < (Self.methodOrder.firstIndex(of: $1) ?? .max, $1) })
+        }
+        table.withLock { $0 = rows }
     }
 
     func methods(forPath path: String) -> [String] {

@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// One log line per request at debug level (`--verbose`): method, path, status and duration.
+/// One log line per request at debug level: method, path, status and duration.
 /// Not at info, where a dashboard's dozen requests per load would drown the console; the HTTP
 /// metrics count them. The query string is left out: paths carry ids only, never what identifies
 /// a person.

@@ -5,7 +5,7 @@ import DelotonStore
 /// terminal only (never to logs, which others read): whoever holds it can read riders' data.
 public enum SignInLink {
     /// The dashboard's address with a fresh one-time token, or the bare address when
-    /// `--public-reads` leaves nothing to sign in to.
+    /// Public reads leave nothing to sign in to.
     public static func make(config: ServerConfig, warehouse: any Warehouse) async throws -> String {
         // A wildcard listening address is no address to browse to; the local user is on loopback.
         let host = ["0.0.0.0", "::", "[::]", ""].contains(config.host) ? "127.0.0.1"

@@ -1,8 +1,10 @@
+import DelotonCore
+
 /// A PostgreSQL login for analysts and BI tools that reads the `analytics` views and nothing else:
 /// no base table, no personal data, no writes.
 ///
 /// Applying it is idempotent: the role is created, or its password reset, and its rights are set
-/// afresh each time (`deloton migrate --analyst-role NAME --analyst-password-env VAR`).
+/// afresh each time (by `deloton migrate`, given `Setting.analystRole`).
 public struct AnalystRole: Sendable {
     public let name: String
     /// What the server stores instead of the password (SCRAMVerifier.swift): the password itself
@@ -19,13 +21,16 @@ public struct AnalystRole: Sendable {
         guard let first = name.first, first.isASCII, first.isLetter || first == "_", name.count <= 63,
               name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else {
             throw WarehouseError(.configuration,
-                "--analyst-role \(name) is not a usable role name: use 1-63 lower-case letters, digits or _, starting with a letter (e.g. analyst)")
+                "\(flag: .analystRole) \(name) is not a usable role name: use 1-63 lower-case letters, digits or _, starting with a letter (e.g. analyst)",
+                setting: .analystRole)
         }
         guard !["postgres", "public", "pg_read_all_data", "deloton"].contains(name), !name.hasPrefix("pg_") else {
-            throw WarehouseError(.configuration, "--analyst-role \(name) is reserved: choose a name of its own, e.g. analyst")
+            throw WarehouseError(.configuration, "\(flag: .analystRole) \(name) is reserved: choose a name of its own, e.g. analyst",
+                                 setting: .analystRole)
         }
         guard !password.isEmpty else {
-            throw WarehouseError(.configuration, "the analyst role's password is empty: set the variable named by --analyst-password-env")
+            throw WarehouseError(.configuration, "the analyst role's password is empty: set the variable named by \(flag: .analystPasswordVariable)",
+                                 setting: .analystPasswordVariable)
         }
         guard (1...86_400).contains(statementTimeoutSeconds) else {
             throw WarehouseError(.configuration, "the analyst statement timeout must be 1 to 86400 seconds (got \(statementTimeoutSeconds))")
@@ -44,18 +49,21 @@ public struct AnalystRole: Sendable {
     public func apply(to warehouse: any Warehouse) async throws {
         guard warehouse.kind == "postgresql" else {
             throw WarehouseError(.configuration,
-                "--analyst-role needs a PostgreSQL warehouse: a SQLite file has no roles (give analysts a copy of the file, or `deloton export`)")
+                "\(flag: .analystRole) needs a PostgreSQL warehouse: a SQLite file has no roles (give analysts a copy of the file, or `deloton export`)",
+                setting: .analystRole)
         }
         try await warehouse.sql.transaction(statements)
     }
 
     /// What `apply` sends. The name, verifier and limits travel as bound values into
     /// transaction-local settings, never as statement text; the password does not travel at all.
+    /// So do the words for the role setting, which the script's advice names as the user knows it.
     var statements: [SQL] {
-        let timeout = "\(statementTimeoutSeconds)s", connections = String(connectionLimit)
+        let timeout = "\(statementTimeoutSeconds)s", connections = String(connectionLimit), setting = Setting.analystRole.flag
         return ["""
             SELECT set_config('deloton.analyst_role', \(name), true), set_config('deloton.analyst_verifier', \(verifier), true),
-                   set_config('deloton.analyst_timeout', \(timeout), true), set_config('deloton.analyst_connections', \(connections), true)
+                   set_config('deloton.analyst_timeout', \(timeout), true), set_config('deloton.analyst_connections', \(connections), true),
+                   set_config('deloton.analyst_role_setting', \(setting), true)
             """,
             SQL(stringLiteral: Self.script)]
     }
@@ -67,6 +75,7 @@ public struct AnalystRole: Sendable {
             secret text := current_setting('deloton.analyst_verifier');
             timeout text := current_setting('deloton.analyst_timeout');
             connections int := current_setting('deloton.analyst_connections')::int;
+            role_setting text := current_setting('deloton.analyst_role_setting');
             reachable text;
         BEGIN
             IF to_regnamespace('analytics') IS NULL THEN
@@ -74,12 +83,12 @@ public struct AnalystRole: Sendable {
                     USING ERRCODE = 'undefined_object';
             END IF;
             IF analyst = current_user OR analyst = session_user THEN
-                RAISE EXCEPTION 'the analyst role cannot be % itself, which owns the warehouse: choose another --analyst-role', analyst
+                RAISE EXCEPTION 'the analyst role cannot be % itself, which owns the warehouse: choose another %', analyst, role_setting
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
             IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = analyst
                        AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication)) THEN
-                RAISE EXCEPTION 'role % already exists with powers an analyst must not have (superuser, createrole, createdb, replication or bypassrls): choose another --analyst-role', analyst
+                RAISE EXCEPTION 'role % already exists with powers an analyst must not have (superuser, createrole, createdb, replication or bypassrls): choose another %', analyst, role_setting
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
             -- A failure here is raised afresh: its context would otherwise quote the statement, password and all.
@@ -129,15 +138,15 @@ public struct AnalystRole: Sendable {
               AND has_table_privilege(analyst, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE');
             IF reachable IS NOT NULL OR has_schema_privilege(analyst, 'production', 'USAGE')
                OR has_schema_privilege(analyst, 'staging', 'USAGE') THEN
-                RAISE EXCEPTION 'role % could still reach base tables (%) through PUBLIC or a role it is a member of: revoke those grants or choose another --analyst-role',
-                    analyst, coalesce(reachable, 'schema production or staging') USING ERRCODE = 'insufficient_privilege';
+                RAISE EXCEPTION 'role % could still reach base tables (%) through PUBLIC or a role it is a member of: revoke those grants or choose another %',
+                    analyst, coalesce(reachable, 'schema production or staging'), role_setting USING ERRCODE = 'insufficient_privilege';
             END IF;
             SELECT string_agg(c.relname, ', ') INTO reachable
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'analytics' AND has_table_privilege(analyst, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE');
             IF reachable IS NOT NULL OR has_schema_privilege(analyst, 'analytics', 'CREATE') THEN
-                RAISE EXCEPTION 'role % could change schema analytics (%) through PUBLIC or a role it is a member of: revoke those grants or choose another --analyst-role',
-                    analyst, coalesce(reachable, 'CREATE') USING ERRCODE = 'insufficient_privilege';
+                RAISE EXCEPTION 'role % could change schema analytics (%) through PUBLIC or a role it is a member of: revoke those grants or choose another %',
+                    analyst, coalesce(reachable, 'CREATE'), role_setting USING ERRCODE = 'insufficient_privilege';
             END IF;
         END $$
         """

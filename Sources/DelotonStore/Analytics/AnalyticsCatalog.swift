@@ -28,7 +28,7 @@ public struct AnalyticsView: Sendable {
     public let meaning: String
     /// A unique, stable order: what export pages by.
     public let key: [String]
-    /// What `--since` / `--until` filter on; nil when the view has no time to filter by.
+    /// What an export's time window filters on; nil when the view has no time to filter by.
     public let timeColumn: String?
     public let columns: [AnalyticsColumn]
 

@@ -104,7 +104,7 @@ public struct AnalyticsExport: Sendable {
         guard since != nil || until != nil else { return [] }
         guard let name = view.timeColumn, let column = view.column(name) else {
             throw WarehouseError(.configuration,
-                "view \(view.name) has no time column to filter by: leave out --since and --until (views with one: "
+                "view \(view.name) has no time column to filter by: leave out \(flag: .exportSince) and \(flag: .exportUntil) (views with one: "
                 + AnalyticsCatalog.all.filter { $0.timeColumn != nil }.map(\.name).joined(separator: ", ") + ")")
         }
         var conditions: [SQL] = []

@@ -6,7 +6,7 @@
 /// Figures follow the same running totals as the API (`RideTotals.metrics`) and the report
 /// (`DailyStats`): averages are sums divided in floating point, exactly as Swift divides them.
 /// Days, local times and ages are Europe/London's, the default display zone, whatever
-/// `--timezone` says: a view cannot take a setting.
+/// the display zone setting says: a view cannot take a setting.
 public enum AnalyticsViews {
     /// PostgreSQL: schema `analytics`, so an analyst role needs USAGE on it and SELECT on its
     /// views only. The views run with their owner's rights: the analyst never reads a base table.

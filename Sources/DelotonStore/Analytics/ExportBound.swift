@@ -1,7 +1,7 @@
 import Foundation
 import DelotonCore
 
-/// A `--since` / `--until` value: a local day, or an instant.
+/// A bound of an export's time window (`Setting.exportSince`, `.exportUntil`): a local day, or an instant.
 public enum ExportBound: Sendable, Equatable {
     case day(CivilDate)
     case instant(Instant)

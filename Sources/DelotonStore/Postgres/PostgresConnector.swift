@@ -1,4 +1,5 @@
 import DelotonConcurrency
+import DelotonCore
 import Foundation
 import Logging
 import PostgresNIO
@@ -73,14 +74,16 @@ package enum PostgresConnector {
             }
         } catch is DeadlineExceeded {
             throw WarehouseError(.unavailable,
-                "PostgreSQL at \(s.host):\(s.port) did not complete the login within \(Int(limit * 2)) s: check that it is running and reachable (--database / DELOTON_DATABASE_URL)")
+                "PostgreSQL at \(s.host):\(s.port) did not complete the login within \(Int(limit * 2)) s: check that it is running and reachable (\(flag: .database) / \(variable: .database))",
+                setting: .database)
         } catch let e as WarehouseError {
             throw e
         } catch {
             let failure = PostgresFailure.describe(error, settings: s, doing: "connect")
             if failure.kind == .configuration { throw failure }
             throw WarehouseError(.unavailable,
-                "cannot connect to PostgreSQL at \(s.host):\(s.port) as \(s.user): \(reason(error)) (check that it is running and reachable, and --database / DELOTON_DATABASE_URL)")
+                "cannot connect to PostgreSQL at \(s.host):\(s.port) as \(s.user): \(reason(error)) (check that it is running and reachable, and \(flag: .database) / \(variable: .database))",
+                setting: .database)
         }
     }
 

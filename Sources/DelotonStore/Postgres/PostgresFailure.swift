@@ -1,3 +1,4 @@
+import DelotonCore
 import Foundation
 import PostgresNIO
 
@@ -22,10 +23,10 @@ package enum PostgresFailure {
                 switch state {
                 case "28P01", "28000":
                     return WarehouseError(.configuration,
-                        "PostgreSQL refused the credentials for user \(settings.user) at \(server): check --database / DELOTON_DATABASE_URL")
+                        "PostgreSQL refused the credentials for user \(settings.user) at \(server): check \(flag: .database) / \(variable: .database)", setting: .database)
                 case "3D000":
                     return WarehouseError(.configuration,
-                        "PostgreSQL at \(server) has no database '\(settings.database)': create it (createdb \(settings.database)) or fix --database")
+                        "PostgreSQL at \(server) has no database '\(settings.database)': create it (createdb \(settings.database)) or fix \(flag: .database)", setting: .database)
                 case "42501":
                     return WarehouseError(.configuration,
                         "PostgreSQL user \(settings.user) lacks a privilege to \(what): \(message)")
@@ -49,10 +50,10 @@ package enum PostgresFailure {
                     "PostgreSQL at \(server) does not offer TLS but sslmode=\(settings.tls.rawValue) requires it: use sslmode=prefer or enable ssl on the server")
             case .authMechanismRequiresPassword:
                 return WarehouseError(.configuration,
-                    "PostgreSQL at \(server) asks user \(settings.user) for a password and the URL gives none: check --database / DELOTON_DATABASE_URL")
+                    "PostgreSQL at \(server) asks user \(settings.user) for a password and the URL gives none: check \(flag: .database) / \(variable: .database)", setting: .database)
             case .saslError, .unsupportedAuthMechanism:
                 return WarehouseError(.configuration,
-                    "PostgreSQL refused the credentials for user \(settings.user) at \(server): check --database / DELOTON_DATABASE_URL")
+                    "PostgreSQL refused the credentials for user \(settings.user) at \(server): check \(flag: .database) / \(variable: .database)", setting: .database)
             case .queryCancelled:
                 return WarehouseError(.unavailable, "a PostgreSQL query was cancelled while trying to \(what)")
             default:
@@ -63,7 +64,7 @@ package enum PostgresFailure {
             return WarehouseError(.unavailable, "cannot reach PostgreSQL at \(server) to \(what): \(error)")
         }
         if error is NIOSSLError {
-            return WarehouseError(.configuration, "TLS with PostgreSQL at \(server) failed (\(error)): check sslmode in --database")
+            return WarehouseError(.configuration, "TLS with PostgreSQL at \(server) failed (\(error)): check sslmode in \(flag: .database)", setting: .database)
         }
         return WarehouseError(.failed, "PostgreSQL at \(server) could not \(what): \(String(describing: error))")
     }

@@ -11,7 +11,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
         abstract: "The daily report of a busy day (5,000 rides, 2.5 M readings by default), timed.",
         discussion: """
             Loads the day into the warehouse unless it is already there (so a second run on the same \
-            --database measures the report alone), then builds the figures in the warehouse and renders \
+            \(flag: .database) measures the report alone), then builds the figures in the warehouse and renders \
             the charts, HTML, PDF and JSON. Target: under 5 s.
             """)
 

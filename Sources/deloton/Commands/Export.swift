@@ -10,7 +10,7 @@ struct Export: AsyncParsableCommand {
             Views: \(AnalyticsCatalog.all.map(\.name).joined(separator: ", ")) (docs/warehouse.md describes every column). \
             Rows come in the view's key order, a page at a time; --since and --until keep rows whose time column \
             (rides: start_time, readings: reading_time, daily: date_local) lies in [since, until). Only the view is \
-            read, so the PostgreSQL analyst role may run it. Instants are ISO 8601 in --timezone.
+            read, so the PostgreSQL analyst role may run it. Instants are ISO 8601 in \(flag: .timezone).
             """)
 
     @OptionGroup var common: CommonOptions
@@ -18,11 +18,11 @@ struct Export: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The view: \(AnalyticsCatalog.all.map(\.name).joined(separator: ", "))", valueName: "name"))
     var view: String
 
-    @Option(help: ArgumentHelp("csv (RFC 4180, with a header line) or jsonl (one JSON object per line) [DELOTON_EXPORT_FORMAT] (default csv)",
+    @Option(help: ArgumentHelp("csv (RFC 4180, with a header line) or jsonl (one JSON object per line) [\(variable: .exportFormat)] (default csv)",
                                valueName: "format"))
     var format: String?
 
-    @Option(help: ArgumentHelp("Rows at or after this: YYYY-MM-DD (a day in --timezone) or ISO 8601, e.g. 2022-07-25T16:00:00+01:00",
+    @Option(help: ArgumentHelp("Rows at or after this: YYYY-MM-DD (a day in \(flag: .timezone)) or ISO 8601, e.g. 2022-07-25T16:00:00+01:00",
                                valueName: "time"))
     var since: String?
 
@@ -38,7 +38,7 @@ struct Export: AsyncParsableCommand {
             throw CLIFailure.usage("--view \(view) is not an analytics view: use one of "
                                    + AnalyticsCatalog.all.map(\.name).joined(separator: ", "))
         }
-        let formatName = format ?? Env.value("DELOTON_EXPORT_FORMAT") ?? "csv"
+        let formatName = format ?? Env.value(.exportFormat) ?? "csv"
         guard let outputFormat = AnalyticsExport.Format(rawValue: formatName.lowercased()) else {
             throw CLIFailure.usage("--format \(formatName) is not a format: use csv or jsonl")
         }

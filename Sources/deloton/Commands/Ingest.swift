@@ -72,11 +72,11 @@ struct Ingest: AsyncParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "kafka, file:PATH or simulator [DELOTON_SOURCE] (default kafka)") var source: String?
+    @Option(help: "kafka, file:PATH or simulator [\(variable: .fileSource)] (default kafka)") var source: String?
     @Flag(help: "Keep reading a file as it grows") var follow = false
-    @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
+    @Option(help: "Seconds of silence after which a live stream's ride ends [\(variable: .rideIdleTimeout)] (default 60)")
     var rideIdleTimeout: Double?
-    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [DELOTON_MAX_LINE_BYTES] (default 1048576)")
+    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [\(variable: .maxLineBytes)] (default 1048576)")
     var maxLineBytes: Int?
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
     @OptionGroup(title: "Kafka") var kafka: KafkaConnectionOptions
@@ -84,13 +84,13 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
     @OptionGroup var statusOptions: StatusLineOptions
-    @Option(help: ArgumentHelp("Liveness fails (DELOTON_LIVENESS_FILE is no longer touched, deloton_ingest_stalled is 1) when "
-              + "input has waited this many seconds with no batch written and no write retried [DELOTON_STALL_TIMEOUT] (default 60)",
+    @Option(help: ArgumentHelp("Liveness fails (\(variable: .livenessFile) is no longer touched, deloton_ingest_stalled is 1) when "
+              + "input has waited this many seconds with no batch written and no write retried [\(variable: .stallTimeout)] (default 60)",
               valueName: "seconds"))
     var stallTimeout: Double?
 
     func run() async throws {
-        let spec = try SourceSpec(source ?? Env.value("DELOTON_SOURCE") ?? "kafka")
+        let spec = try SourceSpec(source ?? Env.value(.fileSource) ?? "kafka")
         let logger = try common.logger("deloton.ingest")
         let streamZone = try common.streamZone()
         let idle = try Self.idleTimeout(rideIdleTimeout)
@@ -101,13 +101,14 @@ struct Ingest: AsyncParsableCommand {
         }
         // Kafka settings are checked before any work, so mistakes exit 2.
         var kafkaSettings = spec == .kafka ? try kafkaConsumer.settings(connection: kafka) : nil
-        try notifications.validate(zone: try common.displayZone(), logger: logger)
+        let notificationSettings = try notifications.checked(zone: try common.displayZone())
         let watch = StallWatch(limit: try Self.stallTimeout(stallTimeout))
         kafkaSettings?.onLag = { watch.sourceBacklog($0) }
         _ = Metrics.bootstrapPrometheus()
         let endpoint = try metrics.endpoint(logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
-        let notify = try notifications.make(warehouse: warehouse, zone: try common.displayZone(), logger: logger, logRides: false)
+        let notify = NotificationOptions.make(notificationSettings, warehouse: warehouse, zone: try common.displayZone(), logger: logger,
+                                              logRides: false)
         let shutdown = Shutdown()
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: watch), logger: logger, shutdown: shutdown)
         let status = StatusLine(logger: logger, every: statusEvery)
@@ -156,26 +157,26 @@ struct Ingest: AsyncParsableCommand {
     }
 
     static func maxLineBytes(_ flag: Int?) throws -> Int {
-        let text = flag.map { String($0) } ?? Env.value("DELOTON_MAX_LINE_BYTES") ?? String(1 << 20)
+        let text = flag.map { String($0) } ?? Env.value(.maxLineBytes) ?? String(1 << 20)
         guard let bytes = Int(text), bytes >= 1024 else {
-            throw CLIFailure.usage("--max-line-bytes must be a whole number of bytes, at least 1024 (got \(text))")
+            throw CLIFailure.usage("\(flag: .maxLineBytes) must be a whole number of bytes, at least 1024 (got \(text))")
         }
         return bytes
     }
 
     static func stallTimeout(_ flag: Double?) throws -> Duration {
-        let text = flag.map { String($0) } ?? Env.value("DELOTON_STALL_TIMEOUT") ?? "60"
+        let text = flag.map { String($0) } ?? Env.value(.stallTimeout) ?? "60"
         guard let seconds = Double(text), seconds > 0, seconds <= 604_800 else {
-            throw CLIFailure.usage("--stall-timeout must be a number of seconds from 0 to 604800 (got \(text)) (DELOTON_STALL_TIMEOUT)")
+            throw CLIFailure.usage("\(flag: .stallTimeout) must be a number of seconds from 0 to 604800 (got \(text)) (\(variable: .stallTimeout))")
         }
         return .milliseconds(Int64(seconds * 1000))
     }
 
     static func idleTimeout(_ flag: Double?) throws -> Duration {
-        let text = flag.map { String($0) } ?? Env.value("DELOTON_RIDE_IDLE_TIMEOUT") ?? "60"
+        let text = flag.map { String($0) } ?? Env.value(.rideIdleTimeout) ?? "60"
         // A week at most: beyond that no bike's silence means anything, and Int64 milliseconds stay exact.
         guard let seconds = Double(text), seconds > 0, seconds <= 604_800 else {
-            throw CLIFailure.usage("--ride-idle-timeout must be a number of seconds from 0 to 604800 (got \(text))")
+            throw CLIFailure.usage("\(flag: .rideIdleTimeout) must be a number of seconds from 0 to 604800 (got \(text))")
         }
         return .milliseconds(Int64(seconds * 1000))
     }

@@ -11,31 +11,31 @@ struct Report: AsyncParsableCommand {
         abstract: "Write the daily report for a day (default yesterday); --send emails it.",
         discussion: """
             Writes report.html, report.pdf, report.json and the chart images into --out. With --send the \
-            report is mailed to --report-to through --smtp, or written as an .eml file to --outbox, and \
+            report is mailed to \(flag: .reportRecipients) through \(flag: .smtp), or written as an .eml file to \(flag: .outbox), and \
             recorded in the same ledger as `deloton schedule` uses: a day already sent (by either) is not sent \
             again and the command exits 0, so an at-least-once trigger (EventBridge Scheduler, cron with retries) \
-            mails it once; --force sends it again. A relay that is down is retried for --retry-for seconds.
+            mails it once; --force sends it again. A relay that is down is retried for \(flag: .reportRetryFor) seconds.
             """)
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "The local day, YYYY-MM-DD (default: yesterday in --timezone)")
+    @Option(help: "The local day, YYYY-MM-DD (default: yesterday in \(flag: .timezone))")
     var date: String?
 
     @Option(help: "Folder for the report's files (default ./reports/DATE)")
     var out: String?
 
-    @Flag(help: "Email the report to --report-to, unless that day's report was already sent")
+    @Flag(help: "Email the report to \(flag: .reportRecipients), unless that day's report was already sent")
     var send = false
 
     @Flag(help: "With --send: send it even if that day's report was already sent")
     var force = false
 
     @Option(help: ArgumentHelp("With --send: keep retrying a mail relay that is down, or waiting for another process sending "
-              + "the same day, this many seconds [DELOTON_REPORT_RETRY_FOR] (default 600)", valueName: "seconds"))
+              + "the same day, this many seconds [\(variable: .reportRetryFor)] (default 600)", valueName: "seconds"))
     var retryFor: Double?
 
-    @Option(help: "Report recipients, comma-separated [DELOTON_REPORT_TO]")
+    @Option(help: "Report recipients, comma-separated [\(variable: .reportRecipients)]")
     var reportTo: String?
 
     @OptionGroup(title: "Mail") var mail: MailOptions
@@ -50,7 +50,7 @@ struct Report: AsyncParsableCommand {
         if force, !send { throw CLIFailure.usage("--force applies to --send: give both to send a day again") }
         if send {
             delivery = (try mail.mailer(logger: logger), try mail.sender(),
-                        try CLIFailure.usage { try ReportMailer.recipients([reportTo ?? Env.value("DELOTON_REPORT_TO") ?? ""]) })
+                        try CLIFailure.usage { try ReportMailer.recipients([reportTo ?? Env.value(.reportRecipients) ?? ""]) })
         }
         let directory = URL(fileURLWithPath: out ?? "reports/\(day)")
 
@@ -81,7 +81,7 @@ struct Report: AsyncParsableCommand {
                 switch outcome {
                 case .sent(let recipients):
                     // A count, not the addresses: this line ends up in the deployment's logs.
-                    Console.out("report for \(day) sent to \(recipients.count) recipient(s) (--report-to) via \(mail.route)")
+                    Console.out("report for \(day) sent to \(recipients.count) recipient(s) (\(flag: .reportRecipients)) via \(mail.route)")
                 case .alreadySent:
                     Console.out("report for \(day) was already sent; nothing sent (--force sends it again)")
                 }
@@ -94,9 +94,9 @@ struct Report: AsyncParsableCommand {
     }
 
     static func retryFor(_ flag: Double?) throws -> Duration {
-        let text = flag.map { String($0) } ?? Env.value("DELOTON_REPORT_RETRY_FOR") ?? "600"
+        let text = flag.map { String($0) } ?? Env.value(.reportRetryFor) ?? "600"
         guard let seconds = Double(text), seconds >= 0 else {
-            throw CLIFailure.usage("--retry-for must be 0 or more seconds (got \(text)) (DELOTON_REPORT_RETRY_FOR)")
+            throw CLIFailure.usage("\(flag: .reportRetryFor) must be 0 or more seconds (got \(text)) (\(variable: .reportRetryFor))")
         }
         return .milliseconds(Int64(seconds * 1000))
     }

@@ -16,7 +16,7 @@ struct Reprocess: AsyncParsableCommand {
     func run() async throws {
         let logger = try common.logger("deloton.reprocess")
         guard case .postgres = try WarehouseLocation(parsing: common.databaseURL) else {
-            throw CLIFailure.usage("reprocess needs a PostgreSQL warehouse (--database postgres://…): SQLite keeps no staging copy")
+            throw CLIFailure.usage("reprocess needs a PostgreSQL warehouse (\(flag: .database) postgres://…): SQLite keeps no staging copy")
         }
         guard let warehouse = try await common.openWarehouse(logger: logger) as? PostgresWarehouse else {
             throw CLIFailure.runtime("the warehouse is not PostgreSQL")

@@ -14,23 +14,23 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Embedded defaults: the built-in ride simulator in real time, the warehouse in deloton.sqlite, alerts as \
             .eml files in ./outbox, the API and live dashboard on http://127.0.0.1:8080, and the daily report at \
-            09:30 (written to ./reports, and mailed with --report-to). On a warehouse with no rides yet, the \
-            simulator first back-fills the last 7 days (--backfill-days) at a gym's daily volume, so the \
+            09:30 (written to ./reports, and mailed with \(flag: .reportRecipients)). On a warehouse with no rides yet, the \
+            simulator first back-fills the last 7 days (\(flag: .backfillDays)) at a gym's daily volume, so the \
             dashboard, the API and yesterday's report have data at once; alerts of that history are recorded, \
             never mailed. --source kafka reads the Kafka topic instead of the simulator. Stop with Ctrl-C.
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "simulator or kafka [DELOTON_RUN_SOURCE] (default simulator)") var source: String?
+    @Option(help: "simulator or kafka [\(variable: .runSource)] (default simulator)") var source: String?
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
     @Option(help: ArgumentHelp("Days of simulated history written first when the warehouse has no rides yet; 0 turns it off "
-                               + "[DELOTON_BACKFILL_DAYS] (default 7)", valueName: "days"))
+                               + "[\(variable: .backfillDays)] (default 7)", valueName: "days"))
     var backfillDays: Int?
     @OptionGroup(title: "Kafka (with --source kafka)") var kafka: KafkaConnectionOptions
     @OptionGroup(title: "Kafka consumer (with --source kafka)") var kafkaConsumer: KafkaConsumerOptions
-    @Option(help: "Seconds of silence after which a live stream's ride ends [DELOTON_RIDE_IDLE_TIMEOUT] (default 60)")
+    @Option(help: "Seconds of silence after which a live stream's ride ends [\(variable: .rideIdleTimeout)] (default 60)")
     var rideIdleTimeout: Double?
-    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [DELOTON_MAX_LINE_BYTES] (default 1048576)")
+    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [\(variable: .maxLineBytes)] (default 1048576)")
     var maxLineBytes: Int?
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
@@ -44,15 +44,15 @@ struct Run: AsyncParsableCommand {
         let idle = try Ingest.idleTimeout(rideIdleTimeout)
         let lineLimit = try Ingest.maxLineBytes(maxLineBytes)
         let statusEvery = try statusOptions.every()
-        let sourceText = source ?? Env.value("DELOTON_RUN_SOURCE") ?? "simulator"
+        let sourceText = source ?? Env.value(.runSource) ?? "simulator"
         guard sourceText == "simulator" || sourceText == "kafka" else {
             throw CLIFailure.usage("--source \(sourceText) is not a source for run: use simulator or kafka")
         }
         // Every setting is checked before any work, so mistakes exit 2.
         let kafkaSettings = sourceText == "kafka" ? try kafkaConsumer.settings(connection: kafka) : nil
         let historyDays = try Self.backfillDays(backfillDays)
-        var serverConfig = try server.config(timezone: zone.identifier)
-        try notifications.validate(zone: zone, logger: logger)
+        var serverConfig = try server.config(zone: zone)
+        let notificationSettings = try notifications.checked(zone: zone)
         try reportSchedule.validate(mail: notifications.mail, requireRecipients: false, logger: logger)
 
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
@@ -66,7 +66,7 @@ struct Run: AsyncParsableCommand {
         let live = HistoryFlag(done: backfill == 0)
         if backfill == 0 { historyDone.finish() }
         serverConfig.onRiderErased = Outbox.eraser(notifications.mail.outbox)
-        let notify = try notifications.make(warehouse: warehouse, zone: zone, logger: logger, logRides: true)
+        let notify = NotificationOptions.make(notificationSettings, warehouse: warehouse, zone: zone, logger: logger, logRides: true)
         let reports = try reportSchedule.scheduler(warehouse: warehouse, zone: zone, mail: notifications.mail,
                                                    requireRecipients: false, logger: logger)
         let (app, liveFeed) = buildServer(config: serverConfig, warehouse: warehouse, logger: logger,
@@ -90,7 +90,7 @@ struct Run: AsyncParsableCommand {
             Console.out("deloton run: simulating \(simulation.bikes) bike(s) into \(Redact.url(common.databaseURL))")
         }
         if backfill > 0 {
-            Console.out("  back-filling the last \(backfill) day(s) of rides first (--backfill-days 0 turns it off); their alerts are not mailed")
+            Console.out("  back-filling the last \(backfill) day(s) of rides first (\(flag: .backfillDays) 0 turns it off); their alerts are not mailed")
         }
         // To the terminal only, never the log: the link signs its holder in, once.
         if server.printsSignInLink {
@@ -138,9 +138,9 @@ struct Run: AsyncParsableCommand {
 
     /// Up to a year: a demo history, not a load test (`deloton simulate` makes those).
     static func backfillDays(_ flag: Int?) throws -> Int {
-        let text = flag.map { String($0) } ?? Env.value("DELOTON_BACKFILL_DAYS") ?? "7"
+        let text = flag.map { String($0) } ?? Env.value(.backfillDays) ?? "7"
         guard let days = Int(text), (0...366).contains(days) else {
-            throw CLIFailure.usage("--backfill-days must be a whole number of days from 0 (off) to 366 (got \(text))")
+            throw CLIFailure.usage("\(flag: .backfillDays) must be a whole number of days from 0 (off) to 366 (got \(text))")
         }
         return days
     }

@@ -8,7 +8,7 @@ import Logging
 
 struct Schedule: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Send the previous day's report every day at --at (default 09:30, in --timezone).",
+        abstract: "Send the previous day's report every day at --at (default 09:30, in \(flag: .timezone)).",
         discussion: """
             Sent days are recorded in the warehouse: a restart never sends a day twice, and a process that \
             was down at the time sends yesterday's report when it starts (older days only with \
@@ -39,7 +39,7 @@ struct Schedule: AsyncParsableCommand {
         if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
         if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: false, report: true, logger: logger), name: "warehouse gauges")
-        Console.out("deloton schedule: the day before's report goes to \(try schedule.recipients().count) recipient(s) (--report-to) "
+        Console.out("deloton schedule: the day before's report goes to \(try schedule.recipients().count) recipient(s) (\(flag: .reportRecipients)) "
             + "via \(mail.route) every day at \(scheduler.at) \(zone.identifier); Ctrl-C stops")
         // A report being sent is finished before the scheduler stops (it looks at the flag between sends).
         try await lifecycle.run("report scheduler") {
@@ -51,17 +51,17 @@ struct Schedule: AsyncParsableCommand {
 
 /// The schedule's settings; `deloton run` shares them.
 struct ReportScheduleOptions: ParsableArguments {
-    @Option(help: "Local time of day to send the report, HH:MM [DELOTON_REPORT_AT] (default 09:30)")
+    @Option(help: "Local time of day to send the report, HH:MM [\(variable: .reportAt)] (default 09:30)")
     var at: String?
 
-    @Option(help: "Report recipients, comma-separated [DELOTON_REPORT_TO]")
+    @Option(help: "Report recipients, comma-separated [\(variable: .reportRecipients)]")
     var reportTo: String?
 
-    @Option(help: "Also keep each scheduled report's files in DIR/DATE [DELOTON_REPORT_DIR] (default ./reports)")
+    @Option(help: "Also keep each scheduled report's files in DIR/DATE [\(variable: .reportDir)] (default ./reports)")
     var reportDir: String?
 
     func time() throws -> ReportScheduler.TimeOfDay {
-        let text = at ?? Env.value("DELOTON_REPORT_AT") ?? "09:30"
+        let text = at ?? Env.value(.reportAt) ?? "09:30"
         guard let time = ReportScheduler.TimeOfDay(parsing: text) else {
             throw CLIFailure.usage("--at \(text) is not a time of day: write HH:MM, e.g. --at 09:30")
         }
@@ -69,7 +69,7 @@ struct ReportScheduleOptions: ParsableArguments {
     }
 
     func recipients() throws -> [EmailAddress] {
-        let list = reportTo ?? Env.value("DELOTON_REPORT_TO") ?? ""
+        let list = reportTo ?? Env.value(.reportRecipients) ?? ""
         if list.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
         return try CLIFailure.usage { try ReportMailer.recipients([list]) }
     }
@@ -77,10 +77,10 @@ struct ReportScheduleOptions: ParsableArguments {
     /// Checks every setting the schedule will need, so that mistakes show at start (exit 2).
     func validate(mail: MailOptions, requireRecipients: Bool, logger: Logger) throws {
         _ = try time()
-        _ = try mail.mailer(logger: logger)
+        _ = try mail.checkedRoute()
         _ = try mail.sender()
         if requireRecipients, try recipients().isEmpty {
-            throw CLIFailure.usage("no recipient for the report: give --report-to a@example.com[,b@example.com] or set DELOTON_REPORT_TO")
+            throw CLIFailure.usage("no recipient for the report: give \(flag: .reportRecipients) a@example.com[,b@example.com] or set \(variable: .reportRecipients)")
         }
     }
 
@@ -89,11 +89,11 @@ struct ReportScheduleOptions: ParsableArguments {
                    logger: Logger) throws -> ReportScheduler {
         let to = try recipients()
         if requireRecipients && to.isEmpty {
-            throw CLIFailure.usage("no recipient for the report: give --report-to a@example.com[,b@example.com] or set DELOTON_REPORT_TO")
+            throw CLIFailure.usage("no recipient for the report: give \(flag: .reportRecipients) a@example.com[,b@example.com] or set \(variable: .reportRecipients)")
         }
         let deliver = ReportScheduler.mailing(
             warehouse: warehouse, zone: zone, mailer: try mail.mailer(logger: logger), from: try mail.sender(), to: to,
-            archive: URL(fileURLWithPath: reportDir ?? Env.value("DELOTON_REPORT_DIR") ?? "reports"))
+            archive: URL(fileURLWithPath: reportDir ?? Env.value(.reportDir) ?? "reports"))
         return ReportScheduler(at: try time(), zone: zone, ledger: ReportLedger(warehouse.sql), logger: logger, deliver: deliver)
     }
 }

@@ -18,7 +18,7 @@ struct Simulate: AsyncParsableCommand {
 
     @Option(help: "file:PATH or kafka") var to: String
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
-    @Option(help: "Zone of the written wall times [DELOTON_STREAM_TIMEZONE] (default Europe/London)") var streamTimezone: String?
+    @Option(help: "Zone of the written wall times [\(variable: .streamTimezone)] (default Europe/London)") var streamTimezone: String?
     @Option(help: "First ride's start, local time YYYY-MM-DDTHH:MM:SS (default: rides end now with --rides, else start now)")
     var start: String?
 
@@ -32,7 +32,7 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let zone = try CommonOptions.zone(streamTimezone ?? Env.value("DELOTON_STREAM_TIMEZONE") ?? "Europe/London", option: "--stream-timezone")
+        let zone = try CommonOptions.zone(streamTimezone ?? Env.value(.streamTimezone) ?? "Europe/London", option: "\(flag: .streamTimezone)")
         let explicitStart = try start.map(Self.parseStart)
         let now = SimulatorSource.now(in: zone)
         let toKafka = to == "kafka"
@@ -88,8 +88,8 @@ struct Simulate: AsyncParsableCommand {
 
     /// One message per line, key = bike serial, value exactly as the real producer writes it.
     private func produceToKafka(sim stream: StreamSimulator, speed: Double, shutdown: Shutdown) async throws {
-        LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value("DELOTON_LOG_LEVEL")?.lowercased() ?? "") ?? .warning,
-                           format: LogFormat(rawValue: Env.value("DELOTON_LOG_FORMAT")?.lowercased() ?? "") ?? .text)
+        LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value(.logLevel)?.lowercased() ?? "") ?? .warning,
+                           format: LogFormat(rawValue: Env.value(.logFormat)?.lowercased() ?? "") ?? .text)
         let logger = Logger(label: "deloton.simulate")
         let config = try kafka.config(clientID: "deloton-simulate")
         let topic = kafka.topic
@@ -119,7 +119,7 @@ struct Simulate: AsyncParsableCommand {
                         + String(format: "%.1f s", seconds) + " (delivered \(Console.count(stats.delivered)), failed \(Console.count(stats.failed)))")
             if stats.failed > 0 {
                 throw CLIFailure.runtime("\(stats.failed) message(s) were not delivered to Kafka"
-                                             + (stats.lastError.map { " (\($0))" } ?? "") + ": check DELOTON_KAFKA_BROKERS")
+                                             + (stats.lastError.map { " (\($0))" } ?? "") + ": check \(variable: .kafkaBrokers)")
             }
         } catch let error as KafkaError {
             throw error.cliFailure

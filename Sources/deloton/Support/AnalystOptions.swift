@@ -5,32 +5,32 @@ import DelotonStore
 struct AnalystOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Also create or update NAME, a PostgreSQL login that reads the analytics views and nothing else "
-            + "(docs/tableau.md) [DELOTON_ANALYST_ROLE] (default none)",
+            + "(docs/tableau.md) [\(variable: .analystRole)] (default none)",
         valueName: "name"))
     var analystRole: String?
 
     @Option(help: ArgumentHelp(
         "The environment variable that holds the analyst's password; never put the password itself on the command line "
-            + "(default DELOTON_ANALYST_PASSWORD)",
+            + "(default \(variable: .analystPassword))",
         valueName: "variable"))
     var analystPasswordEnv: String?
 
     /// The role asked for, checked before any work (exit 2 on a mistake); nil when none is.
     func role(databaseURL: String) throws -> AnalystRole? {
-        guard let name = analystRole ?? Env.value("DELOTON_ANALYST_ROLE") else {
+        guard let name = analystRole ?? Env.value(.analystRole) else {
             if let variable = analystPasswordEnv {
-                throw CLIFailure.usage("--analyst-password-env \(variable) needs --analyst-role NAME")
+                throw CLIFailure.usage("\(flag: .analystPasswordVariable) \(variable) needs \(flag: .analystRole) NAME")
             }
             return nil
         }
         guard case .postgres = try WarehouseLocation(parsing: databaseURL) else {
-            throw CLIFailure.usage("--analyst-role needs a PostgreSQL warehouse (--database postgres://…): a SQLite file has no roles; "
+            throw CLIFailure.usage("\(flag: .analystRole) needs a PostgreSQL warehouse (\(flag: .database) postgres://…): a SQLite file has no roles; "
                                    + "use `deloton export` or share a copy of the file")
         }
-        let variable = analystPasswordEnv ?? "DELOTON_ANALYST_PASSWORD"
+        let variable = analystPasswordEnv ?? "\(variable: .analystPassword)"
         guard let password = Env.value(variable) else {
-            throw CLIFailure.usage("--analyst-role \(name) needs a password in the environment variable \(variable): "
-                                   + "export \(variable)=… (or name another variable with --analyst-password-env)")
+            throw CLIFailure.usage("\(flag: .analystRole) \(name) needs a password in the environment variable \(variable): "
+                                   + "export \(variable)=… (or name another variable with \(flag: .analystPasswordVariable))")
         }
         do {
             return try AnalystRole(name: name, password: password)

@@ -65,7 +65,7 @@ struct IngestRunner {
         var settings = settings
         let keyed = Mutex(false)
         let hint = "most lines could not be put in a ride, and Kafka partitions carry several message keys each: "
-            + "the topic looks keyed per bike (as `deloton simulate` writes it); read it with --stream-by key (DELOTON_STREAM_BY=key)"
+            + "the topic looks keyed per bike (as `deloton simulate` writes it); read it with \(flag: .streamBy) key (\(variable: .streamBy)=key)"
         settings.onKeyedStreams = { keys in
             keyed.withLock { $0 = true }
             status?.keyedStreams()

@@ -5,56 +5,56 @@ import Foundation
 
 /// How to reach the Kafka cluster and which topic to use: `ingest`, `run` and `simulate`.
 struct KafkaConnectionOptions: ParsableArguments {
-    @Option(help: "Kafka bootstrap brokers, comma-separated host:port [DELOTON_KAFKA_BROKERS] (default 127.0.0.1:9092)")
+    @Option(help: "Kafka bootstrap brokers, comma-separated host:port [\(variable: .kafkaBrokers)] (default 127.0.0.1:9092)")
     var kafkaBrokers: String?
 
-    @Option(help: "Kafka topic [DELOTON_KAFKA_TOPIC] (default deloton)")
+    @Option(help: "Kafka topic [\(variable: .kafkaTopic)] (default deloton)")
     var kafkaTopic: String?
 
     @Option(name: .customLong("kafka-property"),
             help: ArgumentHelp("A librdkafka setting passed through as is; repeatable. Credentials come from "
-                                   + "DELOTON_KAFKA_USERNAME, DELOTON_KAFKA_PASSWORD, DELOTON_KAFKA_SECURITY_PROTOCOL "
+                                   + "\(variable: .kafkaUsername), \(variable: .kafkaPassword), \(variable: .kafkaSecurityProtocol) "
                                    + "(default sasl_ssl when a username is set, else plaintext).",
                                valueName: "key=value"))
     var kafkaProperties: [String] = []
 
-    var brokers: String { kafkaBrokers ?? Env.value("DELOTON_KAFKA_BROKERS") ?? "127.0.0.1:9092" }
-    var topic: String { kafkaTopic ?? Env.value("DELOTON_KAFKA_TOPIC") ?? "deloton" }
+    var brokers: String { kafkaBrokers ?? Env.value(.kafkaBrokers) ?? "127.0.0.1:9092" }
+    var topic: String { kafkaTopic ?? Env.value(.kafkaTopic) ?? "deloton" }
 
     /// The connection settings; every mistake is a usage error (exit 2) naming the setting.
     func config(clientID: String) throws -> KafkaConfig {
         var config = KafkaConfig(brokers: brokers, clientID: clientID)
         guard !config.bootstrapBrokers.isEmpty else {
-            throw CLIFailure.usage("--kafka-brokers is empty: give host:port[,host:port...] or set DELOTON_KAFKA_BROKERS")
+            throw CLIFailure.usage("\(flag: .kafkaBrokers) is empty: give host:port[,host:port...] or set \(variable: .kafkaBrokers)")
         }
         for broker in config.bootstrapBrokers where !Self.looksLikeHostPort(broker) {
-            throw CLIFailure.usage("--kafka-brokers \(broker) is not host:port (set DELOTON_KAFKA_BROKERS, e.g. 127.0.0.1:9092)")
+            throw CLIFailure.usage("\(flag: .kafkaBrokers) \(broker) is not host:port (set \(variable: .kafkaBrokers), e.g. 127.0.0.1:9092)")
         }
         guard !topic.isEmpty, topic.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), topic.count <= 249 else {
-            throw CLIFailure.usage("--kafka-topic \(topic) is not a Kafka topic name: use letters, digits, '.', '_' and '-' (DELOTON_KAFKA_TOPIC)")
+            throw CLIFailure.usage("\(flag: .kafkaTopic) \(topic) is not a Kafka topic name: use letters, digits, '.', '_' and '-' (\(variable: .kafkaTopic))")
         }
-        config.username = Env.value("DELOTON_KAFKA_USERNAME")
-        config.password = Env.value("DELOTON_KAFKA_PASSWORD")
-        if let text = Env.value("DELOTON_KAFKA_SECURITY_PROTOCOL") {
+        config.username = Env.value(.kafkaUsername)
+        config.password = Env.value(.kafkaPassword)
+        if let text = Env.value(.kafkaSecurityProtocol) {
             guard let parsed = KafkaConfig.SecurityProtocol(parsing: text) else {
                 let known = KafkaConfig.SecurityProtocol.allCases.map(\.rawValue).joined(separator: ", ")
-                throw CLIFailure.usage("DELOTON_KAFKA_SECURITY_PROTOCOL \(text) is not one of \(known)")
+                throw CLIFailure.usage("\(variable: .kafkaSecurityProtocol) \(text) is not one of \(known)")
             }
             config.securityProtocol = parsed
         } else if config.username != nil {
             // Managed clusters that hand out a username speak SASL over TLS.
             config.securityProtocol = .saslSSL
         }
-        if let text = Env.value("DELOTON_KAFKA_SASL_MECHANISM") {
+        if let text = Env.value(.kafkaSaslMechanism) {
             guard let mechanism = KafkaConfig.SASLMechanism(parsing: text) else {
                 let known = KafkaConfig.SASLMechanism.allCases.map(\.rawValue).joined(separator: ", ")
-                throw CLIFailure.usage("DELOTON_KAFKA_SASL_MECHANISM \(text) is not one of \(known)")
+                throw CLIFailure.usage("\(variable: .kafkaSaslMechanism) \(text) is not one of \(known)")
             }
             config.saslMechanism = mechanism
         }
         if config.username != nil || config.securityProtocol == .saslPlaintext || config.securityProtocol == .saslSSL,
            config.username == nil || config.password == nil {
-            throw CLIFailure.usage("Kafka SASL needs both DELOTON_KAFKA_USERNAME and DELOTON_KAFKA_PASSWORD "
+            throw CLIFailure.usage("Kafka SASL needs both \(variable: .kafkaUsername) and \(variable: .kafkaPassword) "
                                        + "(security protocol \(config.securityProtocol.rawValue))")
         }
         for property in kafkaProperties {
@@ -76,43 +76,43 @@ struct KafkaConnectionOptions: ParsableArguments {
 
 /// Consumer-group settings of `ingest --source kafka` and `run --source kafka`.
 struct KafkaConsumerOptions: ParsableArguments {
-    @Option(help: "Kafka consumer group [DELOTON_KAFKA_GROUP] (default deloton-ingest)")
+    @Option(help: "Kafka consumer group [\(variable: .kafkaGroup)] (default deloton-ingest)")
     var kafkaGroup: String?
 
     @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start at the earliest offset, even if the group committed "
-              + "others [DELOTON_KAFKA_FROM_BEGINNING=true]"))
+              + "others [\(variable: .kafkaFromBeginning)=true]"))
     var fromBeginning = false
 
-    @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start with new messages only [DELOTON_KAFKA_FROM_BEGINNING=false] "
+    @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start with new messages only [\(variable: .kafkaFromBeginning)=false] "
               + "(default: the group's committed offset, else the earliest)"))
     var fromLatest = false
 
     @Option(help: ArgumentHelp("Streams (rides are assembled per stream): partition, or key when each bike has its own key as "
-              + "deloton simulate writes [DELOTON_STREAM_BY] (default partition)"))
+              + "deloton simulate writes [\(variable: .streamBy)] (default partition)"))
     var streamBy: String?
 
     @Option(help: ArgumentHelp("This consumer's static group membership id (Kafka group.instance.id), unique among the group's "
               + "live members, so a restarted copy takes its partitions back at once: any name Kafka accepts (letters, digits, "
-              + "'.', '_', '-'), used as given, e.g. ingest-1 [DELOTON_INSTANCE] (default HOST-1, this host's name)", valueName: "id"))
+              + "'.', '_', '-'), used as given, e.g. ingest-1 [\(variable: .instance)] (default HOST-1, this host's name)", valueName: "id"))
     var instance: String?
 
     @Option(help: ArgumentHelp("Exit once the topic is read to its end and nothing arrived for this many seconds, ending open rides "
-              + "as at the end of a file (for tests and batch jobs) [DELOTON_KAFKA_EXIT_WHEN_IDLE]"))
+              + "as at the end of a file (for tests and batch jobs) [\(variable: .kafkaExitWhenIdle)]"))
     var exitWhenIdle: Double?
 
     func validate() throws {
-        if fromBeginning, fromLatest { throw ValidationError("--from-beginning and --from-latest exclude each other") }
+        if fromBeginning, fromLatest { throw ValidationError("\(flag: .kafkaFromBeginning) and --from-latest exclude each other") }
     }
 
     /// Everything `KafkaSource` needs; usage errors (exit 2) name the setting.
     func settings(connection: KafkaConnectionOptions) throws -> KafkaSourceSettings {
-        let member = try Self.memberID(instance ?? Env.value("DELOTON_INSTANCE"))
-        let group = kafkaGroup ?? Env.value("DELOTON_KAFKA_GROUP") ?? "deloton-ingest"
-        guard !group.isEmpty else { throw CLIFailure.usage("--kafka-group is empty (DELOTON_KAFKA_GROUP)") }
+        let member = try Self.memberID(instance ?? Env.value(.instance))
+        let group = kafkaGroup ?? Env.value(.kafkaGroup) ?? "deloton-ingest"
+        guard !group.isEmpty else { throw CLIFailure.usage("\(flag: .kafkaGroup) is empty (\(variable: .kafkaGroup))") }
 
-        let streamText = streamBy ?? Env.value("DELOTON_STREAM_BY") ?? "partition"
+        let streamText = streamBy ?? Env.value(.streamBy) ?? "partition"
         guard let stream = KafkaStreamBy(rawValue: streamText.lowercased()) else {
-            throw CLIFailure.usage("--stream-by \(streamText) is not partition or key (DELOTON_STREAM_BY)")
+            throw CLIFailure.usage("\(flag: .streamBy) \(streamText) is not partition or key (\(variable: .streamBy))")
         }
 
         var start = KafkaStartPoint.committedOrEarliest
@@ -120,17 +120,17 @@ struct KafkaConsumerOptions: ParsableArguments {
             start = .beginning
         } else if fromLatest {
             start = .latest
-        } else if let text = Env.value("DELOTON_KAFKA_FROM_BEGINNING")?.lowercased() {
+        } else if let text = Env.value(.kafkaFromBeginning)?.lowercased() {
             if ["1", "true", "yes", "on"].contains(text) { start = .beginning }
             else if ["0", "false", "no", "off"].contains(text) { start = .latest }
-            else { throw CLIFailure.usage("DELOTON_KAFKA_FROM_BEGINNING \(text) is not true or false") }
+            else { throw CLIFailure.usage("\(variable: .kafkaFromBeginning) \(text) is not true or false") }
         }
 
-        let idleText = exitWhenIdle.map { String($0) } ?? Env.value("DELOTON_KAFKA_EXIT_WHEN_IDLE")
+        let idleText = exitWhenIdle.map { String($0) } ?? Env.value(.kafkaExitWhenIdle)
         var idle: Duration?
         if let idleText {
             guard let seconds = Double(idleText), seconds > 0, seconds <= 604_800 else {
-                throw CLIFailure.usage("--exit-when-idle must be a number of seconds from 0 to 604800 (got \(idleText))")
+                throw CLIFailure.usage("\(flag: .kafkaExitWhenIdle) must be a number of seconds from 0 to 604800 (got \(idleText))")
             }
             idle = .milliseconds(Int64(seconds * 1000))
         }
@@ -149,8 +149,8 @@ struct KafkaConsumerOptions: ParsableArguments {
         guard let text else { return hostName() + "-1" }
         guard !text.isEmpty, text.count <= 249, text != ".", text != "..",
               text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
-            throw CLIFailure.usage("--instance \(text) is not a Kafka group.instance.id: use up to 249 letters, digits, '.', '_' "
-                                   + "and '-', e.g. ingest-1 (DELOTON_INSTANCE)")
+            throw CLIFailure.usage("\(flag: .instance) \(text) is not a Kafka group.instance.id: use up to 249 letters, digits, '.', '_' "
+                                   + "and '-', e.g. ingest-1 (\(variable: .instance))")
         }
         return text
     }
@@ -171,7 +171,7 @@ extension KafkaError {
     var cliFailure: CLIFailure {
         var text = message
         if text.lowercased().contains("fenced") {
-            text += " (another process uses the same --instance in this group: give each copy its own --instance (DELOTON_INSTANCE))"
+            text += " (another process uses the same \(flag: .instance) in this group: give each copy its own \(flag: .instance) (\(variable: .instance)))"
         }
         return kind == .configuration ? .usage(text) : .runtime(text)
     }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// while its pipeline is not stalled (`StallWatch`). Both are services of the command's
 /// `Lifecycle`, stopped last but for metrics.
 enum Liveness {
-    static var path: String? { Env.value("DELOTON_LIVENESS_FILE") }
+    static var path: String? { Env.value(.livenessFile) }
 
     /// Touches the file every 10 s until the group shuts down; nil when the variable is not set.
     static func service() -> (any Service)? {
@@ -52,7 +52,7 @@ enum Liveness {
                 if stalled != reportedStalled {
                     reportedStalled = stalled
                     if stalled {
-                        logger.error("ingest has not advanced for \(watch.limit) while input is waiting; liveness now fails (DELOTON_STALL_TIMEOUT)")
+                        logger.error("ingest has not advanced for \(watch.limit) while input is waiting; liveness now fails (\(variable: .stallTimeout))")
                     } else {
                         logger.notice("ingest advances again; liveness restored")
                     }
@@ -64,7 +64,7 @@ enum Liveness {
 
     private static func touch(_ path: String) {
         if !FileManager.default.createFile(atPath: path, contents: Data(String(Int(Date().timeIntervalSince1970)).utf8)) {
-            Console.error("cannot write the liveness file \(path) (DELOTON_LIVENESS_FILE)")
+            Console.error("cannot write the liveness file \(path) (\(variable: .livenessFile))")
         }
     }
 }

@@ -10,20 +10,20 @@ import Logging
 struct MailOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "SMTP relay: smtp://[user[:password]@]host[:port][?starttls=required|opportunistic|off] or smtps://… "
-            + "[DELOTON_SMTP_URL] (default: none, mail is written to --outbox). Credentials may come from "
-            + "DELOTON_SMTP_USERNAME and DELOTON_SMTP_PASSWORD instead.",
+            + "[\(variable: .smtp)] (default: none, mail is written to \(flag: .outbox)). Credentials may come from "
+            + "\(variable: .smtpUsername) and \(variable: .smtpPassword) instead.",
         valueName: "url"))
     var smtp: String?
 
-    @Option(help: ArgumentHelp("Folder for .eml files when no SMTP relay is set [DELOTON_OUTBOX_DIR] (default ./outbox)",
+    @Option(help: ArgumentHelp("Folder for .eml files when no SMTP relay is set [\(variable: .outbox)] (default ./outbox)",
                                valueName: "dir"))
     var outbox: String?
 
-    @Option(help: ArgumentHelp("Sender, address or \"Name <address>\" [DELOTON_MAIL_FROM] (default alerts@deloton.local)",
+    @Option(help: ArgumentHelp("Sender, address or \"Name <address>\" [\(variable: .mailFrom)] (default alerts@deloton.local)",
                                valueName: "address"))
     var mailFrom: String?
 
-    @Option(help: ArgumentHelp("Staff who get their own copy of every alert, comma-separated [DELOTON_ALERT_CC] (default none)",
+    @Option(help: ArgumentHelp("Staff who get their own copy of every alert, comma-separated [\(variable: .alertCc)] (default none)",
                                valueName: "addresses"))
     var alertCc: String?
 
@@ -36,59 +36,74 @@ struct MailOptions: ParsableArguments {
         var outboxDirectory: URL?
     }
 
-    var smtpURL: String? { smtp ?? Env.value("DELOTON_SMTP_URL") }
+    /// Where mail goes, checked: an SMTP relay, or a folder of `.eml` files.
+    enum Route {
+        case smtp(SMTPSettings)
+        case outbox(URL)
+
+        /// Builds the mailer; an SMTP relay's threads start here, not when the settings are checked.
+        func destination(logger: Logger) -> Destination {
+            switch self {
+            case .smtp(let settings):
+                Destination(mailer: SMTPMailer(settings: settings, logger: logger),
+                            description: "SMTP relay \(settings.redactedURL)", outboxDirectory: nil)
+            case .outbox(let url):
+                Destination(mailer: OutboxMailer(directory: url), description: "the outbox folder \(url.path)",
+                            outboxDirectory: url)
+            }
+        }
+    }
+
+    var smtpURL: String? { smtp ?? Env.value(.smtp) }
 
     /// Where mail goes, for messages: never shows a password.
     var route: String {
         if let url = smtpURL, let settings = try? SMTPSettings(url: url) { return "SMTP relay \(settings.redactedURL)" }
-        return "the outbox folder " + (outbox ?? Env.value("DELOTON_OUTBOX_DIR") ?? "./outbox")
+        return "the outbox folder " + (outbox ?? Env.value(.outbox) ?? "./outbox")
     }
 
     func mailer(logger: Logger) throws -> any Mailer { try destination(logger: logger).mailer }
 
-    /// Checks every setting before any work: a malformed URL or address is exit 2.
-    func destination(logger: Logger) throws -> Destination {
+    func destination(logger: Logger) throws -> Destination { try checkedRoute().destination(logger: logger) }
+
+    /// Checks the route before any work, building nothing: a malformed URL or folder is exit 2.
+    func checkedRoute() throws -> Route {
         if let url = smtpURL {
-            let settings: SMTPSettings
             do {
-                settings = try SMTPSettings(url: url, username: Env.value("DELOTON_SMTP_USERNAME"),
-                                            password: Env.value("DELOTON_SMTP_PASSWORD"))
+                return .smtp(try SMTPSettings(url: url, username: Env.value(.smtpUsername), password: Env.value(.smtpPassword)))
             } catch {
-                throw CLIFailure.usage("--smtp: \(error.message) (or set DELOTON_SMTP_URL)")
+                throw CLIFailure.usage("\(flag: .smtp): \(error.message) (or set \(variable: .smtp))")
             }
-            return Destination(mailer: SMTPMailer(settings: settings, logger: logger),
-                               description: "SMTP relay \(settings.redactedURL)", outboxDirectory: nil)
         }
-        let folder = outbox ?? Env.value("DELOTON_OUTBOX_DIR") ?? "./outbox"
+        let folder = outbox ?? Env.value(.outbox) ?? "./outbox"
         guard !folder.isEmpty else {
-            throw CLIFailure.usage("--outbox needs a folder path (or set DELOTON_OUTBOX_DIR)")
+            throw CLIFailure.usage("\(flag: .outbox) needs a folder path (or set \(variable: .outbox))")
         }
         let url = URL(fileURLWithPath: folder).standardizedFileURL
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw CLIFailure.usage("--outbox \(folder) is a file, not a folder: give a folder for the .eml files (DELOTON_OUTBOX_DIR)")
+            throw CLIFailure.usage("\(flag: .outbox) \(folder) is a file, not a folder: give a folder for the .eml files (\(variable: .outbox))")
         }
-        return Destination(mailer: OutboxMailer(directory: url), description: "the outbox folder \(url.path)",
-                           outboxDirectory: url)
+        return .outbox(url)
     }
 
     func sender() throws -> EmailAddress {
-        let text = mailFrom ?? Env.value("DELOTON_MAIL_FROM") ?? "alerts@deloton.local"
+        let text = mailFrom ?? Env.value(.mailFrom) ?? "alerts@deloton.local"
         guard let address = Self.mailbox(text) else {
-            throw CLIFailure.usage("--mail-from \(text) is not an email address: write alerts@example.com or \"Deloton <alerts@example.com>\" (DELOTON_MAIL_FROM)")
+            throw CLIFailure.usage("\(flag: .mailFrom) \(text) is not an email address: write alerts@example.com or \"Deloton <alerts@example.com>\" (\(variable: .mailFrom))")
         }
         return EmailAddress(address.address, displayName: address.displayName ?? "Deloton")
     }
 
     func staffCopies() throws -> [EmailAddress] {
-        guard let text = alertCc ?? Env.value("DELOTON_ALERT_CC") else { return [] }
+        guard let text = alertCc ?? Env.value(.alertCc) else { return [] }
         var seen = Set<String>()
         var addresses: [EmailAddress] = []
         for item in text.split(separator: ",") {
             let trimmed = item.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             guard let address = Self.mailbox(trimmed) else {
-                throw CLIFailure.usage("--alert-cc: \(trimmed) is not an email address: give addresses separated by commas (DELOTON_ALERT_CC)")
+                throw CLIFailure.usage("\(flag: .alertCc): \(trimmed) is not an email address: give addresses separated by commas (\(variable: .alertCc))")
             }
             if seen.insert(address.address.lowercased()).inserted { addresses.append(address) }
         }
@@ -116,17 +131,17 @@ struct MailOptions: ParsableArguments {
 
 /// `--ride-webhook`: where the JSON summary of each ended ride is POSTed (ingest and run).
 struct RideWebhookOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("POST each ended ride's JSON here, with retries [DELOTON_RIDE_WEBHOOK] (default none)",
+    @Option(help: ArgumentHelp("POST each ended ride's JSON here, with retries [\(variable: .rideWebhook)] (default none)",
                                valueName: "url"))
     var rideWebhook: String?
 
-    /// nil when no webhook is configured; a malformed URL is exit 2.
-    func client(logger: Logger) throws -> WebhookClient? {
-        guard let url = rideWebhook ?? Env.value("DELOTON_RIDE_WEBHOOK") else { return nil }
+    /// nil when no webhook is configured; a malformed URL is exit 2. Builds nothing.
+    func target() throws -> WebhookClient.Target? {
+        guard let url = rideWebhook ?? Env.value(.rideWebhook) else { return nil }
         do {
-            return try WebhookClient(url: url, logger: logger)
+            return try WebhookClient.Target(url)
         } catch {
-            throw CLIFailure.usage("--ride-webhook: \(error.message) (or set DELOTON_RIDE_WEBHOOK)")
+            throw CLIFailure.usage("\(flag: .rideWebhook): \(error.message) (or set \(variable: .rideWebhook))")
         }
     }
 }

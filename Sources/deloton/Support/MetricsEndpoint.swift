@@ -9,15 +9,15 @@ import ServiceLifecycle
 /// Prometheus registry at `/metrics` on its own small HTTP listener. `serve` and `run` keep
 /// theirs on the API port.
 struct MetricsOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics, HOST being DELOTON_HOST "
-                                   + "(127.0.0.1 unless set) [DELOTON_METRICS_PORT] (default off)", valueName: "port"))
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics, HOST being \(variable: .host) "
+                                   + "(127.0.0.1 unless set) [\(variable: .metricsPort)] (default off)", valueName: "port"))
     var metricsPort: Int?
 
     /// nil when metrics are off; a port outside 1...65535 is exit 2.
     func port() throws -> Int? {
-        guard let text = metricsPort.map(String.init) ?? Env.value("DELOTON_METRICS_PORT") else { return nil }
+        guard let text = metricsPort.map(String.init) ?? Env.value(.metricsPort) else { return nil }
         guard let port = Int(text), (1...65535).contains(port) else {
-            throw CLIFailure.usage("--metrics-port \(text) is not a port: use 1 to 65535 (DELOTON_METRICS_PORT)")
+            throw CLIFailure.usage("\(flag: .metricsPort) \(text) is not a port: use 1 to 65535 (\(variable: .metricsPort))")
         }
         return port
     }
@@ -25,7 +25,7 @@ struct MetricsOptions: ParsableArguments {
     /// The listener when a port is set (the port checked first), to add to the command's `Lifecycle`.
     func endpoint(logger: Logger) throws -> MetricsEndpoint? {
         guard let port = try port() else { return nil }
-        return MetricsEndpoint(host: Env.value("DELOTON_HOST") ?? "127.0.0.1", port: port,
+        return MetricsEndpoint(host: Env.value(.host) ?? "127.0.0.1", port: port,
                                registry: Metrics.bootstrapPrometheus(), logger: logger)
     }
 }
@@ -66,7 +66,7 @@ struct MetricsEndpoint: Service {
         do {
             try await app.run()
         } catch {
-            let failure = CLIFailure.runtime("cannot serve metrics on \(host):\(port) (--metrics-port, DELOTON_METRICS_PORT): \(error)")
+            let failure = CLIFailure.runtime("cannot serve metrics on \(host):\(port) (\(flag: .metricsPort), \(variable: .metricsPort)): \(error)")
             startedContinuation.yield(.failure(failure))
             throw failure
         }

@@ -12,24 +12,30 @@ import ServiceLifecycle
 struct NotificationOptions: ParsableArguments {
     @OptionGroup(title: "Mail") var mail: MailOptions
     @OptionGroup(title: "Ride notifications") var rideEvents: RideWebhookOptions
-    @Flag(help: "Record alerts only; leave delivery to `deloton notify` [DELOTON_NO_NOTIFY]") var noNotify = false
+    @Flag(help: "Record alerts only; leave delivery to `deloton notify` [\(variable: .noNotify)]") var noNotify = false
 
-    /// Checks every setting (exit 2); call before any work.
-    func validate(zone: Zone, logger: Logger) throws {
-        _ = try mail.destination(logger: logger)
-        _ = try mail.alertSettings(zone: zone)
-        _ = try rideEvents.client(logger: logger)
+    /// The settings, each parsed and checked once, with nothing built from them yet.
+    struct Checked {
+        var route: MailOptions.Route
+        var alerts: AlertDispatchSettings
+        var webhook: WebhookClient.Target?
+        var notifies: Bool
     }
 
-    /// Builds the delivery.
-    func make(warehouse: any Warehouse, zone: Zone, logger: Logger, logRides: Bool) throws -> Notifications {
-        let destination = try mail.destination(logger: logger)
-        let settings = try mail.alertSettings(zone: zone)
-        let dispatcher = noNotify || Env.flag("DELOTON_NO_NOTIFY")
-            ? nil : AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: settings, logger: logger,
-                                    onEvent: Instruments.alertEvents)
+    /// Checks every setting (exit 2); call before any work.
+    func checked(zone: Zone) throws -> Checked {
+        Checked(route: try mail.checkedRoute(), alerts: try mail.alertSettings(zone: zone), webhook: try rideEvents.target(),
+                notifies: !(noNotify || Env.flag(.noNotify)))
+    }
+
+    /// Builds the delivery from settings already checked.
+    static func make(_ checked: Checked, warehouse: any Warehouse, zone: Zone, logger: Logger, logRides: Bool) -> Notifications {
+        let destination = checked.route.destination(logger: logger)
+        let dispatcher = checked.notifies
+            ? AlertDispatcher(warehouse: warehouse, mailer: destination.mailer, settings: checked.alerts, logger: logger,
+                              onEvent: Instruments.alertEvents) : nil
         var webhook: RideWebhookNotifier?
-        let client = try rideEvents.client(logger: logger)
+        let client = checked.webhook.map { WebhookClient(target: $0, logger: logger) }
         if client != nil || logRides {
             let render: RideWebhookNotifier.Renderer = { id in
                 try await RideDocument.json(rideID: id, warehouse: warehouse, zone: zone)

@@ -7,9 +7,22 @@ import Logging
 
 /// Reads a setting's environment variable; flags win over it.
 enum Env {
+    /// A library setting's variable, as `SettingNames` names it.
+    static func value(_ setting: Setting) -> String? {
+        SettingNames.entry(setting).variable.flatMap(value)
+    }
+
+    static func value(_ setting: CommandSetting) -> String? { value(SettingNames.variable(setting)) }
+
+    static func flag(_ setting: CommandSetting) -> Bool { flag(SettingNames.variable(setting)) }
+
     static func value(_ name: String) -> String? {
         guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
         return v
+    }
+
+    static func flag(_ setting: Setting) -> Bool {
+        SettingNames.entry(setting).variable.map(flag) ?? false
     }
 
     static func flag(_ name: String) -> Bool {
@@ -20,25 +33,25 @@ enum Env {
 
 /// Settings every command that touches the warehouse shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Warehouse: sqlite:PATH or postgres://user[:pass]@host:port/db [DELOTON_DATABASE_URL] (default sqlite:deloton.sqlite)")
+    @Option(help: "Warehouse: sqlite:PATH or postgres://user[:pass]@host:port/db [\(variable: .database)] (default sqlite:deloton.sqlite)")
     var database: String?
 
-    @Option(help: "Zone for days, reports and shown times [DELOTON_TIMEZONE] (default Europe/London)")
+    @Option(help: "Zone for days, reports and shown times [\(variable: .timezone)] (default Europe/London)")
     var timezone: String?
 
-    @Option(help: "Zone in which the stream's zone-less times are read [DELOTON_STREAM_TIMEZONE] (default Europe/London)")
+    @Option(help: "Zone in which the stream's zone-less times are read [\(variable: .streamTimezone)] (default Europe/London)")
     var streamTimezone: String?
 
     @OptionGroup var console: ConsoleOptions
 
-    var databaseURL: String { database ?? Env.value("DELOTON_DATABASE_URL") ?? "sqlite:deloton.sqlite" }
+    var databaseURL: String { database ?? Env.value(.database) ?? "sqlite:deloton.sqlite" }
 
     func displayZone() throws -> Zone {
-        try Self.zone(timezone ?? Env.value("DELOTON_TIMEZONE") ?? "Europe/London", option: "--timezone")
+        try Self.zone(timezone ?? Env.value(.timezone) ?? "Europe/London", option: "\(flag: .timezone)")
     }
 
     func streamZone() throws -> Zone {
-        try Self.zone(streamTimezone ?? Env.value("DELOTON_STREAM_TIMEZONE") ?? "Europe/London", option: "--stream-timezone")
+        try Self.zone(streamTimezone ?? Env.value(.streamTimezone) ?? "Europe/London", option: "\(flag: .streamTimezone)")
     }
 
     static func zone(_ name: String, option: String) throws -> Zone {
@@ -58,7 +71,7 @@ struct CommonOptions: ParsableArguments {
     func openWarehouse(logger: Logger, migrate: Bool = true, creates: Bool = false) async throws -> any Warehouse {
         let location = try WarehouseLocation(parsing: databaseURL)
         if !creates, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
-            throw CLIFailure.usage("no warehouse at \(path): point --database sqlite:PATH (or DELOTON_DATABASE_URL) at the file "
+            throw CLIFailure.usage("no warehouse at \(path): point \(flag: .database) sqlite:PATH (or \(variable: .database)) at the file "
                                    + "`deloton run`, `ingest` or `migrate` created, or create one with `deloton migrate`")
         }
         return try await Warehouses.open(databaseURL, migrate: migrate, logger: logger)
@@ -67,31 +80,31 @@ struct CommonOptions: ParsableArguments {
 
 /// How much a command says and in which form; every command has these.
 struct ConsoleOptions: ParsableArguments {
-    @Option(help: "trace, debug, info, notice, warning, error [DELOTON_LOG_LEVEL] (default info)")
+    @Option(help: "trace, debug, info, notice, warning, error [\(variable: .logLevel)] (default info)")
     var logLevel: String?
 
-    @Option(help: "text, or json for log collectors: one object per line [DELOTON_LOG_FORMAT] (default text)")
+    @Option(help: "text, or json for log collectors: one object per line [\(variable: .logFormat)] (default text)")
     var logFormat: String?
 
-    @Flag(help: "Say more: each alert, finished ride and request (log level debug) [DELOTON_VERBOSE=true]")
+    @Flag(help: "Say more: each alert, finished ride and request (log level debug) [\(variable: .verbose)=true]")
     var verbose = false
 
     @Flag(help: ArgumentHelp("Say less: warnings, errors and the command's result, no progress or status line "
-              + "(log level warning) [DELOTON_QUIET=true]"))
+              + "(log level warning) [\(variable: .quiet)=true]"))
     var quiet = false
 
     /// Bootstraps logging once per process; mistakes are usage errors (exit 2).
     func logger(_ label: String) throws -> Logger {
-        let verbose = self.verbose || Env.flag("DELOTON_VERBOSE"), quiet = self.quiet || Env.flag("DELOTON_QUIET")
-        if verbose, quiet { throw CLIFailure.usage("--verbose and --quiet exclude each other (DELOTON_VERBOSE, DELOTON_QUIET)") }
+        let verbose = self.verbose || Env.flag(.verbose), quiet = self.quiet || Env.flag(.quiet)
+        if verbose, quiet { throw CLIFailure.usage("\(flag: .verbose) and \(flag: .quiet) exclude each other (\(variable: .verbose), \(variable: .quiet))") }
         // --log-level names a level exactly, so it wins over the two shorthands.
-        let name = logLevel ?? Env.value("DELOTON_LOG_LEVEL") ?? (verbose ? "debug" : quiet ? "warning" : "info")
+        let name = logLevel ?? Env.value(.logLevel) ?? (verbose ? "debug" : quiet ? "warning" : "info")
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
-            throw CLIFailure.usage("--log-level \(name) is not a level: use trace, debug, info, notice, warning or error")
+            throw CLIFailure.usage("\(flag: .logLevel) \(name) is not a level: use trace, debug, info, notice, warning or error")
         }
-        let formatName = logFormat ?? Env.value("DELOTON_LOG_FORMAT") ?? "text"
+        let formatName = logFormat ?? Env.value(.logFormat) ?? "text"
         guard let format = LogFormat(rawValue: formatName.lowercased()) else {
-            throw CLIFailure.usage("--log-format \(formatName) is not a format: use text or json (DELOTON_LOG_FORMAT)")
+            throw CLIFailure.usage("\(flag: .logFormat) \(formatName) is not a format: use text or json (\(variable: .logFormat))")
         }
         LogSetup.bootstrap(level: level, format: format)
         Console.use(format, quiet: quiet)

@@ -7,7 +7,7 @@ enum Outbox {
     /// Removes an erased rider's `.eml` files from the outbox (`--outbox`, else
     /// DELOTON_OUTBOX_DIR, else ./outbox when it exists). Only their count is logged.
     static func eraser(_ flag: String?) -> @Sendable (Deletion.ErasedRider) async -> Void {
-        let folder = flag ?? Env.value("DELOTON_OUTBOX_DIR") ?? "./outbox"
+        let folder = flag ?? Env.value(.outbox) ?? "./outbox"
         return { erased in
             guard FileManager.default.fileExists(atPath: folder) else { return }
             let removed = OutboxMailer(directory: URL(fileURLWithPath: folder)).erase(mentioning: erased.emails + [erased.name])

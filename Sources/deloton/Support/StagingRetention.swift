@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// purges what is older once an hour, as a service of its `Lifecycle`.
 enum StagingRetention {
     static func service(_ warehouse: any Warehouse, logger: Logger) -> any Service {
-        let quarantineDays = Env.value("DELOTON_QUARANTINE_RETENTION_DAYS").flatMap { Int($0) }
+        let quarantineDays = Env.value(.quarantineRetentionDays).flatMap { Int($0) }
             .map { max(1, $0) } ?? QuarantineRetention.defaultDays
         return ClosureService {
             await cancelWhenGracefulShutdown {

@@ -59,7 +59,7 @@ final class StatusLine: Sendable {
             var text = "\(Console.count(Int(rate.rounded()))) readings/s · \(Console.count(s.readings)) readings · "
                 + "rides \(Console.count(s.ridesOpen)) open, \(Console.count(s.ridesEnded)) finished · \(Console.count(s.alerts)) alerts"
             if let lag = s.lag { text += " · lag \(Console.count(Int(lag)))" }
-            if s.keyedHint { text += " · most lines unattributed: try --stream-by key" }
+            if s.keyedHint { text += " · most lines unattributed: try \(flag: .streamBy) key" }
             return text
         }
         guard let line else { return }
@@ -70,14 +70,14 @@ final class StatusLine: Sendable {
 /// How often `run` and `ingest` log their status line.
 struct StatusLineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds between the status lines of run and ingest when standard error is not a terminal "
-              + "(on a terminal the line is redrawn every second) [DELOTON_STATUS_INTERVAL] (default 30)", valueName: "seconds"))
+              + "(on a terminal the line is redrawn every second) [\(variable: .statusInterval)] (default 30)", valueName: "seconds"))
     var statusInterval: Double?
 
     /// A usage error (exit 2) when not a sensible number of seconds.
     func every() throws -> Duration {
-        let text = statusInterval.map { String($0) } ?? Env.value("DELOTON_STATUS_INTERVAL") ?? "30"
+        let text = statusInterval.map { String($0) } ?? Env.value(.statusInterval) ?? "30"
         guard let seconds = Double(text), seconds >= 0.1, seconds <= 86_400 else {
-            throw CLIFailure.usage("--status-interval must be a number of seconds from 0.1 to 86400 (got \(text)) (DELOTON_STATUS_INTERVAL)")
+            throw CLIFailure.usage("\(flag: .statusInterval) must be a number of seconds from 0.1 to 86400 (got \(text)) (\(variable: .statusInterval))")
         }
         return .milliseconds(Int64(seconds * 1000))
     }
