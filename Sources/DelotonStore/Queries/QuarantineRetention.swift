@@ -9,7 +9,7 @@ public enum QuarantineRetention {
     @discardableResult
     public static func purge(_ warehouse: any Warehouse, olderThanDays days: Int = defaultDays, now: Instant) async throws -> Int {
         let cutoff = now.microseconds - Int64(days) * 86_400_000_000
-        let statement = warehouse.kind == "postgresql"
+        let statement = warehouse.kind == .postgresql
             ? SQL("DELETE FROM quarantine WHERE quarantined_at < to_timestamp(?::double precision / 1000000) RETURNING 1", [.int(cutoff)])
             : SQL("DELETE FROM quarantine WHERE quarantined_at_us < ? RETURNING 1", [.int(cutoff)])
         return try await warehouse.sql.transaction([statement]).first?.count ?? 0
