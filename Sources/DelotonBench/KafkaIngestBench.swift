@@ -200,8 +200,9 @@ struct CommitTimingWarehouse: Warehouse {
     let base: any Warehouse
     let onCommit: @Sendable ([String: Int64]) -> Void
 
-    var kind: String { base.kind }
+    var kind: WarehouseKind { base.kind }
     var sql: any SQLExecutor { base.sql }
+    var staging: any ProfileStaging { base.staging }
     func migrate() async throws -> [String] { try await base.migrate() }
     func write(_ batch: IngestBatch) async throws -> WriteOutcome {
         let outcome = try await base.write(batch)

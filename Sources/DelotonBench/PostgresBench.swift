@@ -14,7 +14,7 @@ import PostgresNIO
 public enum PostgresBench {
     public static func run(url: String, readings: Int, batchReadings: Int = 20_000, logger: Logger) async throws -> String {
         let settings = try PostgresSettings(url: url)
-        let warehouse = try await PostgresWarehouse(settings: settings, logger: logger)
+        let warehouse = try await Warehouses.open(url, migrate: false, logger: logger)
         do {
             let report = try await measure(warehouse, settings: settings, readings: readings, batchReadings: batchReadings, logger: logger)
             try await warehouse.close()
@@ -25,7 +25,7 @@ public enum PostgresBench {
         }
     }
 
-    private static func measure(_ warehouse: PostgresWarehouse, settings: PostgresSettings, readings: Int, batchReadings: Int,
+    private static func measure(_ warehouse: any Warehouse, settings: PostgresSettings, readings: Int, batchReadings: Int,
                                 logger: Logger) async throws -> String {
         try await warehouse.migrate()
         let existing = try await warehouse.sql.query("SELECT (SELECT count(*) FROM rides) + (SELECT count(*) FROM riders) AS n")

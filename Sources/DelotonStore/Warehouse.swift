@@ -6,9 +6,10 @@ import Logging
 /// The ingest path and the schema are written per database, for speed; everything else is
 /// shared SQL run through `sql` (see the `Queries` folder), so both answer alike.
 public protocol Warehouse: Sendable {
-    /// `sqlite` or `postgresql`.
-    var kind: String { get }
+    var kind: WarehouseKind { get }
     var sql: any SQLExecutor { get }
+    /// Staged raw profiles and `reprocess`: kept by PostgreSQL; SQLite answers `StagingUnsupported`.
+    var staging: any ProfileStaging { get }
 
     /// Creates or upgrades the schema; safe to run again and from two processes at once. Returns
     /// the migrations this call applied (`4-unknown-profile-fields`), so `migrate` can say what it did.
@@ -21,6 +22,13 @@ public protocol Warehouse: Sendable {
     /// The positions saved with the last committed batches, per source.
     func sourcePositions(prefix: String) async throws -> [String: Int64]
     func close() async throws
+}
+
+/// Which database a warehouse is. Messages print the raw value.
+public enum WarehouseKind: String, Sendable, CustomStringConvertible {
+    case sqlite, postgresql
+
+    public var description: String { rawValue }
 }
 
 /// What a committed batch did, for the alert dispatcher and the end-of-ride webhook.
@@ -36,15 +44,6 @@ public struct WriteOutcome: Sendable {
     public var newReadings = 0
 
     public init() {}
-}
-
-/// Whether a ride snapshot may replace the stored row. A snapshot with fewer readings is a
-/// replay still catching up and must not make a finished ride look unfinished; one with as
-/// many readings may only touch a ride that is still open (its saved state moves on, or it ends).
-public enum RideProgress {
-    public static func advances(readings: Int, storedReadings: Int, storedOpen: Bool) -> Bool {
-        readings > storedReadings || (readings == storedReadings && storedOpen)
-    }
 }
 
 public struct WarehouseError: Error, CustomStringConvertible, Sendable {

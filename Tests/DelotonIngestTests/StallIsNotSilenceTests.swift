@@ -18,8 +18,9 @@ import Testing
     final class OutageWarehouse: Warehouse {
         let base: any Warehouse
         private let isDown = Mutex(false)
-        var kind: String { base.kind }
+        var kind: WarehouseKind { base.kind }
         var sql: any SQLExecutor { base.sql }
+        var staging: any ProfileStaging { base.staging }
 
         init(_ base: any Warehouse) { self.base = base }
 

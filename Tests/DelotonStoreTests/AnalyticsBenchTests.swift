@@ -76,7 +76,7 @@ struct AnalyticsBenchTests {
             }
             print(String(format: "BENCH analytics %@: %d readings; export readings csv %.2f s (%.0f rows/s), jsonl %.2f s; rides csv %.3f s; "
                          + "daily view %.3f s; riders view %.3f s; one day of readings %.2f s",
-                         w.kind, rows, readingsCSV, Double(rows) / readingsCSV, readingsJSONL, ridesCSV, daily, riders, oneDay))
+                         w.kind.rawValue, rows, readingsCSV, Double(rows) / readingsCSV, readingsJSONL, ridesCSV, daily, riders, oneDay))
             #expect(rows == Self.rides * Self.seconds)
             try await w.close()
         }

@@ -134,7 +134,7 @@ struct AnalyticsExportTests {
         #expect(AnalyticsCatalog.view(named: "analytics.daily")?.name == "daily")
         #expect(AnalyticsCatalog.view(named: "analytics_readings")?.name == "readings")
         #expect(AnalyticsCatalog.view(named: "production.riders") == nil)
-        #expect(AnalyticsCatalog.view(named: "riders")?.qualifiedName(forWarehouseKind: "postgresql") == "analytics.riders")
-        #expect(AnalyticsCatalog.view(named: "riders")?.qualifiedName(forWarehouseKind: "sqlite") == "analytics_riders")
+        #expect(AnalyticsCatalog.view(named: "riders")?.qualifiedName(forWarehouseKind: .postgresql) == "analytics.riders")
+        #expect(AnalyticsCatalog.view(named: "riders")?.qualifiedName(forWarehouseKind: .sqlite) == "analytics_riders")
     }
 }

@@ -45,7 +45,7 @@ enum AnalyticsFixture {
     /// Until the lead registers the views as a migration, the tests create them; afterwards
     /// `migrate()` has, and this does nothing.
     static func installViews(_ warehouse: any Warehouse) async throws {
-        if warehouse.kind == "postgresql" {
+        if warehouse.kind == .postgresql {
             let present = try await warehouse.sql.query("SELECT to_regclass('analytics.rides')::text AS v").first?.value("v")
             guard present == nil || present == .null else { return }
             try await warehouse.sql.transaction(AnalyticsViews.postgres.map { "\(raw: $0)" })

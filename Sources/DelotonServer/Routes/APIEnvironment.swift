@@ -23,7 +23,7 @@ struct APIEnvironment: Sendable {
                              sessions: SessionStore(warehouse: warehouse, now: config.now))
         rides = RideQueries(warehouse.sql)
         riders = RiderQueries(warehouse.sql)
-        deletion = Deletion(warehouse.sql, stagesProfiles: warehouse.kind == "postgresql")
+        deletion = Deletion(warehouse.sql, stagesProfiles: warehouse.staging.keepsProfiles)
     }
 
     var zone: Zone { config.displayZone }

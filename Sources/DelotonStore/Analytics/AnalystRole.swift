@@ -47,7 +47,7 @@ public struct AnalystRole: Sendable {
     /// Creates or updates the role on a migrated PostgreSQL warehouse, then checks that it can
     /// reach no base table and create nothing; fails (rolling everything back) if it could.
     public func apply(to warehouse: any Warehouse) async throws {
-        guard warehouse.kind == "postgresql" else {
+        guard warehouse.kind == .postgresql else {
             throw WarehouseError(.configuration,
                 "\(flag: .analystRole) needs a PostgreSQL warehouse: a SQLite file has no roles (give analysts a copy of the file, or `deloton export`)",
                 setting: .analystRole)

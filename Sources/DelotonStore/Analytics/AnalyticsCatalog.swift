@@ -32,8 +32,11 @@ public struct AnalyticsView: Sendable {
     public let timeColumn: String?
     public let columns: [AnalyticsColumn]
 
-    public func qualifiedName(forWarehouseKind kind: String) -> String {
-        kind == "postgresql" ? "analytics.\(name)" : "analytics_\(name)"
+    public func qualifiedName(forWarehouseKind kind: WarehouseKind) -> String {
+        switch kind {
+        case .postgresql: "analytics.\(name)"
+        case .sqlite: "analytics_\(name)"
+        }
     }
 
     public func column(_ name: String) -> AnalyticsColumn? { columns.first { $0.name == name } }

@@ -3,10 +3,10 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Writes one `IngestBatch` inside an open PostgreSQL transaction, with the behaviour of
-/// `SQLiteIngestWriter` but set-wise: one statement per table per batch (array binds and
-/// `unnest`), and readings by `COPY` straight into the keyed table where no conflict is
-/// possible (see `insertReadings`), `INSERT ... ON CONFLICT DO NOTHING` for the rest.
+/// Carries out a `BatchPlan` inside an open PostgreSQL transaction, set-wise: one statement per
+/// table per batch (array binds and `unnest`), and readings by `COPY` straight into the keyed
+/// table where no conflict is possible (see `insertReadings`), `INSERT ... ON CONFLICT DO
+/// NOTHING` for the rest.
 ///
 /// Every statement is an idempotent upsert, so a batch retried after an unknown outcome
 /// (the connection dropped around COMMIT) changes nothing the first attempt already did.
@@ -16,86 +16,40 @@ struct PostgresIngestWriter {
     /// Below this many readings a bound `unnest` insert beats the extra round trip of COPY.
     var copyThreshold = 512
 
-    private struct Existing { var id: Int64; var inProgress: Bool; var readingCount: Int }
-
-    /// What the batch does to one ride, replaying the SQLite writer's per-change rule in order.
-    private struct RidePlan {
-        var id: Int64?
-        var isNew: Bool
-        var open: Bool
-        var count: Int
-        var write: RideSnapshot?
-    }
-
     func write(_ batch: IngestBatch) async throws -> WriteOutcome {
-        var outcome = WriteOutcome()
-        let keys = uniqueKeys(batch.rides.map(\.snapshot.key))
-        let (tombstoned, existing) = try await lookUp(keys)
-
-        // Replay the per-change rule in batch order.
-        var plans: [RideKey: RidePlan] = [:]
-        var order: [RideKey] = []
-        var ended: [RideKey] = []
-        var live: [RideChange] = []
-        for change in batch.rides {
-            let s = change.snapshot
-            if tombstoned.contains(s.key) { outcome.tombstonedRides += 1; continue }
-            live.append(change)
-            let count = s.totals.readingCount
-            if var plan = plans[s.key] {
-                let advances = RideProgress.advances(readings: count, storedReadings: plan.count, storedOpen: plan.open)
-                if advances {
-                    if plan.open && !s.inProgress { ended.append(s.key) }
-                    plan.write = s; plan.open = s.inProgress; plan.count = count
-                    plans[s.key] = plan
-                }
-            } else if let e = existing[s.key] {
-                var plan = RidePlan(id: e.id, isNew: false, open: e.inProgress, count: e.readingCount, write: nil)
-                let advances = RideProgress.advances(readings: count, storedReadings: e.readingCount, storedOpen: e.inProgress)
-                if advances {
-                    if e.inProgress && !s.inProgress { ended.append(s.key) }
-                    plan.write = s; plan.open = s.inProgress; plan.count = count
-                }
-                plans[s.key] = plan
-                order.append(s.key)
-            } else {
-                if !s.inProgress { ended.append(s.key) }
-                plans[s.key] = RidePlan(id: nil, isNew: true, open: s.inProgress, count: count, write: s)
-                order.append(s.key)
-            }
-        }
-
-        if !live.isEmpty {
-            try await upsertRiders(live.map(\.snapshot))
-            try await upsertBikes(live.map(\.snapshot))
-            let newIDs = try await insertRides(order.compactMap { key in plans[key].flatMap { $0.isNew ? $0.write : nil } })
-            for (key, id) in newIDs { plans[key]?.id = id }
-            try await updateRides(order.compactMap { key in
-                guard let plan = plans[key], !plan.isNew, let id = plan.id, let s = plan.write else { return nil }
-                return (id, s)
-            })
-            for key in order { if let id = plans[key]?.id { outcome.rideIDs[key] = id } }
-            outcome.endedRideIDs = ended.compactMap { outcome.rideIDs[$0] }
-            outcome.newReadings = try await insertReadings(live, ids: outcome.rideIDs, newRides: Set(newIDs.values))
-            outcome.newAlertIDs = try await insertAlerts(live, ids: outcome.rideIDs)
-            try await stageProfiles(live)
-        }
+        let plan = BatchPlan(batch, stored: try await lookUp(BatchPlan.rideKeys(of: batch)))
+        let outcome = plan.changes.isEmpty ? plan.outcome(ids: [:]) : try await carryOut(plan)
         try await insertQuarantine(batch.quarantine)
         try await savePositions(batch.positions)
         return outcome
     }
 
-    private func uniqueKeys(_ keys: [RideKey]) -> [RideKey] {
-        var seen = Set<RideKey>(), out: [RideKey] = []
-        for k in keys where seen.insert(k).inserted { out.append(k) }
-        return out
+    private func carryOut(_ plan: BatchPlan) async throws -> WriteOutcome {
+        try await upsertRiders(plan.profiles)
+        try await upsertBikes(plan.bikes)
+        var ids: [RideKey: Int64] = [:], updates: [(Int64, RideSnapshot)] = [], inserts: [RideSnapshot] = []
+        for ride in plan.rides {
+            switch ride.write {
+            case .insert(let s): inserts.append(s)
+            case .update(let id, let s): ids[ride.key] = id; updates.append((id, s))
+            case .keep(let id): ids[ride.key] = id
+            }
+        }
+        let newIDs = try await insertRides(inserts)
+        ids.merge(newIDs) { stored, _ in stored }
+        try await updateRides(updates)
+        var outcome = plan.outcome(ids: ids)
+        outcome.newReadings = try await insertReadings(plan.changes, ids: ids, newRides: Set(newIDs.values))
+        outcome.newAlertIDs = try await insertAlerts(plan.alerts, ids: ids)
+        try await stageProfiles(plan.changes)
+        return outcome
     }
 
     // MARK: - Rides
 
     /// Tombstones and stored rides for every key of the batch, in one round trip.
-    private func lookUp(_ keys: [RideKey]) async throws -> (Set<RideKey>, [RideKey: Existing]) {
-        guard !keys.isEmpty else { return ([], [:]) }
+    private func lookUp(_ keys: [RideKey]) async throws -> BatchPlan.Stored {
+        guard !keys.isEmpty else { return BatchPlan.Stored() }
         var binds = PostgresBindings(capacity: 3)
         binds.append(PostgresArray.int(keys.map(\.riderID)))
         binds.append(PostgresArray.text(keys.map(\.bikeSerial)))
@@ -103,36 +57,28 @@ struct PostgresIngestWriter {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: """
             SELECT k.i,
                    EXISTS (SELECT 1 FROM ride_tombstones t WHERE t.rider_id = k.rider_id AND t.bike_serial = k.bike_serial
-                                                             AND t.started_at_us = k.started_at_us)
-                   OR EXISTS (SELECT 1 FROM rider_tombstones t WHERE t.rider_id = k.rider_id AND t.erased_at_us >= k.started_at_us),
+                                                             AND t.started_at_us = k.started_at_us),
+                   (SELECT t.erased_at_us FROM rider_tombstones t WHERE t.rider_id = k.rider_id),
                    r.id, r.in_progress, r.reading_count
             FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS k(rider_id, bike_serial, started_at_us, i)
             LEFT JOIN rides r ON r.rider_id = k.rider_id AND r.bike_serial = k.bike_serial AND r.started_at_us = k.started_at_us
             """, binds: binds), logger: logger)
-        var tombstoned = Set<RideKey>(), existing: [RideKey: Existing] = [:]
-        for try await (i, dead, id, inProgress, count) in rows.decode((Int64, Bool, Int64?, Int16?, Int32?).self) {
+        var stored = BatchPlan.Stored()
+        for try await (i, deleted, erased, id, inProgress, count) in rows.decode((Int64, Bool, Int64?, Int64?, Int16?, Int32?).self) {
             let key = keys[Int(i) - 1]
-            if dead { tombstoned.insert(key) }
+            if deleted { stored.rideTombstones.insert(key) }
+            if let erased { stored.riderErasures[key.riderID] = Instant(microseconds: erased) }
             if let id, let inProgress, let count {
-                existing[key] = Existing(id: id, inProgress: inProgress != 0, readingCount: Int(count))
+                stored.rides[key] = BatchPlan.StoredRide(id: id, inProgress: inProgress != 0, readingCount: Int(count))
             }
         }
-        return (tombstoned, existing)
+        return stored
     }
 
-    /// Keeps the details of the rider's latest ride: as in SQLite, the profile with the latest
-    /// ride start wins and, on a tie, the later one in the batch.
-    private func upsertRiders(_ snapshots: [RideSnapshot]) async throws {
-        var latest: [Int: RideSnapshot] = [:], order: [Int] = []
-        for s in snapshots {
-            if let held = latest[s.rider.id] {
-                if s.key.startedAt >= held.key.startedAt { latest[s.rider.id] = s }
-            } else {
-                latest[s.rider.id] = s; order.append(s.rider.id)
-            }
-        }
-        let rows = order.compactMap { latest[$0] }
-        let riders = rows.map(\.rider)
+    /// Keeps the details of the rider's latest ride (`BatchPlan.profiles`): `RiderUpsert` leaves
+    /// a rider alone whose stored profile is newer.
+    private func upsertRiders(_ profiles: [BatchPlan.Profile]) async throws {
+        let riders = profiles.map(\.rider)
         var b = PostgresBindings(capacity: 17)
         b.append(PostgresArray.int(riders.map(\.id)))
         b.append(PostgresArray.text(riders.map(\.name)))
@@ -150,7 +96,7 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.int(riders.map(\.weightKg)))
         b.append(PostgresArray.text(riders.map { $0.accountCreated?.description }))
         b.append(PostgresArray.text(riders.map(\.originalSource)))
-        b.append(PostgresArray.int64(rows.map(\.key.startedAt.microseconds)))
+        b.append(PostgresArray.int64(profiles.map(\.asOf.microseconds)))
         try await connection.query(PostgresQuery(unsafeSQL: """
             INSERT INTO riders AS r (\(RiderUpsert.columns))
             SELECT id, name, title, first_name, last_name, gender, date_of_birth::date, email, address_lines, city, postcode,
@@ -163,20 +109,11 @@ struct PostgresIngestWriter {
             """, binds: b), logger: logger)
     }
 
-    private func upsertBikes(_ snapshots: [RideSnapshot]) async throws {
-        var span: [String: (Int64, Int64)] = [:], order: [String] = []
-        for s in snapshots {
-            let t = s.key.startedAt.microseconds
-            if let (lo, hi) = span[s.key.bikeSerial] {
-                span[s.key.bikeSerial] = (min(lo, t), max(hi, t))
-            } else {
-                span[s.key.bikeSerial] = (t, t); order.append(s.key.bikeSerial)
-            }
-        }
+    private func upsertBikes(_ bikes: [BatchPlan.BikeSpan]) async throws {
         var b = PostgresBindings(capacity: 3)
-        b.append(PostgresArray.text(order))
-        b.append(PostgresArray.int64(order.map { span[$0]?.0 ?? 0 }))
-        b.append(PostgresArray.int64(order.map { span[$0]?.1 ?? 0 }))
+        b.append(PostgresArray.text(bikes.map(\.serial)))
+        b.append(PostgresArray.int64(bikes.map(\.firstRide.microseconds)))
+        b.append(PostgresArray.int64(bikes.map(\.lastRide.microseconds)))
         try await connection.query(PostgresQuery(unsafeSQL: """
             INSERT INTO bikes AS b (serial, first_ride_us, last_ride_us)
             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
@@ -371,12 +308,8 @@ struct PostgresIngestWriter {
     // MARK: - Alerts, quarantine, positions, staging
 
     /// One alert per ride, ever: a replay that raises it again finds it already there.
-    private func insertAlerts(_ changes: [RideChange], ids: [RideKey: Int64]) async throws -> [Int64] {
-        var seen = Set<Int64>(), alerts: [(Int64, AlertEvent)] = []
-        for c in changes {
-            guard let a = c.alert, let id = ids[c.snapshot.key], seen.insert(id).inserted else { continue }
-            alerts.append((id, a))
-        }
+    private func insertAlerts(_ candidates: [BatchPlan.AlertCandidate], ids: [RideKey: Int64]) async throws -> [Int64] {
+        let alerts: [(Int64, AlertEvent)] = candidates.compactMap { c in ids[c.key].map { ($0, c.alert) } }
         guard !alerts.isEmpty else { return [] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -9,8 +9,8 @@ import PostgresNIO
 /// lost server at once as `.unavailable` so the ingest loop backs off and retries the batch;
 /// shared SQL (`serve`, the report, the outbox) goes through a `PostgresClient` pool whose
 /// `run()` task this warehouse owns and `close()` cancels.
-public final class PostgresWarehouse: Warehouse {
-    public let kind = "postgresql"
+public final class PostgresWarehouse: Warehouse, ProfileStaging {
+    public let kind = WarehouseKind.postgresql
     public let settings: PostgresSettings
     private let logger: Logger
     private let client: PostgresClient
@@ -18,6 +18,7 @@ public final class PostgresWarehouse: Warehouse {
     private let lane: PostgresIngestLane
 
     public var sql: any SQLExecutor { PostgresExecutor(client: client, settings: settings, logger: logger) }
+    public var staging: any ProfileStaging { self }
 
     /// Connects once to check the URL (fails in seconds on a wrong host, password or database),
     /// then starts the pool.
@@ -84,7 +85,9 @@ public final class PostgresWarehouse: Warehouse {
         await runTask.value
     }
 
-    // MARK: - PostgreSQL only
+    // MARK: - Staging
+
+    public var keepsProfiles: Bool { true }
 
     /// Deletes staged profiles older than the retention setting (`staging_retention_days`, default 7).
     /// Returns how many were deleted.
@@ -97,12 +100,6 @@ public final class PostgresWarehouse: Warehouse {
             SELECT count(*) AS n FROM gone
             """)
         return try rows.first?.decode("n", as: Int.self) ?? 0
-    }
-
-    /// What `reprocess` changed.
-    public struct ReprocessSummary: Sendable, Equatable {
-        public var ridersChanged = 0
-        public var profilesRead = 0
     }
 
     /// Re-cleans every staged profile with the current cleaning rules (`Rider(cleaning:)`) and

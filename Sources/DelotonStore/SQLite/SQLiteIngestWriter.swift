@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Writes one `IngestBatch` inside an open SQLite transaction.
+/// Carries out a `BatchPlan` inside an open SQLite transaction, one cached statement per row.
 ///
 /// Readings are the bulk of every batch, so they are bound straight through SQLite's C API
 /// on one cached statement; riders and rides are few and go through GRDB.
@@ -11,27 +11,34 @@ struct SQLiteIngestWriter {
     let db: Database
 
     func write(_ batch: IngestBatch) throws -> WriteOutcome {
-        var outcome = WriteOutcome()
-        // Sorted keys: the same alert is the same text in every process (a replay changes nothing).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        for change in batch.rides {
-            let s = change.snapshot
-            guard try !isTombstoned(s.key) else { outcome.tombstonedRides += 1; continue }
-            try upsertRider(s.rider, asOf: s.key.startedAt)
-            try db.execute(sql: """
+        let plan = BatchPlan(batch, stored: try lookUp(BatchPlan.rideKeys(of: batch)))
+        for profile in plan.profiles { try upsertRider(profile.rider, asOf: profile.asOf) }
+        for bike in plan.bikes {
+            try db.cachedStatement(sql: """
                 INSERT INTO bikes (serial, first_ride_us, last_ride_us) VALUES (?, ?, ?)
                 ON CONFLICT (serial) DO UPDATE SET first_ride_us = min(first_ride_us, excluded.first_ride_us),
                                                    last_ride_us = max(last_ride_us, excluded.last_ride_us)
-                """, arguments: [s.key.bikeSerial, s.key.startedAt.microseconds, s.key.startedAt.microseconds])
-            let state = try s.state.map { try $0.stateJSON() }
-            let (id, ended) = try upsertRide(s, state: state)
-            outcome.rideIDs[s.key] = id
-            if ended { outcome.endedRideIDs.append(id) }
-            outcome.newReadings += try insertReadings(change.readings, rideID: id)
-            if let alert = change.alert, let alertID = try insertAlert(alert, rideID: id, encoder: encoder) {
-                outcome.newAlertIDs.append(alertID)
+                """).execute(arguments: [bike.serial, bike.firstRide.microseconds, bike.lastRide.microseconds])
+        }
+        var ids: [RideKey: Int64] = [:]
+        for ride in plan.rides {
+            switch ride.write {
+            case .insert(let s): ids[ride.key] = try insertRide(s)
+            case .update(let id, let s): try updateRide(id, s); ids[ride.key] = id
+            case .keep(let id): ids[ride.key] = id
             }
+        }
+        var outcome = plan.outcome(ids: ids)
+        for change in plan.changes {
+            guard let id = ids[change.snapshot.key] else { continue }
+            outcome.newReadings += try insertReadings(change.readings, rideID: id)
+        }
+        // Sorted keys: the same alert is the same text in every process (a replay changes nothing).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for candidate in plan.alerts {
+            guard let id = ids[candidate.key] else { continue }
+            if let alertID = try insertAlert(candidate.alert, rideID: id, encoder: encoder) { outcome.newAlertIDs.append(alertID) }
         }
         for q in batch.quarantine {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO quarantine (source, position, raw, reason) VALUES (?, ?, ?, ?)")
@@ -46,12 +53,29 @@ struct SQLiteIngestWriter {
         return outcome
     }
 
-    private func isTombstoned(_ key: RideKey) throws -> Bool {
-        let ride = try Bool.fetchOne(db.cachedStatement(sql: """
+    /// Tombstones and stored rides for the batch's rides: one indexed probe per ride and rider.
+    private func lookUp(_ keys: [RideKey]) throws -> BatchPlan.Stored {
+        var stored = BatchPlan.Stored()
+        let rideTombstone = try db.cachedStatement(sql: """
             SELECT 1 FROM ride_tombstones WHERE rider_id = ? AND bike_serial = ? AND started_at_us = ?
-            UNION ALL SELECT 1 FROM rider_tombstones WHERE rider_id = ? AND erased_at_us >= ?
-            """), arguments: [key.riderID, key.bikeSerial, key.startedAt.microseconds, key.riderID, key.startedAt.microseconds])
-        return ride ?? false
+            """)
+        let ride = try db.cachedStatement(sql: """
+            SELECT id, in_progress, reading_count FROM rides WHERE rider_id = ? AND bike_serial = ? AND started_at_us = ?
+            """)
+        for key in keys {
+            let arguments: StatementArguments = [key.riderID, key.bikeSerial, key.startedAt.microseconds]
+            if try Bool.fetchOne(rideTombstone, arguments: arguments) != nil { stored.rideTombstones.insert(key) }
+            if let row = try Row.fetchOne(ride, arguments: arguments) {
+                stored.rides[key] = BatchPlan.StoredRide(id: row["id"], inProgress: row["in_progress"], readingCount: row["reading_count"])
+            }
+        }
+        let erasure = try db.cachedStatement(sql: "SELECT erased_at_us FROM rider_tombstones WHERE rider_id = ?")
+        for rider in BatchPlan.riderIDs(of: keys) {
+            if let erased = try Int64.fetchOne(erasure, arguments: [rider]) {
+                stored.riderErasures[rider] = Instant(microseconds: erased)
+            }
+        }
+        return stored
     }
 
     /// Keeps the details of the rider's latest ride: a replay of older rides does not roll them back.
@@ -67,35 +91,32 @@ struct SQLiteIngestWriter {
             ])
     }
 
-    /// Inserts or advances the ride (see `RideProgress`).
-    private func upsertRide(_ s: RideSnapshot, state: String?) throws -> (id: Int64, ended: Bool) {
+    private func rideValues(_ s: RideSnapshot) throws -> [(any DatabaseValueConvertible)?] {
         let t = s.totals
-        let values: [(any DatabaseValueConvertible)?] = [
+        return [
             s.stream, s.startTime.microseconds, s.endTime?.microseconds, s.inProgress, s.email, s.gender, s.ageAtStart,
             t.readingCount, t.heartRateCount, t.heartRateSum, t.heartRateMin, t.heartRateMax, t.powerSum, t.powerMax,
-            t.rpmSum, t.resistanceSum, state,
+            t.rpmSum, t.resistanceSum, try s.state.map { try $0.stateJSON() },
         ]
-        let existing = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, in_progress, reading_count FROM rides WHERE rider_id = ? AND bike_serial = ? AND started_at_us = ?
-            """), arguments: [s.key.riderID, s.key.bikeSerial, s.key.startedAt.microseconds])
-        guard let existing else {
-            try db.cachedStatement(sql: """
-                INSERT INTO rides (stream, start_time_us, end_time_us, in_progress, email, gender, age_at_start,
-                                   reading_count, hr_count, hr_sum, hr_min, hr_max, power_sum, power_max, rpm_sum,
-                                   resistance_sum, state, rider_id, bike_serial, started_at_us)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: StatementArguments(values + [s.key.riderID, s.key.bikeSerial, s.key.startedAt.microseconds]))
-            return (db.lastInsertedRowID, !s.inProgress)
-        }
-        let id: Int64 = existing["id"], wasOpen: Bool = existing["in_progress"], count: Int = existing["reading_count"]
-        guard RideProgress.advances(readings: t.readingCount, storedReadings: count, storedOpen: wasOpen) else { return (id, false) }
+    }
+
+    private func insertRide(_ s: RideSnapshot) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO rides (stream, start_time_us, end_time_us, in_progress, email, gender, age_at_start,
+                               reading_count, hr_count, hr_sum, hr_min, hr_max, power_sum, power_max, rpm_sum,
+                               resistance_sum, state, rider_id, bike_serial, started_at_us)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: StatementArguments(try rideValues(s) + [s.key.riderID, s.key.bikeSerial, s.key.startedAt.microseconds]))
+        return db.lastInsertedRowID
+    }
+
+    private func updateRide(_ id: Int64, _ s: RideSnapshot) throws {
         try db.cachedStatement(sql: """
             UPDATE rides SET stream = ?, start_time_us = ?, end_time_us = ?, in_progress = ?, email = ?, gender = ?,
                              age_at_start = ?, reading_count = ?, hr_count = ?, hr_sum = ?, hr_min = ?, hr_max = ?,
                              power_sum = ?, power_max = ?, rpm_sum = ?, resistance_sum = ?, state = ?
             WHERE id = ?
-            """).execute(arguments: StatementArguments(values + [id]))
-        return (id, wasOpen && !s.inProgress)
+            """).execute(arguments: StatementArguments(try rideValues(s) + [id]))
     }
 
     /// Returns how many were new: `INSERT OR IGNORE` changes no row for one already stored.

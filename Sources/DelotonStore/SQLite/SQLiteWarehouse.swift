@@ -10,13 +10,14 @@ import Synchronization
 
 /// The embedded warehouse: one SQLite file in WAL mode, written through GRDB.
 public final class SQLiteWarehouse: Warehouse {
-    public let kind = "sqlite"
+    public let kind = WarehouseKind.sqlite
     public let path: String
     let pool: DatabasePool
     private let checkpointer: SQLiteCheckpointer
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
     public var sql: any SQLExecutor { SQLiteExecutor(pool: pool) }
+    public var staging: any ProfileStaging { self }
 
     public init(path: String, logger: Logger) throws {
         self.path = path
@@ -124,6 +125,13 @@ public final class SQLiteWarehouse: Warehouse {
         if let e = error as? DatabaseError { return e.message ?? "\(e.resultCode)" }
         return "\(error)"
     }
+}
+
+/// SQLite keeps no raw profiles: a ride's `[SYSTEM]` line lives on only as the cleaned rider.
+extension SQLiteWarehouse: ProfileStaging {
+    public var keepsProfiles: Bool { false }
+    public func purgeStaging(olderThanDays days: Int?) async throws -> Int { throw StagingUnsupported(kind: kind) }
+    public func reprocess() async throws -> ReprocessSummary { throw StagingUnsupported(kind: kind) }
 }
 
 /// Shared SQL on SQLite.

@@ -76,7 +76,7 @@ struct IngestBench: AsyncParsableCommand {
         let warehouse = try await Warehouses.open(url, logger: logger)
         let e2e = try await DelotonBench.IngestBench.ingest(file, into: warehouse, logger: logger)
         try await warehouse.close()
-        Console.out(String(format: "file → %@:   %12.0f readings/s (%d readings in %.2f s)", warehouse.kind,
+        Console.out(String(format: "file → %@:   %12.0f readings/s (%d readings in %.2f s)", warehouse.kind.rawValue,
                            Double(e2e.stats.readings) / e2e.seconds, e2e.stats.readings, e2e.seconds))
 
         // Memory: the same ingest at 1x and 3x the input, each in its own process.

@@ -18,11 +18,9 @@ struct Reprocess: AsyncParsableCommand {
         guard case .postgres = try WarehouseLocation(parsing: common.databaseURL) else {
             throw CLIFailure.usage("reprocess needs a PostgreSQL warehouse (\(flag: .database) postgres://…): SQLite keeps no staging copy")
         }
-        guard let warehouse = try await common.openWarehouse(logger: logger) as? PostgresWarehouse else {
-            throw CLIFailure.runtime("the warehouse is not PostgreSQL")
-        }
-        let summary = try await warehouse.reprocess()
-        let purged = try await warehouse.purgeStaging(olderThanDays: retentionDays)
+        let warehouse = try await common.openWarehouse(logger: logger)
+        let summary = try await warehouse.staging.reprocess()
+        let purged = try await warehouse.staging.purgeStaging(olderThanDays: retentionDays)
         try await warehouse.close()
         Console.out("re-cleaned \(summary.profilesRead) staged profile(s): \(summary.ridersChanged) rider(s) changed; "
                     + "\(purged) staged profile(s) past retention purged")

@@ -77,8 +77,9 @@ struct InstrumentedWarehouse: Warehouse {
         self.watch = watch
     }
 
-    var kind: String { base.kind }
+    var kind: WarehouseKind { base.kind }
     var sql: any SQLExecutor { base.sql }
+    var staging: any ProfileStaging { base.staging }
     func migrate() async throws -> [String] { try await base.migrate() }
     func openRides(streamPrefix: String) async throws -> [OpenRide] { try await base.openRides(streamPrefix: streamPrefix) }
     func sourcePositions(prefix: String) async throws -> [String: Int64] { try await base.sourcePositions(prefix: prefix) }

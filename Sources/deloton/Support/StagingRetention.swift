@@ -15,8 +15,8 @@ enum StagingRetention {
             await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     do {
-                        if let postgres = warehouse as? PostgresWarehouse {
-                            let purged = try await postgres.purgeStaging()
+                        if warehouse.staging.keepsProfiles {
+                            let purged = try await warehouse.staging.purgeStaging(olderThanDays: nil)
                             if purged > 0 { logger.info("purged \(purged) staged profile(s) past retention") }
                         }
                         let lines = try await QuarantineRetention.purge(warehouse, olderThanDays: quarantineDays,
