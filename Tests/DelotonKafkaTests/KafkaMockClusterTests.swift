@@ -40,7 +40,14 @@ struct KafkaMockClusterTests {
         // librdkafka's reconnect backoff grows to 10 s while the broker is down; keep it short so
         // the recovery below does not wait for it on a loaded machine.
         config.extraProperties["reconnect.backoff.max.ms"] = "500"
-        let producer = try KafkaProducer(config: KafkaProducerConfig(config: config), logger: TestKafka.logger)
+        // A downed mock broker keeps its open connections and leaves a request unanswered; by
+        // default librdkafka waits 60 s for it before it drops the connection and sees the broker gone.
+        config.extraProperties["socket.timeout.ms"] = "10000"
+        // The message sent while the broker is down must outlive the wait below: at the default
+        // 60 s it once expired just inside the minute, and a flush with nothing left to send
+        // returns as if delivered.
+        let producer = try KafkaProducer(config: KafkaProducerConfig(config: config, deliveryTimeout: .seconds(300)),
+                                         logger: TestKafka.logger)
         try await producer.send(topic: "rides", key: nil, value: [1])
         try await producer.flush(timeout: .seconds(10))
 
