@@ -69,5 +69,11 @@ py_failed=$(grep -oE "[0-9]+ failed" <<<"$py_line" | grep -oE "[0-9]+" || echo 0
 passed=$(( swift_passed + ${py_passed:-0} ))
 failed=$(( swift_failed + ${py_failed:-0} ))
 ((failed == 0)) || status=1
+# CI keeps only the end of this output: name what failed right above the closing line.
+if ((swift_failed > 0)); then
+    echo "Failed:"
+    grep -E "^✘ Test .* recorded an issue" "$log" | cut -c1-240 | head -n 12 | sed 's/^/  /'
+    scripts/testing/unfinished-tests.sh "$log" | sed 's/^/  unfinished: /'
+fi
 echo "$passed passed, $failed failed, $swift_skipped skipped"
 exit $status
