@@ -203,6 +203,7 @@ struct CommitTimingWarehouse: Warehouse {
     var kind: WarehouseKind { base.kind }
     var sql: any SQLExecutor { base.sql }
     var staging: any ProfileStaging { base.staging }
+    var changes: any ChangeFeed { base.changes }
     func migrate() async throws -> [String] { try await base.migrate() }
     func write(_ batch: IngestBatch) async throws -> WriteOutcome {
         let outcome = try await base.write(batch)

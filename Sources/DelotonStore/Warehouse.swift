@@ -10,6 +10,9 @@ public protocol Warehouse: Sendable {
     var sql: any SQLExecutor { get }
     /// Staged raw profiles and `reprocess`: kept by PostgreSQL; SQLite answers `StagingUnsupported`.
     var staging: any ProfileStaging { get }
+    /// Commits announced to every process as they happen: PostgreSQL pushes them (LISTEN/NOTIFY);
+    /// SQLite pushes nothing (`NoChangeFeed`) and its readers poll.
+    var changes: any ChangeFeed { get }
 
     /// Creates or upgrades the schema; safe to run again and from two processes at once. Returns
     /// the migrations this call applied (`4-unknown-profile-fields`), so `migrate` can say what it did.

@@ -21,6 +21,7 @@ import Testing
         var kind: WarehouseKind { base.kind }
         var sql: any SQLExecutor { base.sql }
         var staging: any ProfileStaging { base.staging }
+        var changes: any ChangeFeed { base.changes }
 
         init(_ base: any Warehouse) { self.base = base }
 

@@ -12,6 +12,11 @@ public struct AlertDispatchSettings: Sendable {
     public var concurrency: Int
     /// How often due retries are looked for when nothing wakes the dispatcher.
     public var pollInterval: Duration
+    /// The same, while the warehouse's change feed is listening: every new alert then wakes the
+    /// dispatcher, and its own retries are timed, so the poll only finds what no notification
+    /// announces (a lapsed claim, a retry left by a dispatcher that stopped). 5 s keeps that
+    /// within seconds at a fifth of the queries.
+    public var pushedPollInterval: Duration
     /// Waits between attempts after transient failures (connection, SMTP 4xx).
     public var backoff: RetryBackoff
     /// How long a claim keeps other dispatchers off an alert; longer than any send can take
@@ -25,7 +30,7 @@ public struct AlertDispatchSettings: Sendable {
 
     public init(
         from: EmailAddress, staffCopies: [EmailAddress] = [], zone: Zone = .utc, concurrency: Int = 4,
-        pollInterval: Duration = .seconds(1), backoff: RetryBackoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(300)),
+        pollInterval: Duration = .seconds(1), pushedPollInterval: Duration = .seconds(5), backoff: RetryBackoff = RetryBackoff(initial: .seconds(1), maximum: .seconds(300)),
         lease: Duration = .seconds(120), staffCopyAttempts: Int = 6,
         staffBackoff: RetryBackoff = RetryBackoff(initial: .seconds(2), maximum: .seconds(60))
     ) {
@@ -34,6 +39,7 @@ public struct AlertDispatchSettings: Sendable {
         self.zone = zone
         self.concurrency = max(1, concurrency)
         self.pollInterval = pollInterval
+        self.pushedPollInterval = pushedPollInterval
         self.backoff = backoff
         self.lease = lease
         self.staffCopyAttempts = max(1, staffCopyAttempts)

@@ -1,7 +1,9 @@
+import DelotonConcurrency
 import DelotonCore
 import DelotonStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Delivers the alert outbox: pending alerts are claimed, mailed, and marked sent; transient
 /// failures come back after an exponential backoff, permanent ones are marked failed with
@@ -9,6 +11,9 @@ import Logging
 ///
 /// Runs inside `deloton ingest` / `deloton run` (which call `wake()` after each committed batch
 /// that recorded alerts, so delivery starts within milliseconds) or alone as `deloton notify`.
+/// On PostgreSQL it also follows the warehouse's change feed, so an alert that another process
+/// committed wakes it just as fast; it then polls only every `pushedPollInterval`, for what no
+/// notification announces (claims that lapsed, retries scheduled by a dispatcher that stopped).
 /// Every decision is in the warehouse, so a restart carries on where the last run stopped, and
 /// any number of dispatchers can share a warehouse (see `AlertOutbox` for the claim).
 ///
@@ -25,6 +30,12 @@ public actor AlertDispatcher {
     private let now: @Sendable () -> Instant
     private let onEvent: (@Sendable (AlertDispatchEvent) -> Void)?
     private let signal = WakeSignal()
+    private let changes: (any ChangeFeed)?
+    /// Whether the change feed is listening, so nothing new goes unannounced (set by `follow`).
+    private let listening = Mutex(false)
+    /// When retries this dispatcher scheduled come due: a wait never outlasts the next one, so a
+    /// slow poll does not hold a retry back.
+    private var retryTimes: [ContinuousClock.Instant] = []
 
     private enum Ending { case no, afterDue, now }
     private var ending = Ending.no
@@ -41,14 +52,18 @@ public actor AlertDispatcher {
     }
 
     /// - Parameters:
+    ///   - changes: alerts committed by any process (the warehouse's `changes`); without it, only
+    ///     `wake()` and the poll find new alerts.
     ///   - now: the wall clock that due times are compared with (tests move it).
     ///   - onEvent: told about every outcome, on the sending task; keep it quick.
     public init(
         sql: any SQLExecutor, mailer: any Mailer, settings: AlertDispatchSettings, logger: Logger,
+        changes: (any ChangeFeed)? = nil,
         now: @escaping @Sendable () -> Instant = { Instant(seconds: Date().timeIntervalSince1970) },
         onEvent: (@Sendable (AlertDispatchEvent) -> Void)? = nil
     ) {
         self.outbox = AlertOutbox(sql)
+        self.changes = changes
         self.mailer = mailer
         self.settings = settings
         self.logger = logger
@@ -60,7 +75,8 @@ public actor AlertDispatcher {
         warehouse: any Warehouse, mailer: any Mailer, settings: AlertDispatchSettings, logger: Logger,
         onEvent: (@Sendable (AlertDispatchEvent) -> Void)? = nil
     ) {
-        self.init(sql: warehouse.sql, mailer: mailer, settings: settings, logger: logger, onEvent: onEvent)
+        self.init(sql: warehouse.sql, mailer: mailer, settings: settings, logger: logger, changes: warehouse.changes,
+                  onEvent: onEvent)
     }
 
     /// New alerts were committed: look for them now rather than at the next poll.
@@ -83,6 +99,19 @@ public actor AlertDispatcher {
     /// and gives their claims back, so the next run sends them at once.
     public func run() async {
         logger.debug("alert dispatcher started", metadata: ["concurrency": "\(settings.concurrency)"])
+        await withTaskGroup(of: Void.self) { feed in
+            if let changes { feed.addTask { await self.follow(changes) } }
+            await deliver()
+            feed.cancelAll()
+        }
+        if !staffQueue.isEmpty {
+            logger.warning("stopping with staff copies not yet delivered",
+                           metadata: ["count": "\(staffQueue.count)"])
+        }
+        logger.debug("alert dispatcher stopped")
+    }
+
+    private func deliver() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled, ending != .now {
                 let started = startDue(&group)
@@ -93,14 +122,37 @@ public actor AlertDispatcher {
                 if ending == .afterDue, claimed.isEmpty, started == 0, inFlight.isEmpty, readyStaffCopies == 0 {
                     break
                 }
-                await signal.wait(timeout: settings.pollInterval)
+                await signal.wait(timeout: nextWait())
             }
         }
-        if !staffQueue.isEmpty {
-            logger.warning("stopping with staff copies not yet delivered",
-                           metadata: ["count": "\(staffQueue.count)"])
+    }
+
+    /// Wakes the loop for alerts committed anywhere, and after a reconnection (what was committed
+    /// while nobody listened was announced to nobody); sets the pace the feed allows.
+    private nonisolated func follow(_ feed: any ChangeFeed) async {
+        for await event in feed.subscribe() {
+            switch event {
+            case .listening:
+                listening.withLock { $0 = true }
+                signal.signal()
+            case .lost:
+                listening.withLock { $0 = false }
+                signal.signal()
+            case .committed(let changes):
+                if changes.contains(.alerts) { signal.signal() }
+            }
         }
-        logger.debug("alert dispatcher stopped")
+        listening.withLock { $0 = false }
+    }
+
+    /// The poll's pace, cut short by the next retry or staff copy this dispatcher has scheduled.
+    private func nextWait() -> Duration {
+        // Never faster than without a feed: the slow pace only ever saves queries.
+        let pace = listening.withLock { $0 } ? max(settings.pollInterval, settings.pushedPollInterval) : settings.pollInterval
+        let clock = ContinuousClock.now
+        retryTimes.removeAll { $0 <= clock }
+        let soonest = (retryTimes + staffQueue.map(\.notBefore)).filter { $0 > clock }.min()
+        return soonest.map { min(pace, $0 - clock) } ?? pace
     }
 
     // MARK: - One pass
@@ -218,6 +270,7 @@ public actor AlertDispatcher {
                         "reason": "\(Self.loggable(reason))",
                     ])
                     try await outbox.scheduleRetry(id: alert.id, at: now().adding(seconds: Self.seconds(wait)), reason: reason)
+                    retryTimes.append(.now + wait)
                 case .failed(let reason):
                     logger.warning("alert cannot be delivered; marked failed", metadata: [
                         "alert": "\(alert.id)", "ride": "\(alert.rideID)", "reason": "\(Self.loggable(reason))",

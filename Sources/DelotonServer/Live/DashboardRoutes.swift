@@ -124,7 +124,7 @@ public struct LiveFeed: Sendable {
     let hub: LiveHub
 
     /// New data was committed: poll now rather than at the next tick.
-    public func nudge() async { await hub.nudge() }
+    public func nudge() async { hub.nudge() }
 
     /// Ends every open event stream (at shutdown).
     public func closeAll() async { await hub.closeAll() }

@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import DelotonCore
 import DelotonStore
 import Logging
@@ -8,6 +9,11 @@ import Logging
 /// hands every client the same already-encoded text: only bikes that changed, so a hundred
 /// dashboards cost one query and a hundred socket writes a second. Any number of `serve`
 /// instances can run side by side, each with its own poller on the shared warehouse.
+///
+/// On PostgreSQL the warehouse's change feed wakes the poller as soon as any process commits
+/// rides or readings (ingest commits within 25 ms of a reading, so a ride in progress still
+/// moves every second), and the poll falls back to `pushedPollInterval`: it is then only for
+/// what time alone changes (a silent bike turning "not in use", the keep-alive).
 actor LiveHub {
     private let warehouse: any Warehouse
     private let options: DashboardOptions
@@ -20,7 +26,12 @@ actor LiveHub {
     /// Set while the board reflects the warehouse (the poller runs and has polled once).
     private var current = false
     private var lastSentAt = Instant(microseconds: 0)
-    private var sleeper: Task<Void, Never>?
+    private let wake = WakeSignal()
+    /// Follows the warehouse's change feed while the poller runs.
+    private var follower: Task<Void, Never>?
+    /// Whether the change feed is listening, so every commit wakes the poller.
+    private var pushed = false
+    private var lastPollStarted = ContinuousClock.now - .seconds(60)
     private var inFlight: Task<LiveBoard.Change?, Never>?
 
     init(warehouse: any Warehouse, options: DashboardOptions, zone: Zone, logger: Logger) {
@@ -59,9 +70,7 @@ actor LiveHub {
     func closeAll() {
         for c in clients.values { c.finish() }
         clients.removeAll()
-        poller?.cancel()
-        poller = nil
-        current = false
+        stopPoller()
     }
 
     /// The whole board as JSON, read fresh unless the poller keeps it current.
@@ -70,8 +79,9 @@ actor LiveHub {
         return board.snapshotJSON(now: options.clock(), zone: zone)
     }
 
-    /// Polls now instead of at the next tick: `deloton run` calls it after each ingest batch.
-    func nudge() { sleeper?.cancel() }
+    /// Polls now instead of at the next tick: `deloton run` calls it after each ingest batch,
+    /// the change feed after each commit of any process.
+    nonisolated func nudge() { wake.signal() }
 
     // MARK: -
 
@@ -84,30 +94,68 @@ actor LiveHub {
     private func startPollerIfNeeded() {
         guard poller == nil else { return }
         current = true
+        let wake = self.wake
         poller = Task { [weak self] in
             while !Task.isCancelled {
-                guard let pause = await self?.makeSleeper() else { return }
-                await pause.value
+                guard let pause = await self?.pause() else { return }
+                await wake.wait(timeout: pause)
                 guard let self, await self.tick() else { return }
+            }
+        }
+        let changes = warehouse.changes
+        follower = Task { [weak self] in
+            for await event in changes.subscribe() {
+                guard let self else { return }
+                await self.follow(event)
             }
         }
     }
 
-    /// A tick's pause; `nudge` cuts it short.
-    private func makeSleeper() -> Task<Void, Never> {
-        let interval = options.pollInterval
-        let pause = Task<Void, Never> { try? await Task.sleep(for: .seconds(interval)) }
-        sleeper = pause
-        return pause
+    private func stopPoller() {
+        poller?.cancel()
+        poller = nil
+        follower?.cancel()
+        follower = nil
+        pushed = false
+        current = false
+    }
+
+    private func follow(_ event: ChangeFeedEvent) {
+        switch event {
+        case .listening:
+            // Catch up with what was committed while nobody listened.
+            pushed = true
+            wake.signal()
+        case .lost:
+            pushed = false
+            wake.signal()
+        case .committed(let changes):
+            if !changes.isDisjoint(with: [.rides, .readings, .alerts]) { wake.signal() }
+        }
+    }
+
+    /// How long the poller may wait for a wake-up before it polls anyway.
+    private func pause() -> Duration {
+        // Never slower to poll than without a feed would be, whatever the options say.
+        .seconds(pushed ? max(options.pollInterval, options.pushedPollInterval) : options.pollInterval)
     }
 
     /// One poll and broadcast; false when nobody listens any more and the poller should stop.
     private func tick() async -> Bool {
         guard !clients.isEmpty else {
-            poller = nil
-            current = false
+            stopPoller()
             return false
         }
+        // Commits of many bikes can come every few milliseconds: polls start at most
+        // `minimumPollGap` apart, so a busy warehouse costs each replica a few polls a second.
+        let since = ContinuousClock.now - lastPollStarted
+        let gap = Duration.seconds(min(options.minimumPollGap, options.pollInterval))
+        if since < gap { try? await Task.sleep(for: gap - since) }
+        guard !clients.isEmpty else {
+            stopPoller()
+            return false
+        }
+        lastPollStarted = .now
         let change = await poll()
         let now = options.clock()
         if let change, !change.isEmpty {

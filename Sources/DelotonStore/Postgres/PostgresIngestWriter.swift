@@ -21,6 +21,7 @@ struct PostgresIngestWriter {
         let outcome = plan.changes.isEmpty ? plan.outcome(ids: [:]) : try await carryOut(plan)
         try await insertQuarantine(batch.quarantine)
         try await savePositions(batch.positions)
+        try await PostgresChangeListener.announce(outcome, on: connection, logger: logger)
         return outcome
     }
 

@@ -16,9 +16,11 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let lane: PostgresIngestLane
+    private let listener: PostgresChangeListener
 
     public var sql: any SQLExecutor { PostgresExecutor(client: client, settings: settings, logger: logger) }
     public var staging: any ProfileStaging { self }
+    public var changes: any ChangeFeed { listener }
 
     /// Connects once to check the URL (fails in seconds on a wrong host, password or database),
     /// then starts the pool.
@@ -37,6 +39,7 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
         self.client = client
         runTask = Task { await client.run() }
         lane = PostgresIngestLane(settings: settings, logger: logger)
+        listener = PostgresChangeListener(settings: settings, logger: logger)
         let lane = self.lane
         // The probe's connection is gone; keep one ready for the first batch.
         _ = try? await lane.run(doing: "connect") { _ in 0 }
@@ -77,9 +80,13 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
         return out
     }
 
-    deinit { runTask.cancel() }
+    deinit {
+        runTask.cancel()
+        listener.stop()
+    }
 
     public func close() async throws {
+        await listener.close()
         await lane.close()
         runTask.cancel()
         await runTask.value

@@ -18,6 +18,8 @@ public final class SQLiteWarehouse: Warehouse {
     private let logger: Logger
     public var sql: any SQLExecutor { SQLiteExecutor(pool: pool) }
     public var staging: any ProfileStaging { self }
+    /// One host, one writing process: `deloton run` wakes its readers itself after each batch, and others poll.
+    public var changes: any ChangeFeed { NoChangeFeed() }
 
     public init(path: String, logger: Logger) throws {
         self.path = path

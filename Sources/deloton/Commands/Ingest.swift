@@ -126,6 +126,10 @@ struct Ingest: AsyncParsableCommand {
                       name: "liveness")
         lifecycle.add(StagingRetention.service(warehouse, logger: logger), name: "staging retention")
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: false, logger: logger), name: "warehouse gauges")
+        // Only a dispatcher reads the change feed here; --no-notify opens no listener.
+        if notify.dispatcher != nil, let listener = ChangeListenerGauge.service(warehouse) {
+            lifecycle.add(listener, name: "change listener gauge")
+        }
         lifecycle.add(notify, name: "alert delivery")
         let ingest = runner, follow = self.follow, simulation = self.simulation, consumer = kafkaSettings
         let started = ContinuousClock.now

@@ -40,6 +40,7 @@ struct Notify: AsyncParsableCommand {
         if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
         if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: false, logger: logger), name: "warehouse gauges")
+        if let listener = ChangeListenerGauge.service(warehouse) { lifecycle.add(listener, name: "change listener gauge") }
         let once = self.once
         try await lifecycle.run("alert dispatcher") {
             if once { await dispatcher.finish() }

@@ -77,6 +77,7 @@ struct Run: AsyncParsableCommand {
         if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
         lifecycle.add(StagingRetention.service(warehouse, logger: logger), name: "staging retention")
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
+        if let listener = ChangeListenerGauge.service(warehouse) { lifecycle.add(listener, name: "change listener gauge") }
         lifecycle.add(APIServer(app: app, liveFeed: liveFeed), name: "server")
         lifecycle.add(ClosureService {
             for await _ in historyWritten {}

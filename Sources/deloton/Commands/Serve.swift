@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
         // Always running (on AWS the report is a one-shot task), so serve publishes the figures that
         // live in the warehouse: the alert outbox and the last report sent.
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
+        if let listener = ChangeListenerGauge.service(warehouse) { lifecycle.add(listener, name: "change listener gauge") }
         logger.info("serving the API and dashboard on http://\(config.host):\(config.port)")
         // To the terminal only, never the log: the link signs its holder in.
         if server.printsSignInLink {

@@ -25,6 +25,7 @@ enum Instruments {
     static let outboxPending = "deloton_alert_outbox_pending"
     static let outboxOldestAge = "deloton_alert_outbox_oldest_pending_age_seconds"
     static let reportLastSuccess = "deloton_report_last_success_timestamp_seconds"
+    static let changeListenerUp = "deloton_warehouse_change_listener_up"
 
     /// Batch commits take a few milliseconds on SQLite and tens on PostgreSQL; a slow disk or a
     /// lock shows up in the upper buckets.
@@ -80,6 +81,7 @@ struct InstrumentedWarehouse: Warehouse {
     var kind: WarehouseKind { base.kind }
     var sql: any SQLExecutor { base.sql }
     var staging: any ProfileStaging { base.staging }
+    var changes: any ChangeFeed { base.changes }
     func migrate() async throws -> [String] { try await base.migrate() }
     func openRides(streamPrefix: String) async throws -> [OpenRide] { try await base.openRides(streamPrefix: streamPrefix) }
     func sourcePositions(prefix: String) async throws -> [String: Int64] { try await base.sourcePositions(prefix: prefix) }
@@ -137,6 +139,27 @@ enum WarehouseGauges {
                     logger.warning("cannot read the warehouse for metrics; will try again", metadata: ["error": "\(error)"])
                 } catch {}
                 try? await Task.sleep(for: .seconds(5))
+            }
+        } }
+    }
+}
+
+/// Whether this process hears the warehouse's change notifications (PostgreSQL): 1 while it
+/// listens, 0 while it reconnects, when the dashboard and the alert dispatcher poll at their
+/// usual pace instead. Subscribing opens the listener, so it is up before the first reader needs it.
+enum ChangeListenerGauge {
+    /// Nil on SQLite, which pushes nothing.
+    static func service(_ warehouse: any Warehouse) -> (any Service)? {
+        guard warehouse.kind == .postgresql else { return nil }
+        return ClosureService { await cancelWhenGracefulShutdown {
+            let up = Gauge(label: Instruments.changeListenerUp)
+            up.record(0)
+            for await event in warehouse.changes.subscribe() {
+                switch event {
+                case .listening: up.record(1)
+                case .lost: up.record(0)
+                case .committed: break
+                }
             }
         } }
     }

@@ -1,10 +1,10 @@
-import DelotonConcurrency
 import Synchronization
 
-/// Wakes one waiting loop early: `signal()` from anywhere (a committed batch with new alerts,
-/// a finished send), `wait(timeout:)` in the loop. A signal that arrives while nobody waits is
-/// kept, so the next wait returns at once and no wake-up is lost between two passes.
-final class WakeSignal: Sendable {
+/// Wakes one waiting loop early: `signal()` from anywhere (a committed batch, a warehouse
+/// notification, a finished send), `wait(timeout:)` in the loop (the alert dispatcher, the live
+/// feed). A signal that arrives while nobody waits is kept, so the next wait returns at once and
+/// no wake-up is lost between two passes.
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -14,7 +14,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    public init() {}
+
+    public func signal() {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             guard let w = s.waiter else {
                 s.pending = true
@@ -27,7 +29,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns at the first signal since the previous wait, after `timeout`, or on cancellation.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         let generation = state.withLock { s -> UInt64? in
             if s.pending {
                 s.pending = false
