@@ -19,12 +19,19 @@ import Testing
     /// Wide enough that no line wraps, so an option's help is one line.
     static func help(_ command: any ParsableCommand.Type) -> String { Deloton.helpMessage(for: command, columns: 100_000) }
 
-    /// The option lines of a help screen: each one's flag and the line.
+    /// The options of a help screen: each one's flag and its text, the line that names it joined
+    /// with the one below when a long name pushes the help there.
     static func options(_ help: String) -> [(flag: String, line: String)] {
-        help.split(separator: "\n").filter { $0.hasPrefix("  -") }.map { line in
+        var options: [(flag: String, line: String)] = []
+        for line in help.split(separator: "\n") {
             let text = line.trimmingCharacters(in: .whitespaces)
-            return (String(text.prefix { $0 != " " && $0 != "," }), text)
+            if line.hasPrefix("  -") {
+                options.append((String(text.prefix { $0 != " " && $0 != "," }), text))
+            } else if line.hasPrefix("          "), let last = options.indices.last {
+                options[last].line += " " + text
+            }
         }
+        return options
     }
 
     @Test("each command's options show their table entry: sentence, variable and default")
@@ -79,7 +86,7 @@ import Testing
     @Test("no option writes its own help: every @Option and @Flag reads the table or is hidden")
     func noHelpOutsideTheTable() throws {
         let folder = TestPaths.repoRoot + "/Sources/deloton"
-        let files = try #require(FileManager.default.subpathsOfDirectory(atPath: folder)).filter {
+        let files = try FileManager.default.subpathsOfDirectory(atPath: folder).filter {
             // `deloton bench` measures; its knobs have no variable and no entry in the interface.
             $0.hasSuffix(".swift") && !($0 as NSString).lastPathComponent.hasPrefix("Bench")
         }

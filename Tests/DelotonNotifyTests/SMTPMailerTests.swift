@@ -85,7 +85,7 @@ struct SMTPMailerTests {
         #expect(error?.isTransient == true)
         #expect(error?.reason.contains("127.0.0.1:\(sink.port)") == true, "\(String(describing: error))")
         // The relay's URL is the setting to check, named by the host, not by the library.
-        #expect(error?.setting == .smtp)
+        #expect(error?.setting == .smtp, "\(String(describing: error))")
     }
 
     @Test func serverThatHangsTimesOutAsTransient() async throws {

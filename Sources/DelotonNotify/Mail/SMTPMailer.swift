@@ -105,14 +105,15 @@ public struct SMTPMailer: Mailer {
         case CURLE_ABORTED_BY_CALLBACK.rawValue:
             return .unreachable("sending to \(server) was cancelled")
         case CURLE_USE_SSL_FAILED.rawValue:
-            return .unreachable("\(server) does not offer STARTTLS, which is required with credentials or a relay on another machine: use smtps://, or ?starttls=off only for a mail catcher on a private network")
+            return .unreachable("\(server) does not offer STARTTLS, which is required with credentials or a relay on another machine: use smtps://, or ?starttls=off only for a mail catcher on a private network",
+                                setting: .smtp)
         case CURLE_OPERATION_TIMEDOUT.rawValue:
-            return .unreachable("\(server) did not answer in time: \(outcome.message)")
+            return .unreachable("\(server) did not answer in time: \(outcome.message)", setting: .smtp)
         case CURLE_COULDNT_CONNECT.rawValue, CURLE_COULDNT_RESOLVE_HOST.rawValue:
             return .unreachable("cannot connect to \(server): \(outcome.message); check \(variable: .smtp) and that the server is running",
                                 setting: .smtp)
         default:
-            return .unreachable("\(server) failed: \(outcome.message)")
+            return .unreachable("\(server) failed: \(outcome.message)", setting: .smtp)
         }
     }
 }

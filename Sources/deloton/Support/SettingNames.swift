@@ -18,7 +18,10 @@ enum SettingNames {
         /// The environment variable, when a deployment can set it that way.
         var variable: String?
         /// What the setting does, for `--help`: without its variable or default, which are added.
-        var help: String
+        var help: String { describe() }
+        // Read only when shown: a sentence may name another setting that names this one back
+        // (`--smtp` and DELOTON_SMTP_USERNAME), and only names are needed to build an entry.
+        private let describe: @Sendable () -> String
         /// The value used when neither the flag nor the variable is given, as the setting's own
         /// parser reads it; the commands take it from here, so `--help` shows what happens.
         var defaultValue: String?
@@ -30,11 +33,11 @@ enum SettingNames {
         /// For an on/off flag with a variable: what the variable holds to mean the flag.
         var variableMeans: String?
 
-        init(flag: String? = nil, variable: String? = nil, help: String, default defaultValue: String? = nil,
-             note: String? = nil, valueName: String? = nil, variableMeans: String? = nil) {
+        init(flag: String? = nil, variable: String? = nil, help: @autoclosure @escaping @Sendable () -> String,
+             default defaultValue: String? = nil, note: String? = nil, valueName: String? = nil, variableMeans: String? = nil) {
             self.flag = flag
             self.variable = variable
-            self.help = help
+            self.describe = help
             self.defaultValue = defaultValue
             self.defaultNote = note
             self.valueName = valueName
@@ -42,9 +45,9 @@ enum SettingNames {
         }
 
         /// An on/off flag: its variable, when it has one, is on when it holds `true`.
-        static func onOff(flag: String, variable: String? = nil, help: String, variableMeans: String = "true",
-                          note: String? = nil) -> Entry {
-            Entry(flag: flag, variable: variable, help: help, note: note, variableMeans: variable == nil ? nil : variableMeans)
+        static func onOff(flag: String, variable: String? = nil, help: @autoclosure @escaping @Sendable () -> String,
+                          variableMeans: String = "true", note: String? = nil) -> Entry {
+            Entry(flag: flag, variable: variable, help: help(), note: note, variableMeans: variable == nil ? nil : variableMeans)
         }
 
         /// What `--help` shows for the option: the sentence, then `[VARIABLE]` and `(default …)`
