@@ -135,6 +135,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "DelotonTelemetryTests", dependencies: ["DelotonTelemetry", "DelotonTestSupport"]),
+        // The command line's own rules (its settings table and help) tested in process.
+        .testTarget(name: "DelotonCLITests", dependencies: [
+            "deloton", "DelotonCore", "DelotonNotify", "DelotonTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["DelotonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

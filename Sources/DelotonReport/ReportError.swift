@@ -25,6 +25,16 @@ public enum ReportError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The setting to check first, when a setting is what a person must change or check.
+    public var setting: Setting? {
+        switch self {
+        case .rendering: nil
+        case .cannotWrite: .reportFolder
+        case .recipients: .reportRecipients
+        case .delivery(let error): error.setting
+        }
+    }
+
     /// Worth trying again later (a relay that is down, a 4xx answer).
     public var isTransient: Bool {
         if case .delivery(let error) = self { return error.isTransient }

@@ -9,7 +9,8 @@ struct Deloton: AsyncParsableCommand {
         commandName: "deloton",
         abstract: "An open data platform for connected exercise bikes.",
         discussion: "Every setting a deployment configures also reads the environment variable shown in brackets; flags win "
-            + "over variables. Options that only say what one invocation does (--date, --rides, ...) have none.",
+            + "over variables. Options that only say what one invocation does (\(flag: .reportDate), \(flag: .rides), ...) have none. "
+            + "These settings come from the environment only:\n" + SettingNames.environmentOnly,
         version: Deloton.version,
         subcommands: [Run.self, Ingest.self, Serve.self, Report.self, Schedule.self, Notify.self, Simulate.self, Migrate.self, Keys.self, Export.self, Reprocess.self, Bench.self])
 

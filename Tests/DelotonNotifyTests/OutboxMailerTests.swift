@@ -87,6 +87,7 @@ struct OutboxMailerTests {
         }
         #expect(error?.isTransient == true)
         #expect(error?.reason.contains(Setting.outbox.variable) == true, "\(String(describing: error))")
+        #expect(error?.setting == .outbox)
     }
 }
 

@@ -1,3 +1,4 @@
+import DelotonCore
 import DelotonNotify
 import DelotonTestSupport
 import Foundation
@@ -54,6 +55,7 @@ struct SMTPMailerTests {
         let error = await #expect(throws: MailError.self) { try await mailer(sink).send(SampleMessages.alert()) }
         #expect(error?.isTransient == false)
         #expect(error?.smtpCode == 550)
+        #expect(error?.setting == nil, "a refused recipient is no setting's fault")
         #expect(error?.reason.contains("550 5.1.1 mailbox unavailable") == true, "\(String(describing: error))")
     }
 
@@ -82,6 +84,8 @@ struct SMTPMailerTests {
         let error = await #expect(throws: MailError.self) { try await mailer.send(SampleMessages.alert()) }
         #expect(error?.isTransient == true)
         #expect(error?.reason.contains("127.0.0.1:\(sink.port)") == true, "\(String(describing: error))")
+        // The relay's URL is the setting to check, named by the host, not by the library.
+        #expect(error?.setting == .smtp, "\(String(describing: error))")
     }
 
     @Test func serverThatHangsTimesOutAsTransient() async throws {

@@ -38,7 +38,8 @@ import Testing
     }
 
     @Test func recipientsAreChecked() {
-        #expect(throws: ReportError.self) { try ReportMailer.recipients([]) }
+        let none = #expect(throws: ReportError.self) { try ReportMailer.recipients([]) }
+        #expect(none?.setting == .reportRecipients)
         #expect(throws: ReportError.self) { try ReportMailer.recipients(["ops@example.com,not an address"]) }
         #expect((try? ReportMailer.recipients([" a@example.com ,b@example.com,"]))?.map(\.address) == ["a@example.com", "b@example.com"])
     }

@@ -17,7 +17,8 @@ import Testing
         let stored = try await fixture.warehouse.sql.query("SELECT key_hash FROM api_keys WHERE name = 'ops'")
         #expect(try stored.first?.decode("key_hash", as: String.self) == APIKeyHash.sha256Hex(secret))
         #expect(try stored.first?.decode("key_hash", as: String.self) != secret)
-        await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "ops", scope: .read) }
+        let taken = await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "ops", scope: .read) }
+        #expect(taken?.setting == .keyName)
         await #expect(throws: APIKeyError.self) { _ = try await keys.create(name: "  ", scope: .read) }
         #expect(try await keys.list().map(\.name) == ["fixture-reader", "ops"])
         #expect(try await keys.revoke(name: "ops"))

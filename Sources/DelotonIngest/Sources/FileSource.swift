@@ -21,6 +21,8 @@ public struct FileSource: Sendable {
 
     public struct Missing: Error, CustomStringConvertible {
         public let path: String
+        /// Where the path came from, for the host program to point at.
+        public let setting = Setting.fileSource
         public init(path: String) { self.path = path }
         public var description: String { "input file not found: \(path) (check the path given to \(flag: .fileSource) file:PATH)" }
     }

@@ -32,7 +32,8 @@ public struct OutboxMailer: Mailer {
                                                     attributes: [.posixPermissions: 0o700])
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
         } catch {
-            throw MailError.local("cannot create the outbox folder \(folder): \(Self.describe(error)); check \(variable: .outbox)")
+            throw MailError.local("cannot create the outbox folder \(folder): \(Self.describe(error)); check \(variable: .outbox)",
+                                  setting: .outbox)
         }
         let final = directory.appendingPathComponent(Self.fileName(forMessageID: message.bareMessageID))
         // The leading dot keeps the temporary file out of `*.eml` globs while it is written.
@@ -81,7 +82,8 @@ public struct OutboxMailer: Mailer {
         // Owner-only, whatever the umask: the message holds personal and health data.
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw MailError.local("cannot create \(path): \(String(cString: strerror(errno))); check that the outbox folder is writable")
+            throw MailError.local("cannot create \(path): \(String(cString: strerror(errno))); check that the outbox folder (\(variable: .outbox)) is writable",
+                                  setting: .outbox)
         }
         var written = 0
         var failure: String?

@@ -93,23 +93,27 @@ public struct SMTPMailer: Mailer {
             if outcome.code == CURLE_LOGIN_DENIED.rawValue {
                 reason += " (credentials refused: check \(variable: .smtpUsername) and \(variable: .smtpPassword))"
             }
-            return .rejected(code: code, reason: reason)
+            return .rejected(code: code, reason: reason,
+                             setting: outcome.code == CURLE_LOGIN_DENIED.rawValue ? .smtpUsername : nil)
         }
         switch outcome.code {
         case CURLE_LOGIN_DENIED.rawValue:
-            return .rejected(code: 535, reason: "\(server) refused the credentials: check \(variable: .smtpUsername) and \(variable: .smtpPassword)")
+            return .rejected(code: 535, reason: "\(server) refused the credentials: check \(variable: .smtpUsername) and \(variable: .smtpPassword)",
+                             setting: .smtpUsername)
         case CURLE_OUT_OF_MEMORY.rawValue, CURLE_READ_ERROR.rawValue:
             return .local("could not prepare the message for \(server): \(outcome.message)")
         case CURLE_ABORTED_BY_CALLBACK.rawValue:
             return .unreachable("sending to \(server) was cancelled")
         case CURLE_USE_SSL_FAILED.rawValue:
-            return .unreachable("\(server) does not offer STARTTLS, which is required with credentials or a relay on another machine: use smtps://, or ?starttls=off only for a mail catcher on a private network")
+            return .unreachable("\(server) does not offer STARTTLS, which is required with credentials or a relay on another machine: use smtps://, or ?starttls=off only for a mail catcher on a private network",
+                                setting: .smtp)
         case CURLE_OPERATION_TIMEDOUT.rawValue:
-            return .unreachable("\(server) did not answer in time: \(outcome.message)")
+            return .unreachable("\(server) did not answer in time: \(outcome.message)", setting: .smtp)
         case CURLE_COULDNT_CONNECT.rawValue, CURLE_COULDNT_RESOLVE_HOST.rawValue:
-            return .unreachable("cannot connect to \(server): \(outcome.message); check \(variable: .smtp) and that the server is running")
+            return .unreachable("cannot connect to \(server): \(outcome.message); check \(variable: .smtp) and that the server is running",
+                                setting: .smtp)
         default:
-            return .unreachable("\(server) failed: \(outcome.message)")
+            return .unreachable("\(server) failed: \(outcome.message)", setting: .smtp)
         }
     }
 }

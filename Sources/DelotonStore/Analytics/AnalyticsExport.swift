@@ -105,7 +105,8 @@ public struct AnalyticsExport: Sendable {
         guard let name = view.timeColumn, let column = view.column(name) else {
             throw WarehouseError(.configuration,
                 "view \(view.name) has no time column to filter by: leave out \(flag: .exportSince) and \(flag: .exportUntil) (views with one: "
-                + AnalyticsCatalog.all.filter { $0.timeColumn != nil }.map(\.name).joined(separator: ", ") + ")")
+                + AnalyticsCatalog.all.filter { $0.timeColumn != nil }.map(\.name).joined(separator: ", ") + ")",
+                setting: .exportSince)
         }
         var conditions: [SQL] = []
         for (bound, op) in [(since, ">="), (until, "<")] {

@@ -25,6 +25,8 @@ public struct APIKeyIdentity: Sendable, Equatable {
 
 public struct APIKeyError: Error, CustomStringConvertible, Sendable {
     public var description: String
+    /// The setting to change: today every refusal is about the key's name.
+    public var setting: Setting?
 }
 
 /// API keys (`deloton keys create|list|revoke`, and the server's check of each request).
@@ -47,11 +49,13 @@ public struct APIKeyStore: Sendable {
     public func create(name: String, scope: APIKeyScope) async throws -> String {
         let trimmed = String(name.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
         guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.unicodeScalars.contains(where: { $0.value < 32 }) else {
-            throw APIKeyError(description: "API key name '\(name)' is not usable: give 1 to 100 printable characters, e.g. \(flag: .keyName) dashboard")
+            throw APIKeyError(description: "API key name '\(name)' is not usable: give 1 to 100 printable characters, e.g. \(flag: .keyName) dashboard",
+                              setting: .keyName)
         }
         let taken = try await sql.query("SELECT 1 AS one FROM api_keys WHERE name = \(trimmed)")
         guard taken.isEmpty else {
-            throw APIKeyError(description: "an API key named '\(trimmed)' already exists (names stay taken after revocation): pick another \(flag: .keyName)")
+            throw APIKeyError(description: "an API key named '\(trimmed)' already exists (names stay taken after revocation): pick another \(flag: .keyName)",
+                              setting: .keyName)
         }
         let secret = Self.generate()
         try await sql.execute("""

@@ -8,54 +8,43 @@ struct Export: AsyncParsableCommand {
         abstract: "Write an analytics view as CSV or JSON Lines, for people without a BI tool.",
         discussion: """
             Views: \(AnalyticsCatalog.all.map(\.name).joined(separator: ", ")) (docs/warehouse.md describes every column). \
-            Rows come in the view's key order, a page at a time; --since and --until keep rows whose time column \
+            Rows come in the view's key order, a page at a time; \(flag: .exportSince) and \(flag: .exportUntil) keep rows whose time column \
             (rides: start_time, readings: reading_time, daily: date_local) lies in [since, until). Only the view is \
             read, so the PostgreSQL analyst role may run it. Instants are ISO 8601 in \(flag: .timezone).
             """)
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: ArgumentHelp("The view: \(AnalyticsCatalog.all.map(\.name).joined(separator: ", "))", valueName: "name"))
-    var view: String
-
-    @Option(help: ArgumentHelp("csv (RFC 4180, with a header line) or jsonl (one JSON object per line) [\(variable: .exportFormat)] (default csv)",
-                               valueName: "format"))
-    var format: String?
-
-    @Option(help: ArgumentHelp("Rows at or after this: YYYY-MM-DD (a day in \(flag: .timezone)) or ISO 8601, e.g. 2022-07-25T16:00:00+01:00",
-                               valueName: "time"))
-    var since: String?
-
-    @Option(help: ArgumentHelp("Rows before this: YYYY-MM-DD or ISO 8601", valueName: "time"))
-    var until: String?
-
-    @Option(help: ArgumentHelp("Write to this file (replaced only once the export is complete) instead of stdout", valueName: "path"))
-    var out: String?
+    @Option(help: .setting(.exportView)) var view: String
+    @Option(help: .setting(.exportFormat)) var format: String?
+    @Option(help: .setting(.exportSince)) var since: String?
+    @Option(help: .setting(.exportUntil)) var until: String?
+    @Option(help: .setting(.exportOut)) var out: String?
 
     func run() async throws {
         // Everything the user typed is checked before the warehouse is opened: exit 2 on a mistake.
         guard let chosen = AnalyticsCatalog.view(named: view) else {
-            throw CLIFailure.usage("--view \(view) is not an analytics view: use one of "
+            throw CLIFailure.usage("\(flag: .exportView) \(view) is not an analytics view: use one of "
                                    + AnalyticsCatalog.all.map(\.name).joined(separator: ", "))
         }
-        let formatName = format ?? Env.value(.exportFormat) ?? "csv"
+        let formatName = Env.text(.exportFormat, flag: format)
         guard let outputFormat = AnalyticsExport.Format(rawValue: formatName.lowercased()) else {
-            throw CLIFailure.usage("--format \(formatName) is not a format: use csv or jsonl")
+            throw CLIFailure.usage("\(flag: .exportFormat) \(formatName) is not a format: use csv or jsonl")
         }
         let zone = try common.displayZone()
-        let bounds = try [("--since", since), ("--until", until)].map { option, text -> ExportBound? in
+        let bounds = try [(Setting.exportSince, since), (.exportUntil, until)].map { setting, text -> ExportBound? in
             guard let text else { return nil }
             guard let bound = ExportBound.parse(text, zone: zone) else {
-                throw CLIFailure.usage("\(option) \(text) is not a time: write YYYY-MM-DD or ISO 8601, e.g. 2022-07-25T16:00:00+01:00")
+                throw CLIFailure.usage("\(flag: setting) \(text) is not a time: write YYYY-MM-DD or ISO 8601, e.g. 2022-07-25T16:00:00+01:00")
             }
             return bound
         }
         if bounds.contains(where: { $0 != nil }), chosen.timeColumn == nil {
-            throw CLIFailure.usage("view \(chosen.name) has no time column: leave out --since and --until")
+            throw CLIFailure.usage("view \(chosen.name) has no time column: leave out \(flag: .exportSince) and \(flag: .exportUntil)")
         }
+        let logger = try common.logger("deloton.export")
         let output = try Self.open(out)
 
-        let logger = try common.logger("deloton.export")
         let count: Int
         do {
             // No migration: an analyst may read the views but not touch the schema.
@@ -91,7 +80,7 @@ struct Export: AsyncParsableCommand {
                 if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
                 try FileManager.default.moveItem(atPath: partial, toPath: path)
             } catch {
-                throw CLIFailure.runtime("cannot write --out \(path): \(error.localizedDescription)")
+                throw CLIFailure.runtime("cannot write \(flag: .exportOut) \(path): \(error.localizedDescription)")
             }
         }
 
@@ -106,7 +95,7 @@ struct Export: AsyncParsableCommand {
         guard let path else { return Output(handle: .standardOutput) }
         let partial = path + ".partial"
         guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
-            throw CLIFailure.usage("cannot write --out \(path): check that its folder exists and is writable")
+            throw CLIFailure.usage("cannot write \(flag: .exportOut) \(path): check that its folder exists and is writable")
         }
         return Output(handle: handle, partial: partial, path: path)
     }

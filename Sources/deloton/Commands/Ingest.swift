@@ -18,28 +18,27 @@ enum SourceSpec: Equatable {
         if text == "kafka" { self = .kafka }
         else if text == "simulator" { self = .simulator }
         else if text.hasPrefix("file:"), text.count > 5 { self = .file(String(text.dropFirst(5))) }
-        else { throw CLIFailure.usage("--source \(text) is not a source: use kafka, file:PATH or simulator") }
+        else { throw CLIFailure.usage("\(flag: .fileSource) \(text) is not a source: use kafka, file:PATH or simulator") }
     }
 }
 
 /// Simulator settings shared by `ingest --source simulator`, `run` and `simulate`.
 struct SimulatorOptions: ParsableArguments {
-    @Option(help: "Bikes riding at once") var bikes: Int = 3
-    @Option(help: "Rides to simulate in all (default: endless)") var rides: Int?
-    @Option(help: "Times faster than real time; 0 for as fast as possible (default: 0 with --rides, else 1; run: 1)")
-    var speed: Double?
-    @Option(help: "Seed for a reproducible stream (default: random)") var seed: UInt64?
-    @Option(help: "Shortest ride in seconds") var minRideSeconds: Int = 350
-    @Option(help: "Longest ride in seconds") var maxRideSeconds: Int = 520
+    @Option(help: .setting(.bikes)) var bikes: Int = 3
+    @Option(help: .setting(.rides)) var rides: Int?
+    @Option(help: .setting(.speed)) var speed: Double?
+    @Option(help: .setting(.seed)) var seed: UInt64?
+    @Option(help: .setting(.minRideSeconds)) var minRideSeconds: Int = 350
+    @Option(help: .setting(.maxRideSeconds)) var maxRideSeconds: Int = 520
 
     func validate() throws {
-        guard (1...100_000).contains(bikes) else { throw ValidationError("--bikes must be from 1 to 100000") }
-        guard (speed ?? 0) >= 0 else { throw ValidationError("--speed must be 0 (as fast as possible) or more") }
+        guard (1...100_000).contains(bikes) else { throw ValidationError("\(flag: .bikes) must be from 1 to 100000") }
+        guard (speed ?? 0) >= 0 else { throw ValidationError("\(flag: .speed) must be 0 (as fast as possible) or more") }
         // A day's ride and a hundred million rides keep every stream time far inside Int64 microseconds.
         guard minRideSeconds >= 3, maxRideSeconds >= minRideSeconds, maxRideSeconds <= 86_400 else {
-            throw ValidationError("--min-ride-seconds must be at least 3 and no more than --max-ride-seconds, at most 86400")
+            throw ValidationError("\(flag: .minRideSeconds) must be at least 3 and no more than \(flag: .maxRideSeconds), at most 86400")
         }
-        if let rides, !(1...100_000_000).contains(rides) { throw ValidationError("--rides must be from 1 to 100000000") }
+        if let rides, !(1...100_000_000).contains(rides) { throw ValidationError("\(flag: .rides) must be from 1 to 100000000") }
     }
 
     /// A set number of rides is a data set to make, so it is made as fast as possible; an endless
@@ -72,43 +71,40 @@ struct Ingest: AsyncParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "kafka, file:PATH or simulator [\(variable: .fileSource)] (default kafka)") var source: String?
-    @Flag(help: "Keep reading a file as it grows") var follow = false
-    @Option(help: "Seconds of silence after which a live stream's ride ends [\(variable: .rideIdleTimeout)] (default 60)")
-    var rideIdleTimeout: Double?
-    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [\(variable: .maxLineBytes)] (default 1048576)")
-    var maxLineBytes: Int?
+    @Option(help: .setting(.fileSource)) var source: String?
+    @Flag(help: .setting(.follow)) var follow = false
+    @Option(help: .setting(.rideIdleTimeout)) var rideIdleTimeout: Double?
+    @Option(help: .setting(.maxLineBytes)) var maxLineBytes: Int?
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
     @OptionGroup(title: "Kafka") var kafka: KafkaConnectionOptions
     @OptionGroup(title: "Kafka consumer") var kafkaConsumer: KafkaConsumerOptions
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
     @OptionGroup var statusOptions: StatusLineOptions
-    @Option(help: ArgumentHelp("Liveness fails (\(variable: .livenessFile) is no longer touched, deloton_ingest_stalled is 1) when "
-              + "input has waited this many seconds with no batch written and no write retried [\(variable: .stallTimeout)] (default 60)",
-              valueName: "seconds"))
-    var stallTimeout: Double?
+    @Option(help: .setting(.stallTimeout)) var stallTimeout: Double?
 
     func run() async throws {
-        let spec = try SourceSpec(source ?? Env.value(.fileSource) ?? "kafka")
+        // Every setting is parsed and checked once, before anything is built: mistakes exit 2.
+        let spec = try SourceSpec(Env.text(.fileSource, flag: source))
         let logger = try common.logger("deloton.ingest")
-        let streamZone = try common.streamZone()
+        let zone = try common.displayZone(), streamZone = try common.streamZone()
         let idle = try Self.idleTimeout(rideIdleTimeout)
         let lineLimit = try Self.maxLineBytes(maxLineBytes)
         let statusEvery = try statusOptions.every()
         if case .file(let path) = spec, !FileManager.default.fileExists(atPath: path) {
             throw CLIFailure.usage(FileSource.Missing(path: path).description)
         }
-        // Kafka settings are checked before any work, so mistakes exit 2.
         var kafkaSettings = spec == .kafka ? try kafkaConsumer.settings(connection: kafka) : nil
-        let notificationSettings = try notifications.checked(zone: try common.displayZone())
-        let watch = StallWatch(limit: try Self.stallTimeout(stallTimeout))
+        let notificationSettings = try notifications.checked(zone: zone)
+        let stallLimit = try Self.stallTimeout(stallTimeout)
+        let metricsPort = try metrics.port()
+
+        let watch = StallWatch(limit: stallLimit)
         kafkaSettings?.onLag = { watch.sourceBacklog($0) }
         _ = Metrics.bootstrapPrometheus()
-        let endpoint = try metrics.endpoint(logger: logger)
+        let endpoint = metrics.endpoint(port: metricsPort, logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
-        let notify = NotificationOptions.make(notificationSettings, warehouse: warehouse, zone: try common.displayZone(), logger: logger,
-                                              logRides: false)
+        let notify = NotificationOptions.make(notificationSettings, warehouse: warehouse, zone: zone, logger: logger, logRides: false)
         let shutdown = Shutdown()
         var runner = IngestRunner(warehouse: InstrumentedWarehouse(warehouse, watch: watch), logger: logger, shutdown: shutdown)
         let status = StatusLine(logger: logger, every: statusEvery)
@@ -161,7 +157,7 @@ struct Ingest: AsyncParsableCommand {
     }
 
     static func maxLineBytes(_ flag: Int?) throws -> Int {
-        let text = flag.map { String($0) } ?? Env.value(.maxLineBytes) ?? String(1 << 20)
+        let text = Env.text(.maxLineBytes, flag: flag.map { String($0) })
         guard let bytes = Int(text), bytes >= 1024 else {
             throw CLIFailure.usage("\(flag: .maxLineBytes) must be a whole number of bytes, at least 1024 (got \(text))")
         }
@@ -169,7 +165,7 @@ struct Ingest: AsyncParsableCommand {
     }
 
     static func stallTimeout(_ flag: Double?) throws -> Duration {
-        let text = flag.map { String($0) } ?? Env.value(.stallTimeout) ?? "60"
+        let text = Env.text(.stallTimeout, flag: flag.map { String($0) })
         guard let seconds = Double(text), seconds > 0, seconds <= 604_800 else {
             throw CLIFailure.usage("\(flag: .stallTimeout) must be a number of seconds from 0 to 604800 (got \(text)) (\(variable: .stallTimeout))")
         }
@@ -177,7 +173,7 @@ struct Ingest: AsyncParsableCommand {
     }
 
     static func idleTimeout(_ flag: Double?) throws -> Duration {
-        let text = flag.map { String($0) } ?? Env.value(.rideIdleTimeout) ?? "60"
+        let text = Env.text(.rideIdleTimeout, flag: flag.map { String($0) })
         // A week at most: beyond that no bike's silence means anything, and Int64 milliseconds stay exact.
         guard let seconds = Double(text), seconds > 0, seconds <= 604_800 else {
             throw CLIFailure.usage("\(flag: .rideIdleTimeout) must be a number of seconds from 0 to 604800 (got \(text))")

@@ -17,12 +17,12 @@ struct Keys: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it once.")
         @OptionGroup var common: CommonOptions
-        @Option(help: "A name for the key (who or what uses it); logged with every write") var name: String
-        @Option(help: "read or write") var scope: String = "read"
+        @Option(help: .setting(.keyName)) var name: String
+        @Option(help: .setting(.keyScope)) var scope: String = "read"
 
         func run() async throws {
             guard let scope = APIKeyScope(rawValue: scope) else {
-                throw CLIFailure.usage("--scope \(scope) is not a scope: use read or write")
+                throw CLIFailure.usage("\(flag: .keyScope) \(scope) is not a scope: use read or write")
             }
             let logger = try common.logger("deloton.keys")
             let warehouse = try await common.openWarehouse(logger: logger)
@@ -38,10 +38,10 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = try common.logger("deloton.keys")
+            let zone = try common.displayZone()
             let warehouse = try await common.openWarehouse(logger: logger)
             let keys = try await Keys.store(warehouse).list()
             try await warehouse.close()
-            let zone = try common.displayZone()
             for k in keys {
                 Console.out("\(k.name)\t\(k.scope.rawValue)\tcreated \(zone.iso8601(k.createdAt))"
                             + (k.revokedAt.map { "\trevoked \(zone.iso8601($0))" } ?? ""))
@@ -52,7 +52,7 @@ struct Keys: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key by name.")
         @OptionGroup var common: CommonOptions
-        @Option(help: "The key's name") var name: String
+        @Option(help: .setting(.keyName)) var name: String
 
         func run() async throws {
             let logger = try common.logger("deloton.keys")

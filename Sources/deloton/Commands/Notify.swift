@@ -18,16 +18,20 @@ struct Notify: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Mail") var mail: MailOptions
-    @Flag(help: "Deliver what is due now, then exit") var once = false
+    @Flag(help: .setting(.once)) var once = false
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     func run() async throws {
+        // Every setting is parsed and checked once, before anything is built: mistakes exit 2.
         let logger = try common.logger("deloton.notify")
         let zone = try common.displayZone()
-        let destination = try mail.destination(logger: logger)
+        let route = try mail.checkedRoute()
         let settings = try mail.alertSettings(zone: zone)
+        let metricsPort = try metrics.port()
+
+        let destination = route.destination(logger: logger)
         _ = Metrics.bootstrapPrometheus()
-        let endpoint = try metrics.endpoint(logger: logger)
+        let endpoint = metrics.endpoint(port: metricsPort, logger: logger)
         let warehouse = try await common.openWarehouse(logger: logger)
         let outbox = AlertOutbox(warehouse.sql)
         let before = try await outbox.counts()

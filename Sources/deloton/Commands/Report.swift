@@ -8,52 +8,39 @@ import Logging
 
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the daily report for a day (default yesterday); --send emails it.",
+        abstract: "Write the daily report for a day (default yesterday); \(flag: .reportSend) emails it.",
         discussion: """
-            Writes report.html, report.pdf, report.json and the chart images into --out. With --send the \
+            Writes report.html, report.pdf, report.json and the chart images into \(flag: .reportFolder). With \(flag: .reportSend) the \
             report is mailed to \(flag: .reportRecipients) through \(flag: .smtp), or written as an .eml file to \(flag: .outbox), and \
             recorded in the same ledger as `deloton schedule` uses: a day already sent (by either) is not sent \
             again and the command exits 0, so an at-least-once trigger (EventBridge Scheduler, cron with retries) \
-            mails it once; --force sends it again. A relay that is down is retried for \(flag: .reportRetryFor) seconds.
+            mails it once; \(flag: .force) sends it again. A relay that is down is retried for \(flag: .reportRetryFor) seconds.
             """)
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "The local day, YYYY-MM-DD (default: yesterday in \(flag: .timezone))")
-    var date: String?
-
-    @Option(help: "Folder for the report's files (default ./reports/DATE)")
-    var out: String?
-
-    @Flag(help: "Email the report to \(flag: .reportRecipients), unless that day's report was already sent")
-    var send = false
-
-    @Flag(help: "With --send: send it even if that day's report was already sent")
-    var force = false
-
-    @Option(help: ArgumentHelp("With --send: keep retrying a mail relay that is down, or waiting for another process sending "
-              + "the same day, this many seconds [\(variable: .reportRetryFor)] (default 600)", valueName: "seconds"))
-    var retryFor: Double?
-
-    @Option(help: "Report recipients, comma-separated [\(variable: .reportRecipients)]")
-    var reportTo: String?
-
+    @Option(help: .setting(.reportDate)) var date: String?
+    @Option(help: .setting(.reportFolder)) var out: String?
+    @Flag(help: .setting(.reportSend)) var send = false
+    @Flag(help: .setting(.force)) var force = false
+    @Option(help: .setting(.reportRetryFor)) var retryFor: Double?
+    @Option(help: .setting(.reportRecipients)) var reportTo: String?
     @OptionGroup(title: "Mail") var mail: MailOptions
 
     func run() async throws {
+        // Every setting, --send's included, is parsed and checked once before any work, so a typo
+        // fails fast with exit 2 and nothing is built from a setting that would then be refused.
         let logger = try common.logger("deloton.report")
         let zone = try common.displayZone()
         let day = try Self.day(date, zone: zone)
-        // Everything --send needs is checked before any work, so a typo fails fast with exit 2.
-        var delivery: (mailer: any Mailer, from: EmailAddress, to: [EmailAddress])?
         let retryWindow = try Self.retryFor(retryFor)
-        if force, !send { throw CLIFailure.usage("--force applies to --send: give both to send a day again") }
-        if send {
-            delivery = (try mail.mailer(logger: logger), try mail.sender(),
-                        try CLIFailure.usage { try ReportMailer.recipients([reportTo ?? Env.value(.reportRecipients) ?? ""]) })
-        }
+        if force, !send { throw CLIFailure.usage("\(flag: .force) applies to \(flag: .reportSend): give both to send a day again") }
+        let sending = send ? (route: try mail.checkedRoute(), from: try mail.sender(),
+                              to: try CLIFailure.usage { try ReportMailer.recipients([Env.text(.reportRecipients, flag: reportTo)]) })
+            : nil
         let directory = URL(fileURLWithPath: out ?? "reports/\(day)")
 
+        let delivery = sending.map { (mailer: $0.route.destination(logger: logger).mailer, from: $0.from, to: $0.to, via: $0.route.description) }
         let warehouse = try await common.openWarehouse(logger: logger)
         do {
             let report = try await DailyReport.build(day: day, warehouse: warehouse, zone: zone)
@@ -81,9 +68,9 @@ struct Report: AsyncParsableCommand {
                 switch outcome {
                 case .sent(let recipients):
                     // A count, not the addresses: this line ends up in the deployment's logs.
-                    Console.out("report for \(day) sent to \(recipients.count) recipient(s) (\(flag: .reportRecipients)) via \(mail.route)")
+                    Console.out("report for \(day) sent to \(recipients.count) recipient(s) (\(flag: .reportRecipients)) via \(delivery.via)")
                 case .alreadySent:
-                    Console.out("report for \(day) was already sent; nothing sent (--force sends it again)")
+                    Console.out("report for \(day) was already sent; nothing sent (\(flag: .force) sends it again)")
                 }
             }
         } catch {
@@ -94,7 +81,7 @@ struct Report: AsyncParsableCommand {
     }
 
     static func retryFor(_ flag: Double?) throws -> Duration {
-        let text = flag.map { String($0) } ?? Env.value(.reportRetryFor) ?? "600"
+        let text = Env.text(.reportRetryFor, flag: flag.map { String($0) })
         guard let seconds = Double(text), seconds >= 0 else {
             throw CLIFailure.usage("\(flag: .reportRetryFor) must be 0 or more seconds (got \(text)) (\(variable: .reportRetryFor))")
         }
@@ -105,7 +92,7 @@ struct Report: AsyncParsableCommand {
     static func day(_ text: String?, zone: Zone, now: Date = Date()) throws -> CivilDate {
         guard let text else { return zone.date(of: Instant(seconds: now.timeIntervalSince1970)).adding(days: -1) }
         guard let day = CivilDate(iso: text) else {
-            throw CLIFailure.usage("--date \(text) is not a day: write YYYY-MM-DD, e.g. --date 2022-07-25")
+            throw CLIFailure.usage("\(flag: .reportDate) \(text) is not a day: write YYYY-MM-DD, e.g. \(flag: .reportDate) 2022-07-25")
         }
         return day
     }

@@ -5,13 +5,12 @@ struct Reprocess: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-clean riders from the staged [SYSTEM] profiles with the current cleaning rules (PostgreSQL).",
         discussion: """
-            PostgreSQL keeps what the stream said in schema `staging` for --retention-days (default 7, or the URL's \
+            PostgreSQL keeps what the stream said in schema `staging` for \(flag: .retentionDays) (default 7, or the URL's \
             staging_retention_days); this command applies today's cleaning rules to it, then purges what is older.
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Purge staged profiles older than this many days afterwards (default: the warehouse's setting)")
-    var retentionDays: Int?
+    @Option(help: .setting(.retentionDays)) var retentionDays: Int?
 
     func run() async throws {
         let logger = try common.logger("deloton.reprocess")

@@ -17,43 +17,42 @@ struct Run: AsyncParsableCommand {
             09:30 (written to ./reports, and mailed with \(flag: .reportRecipients)). On a warehouse with no rides yet, the \
             simulator first back-fills the last 7 days (\(flag: .backfillDays)) at a gym's daily volume, so the \
             dashboard, the API and yesterday's report have data at once; alerts of that history are recorded, \
-            never mailed. --source kafka reads the Kafka topic instead of the simulator. Stop with Ctrl-C.
+            never mailed. \(flag: .runSource) kafka reads the Kafka topic instead of the simulator. Stop with Ctrl-C.
             """)
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "simulator or kafka [\(variable: .runSource)] (default simulator)") var source: String?
+    @Option(help: .setting(.runSource)) var source: String?
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
-    @Option(help: ArgumentHelp("Days of simulated history written first when the warehouse has no rides yet; 0 turns it off "
-                               + "[\(variable: .backfillDays)] (default 7)", valueName: "days"))
-    var backfillDays: Int?
-    @OptionGroup(title: "Kafka (with --source kafka)") var kafka: KafkaConnectionOptions
-    @OptionGroup(title: "Kafka consumer (with --source kafka)") var kafkaConsumer: KafkaConsumerOptions
-    @Option(help: "Seconds of silence after which a live stream's ride ends [\(variable: .rideIdleTimeout)] (default 60)")
-    var rideIdleTimeout: Double?
-    @Option(help: "Longer lines are quarantined as their first 4 KiB, length and SHA-256 [\(variable: .maxLineBytes)] (default 1048576)")
-    var maxLineBytes: Int?
+    @Option(help: .setting(.backfillDays)) var backfillDays: Int?
+    @OptionGroup(title: "Kafka (with \(flag: .runSource) kafka)") var kafka: KafkaConnectionOptions
+    @OptionGroup(title: "Kafka consumer (with \(flag: .runSource) kafka)") var kafkaConsumer: KafkaConsumerOptions
+    @Option(help: .setting(.rideIdleTimeout)) var rideIdleTimeout: Double?
+    @Option(help: .setting(.maxLineBytes)) var maxLineBytes: Int?
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Daily report") var reportSchedule: ReportScheduleOptions
     @OptionGroup var statusOptions: StatusLineOptions
 
     func run() async throws {
+        // Every setting is parsed and checked once, before anything is built: mistakes exit 2.
         let logger = try common.logger("deloton.run")
         let streamZone = try common.streamZone()
         let zone = try common.displayZone()
         let idle = try Ingest.idleTimeout(rideIdleTimeout)
         let lineLimit = try Ingest.maxLineBytes(maxLineBytes)
         let statusEvery = try statusOptions.every()
-        let sourceText = source ?? Env.value(.runSource) ?? "simulator"
+        let sourceText = Env.text(.runSource, flag: source)
         guard sourceText == "simulator" || sourceText == "kafka" else {
-            throw CLIFailure.usage("--source \(sourceText) is not a source for run: use simulator or kafka")
+            throw CLIFailure.usage("\(flag: .runSource) \(sourceText) is not a source for run: use simulator or kafka")
         }
-        // Every setting is checked before any work, so mistakes exit 2.
         let kafkaSettings = sourceText == "kafka" ? try kafkaConsumer.settings(connection: kafka) : nil
         let historyDays = try Self.backfillDays(backfillDays)
         var serverConfig = try server.config(zone: zone)
+        let signInLink = server.printsSignInLink
         let notificationSettings = try notifications.checked(zone: zone)
-        try reportSchedule.validate(mail: notifications.mail, requireRecipients: false, logger: logger)
+        let reportSettings = try reportSchedule.checked(route: notificationSettings.route, sender: notificationSettings.alerts.from,
+                                                        requireRecipients: false)
+        let outboxFolder = Env.text(.outbox, flag: notifications.mail.outbox)
 
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
         // Only a new warehouse gets a history: an existing one has its own, and a back-fill
@@ -65,10 +64,9 @@ struct Run: AsyncParsableCommand {
         let (historyWritten, historyDone) = AsyncStream.makeStream(of: Never.self)
         let live = HistoryFlag(done: backfill == 0)
         if backfill == 0 { historyDone.finish() }
-        serverConfig.onRiderErased = Outbox.eraser(notifications.mail.outbox)
+        serverConfig.onRiderErased = Outbox.eraser(folder: outboxFolder)
         let notify = NotificationOptions.make(notificationSettings, warehouse: warehouse, zone: zone, logger: logger, logRides: true)
-        let reports = try reportSchedule.scheduler(warehouse: warehouse, zone: zone, mail: notifications.mail,
-                                                   requireRecipients: false, logger: logger)
+        let reports = ReportScheduleOptions.scheduler(reportSettings, warehouse: warehouse, zone: zone, logger: logger)
         let (app, liveFeed) = buildServer(config: serverConfig, warehouse: warehouse, logger: logger,
                                           metrics: Metrics.bootstrapPrometheus())
         // Stopped in reverse: ingest commits its batch, alerts due are sent, the scheduler stops
@@ -85,8 +83,9 @@ struct Run: AsyncParsableCommand {
         }, name: "report scheduler")
         lifecycle.add(notify, name: "alert delivery")
         let status = StatusLine(logger: logger, every: statusEvery)
-        if kafkaSettings != nil {
-            Console.out("deloton run: reading Kafka topic \(kafka.topic) at \(kafka.brokers) into \(Redact.url(common.databaseURL))")
+        if let kafkaSettings {
+            Console.out("deloton run: reading Kafka topic \(kafkaSettings.topic) at \(kafkaSettings.consumer.config.brokersString) "
+                        + "into \(Redact.url(common.databaseURL))")
         } else {
             Console.out("deloton run: simulating \(simulation.bikes) bike(s) into \(Redact.url(common.databaseURL))")
         }
@@ -94,7 +93,7 @@ struct Run: AsyncParsableCommand {
             Console.out("  back-filling the last \(backfill) day(s) of rides first (\(flag: .backfillDays) 0 turns it off); their alerts are not mailed")
         }
         // To the terminal only, never the log: the link signs its holder in, once.
-        if server.printsSignInLink {
+        if signInLink {
             Console.out("  API and live dashboard: \(try await SignInLink.make(config: serverConfig, warehouse: warehouse))")
         }
         Console.out("  alerts go to \(notify.destination)")
@@ -139,7 +138,7 @@ struct Run: AsyncParsableCommand {
 
     /// Up to a year: a demo history, not a load test (`deloton simulate` makes those).
     static func backfillDays(_ flag: Int?) throws -> Int {
-        let text = flag.map { String($0) } ?? Env.value(.backfillDays) ?? "7"
+        let text = Env.text(.backfillDays, flag: flag.map { String($0) })
         guard let days = Int(text), (0...366).contains(days) else {
             throw CLIFailure.usage("\(flag: .backfillDays) must be a whole number of days from 0 (off) to 366 (got \(text))")
         }

@@ -11,18 +11,22 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Server") var server: ServerOptions
-    @Flag(help: "Create or upgrade the schema first [\(variable: .migrate)]") var migrate = false
+    @Flag(help: .setting(.migrate)) var migrate = false
     // /metrics on the API port needs a key; a scraper inside the deployment's network can use this
     // port of its own instead, which serves nothing personal (no personal data in labels).
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     func run() async throws {
+        // Every setting is parsed and checked once, before anything is built: mistakes exit 2.
         let logger = try common.logger("deloton.serve")
         var config = try server.config(zone: try common.displayZone())
+        let signInLink = server.printsSignInLink, migrates = migrate || Env.flag(.migrate)
+        let metricsPort = try metrics.port()
         // A serve beside the outbox (DELOTON_OUTBOX_DIR) erases a rider's messages there too.
-        config.onRiderErased = Outbox.eraser(nil)
-        let endpoint = try metrics.endpoint(logger: logger)
-        let warehouse = try await common.openWarehouse(logger: logger, migrate: migrate || Env.flag(.migrate))
+        config.onRiderErased = Outbox.eraser(folder: Env.text(.outbox, flag: nil))
+
+        let endpoint = metrics.endpoint(port: metricsPort, logger: logger)
+        let warehouse = try await common.openWarehouse(logger: logger, migrate: migrates)
         let registry = Metrics.bootstrapPrometheus()
         let (app, liveFeed) = buildServer(config: config, warehouse: warehouse, logger: logger, metrics: registry)
         var lifecycle = Lifecycle(logger: logger)
@@ -33,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         if let listener = ChangeListenerGauge.service(warehouse) { lifecycle.add(listener, name: "change listener gauge") }
         logger.info("serving the API and dashboard on http://\(config.host):\(config.port)")
         // To the terminal only, never the log: the link signs its holder in.
-        if server.printsSignInLink {
+        if signInLink {
             Console.out("open the dashboard: \(try await SignInLink.make(config: config, warehouse: warehouse))")
         }
         // Stopping: event streams closed, requests in flight answered, then the gauges.

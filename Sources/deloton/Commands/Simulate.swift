@@ -16,40 +16,39 @@ struct Simulate: AsyncParsableCommand {
             and real time from now; --speed X sets the pace either way.
             """)
 
-    @Option(help: "file:PATH or kafka") var to: String
+    @Option(help: .setting(.simulateTo)) var to: String
     @OptionGroup(title: "Simulator") var simulation: SimulatorOptions
-    @Option(help: "Zone of the written wall times [\(variable: .streamTimezone)] (default Europe/London)") var streamTimezone: String?
-    @Option(help: "First ride's start, local time YYYY-MM-DDTHH:MM:SS (default: rides end now with --rides, else start now)")
-    var start: String?
-
-    @OptionGroup(title: "Kafka (with --to kafka)") var kafka: KafkaConnectionOptions
+    @Option(help: .setting(.streamTimezone)) var streamTimezone: String?
+    @Option(help: .setting(.simulateStart)) var start: String?
+    @OptionGroup(title: "Kafka (with \(flag: .simulateTo) kafka)") var kafka: KafkaConnectionOptions
     @OptionGroup var console: ConsoleOptions
-    @Option(help: "Partitions of the topic when --to kafka has to create it (an existing topic keeps its own)")
-    var partitions: Int = 1
+    @Option(help: .setting(.partitions)) var partitions: Int = 1
 
     func validate() throws {
-        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+        guard partitions >= 1 else { throw ValidationError("\(flag: .partitions) must be at least 1") }
     }
 
     func run() async throws {
-        let zone = try CommonOptions.zone(streamTimezone ?? Env.value(.streamTimezone) ?? "Europe/London", option: "\(flag: .streamTimezone)")
+        // Every setting is parsed and checked once, before anything is built: mistakes exit 2.
+        let zone = try CommonOptions.zone(.streamTimezone, flag: streamTimezone)
         let explicitStart = try start.map(Self.parseStart)
-        let now = SimulatorSource.now(in: zone)
         let toKafka = to == "kafka"
         guard toKafka || (to.hasPrefix("file:") && to.count > 5) else {
-            throw CLIFailure.usage("--to \(to) is not a destination: use file:PATH or kafka")
+            throw CLIFailure.usage("\(flag: .simulateTo) \(to) is not a destination: use file:PATH or kafka")
         }
         let speed = simulation.pace(live: false)
         if simulation.rides == nil, speed == 0 {
-            throw CLIFailure.usage("an endless simulation as fast as possible would fill the disk: give --rides N or a --speed")
+            throw CLIFailure.usage("an endless simulation as fast as possible would fill the disk: give \(flag: .rides) N or a \(flag: .speed)")
         }
+        let kafkaConfig = toKafka ? try kafka.config(clientID: "deloton-simulate") : nil
+        let now = SimulatorSource.now(in: zone)
         // SIGTERM or SIGINT stops the stream: what was made so far is written (or delivered), exit 0.
         let lifecycle = Lifecycle(logger: try console.logger("deloton.simulate"))
-        if toKafka {
+        if let kafkaConfig {
             let produce = self
             try await lifecycle.run("simulator") {
                 try await Shutdown.flag { shutdown in
-                    try await produce.produceToKafka(sim: produce.stream(now: now, start: explicitStart, speed: speed),
+                    try await produce.produceToKafka(sim: produce.stream(now: now, start: explicitStart, speed: speed), config: kafkaConfig,
                                                      speed: speed, shutdown: shutdown)
                 }
             }
@@ -87,18 +86,17 @@ struct Simulate: AsyncParsableCommand {
     }
 
     /// One message per line, key = bike serial, value exactly as the real producer writes it.
-    private func produceToKafka(sim stream: StreamSimulator, speed: Double, shutdown: Shutdown) async throws {
+    private func produceToKafka(sim stream: StreamSimulator, config: KafkaConfig, speed: Double, shutdown: Shutdown) async throws {
         LogSetup.bootstrap(level: Logger.Level(rawValue: Env.value(.logLevel)?.lowercased() ?? "") ?? .warning,
                            format: LogFormat(rawValue: Env.value(.logFormat)?.lowercased() ?? "") ?? .text)
         let logger = Logger(label: "deloton.simulate")
-        let config = try kafka.config(clientID: "deloton-simulate")
         let topic = kafka.topic
         do {
             switch try await KafkaSink.prepareTopic(topic, partitions: partitions, config: config, logger: logger) {
             case .created(let count):
-                Console.out("created Kafka topic \(topic) with \(count) partition(s) (--partitions)")
+                Console.out("created Kafka topic \(topic) with \(count) partition(s) (\(flag: .partitions))")
             case .existing(let count):
-                let note = count == partitions ? "" : "; --partitions \(partitions) applies only to a topic simulate creates"
+                let note = count == partitions ? "" : "; \(flag: .partitions) \(partitions) applies only to a topic simulate creates"
                 Console.out("Kafka topic \(topic) exists with \(count) partition(s)\(note)")
             }
             let sink = try KafkaSink(config: config, topic: topic, logger: logger)
@@ -115,7 +113,7 @@ struct Simulate: AsyncParsableCommand {
             let stats = try await sink.finish()
             let seconds = (clock.now - began).seconds
             Console.out("produced \(Console.count(lines)) lines of \(Console.count(sim.ridesStarted)) rides from "
-                        + "\(Console.count(simulation.bikes)) bike(s) to Kafka topic \(topic) at \(kafka.brokers) in "
+                        + "\(Console.count(simulation.bikes)) bike(s) to Kafka topic \(topic) at \(config.brokersString) in "
                         + String(format: "%.1f s", seconds) + " (delivered \(Console.count(stats.delivered)), failed \(Console.count(stats.failed)))")
             if stats.failed > 0 {
                 throw CLIFailure.runtime("\(stats.failed) message(s) were not delivered to Kafka"
@@ -136,11 +134,11 @@ struct Simulate: AsyncParsableCommand {
     static func parseStart(_ s: String) throws -> LocalDateTime {
         let parts = s.split(separator: "T")
         guard parts.count == 2, let date = CivilDate(iso: parts[0]) else {
-            throw CLIFailure.usage("--start \(s) is not a local time YYYY-MM-DDTHH:MM:SS")
+            throw CLIFailure.usage("\(flag: .simulateStart) \(s) is not a local time YYYY-MM-DDTHH:MM:SS")
         }
         let hms = parts[1].split(separator: ":").compactMap { Int($0) }
         guard hms.count == 3, hms[0] < 24, hms[1] < 60, hms[2] < 60 else {
-            throw CLIFailure.usage("--start \(s) is not a local time YYYY-MM-DDTHH:MM:SS")
+            throw CLIFailure.usage("\(flag: .simulateStart) \(s) is not a local time YYYY-MM-DDTHH:MM:SS")
         }
         return LocalDateTime(year: date.year, month: date.month, day: date.day, hour: hms[0], minute: hms[1], second: hms[2])
     }

@@ -3,17 +3,8 @@ import DelotonStore
 
 /// `deloton migrate --analyst-role NAME`: a read-only PostgreSQL login for analysts and BI tools.
 struct AnalystOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Also create or update NAME, a PostgreSQL login that reads the analytics views and nothing else "
-            + "(docs/tableau.md) [\(variable: .analystRole)] (default none)",
-        valueName: "name"))
-    var analystRole: String?
-
-    @Option(help: ArgumentHelp(
-        "The environment variable that holds the analyst's password; never put the password itself on the command line "
-            + "(default \(variable: .analystPassword))",
-        valueName: "variable"))
-    var analystPasswordEnv: String?
+    @Option(help: .setting(.analystRole)) var analystRole: String?
+    @Option(help: .setting(.analystPasswordVariable)) var analystPasswordEnv: String?
 
     /// The role asked for, checked before any work (exit 2 on a mistake); nil when none is.
     func role(databaseURL: String) throws -> AnalystRole? {
@@ -27,7 +18,7 @@ struct AnalystOptions: ParsableArguments {
             throw CLIFailure.usage("\(flag: .analystRole) needs a PostgreSQL warehouse (\(flag: .database) postgres://…): a SQLite file has no roles; "
                                    + "use `deloton export` or share a copy of the file")
         }
-        let variable = analystPasswordEnv ?? "\(variable: .analystPassword)"
+        let variable = Env.text(.analystPasswordVariable, flag: analystPasswordEnv)
         guard let password = Env.value(variable) else {
             throw CLIFailure.usage("\(flag: .analystRole) \(name) needs a password in the environment variable \(variable): "
                                    + "export \(variable)=… (or name another variable with \(flag: .analystPasswordVariable))")

@@ -5,21 +5,12 @@ import Foundation
 
 /// How to reach the Kafka cluster and which topic to use: `ingest`, `run` and `simulate`.
 struct KafkaConnectionOptions: ParsableArguments {
-    @Option(help: "Kafka bootstrap brokers, comma-separated host:port [\(variable: .kafkaBrokers)] (default 127.0.0.1:9092)")
-    var kafkaBrokers: String?
+    @Option(help: .setting(.kafkaBrokers)) var kafkaBrokers: String?
+    @Option(help: .setting(.kafkaTopic)) var kafkaTopic: String?
+    @Option(name: .customLong("kafka-property"), help: .setting(.kafkaProperty)) var kafkaProperties: [String] = []
 
-    @Option(help: "Kafka topic [\(variable: .kafkaTopic)] (default deloton)")
-    var kafkaTopic: String?
-
-    @Option(name: .customLong("kafka-property"),
-            help: ArgumentHelp("A librdkafka setting passed through as is; repeatable. Credentials come from "
-                                   + "\(variable: .kafkaUsername), \(variable: .kafkaPassword), \(variable: .kafkaSecurityProtocol) "
-                                   + "(default sasl_ssl when a username is set, else plaintext).",
-                               valueName: "key=value"))
-    var kafkaProperties: [String] = []
-
-    var brokers: String { kafkaBrokers ?? Env.value(.kafkaBrokers) ?? "127.0.0.1:9092" }
-    var topic: String { kafkaTopic ?? Env.value(.kafkaTopic) ?? "deloton" }
+    var brokers: String { Env.text(.kafkaBrokers, flag: kafkaBrokers) }
+    var topic: String { Env.text(.kafkaTopic, flag: kafkaTopic) }
 
     /// The connection settings; every mistake is a usage error (exit 2) naming the setting.
     func config(clientID: String) throws -> KafkaConfig {
@@ -59,7 +50,7 @@ struct KafkaConnectionOptions: ParsableArguments {
         }
         for property in kafkaProperties {
             guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
-                throw CLIFailure.usage("--kafka-property \(property) is not key=value")
+                throw CLIFailure.usage("\(flag: .kafkaProperty) \(property) is not key=value")
             }
             config.extraProperties[String(property[..<equals])] = String(property[property.index(after: equals)...])
         }
@@ -76,41 +67,24 @@ struct KafkaConnectionOptions: ParsableArguments {
 
 /// Consumer-group settings of `ingest --source kafka` and `run --source kafka`.
 struct KafkaConsumerOptions: ParsableArguments {
-    @Option(help: "Kafka consumer group [\(variable: .kafkaGroup)] (default deloton-ingest)")
-    var kafkaGroup: String?
-
-    @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start at the earliest offset, even if the group committed "
-              + "others [\(variable: .kafkaFromBeginning)=true]"))
-    var fromBeginning = false
-
-    @Flag(help: ArgumentHelp("Partitions the warehouse has not read yet start with new messages only [\(variable: .kafkaFromBeginning)=false] "
-              + "(default: the group's committed offset, else the earliest)"))
-    var fromLatest = false
-
-    @Option(help: ArgumentHelp("Streams (rides are assembled per stream): partition, or key when each bike has its own key as "
-              + "deloton simulate writes [\(variable: .streamBy)] (default partition)"))
-    var streamBy: String?
-
-    @Option(help: ArgumentHelp("This consumer's static group membership id (Kafka group.instance.id), unique among the group's "
-              + "live members, so a restarted copy takes its partitions back at once: any name Kafka accepts (letters, digits, "
-              + "'.', '_', '-'), used as given, e.g. ingest-1 [\(variable: .instance)] (default HOST-1, this host's name)", valueName: "id"))
-    var instance: String?
-
-    @Option(help: ArgumentHelp("Exit once the topic is read to its end and nothing arrived for this many seconds, ending open rides "
-              + "as at the end of a file (for tests and batch jobs) [\(variable: .kafkaExitWhenIdle)]"))
-    var exitWhenIdle: Double?
+    @Option(help: .setting(.kafkaGroup)) var kafkaGroup: String?
+    @Flag(help: .setting(.kafkaFromBeginning)) var fromBeginning = false
+    @Flag(help: .setting(.kafkaFromLatest)) var fromLatest = false
+    @Option(help: .setting(.streamBy)) var streamBy: String?
+    @Option(help: .setting(.instance)) var instance: String?
+    @Option(help: .setting(.kafkaExitWhenIdle)) var exitWhenIdle: Double?
 
     func validate() throws {
-        if fromBeginning, fromLatest { throw ValidationError("\(flag: .kafkaFromBeginning) and --from-latest exclude each other") }
+        if fromBeginning, fromLatest { throw ValidationError("\(flag: .kafkaFromBeginning) and \(flag: .kafkaFromLatest) exclude each other") }
     }
 
     /// Everything `KafkaSource` needs; usage errors (exit 2) name the setting.
     func settings(connection: KafkaConnectionOptions) throws -> KafkaSourceSettings {
         let member = try Self.memberID(instance ?? Env.value(.instance))
-        let group = kafkaGroup ?? Env.value(.kafkaGroup) ?? "deloton-ingest"
+        let group = Env.text(.kafkaGroup, flag: kafkaGroup)
         guard !group.isEmpty else { throw CLIFailure.usage("\(flag: .kafkaGroup) is empty (\(variable: .kafkaGroup))") }
 
-        let streamText = streamBy ?? Env.value(.streamBy) ?? "partition"
+        let streamText = Env.text(.streamBy, flag: streamBy)
         guard let stream = KafkaStreamBy(rawValue: streamText.lowercased()) else {
             throw CLIFailure.usage("\(flag: .streamBy) \(streamText) is not partition or key (\(variable: .streamBy))")
         }

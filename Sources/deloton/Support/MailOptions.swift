@@ -8,24 +8,10 @@ import Logging
 /// outbox folder, plus the staff copies of alerts (`--alert-cc`). One group for every command
 /// that sends mail (`ingest`, `run`, `notify`, `report`, `schedule`), so the settings mean the same.
 struct MailOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "SMTP relay: smtp://[user[:password]@]host[:port][?starttls=required|opportunistic|off] or smtps://… "
-            + "[\(variable: .smtp)] (default: none, mail is written to \(flag: .outbox)). Credentials may come from "
-            + "\(variable: .smtpUsername) and \(variable: .smtpPassword) instead.",
-        valueName: "url"))
-    var smtp: String?
-
-    @Option(help: ArgumentHelp("Folder for .eml files when no SMTP relay is set [\(variable: .outbox)] (default ./outbox)",
-                               valueName: "dir"))
-    var outbox: String?
-
-    @Option(help: ArgumentHelp("Sender, address or \"Name <address>\" [\(variable: .mailFrom)] (default alerts@deloton.local)",
-                               valueName: "address"))
-    var mailFrom: String?
-
-    @Option(help: ArgumentHelp("Staff who get their own copy of every alert, comma-separated [\(variable: .alertCc)] (default none)",
-                               valueName: "addresses"))
-    var alertCc: String?
+    @Option(help: .setting(.smtp)) var smtp: String?
+    @Option(help: .setting(.outbox)) var outbox: String?
+    @Option(help: .setting(.mailFrom)) var mailFrom: String?
+    @Option(help: .setting(.alertCc)) var alertCc: String?
 
     /// Where mail goes, and how to say so to the user without secrets.
     struct Destination {
@@ -41,41 +27,35 @@ struct MailOptions: ParsableArguments {
         case smtp(SMTPSettings)
         case outbox(URL)
 
+        /// Where mail goes, for messages: never shows a password.
+        var description: String {
+            switch self {
+            case .smtp(let settings): "SMTP relay \(settings.redactedURL)"
+            case .outbox(let url): "the outbox folder \(url.path)"
+            }
+        }
+
         /// Builds the mailer; an SMTP relay's threads start here, not when the settings are checked.
         func destination(logger: Logger) -> Destination {
             switch self {
             case .smtp(let settings):
-                Destination(mailer: SMTPMailer(settings: settings, logger: logger),
-                            description: "SMTP relay \(settings.redactedURL)", outboxDirectory: nil)
+                Destination(mailer: SMTPMailer(settings: settings, logger: logger), description: description, outboxDirectory: nil)
             case .outbox(let url):
-                Destination(mailer: OutboxMailer(directory: url), description: "the outbox folder \(url.path)",
-                            outboxDirectory: url)
+                Destination(mailer: OutboxMailer(directory: url), description: description, outboxDirectory: url)
             }
         }
     }
 
-    var smtpURL: String? { smtp ?? Env.value(.smtp) }
-
-    /// Where mail goes, for messages: never shows a password.
-    var route: String {
-        if let url = smtpURL, let settings = try? SMTPSettings(url: url) { return "SMTP relay \(settings.redactedURL)" }
-        return "the outbox folder " + (outbox ?? Env.value(.outbox) ?? "./outbox")
-    }
-
-    func mailer(logger: Logger) throws -> any Mailer { try destination(logger: logger).mailer }
-
-    func destination(logger: Logger) throws -> Destination { try checkedRoute().destination(logger: logger) }
-
     /// Checks the route before any work, building nothing: a malformed URL or folder is exit 2.
     func checkedRoute() throws -> Route {
-        if let url = smtpURL {
+        if let url = smtp ?? Env.value(.smtp) {
             do {
                 return .smtp(try SMTPSettings(url: url, username: Env.value(.smtpUsername), password: Env.value(.smtpPassword)))
             } catch {
                 throw CLIFailure.usage("\(flag: .smtp): \(error.message) (or set \(variable: .smtp))")
             }
         }
-        let folder = outbox ?? Env.value(.outbox) ?? "./outbox"
+        let folder = Env.text(.outbox, flag: outbox)
         guard !folder.isEmpty else {
             throw CLIFailure.usage("\(flag: .outbox) needs a folder path (or set \(variable: .outbox))")
         }
@@ -88,7 +68,7 @@ struct MailOptions: ParsableArguments {
     }
 
     func sender() throws -> EmailAddress {
-        let text = mailFrom ?? Env.value(.mailFrom) ?? "alerts@deloton.local"
+        let text = Env.text(.mailFrom, flag: mailFrom)
         guard let address = Self.mailbox(text) else {
             throw CLIFailure.usage("\(flag: .mailFrom) \(text) is not an email address: write alerts@example.com or \"Deloton <alerts@example.com>\" (\(variable: .mailFrom))")
         }
@@ -131,9 +111,7 @@ struct MailOptions: ParsableArguments {
 
 /// `--ride-webhook`: where the JSON summary of each ended ride is POSTed (ingest and run).
 struct RideWebhookOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("POST each ended ride's JSON here, with retries [\(variable: .rideWebhook)] (default none)",
-                               valueName: "url"))
-    var rideWebhook: String?
+    @Option(help: .setting(.rideWebhook)) var rideWebhook: String?
 
     /// nil when no webhook is configured; a malformed URL is exit 2. Builds nothing.
     func target() throws -> WebhookClient.Target? {

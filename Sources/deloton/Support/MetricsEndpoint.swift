@@ -9,9 +9,7 @@ import ServiceLifecycle
 /// Prometheus registry at `/metrics` on its own small HTTP listener. `serve` and `run` keep
 /// theirs on the API port.
 struct MetricsOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics, HOST being \(variable: .host) "
-                                   + "(127.0.0.1 unless set) [\(variable: .metricsPort)] (default off)", valueName: "port"))
-    var metricsPort: Int?
+    @Option(help: .setting(.metricsPort)) var metricsPort: Int?
 
     /// nil when metrics are off; a port outside 1...65535 is exit 2.
     func port() throws -> Int? {
@@ -22,10 +20,10 @@ struct MetricsOptions: ParsableArguments {
         return port
     }
 
-    /// The listener when a port is set (the port checked first), to add to the command's `Lifecycle`.
-    func endpoint(logger: Logger) throws -> MetricsEndpoint? {
-        guard let port = try port() else { return nil }
-        return MetricsEndpoint(host: Env.value(.host) ?? "127.0.0.1", port: port,
+    /// The listener when a port is set (checked by `port()`), to add to the command's `Lifecycle`.
+    func endpoint(port: Int?, logger: Logger) -> MetricsEndpoint? {
+        guard let port else { return nil }
+        return MetricsEndpoint(host: Env.text(.host, flag: nil), port: port,
                                registry: Metrics.bootstrapPrometheus(), logger: logger)
     }
 }

@@ -12,7 +12,7 @@ import ServiceLifecycle
 struct NotificationOptions: ParsableArguments {
     @OptionGroup(title: "Mail") var mail: MailOptions
     @OptionGroup(title: "Ride notifications") var rideEvents: RideWebhookOptions
-    @Flag(help: "Record alerts only; leave delivery to `deloton notify` [\(variable: .noNotify)]") var noNotify = false
+    @Flag(help: .setting(.noNotify)) var noNotify = false
 
     /// The settings, each parsed and checked once, with nothing built from them yet.
     struct Checked {

@@ -7,14 +7,19 @@ import Logging
 
 /// Reads a setting's environment variable; flags win over it.
 enum Env {
-    /// A library setting's variable, as `SettingNames` names it.
-    static func value(_ setting: Setting) -> String? {
-        SettingNames.entry(setting).variable.flatMap(value)
+    /// A setting's variable, as `SettingNames` names it; nil when it has none or it is empty.
+    static func value(_ setting: Setting) -> String? { SettingNames.entry(setting).variable.flatMap(value) }
+    static func value(_ setting: CommandSetting) -> String? { SettingNames.entry(setting).variable.flatMap(value) }
+
+    /// What the user gave for a setting with a default: the flag, else its variable, else the
+    /// table's default, which is what `--help` shows. A setting the table gives no default reads
+    /// as "", which its check refuses.
+    static func text(_ setting: Setting, flag: String?) -> String { flag ?? value(setting) ?? SettingNames.entry(setting).defaultValue ?? "" }
+    static func text(_ setting: CommandSetting, flag: String?) -> String {
+        flag ?? value(setting) ?? SettingNames.entry(setting).defaultValue ?? ""
     }
 
-    static func value(_ setting: CommandSetting) -> String? { value(SettingNames.variable(setting)) }
-
-    static func flag(_ setting: CommandSetting) -> Bool { flag(SettingNames.variable(setting)) }
+    static func flag(_ setting: CommandSetting) -> Bool { SettingNames.entry(setting).variable.map(flag) ?? false }
 
     static func value(_ name: String) -> String? {
         guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
@@ -33,30 +38,22 @@ enum Env {
 
 /// Settings every command that touches the warehouse shares.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "Warehouse: sqlite:PATH or postgres://user[:pass]@host:port/db [\(variable: .database)] (default sqlite:deloton.sqlite)")
-    var database: String?
-
-    @Option(help: "Zone for days, reports and shown times [\(variable: .timezone)] (default Europe/London)")
-    var timezone: String?
-
-    @Option(help: "Zone in which the stream's zone-less times are read [\(variable: .streamTimezone)] (default Europe/London)")
-    var streamTimezone: String?
+    @Option(help: .setting(.database)) var database: String?
+    @Option(help: .setting(.timezone)) var timezone: String?
+    @Option(help: .setting(.streamTimezone)) var streamTimezone: String?
 
     @OptionGroup var console: ConsoleOptions
 
-    var databaseURL: String { database ?? Env.value(.database) ?? "sqlite:deloton.sqlite" }
+    var databaseURL: String { Env.text(.database, flag: database) }
 
-    func displayZone() throws -> Zone {
-        try Self.zone(timezone ?? Env.value(.timezone) ?? "Europe/London", option: "\(flag: .timezone)")
-    }
+    func displayZone() throws -> Zone { try Self.zone(.timezone, flag: timezone) }
 
-    func streamZone() throws -> Zone {
-        try Self.zone(streamTimezone ?? Env.value(.streamTimezone) ?? "Europe/London", option: "\(flag: .streamTimezone)")
-    }
+    func streamZone() throws -> Zone { try Self.zone(.streamTimezone, flag: streamTimezone) }
 
-    static func zone(_ name: String, option: String) throws -> Zone {
+    static func zone(_ setting: Setting, flag: String?) throws -> Zone {
+        let name = Env.text(setting, flag: flag)
         guard let zone = Zone(identifier: name) else {
-            throw CLIFailure.usage("\(option) \(name) is not a time zone: use an IANA name such as Europe/London or UTC (is tzdata installed?)")
+            throw CLIFailure.usage("\(flag: setting) \(name) is not a time zone: use an IANA name such as Europe/London or UTC (is tzdata installed?)")
         }
         return zone
     }
@@ -80,29 +77,21 @@ struct CommonOptions: ParsableArguments {
 
 /// How much a command says and in which form; every command has these.
 struct ConsoleOptions: ParsableArguments {
-    @Option(help: "trace, debug, info, notice, warning, error [\(variable: .logLevel)] (default info)")
-    var logLevel: String?
-
-    @Option(help: "text, or json for log collectors: one object per line [\(variable: .logFormat)] (default text)")
-    var logFormat: String?
-
-    @Flag(help: "Say more: each alert, finished ride and request (log level debug) [\(variable: .verbose)=true]")
-    var verbose = false
-
-    @Flag(help: ArgumentHelp("Say less: warnings, errors and the command's result, no progress or status line "
-              + "(log level warning) [\(variable: .quiet)=true]"))
-    var quiet = false
+    @Option(help: .setting(.logLevel)) var logLevel: String?
+    @Option(help: .setting(.logFormat)) var logFormat: String?
+    @Flag(help: .setting(.verbose)) var verbose = false
+    @Flag(help: .setting(.quiet)) var quiet = false
 
     /// Bootstraps logging once per process; mistakes are usage errors (exit 2).
     func logger(_ label: String) throws -> Logger {
         let verbose = self.verbose || Env.flag(.verbose), quiet = self.quiet || Env.flag(.quiet)
         if verbose, quiet { throw CLIFailure.usage("\(flag: .verbose) and \(flag: .quiet) exclude each other (\(variable: .verbose), \(variable: .quiet))") }
         // --log-level names a level exactly, so it wins over the two shorthands.
-        let name = logLevel ?? Env.value(.logLevel) ?? (verbose ? "debug" : quiet ? "warning" : "info")
+        let name = logLevel ?? Env.value(.logLevel) ?? (verbose ? "debug" : quiet ? "warning" : Env.text(.logLevel, flag: nil))
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
             throw CLIFailure.usage("\(flag: .logLevel) \(name) is not a level: use trace, debug, info, notice, warning or error")
         }
-        let formatName = logFormat ?? Env.value(.logFormat) ?? "text"
+        let formatName = Env.text(.logFormat, flag: logFormat)
         guard let format = LogFormat(rawValue: formatName.lowercased()) else {
             throw CLIFailure.usage("\(flag: .logFormat) \(formatName) is not a format: use text or json (\(variable: .logFormat))")
         }

@@ -69,13 +69,11 @@ final class StatusLine: Sendable {
 
 /// How often `run` and `ingest` log their status line.
 struct StatusLineOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Seconds between the status lines of run and ingest when standard error is not a terminal "
-              + "(on a terminal the line is redrawn every second) [\(variable: .statusInterval)] (default 30)", valueName: "seconds"))
-    var statusInterval: Double?
+    @Option(help: .setting(.statusInterval)) var statusInterval: Double?
 
     /// A usage error (exit 2) when not a sensible number of seconds.
     func every() throws -> Duration {
-        let text = statusInterval.map { String($0) } ?? Env.value(.statusInterval) ?? "30"
+        let text = Env.text(.statusInterval, flag: statusInterval.map { String($0) })
         guard let seconds = Double(text), seconds >= 0.1, seconds <= 86_400 else {
             throw CLIFailure.usage("\(flag: .statusInterval) must be a number of seconds from 0.1 to 86400 (got \(text)) (\(variable: .statusInterval))")
         }
