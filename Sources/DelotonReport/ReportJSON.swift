@@ -25,6 +25,8 @@ public enum ReportJSON {
 private struct OrNull<Value: Encodable>: Encodable {
     var wrappedValue: Value?
 
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
     func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(wrappedValue)
