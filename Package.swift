@@ -64,7 +64,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "DelotonReport", dependencies: [
-            "DelotonCore", "DelotonStore", "DelotonNotify", "CCairo",
+            "DelotonCore", "DelotonConcurrency", "DelotonStore", "DelotonNotify", "CCairo",
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "DelotonStoreTests", dependencies: ["DelotonStore", "DelotonTestSupport"]),
         .testTarget(name: "DelotonKafkaTests", dependencies: ["DelotonKafka", "CRdKafka", "DelotonTestSupport"]),
         .testTarget(name: "DelotonNotifyTests", dependencies: [
-            "DelotonNotify", "DelotonTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "DelotonNotify", "DelotonConcurrency", "DelotonTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "DelotonIngestTests", dependencies: [
             "DelotonIngest", "DelotonBench", "DelotonTestSupport",

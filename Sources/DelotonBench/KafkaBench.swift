@@ -1,3 +1,4 @@
+import DelotonCore
 import DelotonKafka
 import Logging
 
@@ -35,15 +36,19 @@ public enum KafkaBench {
 
         let producer = try KafkaProducer(config: KafkaProducerConfig(config: config), logger: logger)
         let keys = (0..<max(1, bikes)).map { Array("SN\(1000 + $0)".utf8) }
-        let filler = Array(repeating: UInt8(ascii: "x"), count: max(0, payloadBytes - 24))
+        let filler = String(repeating: "x", count: max(0, payloadBytes))
         let produceStart = clock.now
         do {
             for index in 0..<messages {
                 // A distinct prefix per message keeps payloads realistic (not one repeated buffer).
-                var value = Array("{\"n\":\(index),\"r\":\"".utf8)
-                value += filler.prefix(max(0, payloadBytes - value.count - 2))
-                value += Array("\"}".utf8)
-                try await producer.send(topic: topic, key: keys[index % keys.count], value: value)
+                // {"n":N,"r":"x…"}: 13 bytes besides the number and the filler, payloadBytes in all.
+                let fill = max(0, payloadBytes - 13 - String(index).utf8.count)
+                var value = JSONWriter(capacity: payloadBytes)
+                value.object { j in
+                    j.field("n", index)
+                    j.field("r", String(filler.prefix(fill)))
+                }
+                try await producer.send(topic: topic, key: keys[index % keys.count], value: value.bytes)
             }
             try await producer.flush(timeout: .seconds(120))
         } catch {

@@ -42,7 +42,7 @@ public enum ReportRenderer {
         return ReportDocuments(
             html: try ReportHTML.render(report, charts: charts, images: .files),
             emailHTML: try ReportHTML.render(report, charts: charts, images: .contentIDs),
-            text: plainText(report), pdf: pdf, json: ReportJSON.data(report), images: images)
+            text: plainText(report), pdf: pdf, json: try ReportJSON.data(report), images: images)
     }
 
     /// Renders the report and writes `report.html`, `report.pdf`, `report.json` and the chart

@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import DelotonCore
 import DelotonNotify
 import DelotonStore
@@ -45,8 +46,8 @@ public struct ReportScheduler: Sendable {
     let clock: any ReportClock
     let deliver: Deliver
     let logger: Logger
-    let firstRetry: Duration
-    let longestRetry: Duration
+    /// After a transient failure: no jitter, as one scheduler per process waits, not a crowd.
+    let retry: RetryBackoff
     /// Who claims days in the warehouse: unique per scheduler.
     let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
     /// How long a claim holds: far longer than a send takes.
@@ -61,8 +62,7 @@ public struct ReportScheduler: Sendable {
         self.ledger = ledger
         self.clock = clock
         self.logger = logger
-        self.firstRetry = firstRetry
-        self.longestRetry = longestRetry
+        self.retry = RetryBackoff(initial: firstRetry, maximum: longestRetry, jitter: .none)
         self.deliver = deliver
     }
 
@@ -114,7 +114,7 @@ public struct ReportScheduler: Sendable {
     /// address the relay refuses) is not retried for that day until the next start.
     public func run(until shouldStop: @escaping @Sendable () -> Bool = { false }) async {
         logger.info("daily report scheduled", metadata: ["at": "\(at)", "timezone": "\(zone.identifier)"])
-        var retry = firstRetry
+        var failures = 0
         var givenUp: Set<CivilDate> = []
         while !shouldStop(), !Task.isCancelled {
             let now = clock.now()
@@ -124,15 +124,16 @@ public struct ReportScheduler: Sendable {
                     // Nothing sent yet the day not recorded: another process holds the claim.
                     // Look again later, in case it dies before sending.
                     if try await sendIfDue() == nil, try await !ledger.wasSent(day) {
-                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + firstRetry.microseconds))
+                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + retry.initial.microseconds))
                     }
-                    retry = firstRetry
+                    failures = 0
                 } catch {
                     let transient = (error as? ReportError)?.isTransient ?? !(error is ReportError)
                     if transient {
-                        logger.warning("daily report not sent, retrying in \(retry)", metadata: ["day": "\(day)", "error": "\(error)"])
-                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + retry.microseconds))
-                        retry = min(retry * 2, longestRetry)
+                        failures += 1
+                        let wait = retry.delay(afterAttempt: failures)
+                        logger.warning("daily report not sent, retrying in \(wait)", metadata: ["day": "\(day)", "error": "\(error)"])
+                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + wait.microseconds))
                     } else {
                         logger.error("daily report not sent and not retried: fix the cause and restart, or send it with deloton report \(flag: .reportSend) \(flag: .reportDate) \(day)",
                                      metadata: ["day": "\(day)", "error": "\(error)"])

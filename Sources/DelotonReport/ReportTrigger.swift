@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import DelotonCore
 import Foundation
 import Logging
@@ -19,7 +20,8 @@ public struct ReportTrigger: Sendable {
 
     let ledger: ReportLedger
     let retryFor: Duration
-    let firstRetry: Duration
+    /// Doubling up to a minute, without jitter: one trigger waits, not a crowd.
+    let retry: RetryBackoff
     let logger: Logger
     let owner = "report-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))"
 
@@ -29,7 +31,7 @@ public struct ReportTrigger: Sendable {
     public init(ledger: ReportLedger, retryFor: Duration, firstRetry: Duration = .seconds(2), logger: Logger) {
         self.ledger = ledger
         self.retryFor = retryFor
-        self.firstRetry = firstRetry
+        self.retry = RetryBackoff(initial: firstRetry, maximum: .seconds(60), jitter: .none)
         self.logger = logger
     }
 
@@ -39,8 +41,9 @@ public struct ReportTrigger: Sendable {
         let deadline = ContinuousClock.now + retryFor
         // Longer than the retries, so the claim cannot lapse while this process still tries.
         let lease = retryFor + .seconds(300)
-        var pause = firstRetry
+        var failures = 0
         while true {
+            let pause = retry.delay(afterAttempt: failures + 1)
             if !force, try await ledger.wasSent(day) { return .alreadySent }
             let now = Instant(seconds: Date().timeIntervalSince1970)
             guard try await ledger.claim(day, owner: owner, now: now, lease: lease) else {
@@ -64,7 +67,7 @@ public struct ReportTrigger: Sendable {
                 }
                 logger.warning("daily report not sent, retrying in \(pause)", metadata: ["day": "\(day)", "error": "\(error)"])
                 try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(60))
+                failures += 1
             }
         }
     }

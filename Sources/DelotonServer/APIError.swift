@@ -38,10 +38,15 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     var body: ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.writeString(#"{"error":{"code":\#(status.code),"type":"\#(type)"},"message":"#)
-        buffer.writeString(JSONQuoting.quoted(message))
-        buffer.writeString("}")
-        return buffer
+        var w = JSONWriter(capacity: 96 + message.utf8.count)
+        w.object { w in
+            w.key("error")
+            w.object { w in
+                w.field("code", status.code)
+                w.field("type", type)
+            }
+            w.field("message", message)
+        }
+        return ByteBuffer(bytes: w.bytes)
     }
 }

@@ -1,6 +1,5 @@
 import DelotonCore
 import DelotonStore
-import NIOCore
 
 /// The API's ride object (interface.md) outside a request: the end-of-ride webhook sends
 /// exactly what `GET /ride/{id}` answers.
@@ -10,6 +9,6 @@ public enum RideDocument {
         guard let ride = try await RideQueries(warehouse.sql).ride(id: rideID) else { return nil }
         var writer = JSONWriter()
         Rendering(zone: zone).ride(ride, into: &writer)
-        return Array(writer.buffer.readableBytesView)
+        return writer.bytes
     }
 }

@@ -25,48 +25,40 @@ public enum LogLine {
 
     static func json(time: Date, level: Logger.Level, label: String, message: String,
                      metadata: Logger.Metadata, error: (any Error)?) -> String {
-        var out = "{\"time\":\"" + timestamp(time) + "\",\"level\":\"" + level.rawValue + "\",\"logger\":"
         // Non-ASCII is escaped too: the line is then plain ASCII, and no collector can misread a
         // C1 control or a lone surrogate as the end of a line or of a field.
-        JSONQuoting.append(label, to: &out, escaping: .nonASCII)
-        out += ",\"message\":"
-        JSONQuoting.append(PersonalDataRedaction.redact(message), to: &out, escaping: .nonASCII)
-        if let error {
-            out += ",\"error\":"
-            JSONQuoting.append(PersonalDataRedaction.redact(String(describing: error)), to: &out, escaping: .nonASCII)
+        var j = JSONWriter(capacity: 256, escaping: .nonASCII)
+        j.object { j in
+            j.field("time", timestamp(time))
+            j.field("level", level.rawValue)
+            j.field("logger", label)
+            j.field("message", PersonalDataRedaction.redact(message))
+            if let error { j.field("error", PersonalDataRedaction.redact(String(describing: error))) }
+            for key in metadata.keys.sorted() {
+                guard let value = metadata[key] else { continue }
+                j.key(reserved.contains(key) ? "meta." + key : key)
+                write(value, to: &j)
+            }
         }
-        for key in metadata.keys.sorted() {
-            guard let value = metadata[key] else { continue }
-            out += ","
-            JSONQuoting.append(reserved.contains(key) ? "meta." + key : key, to: &out, escaping: .nonASCII)
-            out += ":"
-            appendJSON(value, to: &out)
-        }
-        return out + "}"
+        return j.text
     }
 
-    private static func appendJSON(_ value: Logger.MetadataValue, to out: inout String) {
+    private static func write(_ value: Logger.MetadataValue, to j: inout JSONWriter) {
         switch value {
         case .string(let s):
-            JSONQuoting.append(PersonalDataRedaction.redact(s), to: &out, escaping: .nonASCII)
+            j.string(PersonalDataRedaction.redact(s))
         case .stringConvertible(let c):
-            JSONQuoting.append(PersonalDataRedaction.redact(c.description), to: &out, escaping: .nonASCII)
+            j.string(PersonalDataRedaction.redact(c.description))
         case .array(let items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                appendJSON(item, to: &out)
-            }
-            out += "]"
+            j.array { j in for item in items { write(item, to: &j) } }
         case .dictionary(let fields):
-            out += "{"
-            for (i, key) in fields.keys.sorted().enumerated() {
-                if i > 0 { out += "," }
-                JSONQuoting.append(key, to: &out, escaping: .nonASCII)
-                out += ":"
-                if let field = fields[key] { appendJSON(field, to: &out) }
+            j.object { j in
+                for key in fields.keys.sorted() {
+                    guard let field = fields[key] else { continue }
+                    j.key(key)
+                    write(field, to: &j)
+                }
             }
-            out += "}"
         }
     }
 

@@ -105,17 +105,6 @@ struct AlertEmailTests {
             #expect(counts == [.pending: 1, .sent: 0, .failed: 0])
         }
     }
-
-    @Test func backoffDoublesWithJitterUpToItsCap() {
-        let b = RetryBackoff(initial: .seconds(1), maximum: .seconds(300))
-        #expect(b.ceiling(afterAttempt: 1) == .seconds(1))
-        #expect(b.ceiling(afterAttempt: 4) == .seconds(8))
-        #expect(b.ceiling(afterAttempt: 40) == .seconds(300))
-        for attempt in 1...12 {
-            let d = b.delay(afterAttempt: attempt), ceiling = b.ceiling(afterAttempt: attempt)
-            #expect(d >= ceiling / 2 && d <= ceiling)
-        }
-    }
 }
 
 /// The small words of the alert email.

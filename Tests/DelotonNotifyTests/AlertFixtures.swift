@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonConcurrency
 import DelotonNotify
 import DelotonStore
 import DelotonTestSupport

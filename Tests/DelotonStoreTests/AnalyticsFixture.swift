@@ -139,7 +139,7 @@ enum AnalyticsFixture {
         }
     }
 
-    static func text(_ v: Double?) -> String { v.map(AnalyticsExport.number) ?? "null" }
+    static func text(_ v: Double?) -> String { v.map(JSONWriter.number) ?? "null" }
     static func text(_ v: Int?) -> String { v.map(String.init) ?? "null" }
 
     /// Sums of floating-point values may be added in another order by another query: equal to

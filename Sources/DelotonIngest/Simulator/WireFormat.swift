@@ -5,14 +5,12 @@ public enum WireFormat {
     /// `{"log": "<line>\n"}`, Python `json.dumps` style; `key` adds the member deloton's
     /// simulator writes so a file can hold several bikes' streams.
     public static func message(_ line: String, key: String? = nil) -> String {
-        var out = "{\"log\": "
-        JSONQuoting.append(line + "\n", to: &out, escaping: .nonASCII)
-        if let key {
-            out += ", \"key\": "
-            JSONQuoting.append(key, to: &out, escaping: .nonASCII)
+        var j = JSONWriter(capacity: line.utf8.count + 64, escaping: .nonASCII, spaced: true)
+        j.object { j in
+            j.field("log", line + "\n")
+            if let key { j.field("key", key) }
         }
-        out += "}"
-        return out
+        return j.text
     }
 
     static let device = "mendoza v9"
@@ -26,12 +24,21 @@ public enum WireFormat {
     }
 
     public static func systemPayload(_ p: RiderProfile) -> String {
-        func str(_ s: String) -> String { JSONQuoting.quoted(s, escaping: .nonASCII) }
-        func num<T: BinaryInteger>(_ v: T?) -> String { v.map { String($0) } ?? "null" }
-        return "{\"user_id\":\(p.userID),\"name\":\(str(p.name)),\"gender\":\(str(p.gender)),\"address\":\(str(p.address)),"
-            + "\"date_of_birth\":\(num(p.dateOfBirthMs)),\"email_address\":\(str(p.email)),\"height_cm\":\(num(p.heightCm)),"
-            + "\"weight_kg\":\(num(p.weightKg)),\"account_create_date\":\(num(p.accountCreateDateMs)),\"bike_serial\":\(str(p.bikeSerial)),"
-            + "\"original_source\":\(str(p.originalSource))}"
+        var j = JSONWriter(capacity: 320, escaping: .nonASCII)
+        j.object { j in
+            j.field("user_id", p.userID)
+            j.field("name", p.name)
+            j.field("gender", p.gender)
+            j.field("address", p.address)
+            j.field("date_of_birth", p.dateOfBirthMs)
+            j.field("email_address", p.email)
+            j.field("height_cm", p.heightCm)
+            j.field("weight_kg", p.weightKg)
+            j.field("account_create_date", p.accountCreateDateMs)
+            j.field("bike_serial", p.bikeSerial)
+            j.field("original_source", p.originalSource)
+        }
+        return j.text
     }
 
     private static func pad(_ v: Int, _ w: Int) -> String {

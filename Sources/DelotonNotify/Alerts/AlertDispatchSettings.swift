@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonConcurrency
 
 /// How the alert dispatcher delivers (issue 6): who sends, who gets staff copies, and the pace.
 public struct AlertDispatchSettings: Sendable {

@@ -1,5 +1,6 @@
 import DelotonConcurrency
 import DelotonCore
+import DelotonConcurrency
 import DelotonStore
 import Foundation
 import Logging
@@ -254,6 +255,10 @@ public actor AlertDispatcher {
         return nil
     }
 
+    /// Between the tries to write an outcome: 100 ms, then 200 ms. Brief, as this rides out a
+    /// hiccup of the warehouse; a longer outage is what the claim's lapse is for.
+    static let recordBackoff = RetryBackoff(initial: .milliseconds(100), maximum: .milliseconds(200), jitter: .none)
+
     /// Writes the outcome. Marking sent is retried briefly: if it still fails, the claim lapses
     /// and the message goes once more with the same Message-ID (the one repeat domain.md allows).
     private func record(_ alert: OutboxAlert, _ outcome: AlertDispatchEvent.Outcome) async {
@@ -286,7 +291,7 @@ public actor AlertDispatcher {
                                  metadata: ["reason": "\(error)"])
                     return
                 }
-                try? await Task.sleep(for: .milliseconds(100 * attempt))
+                try? await Task.sleep(for: Self.recordBackoff.delay(afterAttempt: attempt))
             }
         }
     }

@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import Foundation
 import Logging
 

@@ -93,74 +93,82 @@ struct LiveBoard: Sendable {
 
     /// The whole board: sent to a new client, and by `/api/live`.
     func snapshotJSON(now: Instant, zone: Zone) -> String {
-        var j = JSONText(capacity: 4096)
-        j.raw("{\"now\":"); j.string(zone.iso8601(now))
-        j.raw(",\"zone\":"); j.string(zone.identifier)
-        j.raw(",\"not_in_use_after_s\":"); j.number(options.notInUseAfter)
-        j.raw(",\"history_s\":"); j.int(options.historySeconds)
-        j.raw(",\"bikes\":[")
-        for (i, serial) in bikes.keys.sorted().enumerated() {
-            if i > 0 { j.raw(",") }
-            if let bike = bikes[serial] { write(bike, readings: bike.readings, full: true, into: &j, zone: zone) }
+        var j = Self.writer(capacity: 4096)
+        j.object { j in
+            j.field("now", zone.iso8601(now))
+            j.field("zone", zone.identifier)
+            j.key("not_in_use_after_s"); j.double(options.notInUseAfter, places: 1)
+            j.field("history_s", options.historySeconds)
+            j.key("bikes")
+            j.array { j in
+                for serial in bikes.keys.sorted() {
+                    if let bike = bikes[serial] { write(bike, readings: bike.readings, full: true, into: &j, zone: zone) }
+                }
+            }
         }
-        j.raw("]}")
         return j.text
     }
 
     func changeJSON(_ change: Change, now: Instant, zone: Zone) -> String {
-        var j = JSONText(capacity: 1024)
-        j.raw("{\"now\":"); j.string(zone.iso8601(now))
-        j.raw(",\"bikes\":[")
-        var first = true
-        for serial in change.full {
-            guard let bike = bikes[serial] else { continue }
-            if !first { j.raw(",") }
-            first = false
-            write(bike, readings: bike.readings, full: true, into: &j, zone: zone)
+        var j = Self.writer(capacity: 1024)
+        j.object { j in
+            j.field("now", zone.iso8601(now))
+            j.key("bikes")
+            j.array { j in
+                for serial in change.full {
+                    guard let bike = bikes[serial] else { continue }
+                    write(bike, readings: bike.readings, full: true, into: &j, zone: zone)
+                }
+                for (serial, fresh) in change.delta.sorted(by: { $0.key < $1.key }) {
+                    guard let bike = bikes[serial] else { continue }
+                    write(bike, readings: fresh, full: false, into: &j, zone: zone)
+                }
+            }
+            j.key("gone")
+            j.array { j in for serial in change.gone { j.string(serial) } }
         }
-        for (serial, fresh) in change.delta.sorted(by: { $0.key < $1.key }) {
-            guard let bike = bikes[serial] else { continue }
-            if !first { j.raw(",") }
-            first = false
-            write(bike, readings: fresh, full: false, into: &j, zone: zone)
-        }
-        j.raw("],\"gone\":[")
-        for (i, serial) in change.gone.enumerated() {
-            if i > 0 { j.raw(",") }
-            j.string(serial)
-        }
-        j.raw("]}")
         return j.text
     }
 
-    private func write(_ bike: Bike, readings: [DashboardQueries.LiveReading], full: Bool, into j: inout JSONText, zone: Zone) {
+    /// `<` escaped too, so a value can never close a script element if the JSON is ever inlined.
+    static func writer(capacity: Int) -> JSONWriter { JSONWriter(capacity: capacity, escaping: .lessThan) }
+
+    private func write(_ bike: Bike, readings: [DashboardQueries.LiveReading], full: Bool, into j: inout JSONWriter, zone: Zone) {
         let ride = bike.ride
-        j.raw("{\"bike\":"); j.string(ride.bikeSerial)
-        j.raw(",\"ride\":"); j.int(ride.rideID)
-        j.raw(",\"full\":"); j.bool(full)
-        j.raw(",\"status\":"); j.string(bike.inUse ? "riding" : "idle")
-        j.raw(",\"in_progress\":"); j.bool(ride.inProgress)
-        j.raw(",\"alert\":"); j.bool(ride.alertRaised)
-        j.raw(",\"elapsed_s\":"); j.int(bike.readings.last?.elapsed ?? 0)
-        j.raw(",\"last\":")
-        if let us = ride.lastReadingUs { j.string(zone.iso8601(Instant(microseconds: us))) } else { j.raw("null") }
-        if full {
-            j.raw(",\"start\":"); j.string(zone.iso8601(Instant(microseconds: ride.startTimeUs)))
-            j.raw(",\"rider\":{\"id\":"); j.int(ride.riderID)
-            j.raw(",\"name\":"); j.string(ride.riderName)
-            j.raw(",\"gender\":"); j.string(ride.gender)
-            j.raw(",\"age\":"); j.int(ride.ageAtStart)
-            j.raw("},\"safe\":{\"min\":"); j.number(bike.range.minimum)
-            j.raw(",\"max\":"); j.number(bike.range.maximum)
-            j.raw("}")
+        j.object { j in
+            j.field("bike", ride.bikeSerial)
+            j.field("ride", ride.rideID)
+            j.field("full", full)
+            j.field("status", bike.inUse ? "riding" : "idle")
+            j.field("in_progress", ride.inProgress)
+            j.field("alert", ride.alertRaised)
+            j.field("elapsed_s", bike.readings.last?.elapsed ?? 0)
+            j.field("last", ride.lastReadingUs.map { zone.iso8601(Instant(microseconds: $0)) })
+            if full {
+                j.field("start", zone.iso8601(Instant(microseconds: ride.startTimeUs)))
+                j.key("rider")
+                j.object { j in
+                    j.field("id", ride.riderID)
+                    j.field("name", ride.riderName)
+                    j.field("gender", ride.gender)
+                    j.field("age", ride.ageAtStart)
+                }
+                j.key("safe")
+                j.object { j in
+                    j.key("min"); j.double(bike.range.minimum, places: 1)
+                    j.key("max"); j.double(bike.range.maximum, places: 1)
+                }
+            }
+            // [elapsed s, heart rate bpm, rpm, power W, resistance]: compact, the bulk of every message.
+            j.key("r")
+            j.array { j in
+                for r in readings {
+                    j.array { j in
+                        j.int(r.elapsed); j.int(r.heartRate); j.int(r.rpm)
+                        j.double(r.power, places: 1); j.int(r.resistance)
+                    }
+                }
+            }
         }
-        // [elapsed s, heart rate bpm, rpm, power W, resistance]: compact, the bulk of every message.
-        j.raw(",\"r\":[")
-        for (i, r) in readings.enumerated() {
-            if i > 0 { j.raw(",") }
-            j.raw("["); j.int(r.elapsed); j.raw(","); j.int(r.heartRate); j.raw(","); j.int(r.rpm)
-            j.raw(","); j.number(r.power); j.raw(","); j.int(r.resistance); j.raw("]")
-        }
-        j.raw("]}")
     }
 }

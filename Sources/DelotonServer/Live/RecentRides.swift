@@ -71,42 +71,43 @@ enum RecentRides {
                                                            limit: maxRides + 1)
         let truncated = rides.count > maxRides
         if truncated { rides.removeLast(rides.count - maxRides) }
-        var j = JSONText(capacity: 256 + rides.count * 110)
-        j.raw("{\"from\":"); j.string(zone.iso8601(Instant(microseconds: from)))
-        j.raw(",\"to\":"); j.string(zone.iso8601(now))
-        j.raw(",\"from_ms\":"); j.int(from / 1000)
-        j.raw(",\"to_ms\":"); j.int(now.microseconds / 1000)
-        j.raw(",\"hours\":"); j.int(request.hours)
-        j.raw(",\"truncated\":"); j.raw(truncated ? "true" : "false")
-        j.raw(",\"zone\":"); j.string(zone.identifier)
-        j.raw(",\"columns\":[")
-        for (i, c) in columns.enumerated() {
-            if i > 0 { j.raw(",") }
-            j.string(c)
+        var j = LiveBoard.writer(capacity: 256 + rides.count * 110)
+        j.object { j in
+            j.field("from", zone.iso8601(Instant(microseconds: from)))
+            j.field("to", zone.iso8601(now))
+            j.field("from_ms", from / 1000)
+            j.field("to_ms", now.microseconds / 1000)
+            j.field("hours", request.hours)
+            j.field("truncated", truncated)
+            j.field("zone", zone.identifier)
+            j.key("columns")
+            j.array { j in for c in columns { j.string(c) } }
+            j.key("rides")
+            j.array { j in
+                for r in rides {
+                    j.lineBreak()
+                    let n = Double(max(r.readingCount, 1))
+                    j.array { j in
+                        j.int(r.rideID)
+                        j.int(r.riderID)
+                        j.string(r.riderName)
+                        j.string(r.bikeSerial)
+                        j.int(r.startTimeUs / 1000)
+                        j.int(r.readingCount)
+                        j.string(r.gender.lowercased())
+                        j.int(r.ageAtStart)
+                        j.double(r.hrCount > 0 ? Double(r.hrSum) / Double(r.hrCount) : nil, places: 1)
+                        j.int(r.hrMax)
+                        j.double(r.readingCount > 0 ? r.powerSum / n : nil, places: 1)
+                        j.double(r.powerSum / 1000, places: 2)
+                        j.double(r.readingCount > 0 ? Double(r.resistanceSum) / n : nil, places: 1)
+                        j.int(r.alertRaised ? 1 : 0)
+                        j.int(r.inProgress ? 1 : 0)
+                        j.int(r.hrMin)
+                    }
+                }
+            }
         }
-        j.raw("],\"rides\":[")
-        for (i, r) in rides.enumerated() {
-            if i > 0 { j.raw(",\n") }
-            let n = Double(max(r.readingCount, 1))
-            j.raw("["); j.int(r.rideID)
-            j.raw(","); j.int(r.riderID)
-            j.raw(","); j.string(r.riderName)
-            j.raw(","); j.string(r.bikeSerial)
-            j.raw(","); j.int(r.startTimeUs / 1000)
-            j.raw(","); j.int(r.readingCount)
-            j.raw(","); j.string(r.gender.lowercased())
-            j.raw(","); j.int(r.ageAtStart)
-            j.raw(","); j.number(r.hrCount > 0 ? Double(r.hrSum) / Double(r.hrCount) : nil)
-            j.raw(","); j.int(r.hrMax)
-            j.raw(","); j.number(r.readingCount > 0 ? r.powerSum / n : nil)
-            j.raw(","); j.number(r.powerSum / 1000, places: 2)
-            j.raw(","); j.number(r.readingCount > 0 ? Double(r.resistanceSum) / n : nil)
-            j.raw(","); j.int(r.alertRaised ? 1 : 0)
-            j.raw(","); j.int(r.inProgress ? 1 : 0)
-            j.raw(","); j.int(r.hrMin)
-            j.raw("]")
-        }
-        j.raw("]}")
         return j.text
     }
 }

@@ -1,3 +1,4 @@
+import DelotonCore
 import Hummingbird
 
 enum Responses {
@@ -13,7 +14,7 @@ enum Responses {
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: writer.buffer))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -141,11 +141,11 @@ public struct AnalyticsExport: Sendable {
         switch (kind, value) {
         case (_, .null): return Field(text: nil, bare: true)
         case (.integer, .int(let i)), (.real, .int(let i)): return Field(text: String(i), bare: true)
-        case (.integer, .double(let d)), (.real, .double(let d)): return Field(text: Self.number(d), bare: true)
+        case (.integer, .double(let d)), (.real, .double(let d)): return Field(text: JSONWriter.number(d), bare: true)
         // A view's number written as text by a tool's own view or cast still goes out bare.
         case (.integer, .text(let s)): return Field(text: s, bare: Int64(s) != nil)
         case (.real, .text(let s)):
-            if let d = Double(s) { return Field(text: Self.number(d), bare: true) }
+            if let d = Double(s) { return Field(text: JSONWriter.number(d), bare: true) }
             return Field(text: s, bare: false)
         // Flags are 0/1 integers (see `SQLValue`).
         case (.boolean, .int(let i)): return Field(text: i != 0 ? "true" : "false", bare: true)
@@ -186,24 +186,19 @@ public struct AnalyticsExport: Sendable {
             return Instant(microseconds: ((days * 86_400 + Int64(h * 3600 + mi * 60 + sec)) * 1000 + Int64(ms)) * 1000)
         } ?? nil
     }
-
-    /// As the API writes numbers: whole values without a fraction.
-    static func number(_ v: Double) -> String {
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return String(v)
-    }
 }
 
 /// One JSON object per line, members in the view's column order.
 enum JSONLine {
     static func encode(_ columns: [AnalyticsColumn], _ fields: [AnalyticsExport.Field]) -> String {
-        var out = "{"
-        for (i, (column, field)) in zip(columns, fields).enumerated() {
-            if i > 0 { out += "," }
-            out += JSONQuoting.quoted(column.name) + ":"
-            if let text = field.text { out += field.bare ? text : JSONQuoting.quoted(text) } else { out += "null" }
+        var j = JSONWriter(capacity: 32 * columns.count)
+        j.object { j in
+            for (column, field) in zip(columns, fields) {
+                j.key(column.name)
+                if let text = field.text, field.bare { j.raw(text) } else { j.string(field.text) }
+            }
         }
-        return out + "}\n"
+        return j.text + "\n"
     }
 }
 
