@@ -108,7 +108,7 @@ struct ChangeFeedTests {
     @Test("reconnection waits double up to 5 s, each from the upper half of its ceiling")
     func retryDelays() {
         for (failures, ceiling) in [(1, 0.25), (2, 0.5), (3, 1.0), (5, 4.0), (6, 5.0), (40, 5.0)] {
-            let d = PostgresChangeListener.retryDelay(afterFailures: failures) / .seconds(1)
+            let d = PostgresChangeListener.reconnect.delay(afterAttempt: failures) / .seconds(1)
             #expect(d >= ceiling / 2 && d <= ceiling, "after \(failures): \(d)")
         }
     }

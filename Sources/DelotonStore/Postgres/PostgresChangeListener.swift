@@ -1,3 +1,4 @@
+import DelotonConcurrency
 import DelotonCore
 import Foundation
 import Logging
@@ -19,10 +20,10 @@ public final class PostgresChangeListener: ChangeFeed {
     /// a listener waiting for ever: a trivial query this often, which must answer within the
     /// login's limit, proves the connection alive; four a minute are nothing to the server.
     static let heartbeat: Duration = .seconds(15)
-    /// Reconnection waits double from the first to the last: a restart takes seconds, and a
-    /// dashboard should not poll slowly for long after the server is back.
-    static let firstRetry: Duration = .milliseconds(250)
-    static let longestRetry: Duration = .seconds(5)
+    /// Reconnection waits double from 250 ms to 5 s: a restart takes seconds, and a dashboard
+    /// should not poll slowly for long after the server is back. Jittered, so that many replicas
+    /// do not all reconnect in the same instant after a restart.
+    static let reconnect = RetryBackoff(initial: .milliseconds(250), maximum: .seconds(5))
 
     private struct State {
         var subscribers: [Int: AsyncStream<ChangeFeedEvent>.Continuation] = [:]
@@ -146,7 +147,7 @@ public final class PostgresChangeListener: ChangeFeed {
                 logger.debug("cannot listen to the warehouse's change notifications yet; will retry", metadata: ["reason": "\(reason)"])
             }
             failures += 1
-            try? await Task.sleep(for: Self.retryDelay(afterFailures: failures))
+            try? await Task.sleep(for: Self.reconnect.delay(afterAttempt: failures))
         }
         _ = setListening(false)
     }
@@ -176,16 +177,6 @@ public final class PostgresChangeListener: ChangeFeed {
             defer { group.cancelAll() }
             _ = try await group.next()
         }
-    }
-
-    /// Doubles from `firstRetry` up to `longestRetry`, each wait drawn from the upper half so that
-    /// many replicas do not all reconnect in the same instant after a restart (the same rule as
-    /// `RetryBackoff`, which lives in a module above this one).
-    static func retryDelay(afterFailures failures: Int) -> Duration {
-        var ceiling = firstRetry
-        for _ in 1..<max(1, failures) where ceiling < longestRetry { ceiling *= 2 }
-        ceiling = min(ceiling, longestRetry)
-        return ceiling / 2 + ceiling * Double.random(in: 0...0.5)
     }
 
     private static func describe(_ error: any Error, settings: PostgresSettings) -> String {
