@@ -45,23 +45,23 @@ struct PostgresWarehouseTests {
         let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
         defer { Task { try? await w.close() } }
         let leapDay = CivilDate(year: 2024, month: 2, day: 29)
-        try await w.sql.execute("INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (\(leapDay), \(5), \("a@b.c"))")
+        try await w.sql.execute("INSERT INTO reports_sent (day, sent_at, recipients) VALUES (\(leapDay), \(Instant(microseconds: 5)), \("a@b.c"))")
         // substr takes int4 lengths: an Int binds as int8, so the portable CAST says so.
         let rows = try await w.sql.query("""
-            SELECT day, sent_at_us, SUM(sent_at_us) AS total, AVG(sent_at_us) AS mean,
+            SELECT day, sent_at, SUM(\(Int64(5))) AS total, AVG(\(Int64(5))) AS mean,
                    substr(recipients, 1, CAST(\(2) AS INTEGER)) AS head,
                    \(41) + 1 AS next, true AS yes, CAST(1.5 AS DOUBLE PRECISION) AS half, \(Optional<String>.none) AS nothing
-            FROM reports_sent WHERE day = \(leapDay) GROUP BY day, sent_at_us, recipients
+            FROM reports_sent WHERE day = \(leapDay) GROUP BY day, sent_at, recipients
             """)
         #expect(rows.count == 1)
         let r = try #require(rows.first)
         #expect(try r.value("day") == .text("2024-02-29"))
-        #expect(try r.value("sent_at_us") == .int(5) && r.value("total") == .int(5) && r.value("mean") == .double(5))
+        #expect(try r.value("sent_at") == .int(5) && r.decode("sent_at", as: Instant.self) == Instant(microseconds: 5) && r.value("total") == .int(5) && r.value("mean") == .double(5))
         #expect(try r.value("head") == .text("a@") && r.value("next") == .int(42) && r.value("yes") == .int(1)
                 && r.value("half") == .double(1.5) && r.value("nothing") == .null)
         #expect(try r.decode("day", as: CivilDate.self) == leapDay && r.decode("yes", as: Bool.self))
         let results = try await w.sql.transaction([
-            "INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES ('k', 'read', 'h', \(1)) RETURNING id",
+            "INSERT INTO api_keys (name, scope, key_hash, created_at) VALUES ('k', 'read', 'h', \(Instant(microseconds: 1))) RETURNING id",
             "SELECT count(*) AS n FROM api_keys",
         ])
         #expect(try results[0].first?.value("id") == .int(1))
