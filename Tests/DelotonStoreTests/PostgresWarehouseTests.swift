@@ -68,6 +68,24 @@ struct PostgresWarehouseTests {
         #expect(try results[1].first?.value("n") == .int(1))
     }
 
+    @Test("an instant beyond PostgreSQL's years filters and pages as it would, never as an error")
+    func instantsBeyondTheServersRange() async throws {
+        let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
+        defer { Task { try? await w.close() } }
+        for batch in try StreamFixture.batches(lines: StreamFixture.handMade, source: "file:hand", every: 50) { _ = try await w.write(batch) }
+        let rides = RideQueries(w.sql)
+        let all = try await rides.rides(RideFilter(), limit: 1000).items
+        #expect(!all.isEmpty)
+        var wide = RideFilter()
+        wide.since = Instant(microseconds: -493_250_031_480_055_705)  // 13,660 BC, as a fuzzer sent it
+        wide.until = Instant(microseconds: Int64.max)
+        #expect(try await rides.rides(wide, limit: 1000).items == all)
+        #expect(try await rides.rides(RideFilter(), after: RideCursor(startTime: Instant(microseconds: Int64.min), id: 0), limit: 1000).items == all)
+        var none = RideFilter()
+        none.until = Instant(microseconds: Int64.min)
+        #expect(try await rides.rides(none, limit: 1000).items.isEmpty)
+    }
+
     @Test("two processes migrating at once apply each migration once, and each says which it applied")
     func concurrentMigrate() async throws {
         let url = try await PostgresServer.freshDatabase()

@@ -80,6 +80,12 @@ struct SQLTests {
         #expect(buffer.readInteger(as: Int64.self) == 1)
         #expect(buffer.readInteger(as: Int64.self) == -946_684_800_000_000)
         #expect(PostgresDay.psqlType == .date && PostgresInstant.psqlType == .timestamptz)
+        // Beyond what PostgreSQL holds: -infinity and infinity, which order the same way.
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: -493_250_031_480_055_705)) == Int64.min)
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: Int64.min)) == Int64.min)
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: Int64.max)) == Int64.max - 946_684_800_000_000)  // 294247 AD: held
+        #expect(PostgresInstant.fromY2K(Int64.max - 946_684_800_000_000) == Instant(microseconds: Int64.max))
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: -211_813_488_000_000_000 + 946_684_800_000_000)) == -211_813_488_000_000_000)
     }
 
     @Test("COPY text writes an instant as ISO 8601 with its offset, to the microsecond, for years 1 to 9999")

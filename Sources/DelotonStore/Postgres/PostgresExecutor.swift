@@ -137,7 +137,7 @@ struct PostgresExecutor: SQLExecutor {
             return .text(CivilDate(daysSinceEpoch: Int(days) + 10_957).description)
         case .timestamp, .timestamptz:
             guard let us = bytes.readInteger(as: Int64.self) else { return .null }
-            return .int(us &+ 946_684_800_000_000)
+            return .int(PostgresInstant.fromY2K(us).microseconds)
         case .bytea:
             return .text(String(decoding: bytes.readableBytesView, as: UTF8.self))
         default:
@@ -190,9 +190,20 @@ struct PostgresInstant: PostgresNonThrowingEncodable {
         byteBuffer.writeInteger(Self.sinceY2K(instant))
     }
 
-    /// PostgreSQL's epoch is 2000-01-01; wrapping, so no instant can trap (the server refuses
-    /// what falls outside its range).
-    static func sinceY2K(_ instant: Instant) -> Int64 { instant.microseconds &- 946_684_800_000_000 }
+    /// Microseconds since PostgreSQL's epoch, 2000-01-01. An instant outside the years
+    /// PostgreSQL holds (4714 BC to 294276 AD), which the server would refuse, goes as -infinity
+    /// or infinity: they compare with every time it can hold as the instant would, so a filter or
+    /// cursor from far outside the data (`/rides?since=...`) finds what it should, not an error.
+    static func sinceY2K(_ instant: Instant) -> Int64 {
+        let (us, overflow) = instant.microseconds.subtractingReportingOverflow(946_684_800_000_000)
+        if overflow || us < -211_813_488_000_000_000 { return Int64.min }
+        return us >= 9_223_371_331_200_000_000 ? Int64.max : us
+    }
+
+    /// The inverse: -infinity and infinity come back as the lowest and highest instants.
+    static func fromY2K(_ us: Int64) -> Instant {
+        Instant(microseconds: us == Int64.min || us == Int64.max ? us : us &+ 946_684_800_000_000)
+    }
 }
 
 /// Read back exactly, for the statements the ingest writer decodes itself.
@@ -201,6 +212,6 @@ extension PostgresInstant: PostgresDecodable {
                                            context: PostgresDecodingContext<JSONDecoder>) throws {
         guard type == .timestamptz, format == .binary else { throw PostgresDecodingError.Code.typeMismatch }
         guard buffer.readableBytes == 8, let us = buffer.readInteger(as: Int64.self) else { throw PostgresDecodingError.Code.failure }
-        instant = Instant(microseconds: us &+ 946_684_800_000_000)
+        instant = Self.fromY2K(us)
     }
 }
