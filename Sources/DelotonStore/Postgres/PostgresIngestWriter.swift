@@ -291,8 +291,9 @@ struct PostgresIngestWriter {
         return inserted
     }
 
-    /// Text format: PostgresNIO 1.33 offers no binary COPY, and for these small numbers and one
-    /// timestamp the server parses text nearly as fast as binary.
+    /// Text format: PostgresNIO 1.33 offers no binary COPY. The server parses the six numbers
+    /// about as fast as binary; the timestamp costs it about a quarter of its COPY rate
+    /// (Benchmarks/RESULTS.md), the price of a real `timestamptz` column.
     private func copyReadings(_ readings: [(Int64, Reading)]) async throws {
         try await connection.copyFrom(table: "readings", columns: Self.readingColumns, logger: logger) { writer in
             var buffer = ByteBuffer()
