@@ -53,7 +53,7 @@ public enum PostgresBench {
             for change in batch.rides {
                 guard let id = ids[change.snapshot.key] else { continue }
                 for r in change.readings {
-                    CopyText.row(&b, id, Int64(r.elapsed), r.time.microseconds, Int64(r.heartRate), Int64(r.rpm), r.power, Int64(r.resistance))
+                    CopyText.row(&b, id, Int64(r.elapsed), r.time, Int64(r.heartRate), Int64(r.rpm), r.power, Int64(r.resistance))
                 }
             }
             return b
@@ -69,7 +69,7 @@ public enum PostgresBench {
                                                FOREIGN KEY (ride_id) REFERENCES production.rides (id))
                 """, logger: logger)
             try await connection.query("""
-                CREATE TEMP TABLE bench_in (ride_id BIGINT, elapsed_s INTEGER, time_us BIGINT, heart_rate INTEGER, rpm INTEGER,
+                CREATE TEMP TABLE bench_in (ride_id BIGINT, elapsed_s INTEGER, time TIMESTAMPTZ, heart_rate INTEGER, rpm INTEGER,
                                             power_w DOUBLE PRECISION, resistance INTEGER) ON COMMIT DELETE ROWS
                 """, logger: logger)
             // Each: the same rows, one transaction per batch.

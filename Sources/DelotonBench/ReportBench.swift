@@ -30,7 +30,7 @@ public enum ReportBench {
         let clock = ContinuousClock()
         let hours = london.interval(of: day)
         let loaded = try await warehouse.sql.query("""
-            SELECT count(*) AS n FROM rides WHERE start_time_us >= \(hours.lowerBound.microseconds) AND start_time_us < \(hours.upperBound.microseconds)
+            SELECT count(*) AS n FROM rides WHERE start_time >= \(hours.lowerBound) AND start_time < \(hours.upperBound)
             """)
         let load = try (loaded.first?.decode("n", as: Int64.self) ?? 0) > 0 ? .zero : try await clock.measure {
             try await self.load(into: warehouse, rides: rides, secondsPerRide: secondsPerRide)

@@ -15,7 +15,7 @@ public struct ReportLedger: Sendable {
 
     /// When the most recent report was sent, by any process (for the report metrics).
     public func lastSentAt() async throws -> Instant? {
-        try await sql.query("SELECT MAX(sent_at_us) AS sent_us FROM reports_sent").first?.decode("sent_us", as: Instant?.self) ?? nil
+        try await sql.query("SELECT MAX(sent_at) AS sent FROM reports_sent").first?.decode("sent", as: Instant?.self) ?? nil
     }
 
     public func sentDays() async throws -> Set<CivilDate> {
@@ -27,11 +27,11 @@ public struct ReportLedger: Sendable {
     /// claim that has not expired. True when `owner` may send. A sender that dies mid-send holds
     /// the day only until its lease ends.
     public func claim(_ day: CivilDate, owner: String, now: Instant, lease: Duration) async throws -> Bool {
-        let until = now.microseconds + lease.components.seconds * 1_000_000
+        let until = Instant(microseconds: now.microseconds + lease.components.seconds * 1_000_000)
         let rows = try await sql.transaction(["""
-            INSERT INTO report_claims (day, owner, until_us) VALUES (\(day), \(owner), \(until))
-            ON CONFLICT (day) DO UPDATE SET owner = excluded.owner, until_us = excluded.until_us
-            WHERE report_claims.until_us <= \(now.microseconds) OR report_claims.owner = excluded.owner
+            INSERT INTO report_claims (day, owner, claimed_until) VALUES (\(day), \(owner), \(until))
+            ON CONFLICT (day) DO UPDATE SET owner = excluded.owner, claimed_until = excluded.claimed_until
+            WHERE report_claims.claimed_until <= \(now) OR report_claims.owner = excluded.owner
             RETURNING owner
             """])
         return !(rows.first ?? []).isEmpty
@@ -45,7 +45,7 @@ public struct ReportLedger: Sendable {
     /// Records a sent report; recording the same day again keeps the first record.
     public func record(_ day: CivilDate, sentAt: Instant, recipients: [String]) async throws {
         try await sql.execute("""
-            INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (\(day), \(sentAt.microseconds), \(recipients.joined(separator: ",")))
+            INSERT INTO reports_sent (day, sent_at, recipients) VALUES (\(day), \(sentAt), \(recipients.joined(separator: ",")))
             ON CONFLICT (day) DO NOTHING
             """)
     }

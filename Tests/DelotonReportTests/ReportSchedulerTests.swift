@@ -157,8 +157,8 @@ final class DeliveryLog: Sendable {
         }
         #expect(try await ReportLedger(warehouse.sql).sentDays().count == 10)
         // Each morning's report went out at 09:30 local: 08:30 UTC in summer time, 09:30 in winter.
-        let rows = try await warehouse.sql.query("SELECT day, sent_at_us FROM reports_sent ORDER BY day")
-        let sentAt = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode("day", as: String.self), try $0.decode("sent_at_us", as: Int64.self)) })
+        let rows = try await warehouse.sql.query("SELECT day, sent_at FROM reports_sent ORDER BY day")
+        let sentAt = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode("day", as: String.self), try $0.decode("sent_at", as: Int64.self)) })
         #expect(sentAt["2024-03-30"] == Self.utc(2024, 3, 31, 8, 30).microseconds)
         #expect(sentAt["2024-03-29"] == Self.utc(2024, 3, 30, 9, 30).microseconds)
         #expect(sentAt["2024-10-26"] == Self.utc(2024, 10, 27, 9, 30).microseconds)
@@ -218,7 +218,7 @@ final class DeliveryLog: Sendable {
         await scheduler.run(until: { clock.now() >= Self.utc(2024, 7, 11, 12, 0) })
         #expect(log.sent == [CivilDate(year: 2024, month: 7, day: 10)])
         // 08:30 fails, then retries after 1, 2 and 4 minutes: sent at 08:37.
-        let sent = try await warehouse.sql.query("SELECT sent_at_us FROM reports_sent").first?.decode("sent_at_us", as: Int64.self)
+        let sent = try await warehouse.sql.query("SELECT sent_at FROM reports_sent").first?.decode("sent_at", as: Int64.self)
         #expect(sent == Self.utc(2024, 7, 11, 8, 37).microseconds)
         try await warehouse.close()
     }

@@ -54,9 +54,9 @@ import Testing
         let sql = fixture.warehouse.sql
         #expect(try await sql.query("SELECT count(*) AS n FROM readings WHERE ride_id = \(alerted.id)").first?.decode("n", as: Int64.self) == 0)
         #expect(try await sql.query("SELECT count(*) AS n FROM alerts WHERE ride_id = \(alerted.id)").first?.decode("n", as: Int64.self) == 0)
-        let tombstone = try await sql.query("SELECT deleted_by, deleted_at_us FROM ride_tombstones").first
+        let tombstone = try await sql.query("SELECT deleted_by, deleted_at FROM ride_tombstones").first
         #expect(try tombstone?.decode("deleted_by", as: String.self) == "cleanup-bot")
-        #expect(try tombstone?.decode("deleted_at_us", as: Int64.self) == Fixture.now.microseconds)
+        #expect(try tombstone?.decode("deleted_at", as: Int64.self) == Fixture.now.microseconds)
 
         // Replaying the stream brings neither the ride nor its alert back.
         let outcome = try await fixture.ingest(Fixture.syntheticLines(), stream: "file:synthetic")

@@ -167,7 +167,7 @@ struct DashboardBrowserTests {
             #expect(result["signin_form"] as? Bool == true)
             #expect(result["text_after"] as? Bool == false, "the rider is still on the page after sign-out")
             let revoked = try await server.warehouse.sql.query(
-                "SELECT count(*) AS n FROM sessions WHERE kind = 'session' AND revoked_at_us IS NOT NULL")
+                "SELECT count(*) AS n FROM sessions WHERE kind = 'session' AND revoked_at IS NOT NULL")
             #expect(try revoked.first?.decode("n", as: Int64.self) == 1, "sign-out revoked the session in the warehouse")
         } catch {
             await server.stop()

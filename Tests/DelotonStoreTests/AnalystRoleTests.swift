@@ -109,7 +109,6 @@ struct AnalystRoleTests {
         let server = try await PostgresServer.privateServer()
         defer { server.destroy() }
         let owner = try await Warehouses.open(server.url, logger: F.logger)
-        try await F.installViews(owner)
         let name = PostgresServer.uniqueName("analyst")
         let role = try AnalystRole(name: name, password: "right horse battery", statementTimeoutSeconds: 120, connectionLimit: 3)
         // Only a SCRAM verifier goes to the server, never the password.

@@ -22,22 +22,23 @@ struct AnalyticsBenchTests {
             let dob = CivilDate(year: 1940 + id % 65, month: 1 + id % 12, day: 1 + id % 28)
             statements.append("""
                 INSERT INTO riders (id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines,
-                                    city, postcode, postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us)
+                                    city, postcode, postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of)
                 VALUES (\(id), 'Bench Rider', NULL, 'Bench', 'Rider', \(["male", "female", "other"][id % 3]), \(dob), 'b@example.com',
-                        '1 Road', 'Leeds', 'LS1 1AA', 1, 170, 70, '2021-01-01', 'direct', 0)
+                        '1 Road', 'Leeds', 'LS1 1AA', \(true), 170, 70, '2021-01-01', 'direct', \(Instant(microseconds: 0)))
                 """)
         }
-        statements.append("INSERT INTO bikes (serial, first_ride_us, last_ride_us) VALUES ('SN-BENCH', \(start), \(start + Int64(rides) * 3_600_000_000))")
+        let last = Instant(microseconds: start + Int64(rides) * 3_600_000_000)
+        statements.append("INSERT INTO bikes (serial, first_ride_at, last_ride_at) VALUES ('SN-BENCH', \(Instant(microseconds: start)), \(last))")
         for i in 0..<rides {
-            let begin = start + Int64(i) * 3_600_000_000
+            let begin = Instant(microseconds: start + Int64(i) * 3_600_000_000)
             let hrSum = (0..<seconds).reduce(0) { $0 + 60 + ($1 + i) % 120 }
             statements.append("""
-                INSERT INTO rides (rider_id, bike_serial, started_at_us, stream, start_time_us, end_time_us, in_progress, email,
+                INSERT INTO rides (rider_id, bike_serial, started_at, stream, start_time, end_time, in_progress, email,
                                    gender, age_at_start, reading_count, hr_count, hr_sum, hr_min, hr_max, power_sum, power_max,
                                    rpm_sum, resistance_sum, alert_raised, state)
-                VALUES (\(1 + i % riders), 'SN-BENCH', \(begin), 'bench', \(begin + 1_000_000), \(begin + Int64(seconds) * 1_000_000), 0,
+                VALUES (\(1 + i % riders), 'SN-BENCH', \(begin), 'bench', \(begin.adding(seconds: 1)), \(begin.adding(seconds: Double(seconds))), \(false),
                         'b@example.com', \(["male", "female", "other"][i % 3]), \(18 + i % 70), \(seconds), \(seconds), \(hrSum), 60, 179,
-                        \(Double(seconds) * 150.25), 300.5, \(seconds * 70), \(seconds * 40), 0, NULL)
+                        \(Double(seconds) * 150.25), 300.5, \(seconds * 70), \(seconds * 40), \(false), NULL)
                 """)
         }
         for chunk in stride(from: 0, to: statements.count, by: 500) {
@@ -45,8 +46,8 @@ struct AnalyticsBenchTests {
         }
         try await warehouse.sql.execute("""
             WITH RECURSIVE s(e) AS (SELECT 1 UNION ALL SELECT e + 1 FROM s WHERE e < \(raw: String(seconds)))
-            INSERT INTO readings (ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance)
-            SELECT x.id, s.e, x.start_time_us + s.e * 1000000, 60 + (x.id + s.e) % 120, 70, 150.25, 40 FROM rides x, s
+            INSERT INTO readings (ride_id, elapsed_s, time, heart_rate, rpm, power_w, resistance)
+            SELECT x.id, s.e, \(sqlite: "x.start_time + s.e * 1000000", postgres: "x.start_time + s.e * INTERVAL '1 second'"), 60 + (x.id + s.e) % 120, 70, 150.25, 40 FROM rides x, s
             """)
     }
 

@@ -21,14 +21,12 @@ enum AnalyticsFixture {
         let dir = TestPaths.scratch("bi")
         let url = "sqlite:\(dir)/w.sqlite"
         let warehouse = try await Warehouses.open(url, logger: logger)
-        try await installViews(warehouse)
         return Opened(warehouse: warehouse, url: url, cleanup: { try? FileManager.default.removeItem(atPath: dir) })
     }
 
     static func postgres() async throws -> Opened {
         let url = try await PostgresServer.freshDatabase()
         let warehouse = try await Warehouses.open(url, logger: logger)
-        try await installViews(warehouse)
         return Opened(warehouse: warehouse, url: url, cleanup: {})
     }
 
@@ -42,19 +40,6 @@ enum AnalyticsFixture {
         return all
     }
 
-    /// Until the lead registers the views as a migration, the tests create them; afterwards
-    /// `migrate()` has, and this does nothing.
-    static func installViews(_ warehouse: any Warehouse) async throws {
-        if warehouse.kind == .postgresql {
-            let present = try await warehouse.sql.query("SELECT to_regclass('analytics.rides')::text AS v").first?.value("v")
-            guard present == nil || present == .null else { return }
-            try await warehouse.sql.transaction(AnalyticsViews.postgres.map { "\(raw: $0)" })
-        } else {
-            let present = try await warehouse.sql.query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'analytics_rides'")
-            guard try present.first?.decode("n", as: Int64.self) == 0 else { return }
-            try await warehouse.sql.transaction(AnalyticsViews.sqlite.map { "\(raw: $0)" })
-        }
-    }
 
     static var batches: [IngestBatch] {
         get throws {

@@ -49,7 +49,8 @@ struct AnalyticsViewsTests {
                 #expect(!personal.contains { column.name.contains($0) }, "\(view.name).\(column.name)")
             }
         }
-        for sql in [AnalyticsViews.sqlite.joined(separator: ";\n"), AnalyticsViews.postgres.joined(separator: ";\n")] {
+        let versions = [AnalyticsViews.BaseLayout.microseconds, .native].flatMap { [AnalyticsViews.sqlite($0), AnalyticsViews.postgres($0)] }
+        for sql in versions.map({ $0.joined(separator: ";\n") }) {
             for column in ["email", "address_lines", "postcode", "date_of_birth AS", "first_name", "last_name", "r.name"] {
                 #expect(!sql.contains(column), "\(column) in view SQL")
             }

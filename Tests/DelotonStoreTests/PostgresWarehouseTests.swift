@@ -45,27 +45,45 @@ struct PostgresWarehouseTests {
         let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
         defer { Task { try? await w.close() } }
         let leapDay = CivilDate(year: 2024, month: 2, day: 29)
-        try await w.sql.execute("INSERT INTO reports_sent (day, sent_at_us, recipients) VALUES (\(leapDay), \(5), \("a@b.c"))")
+        try await w.sql.execute("INSERT INTO reports_sent (day, sent_at, recipients) VALUES (\(leapDay), \(Instant(microseconds: 5)), \("a@b.c"))")
         // substr takes int4 lengths: an Int binds as int8, so the portable CAST says so.
         let rows = try await w.sql.query("""
-            SELECT day, sent_at_us, SUM(sent_at_us) AS total, AVG(sent_at_us) AS mean,
+            SELECT day, sent_at, SUM(\(Int64(5))) AS total, AVG(\(Int64(5))) AS mean,
                    substr(recipients, 1, CAST(\(2) AS INTEGER)) AS head,
                    \(41) + 1 AS next, true AS yes, CAST(1.5 AS DOUBLE PRECISION) AS half, \(Optional<String>.none) AS nothing
-            FROM reports_sent WHERE day = \(leapDay) GROUP BY day, sent_at_us, recipients
+            FROM reports_sent WHERE day = \(leapDay) GROUP BY day, sent_at, recipients
             """)
         #expect(rows.count == 1)
         let r = try #require(rows.first)
         #expect(try r.value("day") == .text("2024-02-29"))
-        #expect(try r.value("sent_at_us") == .int(5) && r.value("total") == .int(5) && r.value("mean") == .double(5))
+        #expect(try r.value("sent_at") == .int(5) && r.decode("sent_at", as: Instant.self) == Instant(microseconds: 5) && r.value("total") == .int(5) && r.value("mean") == .double(5))
         #expect(try r.value("head") == .text("a@") && r.value("next") == .int(42) && r.value("yes") == .int(1)
                 && r.value("half") == .double(1.5) && r.value("nothing") == .null)
         #expect(try r.decode("day", as: CivilDate.self) == leapDay && r.decode("yes", as: Bool.self))
         let results = try await w.sql.transaction([
-            "INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES ('k', 'read', 'h', \(1)) RETURNING id",
+            "INSERT INTO api_keys (name, scope, key_hash, created_at) VALUES ('k', 'read', 'h', \(Instant(microseconds: 1))) RETURNING id",
             "SELECT count(*) AS n FROM api_keys",
         ])
         #expect(try results[0].first?.value("id") == .int(1))
         #expect(try results[1].first?.value("n") == .int(1))
+    }
+
+    @Test("an instant beyond PostgreSQL's years filters and pages as it would, never as an error")
+    func instantsBeyondTheServersRange() async throws {
+        let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
+        defer { Task { try? await w.close() } }
+        for batch in try StreamFixture.batches(lines: StreamFixture.handMade, source: "file:hand", every: 50) { _ = try await w.write(batch) }
+        let rides = RideQueries(w.sql)
+        let all = try await rides.rides(RideFilter(), limit: 1000).items
+        #expect(!all.isEmpty)
+        var wide = RideFilter()
+        wide.since = Instant(microseconds: -493_250_031_480_055_705)  // 13,660 BC, as a fuzzer sent it
+        wide.until = Instant(microseconds: Int64.max)
+        #expect(try await rides.rides(wide, limit: 1000).items == all)
+        #expect(try await rides.rides(RideFilter(), after: RideCursor(startTime: Instant(microseconds: Int64.min), id: 0), limit: 1000).items == all)
+        var none = RideFilter()
+        none.until = Instant(microseconds: Int64.min)
+        #expect(try await rides.rides(none, limit: 1000).items.isEmpty)
     }
 
     @Test("two processes migrating at once apply each migration once, and each says which it applied")

@@ -19,7 +19,7 @@ import Testing
         }
         // Line 0 came 31 days ago; the others just now (stamped by the database itself).
         try await warehouse.sql.execute("""
-            UPDATE quarantine SET \(sqlite: "quarantined_at_us = quarantined_at_us - 31 * 86400000000",
+            UPDATE quarantine SET \(sqlite: "quarantined_at = quarantined_at - 31 * 86400000000",
                                     postgres: "quarantined_at = quarantined_at - interval '31 days'") WHERE position = 0
             """)
         let now = Instant(seconds: Date().timeIntervalSince1970)

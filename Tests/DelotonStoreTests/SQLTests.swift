@@ -80,6 +80,31 @@ struct SQLTests {
         #expect(buffer.readInteger(as: Int64.self) == 1)
         #expect(buffer.readInteger(as: Int64.self) == -946_684_800_000_000)
         #expect(PostgresDay.psqlType == .date && PostgresInstant.psqlType == .timestamptz)
+        // Beyond what PostgreSQL holds: -infinity and infinity, which order the same way.
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: -493_250_031_480_055_705)) == Int64.min)
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: Int64.min)) == Int64.min)
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: Int64.max)) == Int64.max - 946_684_800_000_000)  // 294247 AD: held
+        #expect(PostgresInstant.fromY2K(Int64.max - 946_684_800_000_000) == Instant(microseconds: Int64.max))
+        #expect(PostgresInstant.sinceY2K(Instant(microseconds: -211_813_488_000_000_000 + 946_684_800_000_000)) == -211_813_488_000_000_000)
+    }
+
+    @Test("COPY text writes an instant as ISO 8601 with its offset, to the microsecond, for years 1 to 9999")
+    func copyTextInstant() {
+        func text(_ us: Int64) -> String {
+            var buffer = ByteBuffer()
+            CopyText.instant(&buffer, Instant(microseconds: us))
+            return buffer.readString(length: buffer.readableBytes) ?? ""
+        }
+        #expect(text(0) == "1970-01-01 00:00:00.000000+00")
+        #expect(text(-1) == "1969-12-31 23:59:59.999999+00")
+        #expect(text(1_658_761_952_019_123) == "2022-07-25 15:12:32.019123+00")
+        #expect(text(951_782_400_000_001) == "2000-02-29 00:00:00.000001+00")
+        #expect(text(CopyText.copyable.lowerBound) == "0001-01-01 00:00:00.000000+00")
+        #expect(text(CopyText.copyable.upperBound - 1) == "9999-12-31 23:59:59.999999+00")
+        // The row as COPY reads it: tab-separated, the instant third.
+        var row = ByteBuffer()
+        CopyText.row(&row, 7, 1, Instant(microseconds: 1_000_000), 120, 80, 150.5, 30)
+        #expect(row.readString(length: row.readableBytes) == "7\t1\t1970-01-01 00:00:01.000000+00\t120\t80\t150.5\t30\n")
     }
 
     @Test("a fractional NUMERIC becomes the nearest Double, as the same digits written in Swift")

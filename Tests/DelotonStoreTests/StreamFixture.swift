@@ -1,4 +1,5 @@
 import DelotonCore
+import DelotonStore
 import DelotonTestSupport
 import Foundation
 
@@ -117,9 +118,10 @@ enum StreamFixture {
     }
 
     /// SQL run on both warehouses before the hand-made stream: a rider erased, a ride deleted.
-    static func tombstones(startOf rideOf903: Int64) -> [String] {
-        ["INSERT INTO rider_tombstones (rider_id, erased_at_us, erased_by) VALUES (902, 9000000000000000, 'test')",
-         "INSERT INTO ride_tombstones (rider_id, bike_serial, started_at_us, deleted_at_us, deleted_by) VALUES (903, 'SN0903', \(rideOf903), 1, 'test')"]
+    static func tombstones(startOf rideOf903: Int64) -> [SQL] {
+        let erased = Instant(microseconds: 9_000_000_000_000_000), started = Instant(microseconds: rideOf903)
+        return ["INSERT INTO rider_tombstones (rider_id, erased_at, erased_by) VALUES (902, \(erased), 'test')",
+                "INSERT INTO ride_tombstones (rider_id, bike_serial, started_at, deleted_at, deleted_by) VALUES (903, 'SN0903', \(started), \(Instant(microseconds: 1)), 'test')"]
     }
 
     /// The instant of a hand-made `[SYSTEM]` line, as the assembler reads it.

@@ -11,39 +11,39 @@ struct WarehouseDump: Equatable, CustomStringConvertible {
     static let queries: [(String, SQL)] = [
         ("riders", """
             SELECT id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city, postcode,
-                   postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us
+                   postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of
             FROM riders ORDER BY id
             """),
-        ("bikes", "SELECT serial, first_ride_us, last_ride_us FROM bikes ORDER BY serial"),
+        ("bikes", "SELECT serial, first_ride_at, last_ride_at FROM bikes ORDER BY serial"),
         ("rides", """
-            SELECT rider_id, bike_serial, started_at_us, stream, start_time_us, end_time_us, in_progress, email, gender,
+            SELECT rider_id, bike_serial, started_at, stream, start_time, end_time, in_progress, email, gender,
                    age_at_start, reading_count, hr_count, hr_sum, hr_min, hr_max, power_sum, power_max, rpm_sum,
                    resistance_sum, alert_raised, state
-            FROM rides ORDER BY rider_id, bike_serial, started_at_us
+            FROM rides ORDER BY rider_id, bike_serial, started_at
             """),
         ("readings", """
-            SELECT r.rider_id, r.bike_serial, r.started_at_us, g.elapsed_s, g.time_us, g.heart_rate, g.rpm, g.power_w,
+            SELECT r.rider_id, r.bike_serial, r.started_at, g.elapsed_s, g.time, g.heart_rate, g.rpm, g.power_w,
                    g.resistance
             FROM readings g JOIN rides r ON r.id = g.ride_id
-            ORDER BY r.rider_id, r.bike_serial, r.started_at_us, g.elapsed_s
+            ORDER BY r.rider_id, r.bike_serial, r.started_at, g.elapsed_s
             """),
         ("alerts", """
-            SELECT r.rider_id, r.bike_serial, r.started_at_us, a.rider_id, a.recipient, a.rider_name, a.gender, a.age,
-                   a.safe_min, a.safe_max, a.samples, a.raised_at_us, a.status, a.attempts, a.next_attempt_us
+            SELECT r.rider_id, r.bike_serial, r.started_at, a.rider_id, a.recipient, a.rider_name, a.gender, a.age,
+                   a.safe_min, a.safe_max, a.samples, a.raised_at, a.status, a.attempts, a.next_attempt_at
             FROM alerts a JOIN rides r ON r.id = a.ride_id
-            ORDER BY r.rider_id, r.bike_serial, r.started_at_us
+            ORDER BY r.rider_id, r.bike_serial, r.started_at
             """),
         ("quarantine", "SELECT source, position, raw, reason FROM quarantine ORDER BY source, position"),
         ("source_positions", "SELECT source, position FROM source_positions ORDER BY source"),
         ("metrics", """
-            SELECT r.rider_id, r.bike_serial, r.started_at_us, COUNT(*) AS n,
+            SELECT r.rider_id, r.bike_serial, r.started_at, COUNT(*) AS n,
                    SUM(CASE WHEN g.heart_rate > 0 THEN 1 ELSE 0 END) AS hr_n,
                    ROUND(AVG(CASE WHEN g.heart_rate > 0 THEN g.heart_rate END), 6) AS avg_hr,
                    MAX(g.power_w) AS max_power, ROUND(CAST(SUM(g.power_w) / 1000.0 AS NUMERIC), 6) AS energy_kj,
-                   MIN(g.time_us) AS first_us, MAX(g.time_us) AS last_us
+                   MIN(g.time) AS first_us, MAX(g.time) AS last_us
             FROM readings g JOIN rides r ON r.id = g.ride_id
-            GROUP BY r.rider_id, r.bike_serial, r.started_at_us
-            ORDER BY r.rider_id, r.bike_serial, r.started_at_us
+            GROUP BY r.rider_id, r.bike_serial, r.started_at
+            ORDER BY r.rider_id, r.bike_serial, r.started_at
             """),
     ]
 

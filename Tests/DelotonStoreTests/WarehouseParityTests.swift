@@ -38,13 +38,13 @@ struct WarehouseParityTests {
         return t
     }
 
-    static func parity(_ batches: [IngestBatch], setUp: [String] = []) async throws -> (WarehouseDump, Totals) {
+    static func parity(_ batches: [IngestBatch], setUp: [SQL] = []) async throws -> (WarehouseDump, Totals) {
         let (lite, dir) = try await sqlite()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pg = try await postgres()
         for statement in setUp {
-            try await lite.sql.execute("\(raw: statement)")
-            try await pg.sql.execute("\(raw: statement)")
+            try await lite.sql.execute(statement)
+            try await pg.sql.execute(statement)
         }
         let liteTotals = try await write(batches, to: lite)
         let pgTotals = try await write(batches, to: pg)

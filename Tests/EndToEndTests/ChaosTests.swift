@@ -395,13 +395,19 @@ enum ChaosDump {
     static func canonical(_ source: Source, path: String) async throws -> Canonical {
         let thousandths: (String) -> String
         let schema: (String) -> String
+        // Times as integer microseconds and flags as 0/1, as SQLite holds them.
+        let micros: (String) -> String, flag: (String) -> String
         switch source {
         case .sqlite:
             thousandths = { "CAST(round(\($0) * 1000) AS INTEGER)" }
             schema = { _ in "" }
+            micros = { $0 }
+            flag = { $0 }
         case .postgres:
             thousandths = { "round((\($0) * 1000)::numeric)::bigint" }
             schema = { $0 == "quarantine" ? "staging." : "production." }
+            micros = { "(extract(epoch FROM \($0)) * 1000000)::bigint" }
+            flag = { "\($0)::int" }
         }
         func run(_ sql: String) async throws -> [String] {
             switch source {
@@ -409,14 +415,14 @@ enum ChaosDump {
             case .postgres(let pg): return try await pg.psql(sql, database: path).split(separator: "\n").map(String.init)
             }
         }
-        let ride = "r.rider_id, r.bike_serial, r.started_at_us"
+        let ride = "r.rider_id, r.bike_serial, \(micros("r.started_at"))"
         let rides = try await run("""
-            SELECT \(ride), r.start_time_us, r.end_time_us, r.in_progress, r.reading_count, r.hr_count, r.hr_sum,
-                   \(thousandths("r.power_sum")), \(thousandths("r.rpm_sum")), \(thousandths("r.resistance_sum")),
-                   r.alert_raised, r.email FROM \(schema("rides"))rides r ORDER BY 1, 2, 3
+            SELECT \(ride), \(micros("r.start_time")), \(micros("r.end_time")), \(flag("r.in_progress")), r.reading_count,
+                   r.hr_count, r.hr_sum, \(thousandths("r.power_sum")), \(thousandths("r.rpm_sum")), \(thousandths("r.resistance_sum")),
+                   \(flag("r.alert_raised")), r.email FROM \(schema("rides"))rides r ORDER BY 1, 2, 3
             """)
         let readings = try await run("""
-            SELECT \(ride), g.elapsed_s, g.time_us, g.heart_rate, \(thousandths("g.rpm")), \(thousandths("g.power_w")),
+            SELECT \(ride), g.elapsed_s, \(micros("g.time")), g.heart_rate, \(thousandths("g.rpm")), \(thousandths("g.power_w")),
                    \(thousandths("g.resistance"))
             FROM \(schema("readings"))readings g JOIN \(schema("rides"))rides r ON r.id = g.ride_id ORDER BY 1, 2, 3, 4
             """)

@@ -155,15 +155,27 @@ struct HostileInputTests {
             }
         }
 
+        /// A time column as SQLite holds it (integer microseconds), and a flag as 0/1, so both
+        /// warehouses print alike.
+        func micros(_ column: String) -> String {
+            if case .postgres = self { return "(extract(epoch FROM \(column)) * 1000000)::bigint" }
+            return column
+        }
+
+        func flag(_ column: String) -> String {
+            if case .postgres = self { return "\(column)::int" }
+            return column
+        }
+
         /// Rides and readings of the good riders, by ride identity.
         func goodRides() async throws -> [String] {
-            let ride = "r.rider_id, r.bike_serial, r.started_at_us"
+            let ride = "r.rider_id, r.bike_serial, \(micros("r.started_at"))"
             let filter = "r.rider_id < \(HostileInputTests.hostileIDs)"
             return try await query("""
-                SELECT \(ride), r.start_time_us, r.end_time_us, r.in_progress, r.reading_count, r.hr_sum, r.power_sum,
-                       r.rpm_sum, r.alert_raised FROM rides r WHERE \(filter) ORDER BY 1, 2, 3
+                SELECT \(ride), \(micros("r.start_time")), \(micros("r.end_time")), \(flag("r.in_progress")), r.reading_count,
+                       r.hr_sum, r.power_sum, r.rpm_sum, \(flag("r.alert_raised")) FROM rides r WHERE \(filter) ORDER BY 1, 2, 3
                 """) + query("""
-                SELECT \(ride), g.elapsed_s, g.time_us, g.heart_rate, g.rpm, g.power_w, g.resistance
+                SELECT \(ride), g.elapsed_s, \(micros("g.time")), g.heart_rate, g.rpm, g.power_w, g.resistance
                 FROM readings g JOIN rides r ON r.id = g.ride_id WHERE \(filter) ORDER BY 1, 2, 3, 4
                 """)
         }

@@ -82,13 +82,13 @@ enum KafkaWarehouseDump {
     /// Rides, readings and alerts by ride identity (rider, bike, start), leaving out what
     /// legitimately differs between sources: row ids and stream names.
     static func canonical(_ db: String) async throws -> (rides: [String], readings: [String], alerts: [String]) {
-        let ride = "r.rider_id, r.bike_serial, r.started_at_us"
+        let ride = "r.rider_id, r.bike_serial, r.started_at"
         let rides = try await query(db, """
-            SELECT \(ride), r.start_time_us, r.end_time_us, r.in_progress, r.reading_count, r.hr_count, r.hr_sum,
+            SELECT \(ride), r.start_time, r.end_time, r.in_progress, r.reading_count, r.hr_count, r.hr_sum,
                    r.power_sum, r.rpm_sum, r.resistance_sum, r.alert_raised, r.email FROM rides r ORDER BY 1, 2, 3
             """)
         let readings = try await query(db, """
-            SELECT \(ride), g.elapsed_s, g.time_us, g.heart_rate, g.rpm, g.power_w, g.resistance
+            SELECT \(ride), g.elapsed_s, g.time, g.heart_rate, g.rpm, g.power_w, g.resistance
             FROM readings g JOIN rides r ON r.id = g.ride_id ORDER BY 1, 2, 3, 4
             """)
         let alerts = try await query(db, """

@@ -72,7 +72,7 @@ import Testing
         let startedUs = s.startedMs * 1000
         let historical = try await KafkaWarehouseDump.query(db, """
             SELECT status || '|' || coalesce(last_error, '') FROM alerts a JOIN rides r ON r.id = a.ride_id
-            WHERE a.raised_at_us < \(startedUs)
+            WHERE a.raised_at < \(startedUs)
             """)
         #expect(historical.count > 3, "a week of rides raised \(historical.count) alerts")
         #expect(historical.allSatisfy { $0.hasPrefix("failed|not mailed: back-filled history") }, "\(Set(historical))")

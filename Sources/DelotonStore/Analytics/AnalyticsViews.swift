@@ -1,27 +1,51 @@
 /// The analytics views as migration SQL (`AnalyticsCatalog` describes their columns).
 ///
 /// Each is a migration: once shipped, change a view by adding a migration that replaces it, so
-/// that every warehouse goes through the same steps.
+/// that every warehouse goes through the same steps. The views are built for a `BaseLayout`:
+/// migration 2 created them over the first one, and what it creates must never change; the
+/// native-types migration replaces them over the second, with the same columns, types and rows.
 ///
 /// Figures follow the same running totals as the API (`RideTotals.metrics`) and the report
 /// (`DailyStats`): averages are sums divided in floating point, exactly as Swift divides them.
 /// Days, local times and ages are Europe/London's, the default display zone, whatever
 /// the display zone setting says: a view cannot take a setting.
 public enum AnalyticsViews {
+    /// How the base tables held times and flags when a version of the views was created.
+    enum BaseLayout {
+        /// `*_us` integer microseconds and 0/1 flags (PostgreSQL before migration 6, SQLite before 7).
+        case microseconds
+        /// Named without the unit: `timestamptz` and `boolean` in PostgreSQL, still integer
+        /// microseconds and 0/1 in SQLite.
+        case native
+
+        /// A time column's name (`start_time` was `start_time_us`).
+        func time(_ name: String) -> String { self == .microseconds ? name + "_us" : name }
+
+        /// A PostgreSQL time column as `timestamptz`.
+        func pgInstant(_ name: String) -> String {
+            self == .microseconds ? AnalyticsViews.pgInstant(time(name)) : name
+        }
+
+        /// A PostgreSQL flag as `boolean`, and as 0/1 to add up.
+        func pgFlag(_ name: String) -> String { self == .microseconds ? name + " = 1" : name }
+        func pgFlagCount(_ name: String) -> String { self == .microseconds ? name : name + "::int" }
+    }
+
     /// PostgreSQL: schema `analytics`, so an analyst role needs USAGE on it and SELECT on its
     /// views only. The views run with their owner's rights: the analyst never reads a base table.
-    public static let postgres: [String] = [
+    static func postgres(_ base: BaseLayout) -> [String] {
+        [
         "CREATE SCHEMA IF NOT EXISTS analytics",
         "COMMENT ON SCHEMA analytics IS 'Read-only views for analysts and BI tools: no personal data. See docs/warehouse.md.'",
         """
         CREATE VIEW analytics.rides AS
         SELECT x.id AS ride_id, x.rider_id, x.bike_serial,
-               \(pgInstant("x.start_time_us")) AS start_time,
-               \(pgInstant("x.end_time_us")) AS end_time,
-               \(pgLocal("x.start_time_us")) AS start_time_local,
-               (\(pgLocal("x.start_time_us")))::date AS start_date_local,
-               extract(hour FROM \(pgLocal("x.start_time_us")))::integer AS start_hour_local,
-               x.in_progress = 1 AS in_progress,
+               \(base.pgInstant("x.start_time")) AS start_time,
+               \(base.pgInstant("x.end_time")) AS end_time,
+               \(pgLocal(base.pgInstant("x.start_time"))) AS start_time_local,
+               (\(pgLocal(base.pgInstant("x.start_time"))))::date AS start_date_local,
+               extract(hour FROM \(pgLocal(base.pgInstant("x.start_time"))))::integer AS start_hour_local,
+               \(base.pgFlag("x.in_progress")) AS in_progress,
                lower(x.gender) AS gender,
                \(ageBand("x.age_at_start")) AS age_band,
                x.reading_count AS duration_s,
@@ -34,7 +58,7 @@ public enum AnalyticsViews {
                x.power_sum / 1000 AS total_energy_kj,
                x.rpm_sum::float8 / NULLIF(x.reading_count, 0) AS avg_rpm,
                x.resistance_sum::float8 / NULLIF(x.reading_count, 0) AS avg_resistance,
-               x.alert_raised = 1 AS alert_raised
+               \(base.pgFlag("x.alert_raised")) AS alert_raised
         FROM production.rides x
         """,
         """
@@ -43,8 +67,8 @@ public enum AnalyticsViews {
                lower(r.gender) AS gender,
                \(ageBand(pgAgeToday("r.date_of_birth"))) AS age_band,
                coalesce(t.ride_count, 0)::bigint AS ride_count,
-               \(pgInstant("t.first_start_us")) AS first_ride_start_time,
-               \(pgInstant("t.last_start_us")) AS last_ride_start_time,
+               \(base.pgInstant("t.first_start")) AS first_ride_start_time,
+               \(base.pgInstant("t.last_start")) AS last_ride_start_time,
                coalesce(t.reading_count, 0)::bigint AS total_duration_s,
                t.hr_sum::float8 / NULLIF(t.hr_count, 0) AS avg_heart_rate_bpm,
                t.hr_max AS max_heart_rate_bpm,
@@ -54,17 +78,17 @@ public enum AnalyticsViews {
                coalesce(t.alert_count, 0)::bigint AS alert_count
         FROM production.riders r
         LEFT JOIN (
-            SELECT rider_id, count(*) AS ride_count, min(start_time_us) AS first_start_us,
-                   max(start_time_us) AS last_start_us, sum(reading_count)::bigint AS reading_count,
+            SELECT rider_id, count(*) AS ride_count, min(\(base.time("start_time"))) AS \(base.time("first_start")),
+                   max(\(base.time("start_time"))) AS \(base.time("last_start")), sum(reading_count)::bigint AS reading_count,
                    sum(hr_sum)::bigint AS hr_sum, sum(hr_count)::bigint AS hr_count, max(hr_max) AS hr_max,
-                   sum(power_sum) AS power_sum, max(power_max) AS power_max, sum(alert_raised)::bigint AS alert_count
+                   sum(power_sum) AS power_sum, max(power_max) AS power_max, sum(\(base.pgFlagCount("alert_raised")))::bigint AS alert_count
             FROM production.rides GROUP BY rider_id
         ) t ON t.rider_id = r.id
         """,
         """
         CREATE VIEW analytics.daily AS
         WITH ride_days AS (
-            SELECT x.id, x.rider_id, lower(x.gender) AS gender, x.age_at_start, x.start_time_us, x.reading_count,
+            SELECT x.id, x.rider_id, lower(x.gender) AS gender, x.age_at_start, x.\(base.time("start_time")), x.reading_count,
                    x.hr_sum, x.hr_count, x.power_sum, x.power_max, v.start_date_local AS day
             FROM production.rides x JOIN analytics.rides v ON v.ride_id = x.id
         ),
@@ -73,24 +97,28 @@ public enum AnalyticsViews {
             FROM (SELECT min(day) AS first, max(day) AS last FROM ride_days) b,
                  generate_series(b.first::timestamp, b.last::timestamp, INTERVAL '1 day') d
         ),
-        \(dailyAggregates(alerts: "production.alerts"))
+        \(dailyAggregates(alerts: "production.alerts", startTime: base.time("start_time")))
         SELECT c.day AS date_local,
                \(dailyColumns)
         """,
         """
         CREATE VIEW analytics.readings AS
         SELECT r.ride_id, r.elapsed_s,
-               \(pgInstant("r.time_us")) AS reading_time,
+               \(base.pgInstant("r.time")) AS reading_time,
                r.heart_rate AS heart_rate_bpm, r.rpm, r.power_w, r.resistance,
                v.rider_id, v.bike_serial, v.gender, v.age_band,
                v.start_date_local AS ride_start_date_local
         FROM production.readings r JOIN analytics.rides v ON v.ride_id = r.ride_id
         """,
-    ] + AnalyticsCatalog.all.flatMap { view in
-        // Comments travel with the views: psql's \\d+, DBeaver and Tableau show them.
-        ["COMMENT ON VIEW analytics.\(view.name) IS \(literal(view.meaning))"]
-            + view.columns.map { "COMMENT ON COLUMN analytics.\(view.name).\($0.name) IS \(literal($0.meaning))" }
+        ] + AnalyticsCatalog.all.flatMap { view in
+            // Comments travel with the views: psql's \\d+, DBeaver and Tableau show them.
+            ["COMMENT ON VIEW analytics.\(view.name) IS \(literal(view.meaning))"]
+                + view.columns.map { "COMMENT ON COLUMN analytics.\(view.name).\($0.name) IS \(literal($0.meaning))" }
+        }
     }
+
+    /// The views in the order that drops them (each before the views it reads).
+    static let postgresDrops = ["analytics.readings", "analytics.daily", "analytics.riders", "analytics.rides"].map { "DROP VIEW \($0)" }
 
     /// SQLite: views named `analytics_*` (SQLite has no schemas).
     ///
@@ -98,13 +126,15 @@ public enum AnalyticsViews {
     /// the last Sunday of March to 01:00 UTC on the last Sunday of October, UTC otherwise: the
     /// rule in force since 1996. Instants are ISO 8601 text in UTC (`...Z`), which sorts and
     /// compares as time does.
-    public static let sqlite: [String] = [
+    static func sqlite(_ base: BaseLayout) -> [String] {
+        let start = base.time("start_time")
+        return [
         """
         CREATE VIEW analytics_rides AS
         SELECT id AS ride_id, rider_id, bike_serial,
-               \(liteInstant("start_time_us")) AS start_time,
-               \(liteInstant("end_time_us")) AS end_time,
-               strftime('%Y-%m-%dT%H:%M:%S', local_s, 'unixepoch') || printf('.%03d', start_time_us % 1000000 / 1000)
+               \(liteInstant(start)) AS start_time,
+               \(liteInstant(base.time("end_time"))) AS end_time,
+               strftime('%Y-%m-%dT%H:%M:%S', local_s, 'unixepoch') || printf('.%03d', \(start) % 1000000 / 1000)
                    AS start_time_local,
                date(local_s, 'unixepoch') AS start_date_local,
                CAST(strftime('%H', local_s, 'unixepoch') AS INTEGER) AS start_hour_local,
@@ -124,7 +154,7 @@ public enum AnalyticsViews {
                alert_raised
         FROM (
             SELECT s.*, start_s + \(londonOffset("start_s")) AS local_s
-            FROM (SELECT rides.*, start_time_us / 1000000 AS start_s FROM rides) s
+            FROM (SELECT rides.*, \(start) / 1000000 AS start_s FROM rides) s
         )
         """,
         """
@@ -133,8 +163,8 @@ public enum AnalyticsViews {
                lower(r.gender) AS gender,
                \(ageBand(liteAgeToday("r.date_of_birth"))) AS age_band,
                coalesce(t.ride_count, 0) AS ride_count,
-               \(liteInstant("t.first_start_us")) AS first_ride_start_time,
-               \(liteInstant("t.last_start_us")) AS last_ride_start_time,
+               \(liteInstant("t." + base.time("first_start"))) AS first_ride_start_time,
+               \(liteInstant("t." + base.time("last_start"))) AS last_ride_start_time,
                coalesce(t.reading_count, 0) AS total_duration_s,
                t.hr_sum * 1.0 / NULLIF(t.hr_count, 0) AS avg_heart_rate_bpm,
                t.hr_max AS max_heart_rate_bpm,
@@ -144,8 +174,8 @@ public enum AnalyticsViews {
                coalesce(t.alert_count, 0) AS alert_count
         FROM riders r
         LEFT JOIN (
-            SELECT rider_id, count(*) AS ride_count, min(start_time_us) AS first_start_us,
-                   max(start_time_us) AS last_start_us, sum(reading_count) AS reading_count,
+            SELECT rider_id, count(*) AS ride_count, min(\(start)) AS \(base.time("first_start")),
+                   max(\(start)) AS \(base.time("last_start")), sum(reading_count) AS reading_count,
                    sum(hr_sum) AS hr_sum, sum(hr_count) AS hr_count, max(hr_max) AS hr_max,
                    sum(power_sum) AS power_sum, max(power_max) AS power_max, sum(alert_raised) AS alert_count
             FROM rides GROUP BY rider_id
@@ -154,7 +184,7 @@ public enum AnalyticsViews {
         """
         CREATE VIEW analytics_daily AS
         WITH RECURSIVE ride_days AS MATERIALIZED (
-            SELECT x.id, x.rider_id, lower(x.gender) AS gender, x.age_at_start, x.start_time_us, x.reading_count,
+            SELECT x.id, x.rider_id, lower(x.gender) AS gender, x.age_at_start, x.\(start), x.reading_count,
                    x.hr_sum, x.hr_count, x.power_sum, x.power_max, v.start_date_local AS day
             FROM rides x JOIN analytics_rides v ON v.ride_id = x.id
         ),
@@ -166,26 +196,30 @@ public enum AnalyticsViews {
             UNION ALL
             SELECT date(c.day, '+1 day') FROM calendar c, bounds b WHERE c.day < b.last
         ),
-        \(dailyAggregates(alerts: "alerts"))
+        \(dailyAggregates(alerts: "alerts", startTime: start))
         SELECT c.day AS date_local,
                \(dailyColumns)
         """,
         """
         CREATE VIEW analytics_readings AS
         SELECT r.ride_id, r.elapsed_s,
-               \(liteInstant("r.time_us")) AS reading_time,
+               \(liteInstant("r." + base.time("time"))) AS reading_time,
                r.heart_rate AS heart_rate_bpm, r.rpm, r.power_w, r.resistance,
                v.rider_id, v.bike_serial, v.gender, v.age_band,
                v.start_date_local AS ride_start_date_local
         FROM readings r JOIN analytics_rides v ON v.ride_id = r.ride_id
         """,
-    ]
+        ]
+    }
+
+    /// The views in the order that drops them.
+    static let sqliteDrops = ["analytics_readings", "analytics_daily", "analytics_riders", "analytics_rides"].map { "DROP VIEW \($0)" }
 
     // MARK: - Shared pieces
 
     /// The day's totals, its riders (each counted once, by their first ride of the day, as
     /// `DailyStats` counts them) and its alerts, over `ride_days` (one row per ride with its `day`).
-    static func dailyAggregates(alerts: String) -> String {
+    static func dailyAggregates(alerts: String, startTime: String) -> String {
         """
         totals AS (
             SELECT day, count(*) AS ride_count, count(DISTINCT rider_id) AS rider_count,
@@ -196,7 +230,7 @@ public enum AnalyticsViews {
         first_rides AS (
             SELECT day, gender, age_at_start FROM (
                 SELECT day, gender, age_at_start,
-                       row_number() OVER (PARTITION BY day, rider_id ORDER BY start_time_us, id) AS nth
+                       row_number() OVER (PARTITION BY day, rider_id ORDER BY \(startTime), id) AS nth
                 FROM ride_days
             ) ranked WHERE nth = 1
         ),
@@ -259,8 +293,9 @@ public enum AnalyticsViews {
         "(TIMESTAMPTZ 'epoch' + \(micros) * INTERVAL '1 microsecond')"
     }
 
-    static func pgLocal(_ micros: String) -> String {
-        "(\(pgInstant(micros)) AT TIME ZONE 'Europe/London')"
+    /// Wall-clock time in Europe/London of a `timestamptz`.
+    static func pgLocal(_ instant: String) -> String {
+        "(\(instant) AT TIME ZONE 'Europe/London')"
     }
 
     /// Whole years on today's date in Europe/London: one less until the birthday's month and day.

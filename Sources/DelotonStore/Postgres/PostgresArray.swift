@@ -1,3 +1,4 @@
+import DelotonCore
 import PostgresNIO
 
 /// A one-dimensional array bind in PostgreSQL's binary format, NULL elements allowed.
@@ -62,6 +63,25 @@ struct PostgresArray: PostgresNonThrowingEncodable, PostgresDynamicTypeEncodable
         return a
     }
 
+    static func bool<S: Sequence>(_ values: S) -> PostgresArray where S.Element == Bool {
+        var a = PostgresArray(element: .bool, array: .boolArray, capacity: 64)
+        for v in values { a.elements.writeInteger(Int32(1)); a.elements.writeInteger(UInt8(v ? 1 : 0)); a.count += 1 }
+        return a
+    }
+
+    /// `timestamptz[]`, each exactly as `PostgresInstant` sends one.
+    static func instant<S: Sequence>(_ values: S) -> PostgresArray where S.Element == Instant? {
+        var a = PostgresArray(element: .timestamptz, array: .timestamptzArray, capacity: 64)
+        for v in values {
+            if let v {
+                a.elements.writeInteger(Int32(8)); a.elements.writeInteger(PostgresInstant.sinceY2K(v)); a.count += 1
+            } else {
+                a.appendNull()
+            }
+        }
+        return a
+    }
+
     static func text<S: Sequence>(_ values: S) -> PostgresArray where S.Element == String? {
         var a = PostgresArray(element: .text, array: .textArray, capacity: 256)
         for v in values {
@@ -85,5 +105,5 @@ extension PostgresArray {
     static func int<S: Sequence>(_ values: S) -> PostgresArray where S.Element == Int? { int64(values.lazy.map { $0.map(Int64.init) }) }
     static func double<S: Sequence>(_ values: S) -> PostgresArray where S.Element == Double { double(values.lazy.map { Optional($0) }) }
     static func text<S: Sequence>(_ values: S) -> PostgresArray where S.Element == String { text(values.lazy.map { Optional($0) }) }
-    static func flag<S: Sequence>(_ values: S) -> PostgresArray where S.Element == Bool { int32(values.lazy.map { Optional(Int32($0 ? 1 : 0)) }) }
+    static func instant<S: Sequence>(_ values: S) -> PostgresArray where S.Element == Instant { instant(values.lazy.map { Optional($0) }) }
 }

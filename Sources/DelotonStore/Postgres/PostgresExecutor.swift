@@ -12,11 +12,14 @@ import PostgresNIO
 //   may run.
 // - Unqualified table names resolve to schema `production` (then `staging`, for `quarantine`):
 //   the tables and columns are those of SQLiteSchema with the same meaning.
-// - Times are BIGINT microseconds since the epoch, as in SQLite: bind them as Int64. Dates
-//   (`riders.date_of_birth`, `riders.account_created`, `reports_sent.day`) are DATE columns that
-//   read back as 'YYYY-MM-DD' text, as SQLite stores them; compare them with CivilDate binds.
-// - Flags (`rides.in_progress`, `rides.alert_raised`, `riders.postcode_valid`) are SMALLINT 0/1 with a
-//   CHECK, so `WHERE in_progress = 1` and `SUM(alert_raised)` work on both.
+// - Times are `timestamptz` (SQLite: integer microseconds since the epoch under the same
+//   name): bind them as Instant, never as a number, and write arithmetic on them with
+//   `\(sqlite:postgres:)`. Dates (`riders.date_of_birth`, `riders.account_created`,
+//   `reports_sent.day`) are DATE columns that read back as 'YYYY-MM-DD' text, as SQLite stores
+//   them; compare them with CivilDate binds.
+// - Flags (`rides.in_progress`, `rides.alert_raised`, `riders.postcode_valid`) are `boolean`
+//   (SQLite: 0/1): test them bare (`WHERE in_progress`, `NOT in_progress`) or against a Bool
+//   bind, and count them with `CASE WHEN flag THEN 1 ELSE 0 END`, which both read alike.
 // - Reading back: see `SQLValue`. NUMERIC (what AVG and SUM(bigint) return in PostgreSQL) is
 //   decoded by PostgresNIO as Decimal and arrives `.int` when whole, `.double` otherwise.
 // - Integer division truncates on both, but AVG of integers is fractional on both only because
@@ -134,7 +137,7 @@ struct PostgresExecutor: SQLExecutor {
             return .text(CivilDate(daysSinceEpoch: Int(days) + 10_957).description)
         case .timestamp, .timestamptz:
             guard let us = bytes.readInteger(as: Int64.self) else { return .null }
-            return .int(us &+ 946_684_800_000_000)
+            return .int(PostgresInstant.fromY2K(us).microseconds)
         case .bytea:
             return .text(String(decoding: bytes.readableBytesView, as: UTF8.self))
         default:
@@ -184,6 +187,31 @@ struct PostgresInstant: PostgresNonThrowingEncodable {
     let instant: Instant
 
     func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
-        byteBuffer.writeInteger(instant.microseconds &- 946_684_800_000_000)
+        byteBuffer.writeInteger(Self.sinceY2K(instant))
+    }
+
+    /// Microseconds since PostgreSQL's epoch, 2000-01-01. An instant outside the years
+    /// PostgreSQL holds (4714 BC to 294276 AD), which the server would refuse, goes as -infinity
+    /// or infinity: they compare with every time it can hold as the instant would, so a filter or
+    /// cursor from far outside the data (`/rides?since=...`) finds what it should, not an error.
+    static func sinceY2K(_ instant: Instant) -> Int64 {
+        let (us, overflow) = instant.microseconds.subtractingReportingOverflow(946_684_800_000_000)
+        if overflow || us < -211_813_488_000_000_000 { return Int64.min }
+        return us >= 9_223_371_331_200_000_000 ? Int64.max : us
+    }
+
+    /// The inverse: -infinity and infinity come back as the lowest and highest instants.
+    static func fromY2K(_ us: Int64) -> Instant {
+        Instant(microseconds: us == Int64.min || us == Int64.max ? us : us &+ 946_684_800_000_000)
+    }
+}
+
+/// Read back exactly, for the statements the ingest writer decodes itself.
+extension PostgresInstant: PostgresDecodable {
+    init<JSONDecoder: PostgresJSONDecoder>(from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+                                           context: PostgresDecodingContext<JSONDecoder>) throws {
+        guard type == .timestamptz, format == .binary else { throw PostgresDecodingError.Code.typeMismatch }
+        guard buffer.readableBytes == 8, let us = buffer.readInteger(as: Int64.self) else { throw PostgresDecodingError.Code.failure }
+        instant = Self.fromY2K(us)
     }
 }

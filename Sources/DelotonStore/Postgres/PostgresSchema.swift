@@ -204,7 +204,7 @@ enum PostgresSchema {
             """,
             "CREATE INDEX ride_profiles_staged ON staging.ride_profiles (staged_at)",
         ]),
-        Migration(version: 2, name: "analytics", statements: AnalyticsViews.postgres),
+        Migration(version: 2, name: "analytics", statements: AnalyticsViews.postgres(.microseconds)),
         Migration(version: 3, name: "report-claims", statements: [
             """
             CREATE TABLE production.report_claims (
@@ -237,13 +237,84 @@ enum PostgresSchema {
             """,
             "CREATE INDEX sessions_expiry ON production.sessions (expires_at_us)",
         ]),
+        // Native types, for psql and BI users: times become `timestamptz` and flags `boolean`,
+        // named without a unit (SQLite renames its columns alike, so one query names one column).
+        // Changing a type rewrites the table once (all of a table's columns in one statement) and
+        // needs what reads the old type out of the way: the analytics views (recreated at the end
+        // with the same columns, types and rows), the flags' CHECKs (a boolean needs none) and the
+        // partial index on `in_progress`. Keys, other indexes and CHECKs are rebuilt by PostgreSQL.
+        Migration(version: 6, name: "native-types", statements: AnalyticsViews.postgresDrops + [
+            "DROP INDEX production.rides_stream_open",
+            """
+            ALTER TABLE production.riders DROP CONSTRAINT riders_postcode_valid_check, \(flag("postcode_valid")),
+                \(instant("profile_as_of_us"))
+            """,
+            rename("production.riders", "profile_as_of_us", to: "profile_as_of"),
+            "ALTER TABLE production.bikes \(instant("first_ride_us")), \(instant("last_ride_us"))",
+            rename("production.bikes", "first_ride_us", to: "first_ride_at"),
+            rename("production.bikes", "last_ride_us", to: "last_ride_at"),
+            """
+            ALTER TABLE production.rides DROP CONSTRAINT rides_in_progress_check, DROP CONSTRAINT rides_alert_raised_check,
+                \(instant("started_at_us")), \(instant("start_time_us")), \(instant("end_time_us")), \(flag("in_progress")),
+                ALTER COLUMN alert_raised DROP DEFAULT, \(flag("alert_raised")), ALTER COLUMN alert_raised SET DEFAULT false
+            """,
+            rename("production.rides", "started_at_us", to: "started_at"),
+            rename("production.rides", "start_time_us", to: "start_time"),
+            rename("production.rides", "end_time_us", to: "end_time"),
+            "CREATE INDEX rides_stream_open ON production.rides (stream) WHERE in_progress",
+            "ALTER TABLE production.readings \(instant("time_us"))",
+            rename("production.readings", "time_us", to: "time"),
+            """
+            ALTER TABLE production.alerts \(instant("raised_at_us")), \(instant("sent_at_us")),
+                ALTER COLUMN next_attempt_us DROP DEFAULT, \(instant("next_attempt_us")),
+                ALTER COLUMN next_attempt_us SET DEFAULT TIMESTAMPTZ 'epoch'
+            """,
+            rename("production.alerts", "raised_at_us", to: "raised_at"),
+            rename("production.alerts", "sent_at_us", to: "sent_at"),
+            rename("production.alerts", "next_attempt_us", to: "next_attempt_at"),
+            "ALTER TABLE production.ride_tombstones \(instant("started_at_us")), \(instant("deleted_at_us"))",
+            rename("production.ride_tombstones", "started_at_us", to: "started_at"),
+            rename("production.ride_tombstones", "deleted_at_us", to: "deleted_at"),
+            "ALTER TABLE production.rider_tombstones \(instant("erased_at_us"))",
+            rename("production.rider_tombstones", "erased_at_us", to: "erased_at"),
+            "ALTER TABLE production.api_keys \(instant("created_at_us")), \(instant("revoked_at_us"))",
+            rename("production.api_keys", "created_at_us", to: "created_at"),
+            rename("production.api_keys", "revoked_at_us", to: "revoked_at"),
+            "ALTER TABLE production.reports_sent \(instant("sent_at_us"))",
+            rename("production.reports_sent", "sent_at_us", to: "sent_at"),
+            "ALTER TABLE production.report_claims \(instant("until_us"))",
+            rename("production.report_claims", "until_us", to: "claimed_until"),
+            "ALTER TABLE production.sessions \(instant("created_at_us")), \(instant("expires_at_us")), \(instant("revoked_at_us"))",
+            rename("production.sessions", "created_at_us", to: "created_at"),
+            rename("production.sessions", "expires_at_us", to: "expires_at"),
+            rename("production.sessions", "revoked_at_us", to: "revoked_at"),
+            // The ride key as `rides` holds it, so reprocess compares like with like.
+            "ALTER TABLE staging.ride_profiles \(instant("started_at_us"))",
+            rename("staging.ride_profiles", "started_at_us", to: "started_at"),
+        ] + AnalyticsViews.postgres(.native)),
     ]
+
+    /// Microseconds to `timestamptz`, exactly as the analytics views have always read them (and
+    /// exact for any time before the year 2255: integer microseconds times an interval).
+    private static func instant(_ column: String) -> String {
+        "ALTER COLUMN \(column) TYPE timestamptz USING TIMESTAMPTZ 'epoch' + \(column) * INTERVAL '1 microsecond'"
+    }
+
+    private static func flag(_ column: String) -> String {
+        "ALTER COLUMN \(column) TYPE boolean USING \(column) <> 0"
+    }
+
+    /// PostgreSQL renames one column per statement.
+    private static func rename(_ table: String, _ column: String, to name: String) -> String {
+        "ALTER TABLE \(table) RENAME COLUMN \(column) TO \(name)"
+    }
 
     /// Applies the missing migrations, each in its own transaction, under a transaction-level
     /// advisory lock so that two processes starting at once apply each migration exactly once.
-    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
+    /// `upTo` stops after that version: tests build a warehouse as an earlier release left it.
+    static func migrate(_ connection: PostgresConnection, logger: Logger, upTo last: Int = .max) async throws -> [String] {
         var applied: [String] = []
-        for migration in migrations {
+        for migration in migrations where migration.version <= last {
             let done = try await connection.withTransaction(logger: logger) { c -> Bool in
                 try await c.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
                 try await c.query("CREATE SCHEMA IF NOT EXISTS production", logger: logger)

@@ -67,7 +67,7 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
 
     public func openRides(streamPrefix: String) async throws -> [OpenRide] {
         let rows = try await sql.query("""
-            SELECT state FROM rides WHERE in_progress = 1 AND state IS NOT NULL AND starts_with(stream, \(streamPrefix))
+            SELECT state FROM rides WHERE in_progress AND state IS NOT NULL AND starts_with(stream, \(streamPrefix))
             """)
         let decoder = JSONDecoder()
         return try rows.map { row in try decoder.decode(OpenRide.self, from: Data(try row.decode("state", as: String.self).utf8)) }
@@ -118,17 +118,17 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
         return try await lane.run(doing: "reprocess staged profiles", limit: longOperationLimit) { c in
             try await c.withTransaction(logger: logger) { c in
                 var summary = ReprocessSummary()
-                var latest: [Int: (Int64, RiderProfile)] = [:]
+                var latest: [Int: (Instant, RiderProfile)] = [:]
                 let decoder = JSONDecoder()
                 let rows = try await c.query("""
-                    SELECT p.rider_id, p.bike_serial, p.started_at_us, p.profile FROM staging.ride_profiles p
-                    WHERE NOT EXISTS (SELECT 1 FROM rider_tombstones t WHERE t.rider_id = p.rider_id AND t.erased_at_us >= p.started_at_us)
-                    ORDER BY p.started_at_us
+                    SELECT p.rider_id, p.bike_serial, p.started_at, p.profile FROM staging.ride_profiles p
+                    WHERE NOT EXISTS (SELECT 1 FROM rider_tombstones t WHERE t.rider_id = p.rider_id AND t.erased_at >= p.started_at)
+                    ORDER BY p.started_at
                     """, logger: logger)
-                for try await (rider, _, started, json) in rows.decode((Int64, String, Int64, String).self) {
+                for try await (rider, _, started, json) in rows.decode((Int64, String, PostgresInstant, String).self) {
                     let profile = try decoder.decode(RiderProfile.self, from: Data(json.utf8))
                     summary.profilesRead += 1
-                    latest[Int(rider)] = (started, profile)
+                    latest[Int(rider)] = (started.instant, profile)
                 }
                 let riders = latest.values.map { (Rider(cleaning: $0.1), $0.0) }
                 if !riders.isEmpty {
@@ -144,19 +144,19 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
                     b.append(PostgresArray.text(riders.map { AddressLines.encode($0.0.address.lines) }))
                     b.append(PostgresArray.text(riders.map(\.0.address.city)))
                     b.append(PostgresArray.text(riders.map(\.0.address.postcode)))
-                    b.append(PostgresArray.flag(riders.map(\.0.address.postcodeValid)))
+                    b.append(PostgresArray.bool(riders.map(\.0.address.postcodeValid)))
                     b.append(PostgresArray.int(riders.map(\.0.heightCm)))
                     b.append(PostgresArray.int(riders.map(\.0.weightKg)))
                     b.append(PostgresArray.text(riders.map { $0.0.accountCreated?.description }))
                     b.append(PostgresArray.text(riders.map(\.0.originalSource)))
                     // Only riders whose stored profile is not newer than the staged one: a rider
                     // whose newer rides were purged from staging keeps what ingest wrote.
-                    b.append(PostgresArray.int64(riders.map(\.1)))
+                    b.append(PostgresArray.instant(riders.map(\.1)))
                     let changed = try await c.query(PostgresQuery(unsafeSQL: """
                         WITH u AS (
                             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[],
-                                                 $13::int[], $14::int[], $15::text[], $16::text[], $17::bigint[])
+                                                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[],
+                                                 $13::int[], $14::int[], $15::text[], $16::text[], $17::timestamptz[])
                                 AS u(id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city,
                                      postcode, postcode_valid, height_cm, weight_kg, account_created, original_source, as_of)
                         ), changed AS (
@@ -166,13 +166,13 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
                                 postcode_valid = u.postcode_valid, height_cm = u.height_cm, weight_kg = u.weight_kg,
                                 account_created = u.account_created::date, original_source = u.original_source
                             FROM u
-                            WHERE r.id = u.id AND r.profile_as_of_us <= u.as_of
+                            WHERE r.id = u.id AND r.profile_as_of <= u.as_of
                               AND (r.name, r.title, r.first_name, r.last_name, r.gender, r.date_of_birth, r.email,
                                    r.address_lines, r.city, r.postcode, r.postcode_valid, r.height_cm, r.weight_kg,
                                    r.account_created, r.original_source)
                                   IS DISTINCT FROM
                                   (u.name, u.title, u.first_name, u.last_name, u.gender, u.date_of_birth::date, u.email,
-                                   u.address_lines, u.city, u.postcode, u.postcode_valid::smallint, u.height_cm, u.weight_kg,
+                                   u.address_lines, u.city, u.postcode, u.postcode_valid, u.height_cm, u.weight_kg,
                                    u.account_created::date, u.original_source)
                             RETURNING 1
                         )

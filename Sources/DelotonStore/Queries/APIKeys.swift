@@ -59,30 +59,30 @@ public struct APIKeyStore: Sendable {
         }
         let secret = Self.generate()
         try await sql.execute("""
-            INSERT INTO api_keys (name, scope, key_hash, created_at_us) VALUES (\(trimmed), \(scope.rawValue), \(hash(secret)), \(now().microseconds))
+            INSERT INTO api_keys (name, scope, key_hash, created_at) VALUES (\(trimmed), \(scope.rawValue), \(hash(secret)), \(now()))
             """)
         return secret
     }
 
     public func list() async throws -> [APIKeyInfo] {
-        try await sql.query("SELECT name, scope, created_at_us, revoked_at_us FROM api_keys ORDER BY id").map { row in
+        try await sql.query("SELECT name, scope, created_at, revoked_at FROM api_keys ORDER BY id").map { row in
             // The schema's CHECK allows only the scopes there are.
             APIKeyInfo(name: try row.decode("name"), scope: APIKeyScope(rawValue: try row.decode("scope")) ?? .read,
-                       createdAt: try row.decode("created_at_us"), revokedAt: try row.decode("revoked_at_us"))
+                       createdAt: try row.decode("created_at"), revokedAt: try row.decode("revoked_at"))
         }
     }
 
     /// Revokes the key named `name`; false when there is no such key still in force.
     public func revoke(name: String) async throws -> Bool {
         let rows = try await sql.transaction([
-            "UPDATE api_keys SET revoked_at_us = \(now().microseconds) WHERE name = \(name) AND revoked_at_us IS NULL RETURNING name"])
+            "UPDATE api_keys SET revoked_at = \(now()) WHERE name = \(name) AND revoked_at IS NULL RETURNING name"])
         return !(rows.first ?? []).isEmpty
     }
 
     /// Who `key` belongs to, or nil when it is unknown or revoked.
     public func verify(key: String) async throws -> APIKeyIdentity? {
         guard key.hasPrefix(Self.prefix), key.count < 200 else { return nil }
-        let rows = try await sql.query("SELECT name, scope FROM api_keys WHERE key_hash = \(hash(key)) AND revoked_at_us IS NULL")
+        let rows = try await sql.query("SELECT name, scope FROM api_keys WHERE key_hash = \(hash(key)) AND revoked_at IS NULL")
         guard let row = rows.first, let scope = APIKeyScope(rawValue: try row.decode("scope")) else { return nil }
         return APIKeyIdentity(name: try row.decode("name"), scope: scope)
     }

@@ -31,7 +31,7 @@ public struct OutboxAlert: Sendable, Equatable {
     /// Attempts started so far, this one included once claimed.
     public var attempts: Int
     public var bikeSerial: String
-    /// The ride key's start (`rides.started_at_us`): with the rider and bike it names the ride
+    /// The ride key's start (`rides.started_at`): with the rider and bike it names the ride
     /// in any warehouse, so it is what the stable Message-ID is made of.
     public var rideStartedAt: Instant
     /// The time of the ride's first reading, for people.
@@ -46,8 +46,8 @@ public struct OutboxAlert: Sendable, Equatable {
 
     static let columns: SQL = """
         a.id, a.ride_id, a.rider_id, a.recipient, a.rider_name, a.gender, a.age, a.safe_min, a.safe_max, a.samples, \
-        a.raised_at_us, a.status, a.attempts, a.last_error, a.message_id, a.sent_at_us, \
-        r.bike_serial, r.started_at_us, r.start_time_us
+        a.raised_at, a.status, a.attempts, a.last_error, a.message_id, a.sent_at, \
+        r.bike_serial, r.started_at, r.start_time
         """
 
     init(row: SQLRow) throws {
@@ -72,22 +72,22 @@ public struct OutboxAlert: Sendable, Equatable {
         age = try row.decode("age")
         safeRange = SafeRange(minimum: try row.decode("safe_min"), maximum: try row.decode("safe_max"))
         self.samples = samples
-        raisedAt = try row.decode("raised_at_us")
+        raisedAt = try row.decode("raised_at")
         self.status = status
         attempts = try row.decode("attempts")
         lastError = try row.decode("last_error")
         messageID = try row.decode("message_id")
-        sentAt = try row.decode("sent_at_us")
+        sentAt = try row.decode("sent_at")
         bikeSerial = try row.decode("bike_serial")
-        rideStartedAt = try row.decode("started_at_us")
-        rideStartTime = try row.decode("start_time_us")
+        rideStartedAt = try row.decode("started_at")
+        rideStartTime = try row.decode("start_time")
     }
 }
 
 /// The alert outbox (`alerts` table) as the dispatcher drives it, written once for SQLite and
 /// PostgreSQL.
 ///
-/// Delivery is claim-then-send: a claim pushes `next_attempt_us` past the lease, and only the
+/// Delivery is claim-then-send: a claim pushes `next_attempt_at` past the lease, and only the
 /// dispatcher whose UPDATE changed the row (seen through `RETURNING`) sends. Two dispatchers
 /// (two ingest processes on one warehouse) therefore never send the same alert at once; if a
 /// dispatcher dies holding a claim, the alert is due again when the lease runs out.
@@ -99,19 +99,19 @@ public struct AlertOutbox: Sendable {
     /// Ids of pending alerts whose next attempt is due, the longest waiting first.
     public func due(at now: Instant, limit: Int) async throws -> [Int64] {
         try await sql.query("""
-            SELECT id FROM alerts WHERE status = 'pending' AND next_attempt_us <= \(now.microseconds)
-            ORDER BY next_attempt_us, id LIMIT \(limit)
+            SELECT id FROM alerts WHERE status = 'pending' AND next_attempt_at <= \(now)
+            ORDER BY next_attempt_at, id LIMIT \(limit)
             """).map { try $0.decode("id") }
     }
 
     /// Takes the alert for one attempt until `now + lease`, counting the attempt. Returns nil
     /// when it is not due (sent, failed, or claimed by another dispatcher meanwhile).
     public func claim(id: Int64, at now: Instant, lease: Duration) async throws -> OutboxAlert? {
-        let until = now.microseconds + Self.microseconds(lease)
+        let until = Instant(microseconds: now.microseconds + Self.microseconds(lease))
         let results = try await sql.transaction([
             """
-            UPDATE alerts SET next_attempt_us = \(until), attempts = attempts + 1
-            WHERE id = \(id) AND status = 'pending' AND next_attempt_us <= \(now.microseconds) RETURNING id
+            UPDATE alerts SET next_attempt_at = \(until), attempts = attempts + 1
+            WHERE id = \(id) AND status = 'pending' AND next_attempt_at <= \(now) RETURNING id
             """,
             "SELECT \(OutboxAlert.columns) FROM alerts a JOIN rides r ON r.id = a.ride_id WHERE a.id = \(id)",
         ])
@@ -123,7 +123,7 @@ public struct AlertOutbox: Sendable {
     /// meanwhile keeps what it has.
     public func markSent(id: Int64, messageID: String, at now: Instant) async throws {
         try await sql.execute("""
-            UPDATE alerts SET status = 'sent', message_id = \(messageID), sent_at_us = \(now.microseconds), last_error = NULL
+            UPDATE alerts SET status = 'sent', message_id = \(messageID), sent_at = \(now), last_error = NULL
             WHERE id = \(id) AND status = 'pending'
             """)
     }
@@ -131,14 +131,14 @@ public struct AlertOutbox: Sendable {
     /// A transient failure: try again at `next`, keeping the reason for whoever looks.
     public func scheduleRetry(id: Int64, at next: Instant, reason: String) async throws {
         try await sql.execute("""
-            UPDATE alerts SET next_attempt_us = \(next.microseconds), last_error = \(reason) WHERE id = \(id) AND status = 'pending'
+            UPDATE alerts SET next_attempt_at = \(next), last_error = \(reason) WHERE id = \(id) AND status = 'pending'
             """)
     }
 
     /// Gives a claim back without counting it as tried (the dispatcher was stopped mid-send).
     public func release(id: Int64, at now: Instant) async throws {
         try await sql.execute("""
-            UPDATE alerts SET next_attempt_us = \(now.microseconds), attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+            UPDATE alerts SET next_attempt_at = \(now), attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
             WHERE id = \(id) AND status = 'pending'
             """)
     }
@@ -163,18 +163,18 @@ public struct AlertOutbox: Sendable {
 
     /// When the next pending alert falls due, if any is waiting.
     public func nextDue() async throws -> Instant? {
-        try await sql.query("SELECT MIN(next_attempt_us) AS due_us FROM alerts WHERE status = 'pending'")
-            .first?.decode("due_us", as: Instant?.self) ?? nil
+        try await sql.query("SELECT MIN(next_attempt_at) AS due FROM alerts WHERE status = 'pending'")
+            .first?.decode("due", as: Instant?.self) ?? nil
     }
 
     /// Pending alerts: how many, and when the longest-waiting one was raised (for the outbox
     /// metrics: an old pending alert means mail is not going out).
     public func pendingSummary() async throws -> (count: Int, oldestRaisedAt: Instant?) {
         let rows = try await sql.query("""
-            SELECT COUNT(*) AS n, MIN(raised_at_us) AS oldest_us FROM alerts WHERE status = 'pending'
+            SELECT COUNT(*) AS n, MIN(raised_at) AS oldest FROM alerts WHERE status = 'pending'
             """)
         guard let row = rows.first else { return (0, nil) }
-        return (try row.decode("n"), try row.decode("oldest_us"))
+        return (try row.decode("n"), try row.decode("oldest"))
     }
 
     /// How many alerts are in each state, every state present (for metrics and `deloton notify`).

@@ -41,8 +41,9 @@ public struct DayAlert: Sendable, Equatable {
 /// The day's detail behind the headline figures of `DailyStats`: what the report's charts and
 /// tables show. Every figure is aggregated by the database; readings never leave it.
 ///
-/// Written once for SQLite and PostgreSQL: integer arithmetic on microseconds instead of date
-/// functions, `floor` (in both) for real-valued buckets, portable `CAST`s.
+/// Written once for SQLite and PostgreSQL: `floor` (in both) for real-valued buckets, portable
+/// `CAST`s, and `\(sqlite:postgres:)` for the one sum on times (microseconds in SQLite, an
+/// interval in PostgreSQL).
 public struct DailyBreakdown: Sendable {
     let sql: any SQLExecutor
 
@@ -56,9 +57,13 @@ public struct DailyBreakdown: Sendable {
     public func ridesPerHour(day: Range<Instant>) async throws -> [Int] {
         let start = day.lowerBound.microseconds
         let hours = Int((day.upperBound.microseconds - start + Self.hourMicros - 1) / Self.hourMicros)
+        let hour: SQL = """
+            \(sqlite: "(start_time - \(day.lowerBound)) / \(raw: String(Self.hourMicros))",
+              postgres: "CAST(floor(extract(epoch FROM start_time - \(day.lowerBound)) / 3600) AS BIGINT)")
+            """
         let rows = try await sql.query("""
-            SELECT (start_time_us - \(start)) / \(raw: String(Self.hourMicros)) AS hour, count(*) AS rides
-            FROM rides WHERE start_time_us >= \(start) AND start_time_us < \(day.upperBound.microseconds)
+            SELECT \(hour) AS hour, count(*) AS rides
+            FROM rides WHERE start_time >= \(day.lowerBound) AND start_time < \(day.upperBound)
             GROUP BY hour
             """)
         var counts = Array(repeating: 0, count: max(hours, 0))
@@ -95,28 +100,28 @@ public struct DailyBreakdown: Sendable {
 
     /// The ride with the most readings; ties go to the earliest.
     public func longestRide(day: Range<Instant>) async throws -> RideHighlight? {
-        try await highlight(order: "x.reading_count DESC, x.start_time_us, x.id", where: "x.reading_count > 0", day: day)
+        try await highlight(order: "x.reading_count DESC, x.start_time, x.id", where: "x.reading_count > 0", day: day)
     }
 
     /// The ride with the highest power of any reading; ties go to the earliest.
     public func mostPowerfulRide(day: Range<Instant>) async throws -> RideHighlight? {
-        try await highlight(order: "x.power_max DESC, x.start_time_us, x.id", where: "x.power_max IS NOT NULL", day: day)
+        try await highlight(order: "x.power_max DESC, x.start_time, x.id", where: "x.power_max IS NOT NULL", day: day)
     }
 
     /// Alerts of the rides that started on the day (domain.md: an alert counts on its ride's day).
     public func alerts(day: Range<Instant>) async throws -> [DayAlert] {
         let rows = try await sql.query("""
             SELECT a.id, a.ride_id, a.rider_id, a.rider_name, a.gender, a.age, CAST(a.safe_min AS DOUBLE PRECISION) AS safe_min,
-                   CAST(a.safe_max AS DOUBLE PRECISION) AS safe_max, a.raised_at_us, a.status, a.samples
+                   CAST(a.safe_max AS DOUBLE PRECISION) AS safe_max, a.raised_at, a.status, a.samples
             FROM alerts a JOIN rides x ON x.id = a.ride_id
             WHERE \(within(day))
-            ORDER BY a.raised_at_us, a.id
+            ORDER BY a.raised_at, a.id
             """)
         return try rows.map { row in
             DayAlert(alertID: try row.decode("id"), rideID: try row.decode("ride_id"), riderID: try row.decode("rider_id"),
                      riderName: try row.decode("rider_name"), gender: try row.decode("gender"),
                      age: try row.decode("age"), safeMin: try row.decode("safe_min"), safeMax: try row.decode("safe_max"),
-                     raisedAt: try row.decode("raised_at_us"), status: try row.decode("status"),
+                     raisedAt: try row.decode("raised_at"), status: try row.decode("status"),
                      heartRates: Self.heartRates(in: try row.decode("samples")))
         }
     }
@@ -125,7 +130,7 @@ public struct DailyBreakdown: Sendable {
 
     /// Rides (`x`) that started within the day.
     private func within(_ day: Range<Instant>) -> SQL {
-        "x.start_time_us >= \(day.lowerBound.microseconds) AND x.start_time_us < \(day.upperBound.microseconds)"
+        "x.start_time >= \(day.lowerBound) AND x.start_time < \(day.upperBound)"
     }
 
     private func bins(_ query: SQL) async throws -> [ValueBin] {
@@ -136,7 +141,7 @@ public struct DailyBreakdown: Sendable {
 
     private func highlight(order: String, where condition: String, day: Range<Instant>) async throws -> RideHighlight? {
         let rows = try await sql.query("""
-            SELECT x.id, x.rider_id, r.name, x.bike_serial, x.start_time_us, x.reading_count,
+            SELECT x.id, x.rider_id, r.name, x.bike_serial, x.start_time, x.reading_count,
                    CAST(x.power_max AS DOUBLE PRECISION) AS power_max, CAST(x.power_sum AS DOUBLE PRECISION) AS power_sum
             FROM rides x JOIN riders r ON r.id = x.rider_id
             WHERE \(within(day)) AND \(raw: condition)
@@ -144,7 +149,7 @@ public struct DailyBreakdown: Sendable {
             """)
         return try rows.first.map { row in
             RideHighlight(rideID: try row.decode("id"), riderID: try row.decode("rider_id"), riderName: try row.decode("name"),
-                          bikeSerial: try row.decode("bike_serial"), startTime: try row.decode("start_time_us"),
+                          bikeSerial: try row.decode("bike_serial"), startTime: try row.decode("start_time"),
                           durationS: try row.decode("reading_count"), maxPowerW: try row.decode("power_max"),
                           totalEnergyKJ: try row.decode("power_sum", as: Double.self) / 1000)
         }

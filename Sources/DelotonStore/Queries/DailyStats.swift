@@ -84,20 +84,20 @@ public struct DailyStats: Sendable {
 
     /// The figures of the rides that started within `interval` (one local day).
     public func figures(startingIn interval: Range<Instant>) async throws -> DailyFigures {
-        let (from, to) = (interval.lowerBound.microseconds, interval.upperBound.microseconds)
+        let (from, to) = (interval.lowerBound, interval.upperBound)
         let totals = try await sql.query("""
             SELECT count(*) AS ride_count, CAST(sum(hr_sum) AS BIGINT) AS hr_sum, CAST(sum(hr_count) AS BIGINT) AS hr_count,
                    CAST(sum(power_sum) AS DOUBLE PRECISION) AS power_sum, CAST(sum(reading_count) AS BIGINT) AS reading_count,
                    max(reading_count) AS longest, CAST(max(power_max) AS DOUBLE PRECISION) AS max_power
-            FROM rides WHERE start_time_us >= \(from) AND start_time_us < \(to)
+            FROM rides WHERE start_time >= \(from) AND start_time < \(to)
             """).first
         let riders = try await sql.query("""
-            SELECT rider_id, gender, age_at_start FROM rides WHERE start_time_us >= \(from) AND start_time_us < \(to)
-            ORDER BY start_time_us, id
+            SELECT rider_id, gender, age_at_start FROM rides WHERE start_time >= \(from) AND start_time < \(to)
+            ORDER BY start_time, id
             """)
         let alerts = try await sql.query("""
             SELECT count(*) AS alert_count FROM alerts a JOIN rides x ON x.id = a.ride_id
-            WHERE x.start_time_us >= \(from) AND x.start_time_us < \(to)
+            WHERE x.start_time >= \(from) AND x.start_time < \(to)
             """).first
 
         var figures = DailyFigures.empty

@@ -1,3 +1,5 @@
+import DelotonCore
+
 /// What the live dashboard reads, in shared SQL that SQLite and PostgreSQL both answer.
 ///
 /// Booleans are read, never compared, in SQL: SQLite stores them as integers, PostgreSQL may
@@ -55,11 +57,11 @@ public enum DashboardQueries {
     /// `sinceUs`. `startedAfterUs` bounds the scan through the start-time index.
     public static func liveRides(on sql: any SQLExecutor, sinceUs: Int64, startedAfterUs: Int64) async throws -> [LiveRide] {
         let rows = try await sql.query("""
-            SELECT r.id, r.bike_serial, r.rider_id, p.name, r.gender, r.age_at_start, r.start_time_us,
-                   r.end_time_us, r.in_progress, r.reading_count, r.alert_raised
+            SELECT r.id, r.bike_serial, r.rider_id, p.name, r.gender, r.age_at_start, r.start_time,
+                   r.end_time, r.in_progress, r.reading_count, r.alert_raised
             FROM rides r JOIN riders p ON p.id = r.rider_id
-            WHERE r.start_time_us >= \(startedAfterUs) AND COALESCE(r.end_time_us, r.start_time_us) >= \(sinceUs)
-            ORDER BY r.bike_serial, r.start_time_us DESC, r.id DESC
+            WHERE r.start_time >= \(Instant(microseconds: startedAfterUs)) AND COALESCE(r.end_time, r.start_time) >= \(Instant(microseconds: sinceUs))
+            ORDER BY r.bike_serial, r.start_time DESC, r.id DESC
             """)
         var out: [LiveRide] = []
         for row in rows {
@@ -69,8 +71,8 @@ public enum DashboardQueries {
             out.append(LiveRide(
                 rideID: try row.decode("id"), bikeSerial: bike, riderID: try row.decode("rider_id"),
                 riderName: try row.decode("name"), gender: try row.decode("gender"),
-                ageAtStart: try row.decode("age_at_start"), startTimeUs: try row.decode("start_time_us"),
-                lastReadingUs: try row.decode("end_time_us"), inProgress: try row.decode("in_progress"),
+                ageAtStart: try row.decode("age_at_start"), startTimeUs: try row.decode("start_time"),
+                lastReadingUs: try row.decode("end_time"), inProgress: try row.decode("in_progress"),
                 readingCount: try row.decode("reading_count"), alertRaised: try row.decode("alert_raised")))
         }
         return out
@@ -84,11 +86,11 @@ public enum DashboardQueries {
             "(ride_id = \(ride) AND elapsed_s > \(elapsed))"
         }
         return try await sql.query("""
-            SELECT ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance FROM readings WHERE \
+            SELECT ride_id, elapsed_s, time, heart_rate, rpm, power_w, resistance FROM readings WHERE \
             \(SQL.joined(conditions, separator: " OR ")) ORDER BY ride_id, elapsed_s
             """).map { row in
             LiveReading(rideID: try row.decode("ride_id"), elapsed: try row.decode("elapsed_s"),
-                        timeUs: try row.decode("time_us"), heartRate: try row.decode("heart_rate"),
+                        timeUs: try row.decode("time"), heartRate: try row.decode("heart_rate"),
                         rpm: try row.decode("rpm"), power: try row.decode("power_w"),
                         resistance: try row.decode("resistance"))
         }
@@ -109,7 +111,7 @@ public enum DashboardQueries {
     /// Rides that started in `[fromUs, toUs)`, newest first.
     public static func recentRides(on sql: any SQLExecutor, fromUs: Int64, toUs: Int64,
                                    filter: RecentFilter = RecentFilter(), limit: Int = Int(Int32.max)) async throws -> [RecentRide] {
-        var conditions: [SQL] = ["r.start_time_us >= \(fromUs) AND r.start_time_us < \(toUs)"]
+        var conditions: [SQL] = ["r.start_time >= \(Instant(microseconds: fromUs)) AND r.start_time < \(Instant(microseconds: toUs))"]
         switch filter.gender?.lowercased() {
         case nil, "": break
         case "other": conditions.append("LOWER(r.gender) NOT IN ('male', 'female')")
@@ -118,17 +120,17 @@ public enum DashboardQueries {
         if let a = filter.minAge { conditions.append("r.age_at_start >= \(a)") }
         if let a = filter.maxAge { conditions.append("r.age_at_start <= \(a)") }
         return try await sql.query("""
-            SELECT r.id, r.rider_id, p.name, r.bike_serial, r.start_time_us, r.end_time_us, r.in_progress,
+            SELECT r.id, r.rider_id, p.name, r.bike_serial, r.start_time, r.end_time, r.in_progress,
                    r.gender, r.age_at_start, r.reading_count, r.hr_count, r.hr_sum, r.hr_min, r.hr_max, r.power_sum,
                    r.resistance_sum, r.alert_raised
             FROM rides r JOIN riders p ON p.id = r.rider_id
             WHERE \(SQL.joined(conditions, separator: " AND "))
-            ORDER BY r.start_time_us DESC, r.id DESC LIMIT \(limit)
+            ORDER BY r.start_time DESC, r.id DESC LIMIT \(limit)
             """).map { row in
             RecentRide(
                 rideID: try row.decode("id"), riderID: try row.decode("rider_id"), riderName: try row.decode("name"),
-                bikeSerial: try row.decode("bike_serial"), startTimeUs: try row.decode("start_time_us"),
-                endTimeUs: try row.decode("end_time_us"), inProgress: try row.decode("in_progress"),
+                bikeSerial: try row.decode("bike_serial"), startTimeUs: try row.decode("start_time"),
+                endTimeUs: try row.decode("end_time"), inProgress: try row.decode("in_progress"),
                 gender: try row.decode("gender"), ageAtStart: try row.decode("age_at_start"),
                 readingCount: try row.decode("reading_count"), hrCount: try row.decode("hr_count"),
                 hrSum: try row.decode("hr_sum"), hrMin: try row.decode("hr_min"), hrMax: try row.decode("hr_max"),

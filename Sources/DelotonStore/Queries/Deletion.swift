@@ -24,9 +24,9 @@ public struct Deletion: Sendable {
     public func deleteRide(id: Int64, by actor: String, at now: Instant) async throws -> Bool {
         let results = try await sql.transaction([
             """
-            INSERT INTO ride_tombstones (rider_id, bike_serial, started_at_us, deleted_at_us, deleted_by)
-            SELECT rider_id, bike_serial, started_at_us, \(now.microseconds), \(actor) FROM rides WHERE id = \(id)
-            ON CONFLICT (rider_id, bike_serial, started_at_us) DO NOTHING
+            INSERT INTO ride_tombstones (rider_id, bike_serial, started_at, deleted_at, deleted_by)
+            SELECT rider_id, bike_serial, started_at, \(now), \(actor) FROM rides WHERE id = \(id)
+            ON CONFLICT (rider_id, bike_serial, started_at) DO NOTHING
             """,
             "DELETE FROM readings WHERE ride_id = \(id)",
             "DELETE FROM alerts WHERE ride_id = \(id)",
@@ -54,9 +54,9 @@ public struct Deletion: Sendable {
         if stagesProfiles { statements.append("DELETE FROM ride_profiles WHERE rider_id = \(id)") }
         let results = try await sql.transaction(statements + [
             """
-            INSERT INTO rider_tombstones (rider_id, erased_at_us, erased_by)
-            SELECT id, \(now.microseconds), \(actor) FROM riders WHERE id = \(id)
-            ON CONFLICT (rider_id) DO UPDATE SET erased_at_us = excluded.erased_at_us, erased_by = excluded.erased_by
+            INSERT INTO rider_tombstones (rider_id, erased_at, erased_by)
+            SELECT id, \(now), \(actor) FROM riders WHERE id = \(id)
+            ON CONFLICT (rider_id) DO UPDATE SET erased_at = excluded.erased_at, erased_by = excluded.erased_by
             """,
             "DELETE FROM readings WHERE ride_id IN (SELECT id FROM rides WHERE rider_id = \(id))",
             "DELETE FROM alerts WHERE rider_id = \(id) OR ride_id IN (SELECT id FROM rides WHERE rider_id = \(id))",

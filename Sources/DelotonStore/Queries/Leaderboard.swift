@@ -34,7 +34,7 @@ public struct Leaderboard: Sendable {
         }
         var periodClause: SQL = ""
         if let period {
-            periodClause = " AND x.start_time_us >= \(period.lowerBound.microseconds) AND x.start_time_us < \(period.upperBound.microseconds)"
+            periodClause = " AND x.start_time >= \(period.lowerBound) AND x.start_time < \(period.upperBound)"
         }
         let rows = try await sql.query("""
             SELECT x.rider_id, max(r.name) AS name, count(*) AS ride_count, \(value) AS value

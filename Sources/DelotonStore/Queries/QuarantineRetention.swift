@@ -9,10 +9,8 @@ public enum QuarantineRetention {
     @discardableResult
     public static func purge(_ warehouse: any Warehouse, olderThanDays days: Int = defaultDays, now: Instant) async throws -> Int {
         let cutoff = Instant(microseconds: now.microseconds - Int64(days) * 86_400_000_000)
-        // PostgreSQL stamps lines with a timestamptz, SQLite with microseconds (its migration 6).
-        let statement: SQL = """
-            DELETE FROM quarantine WHERE \(sqlite: "quarantined_at_us < \(cutoff.microseconds)", postgres: "quarantined_at < \(cutoff)") RETURNING 1
-            """
+        // Each warehouse stamps a line as it arrives (SQLite: a trigger of its migration 6).
+        let statement: SQL = "DELETE FROM quarantine WHERE quarantined_at < \(cutoff) RETURNING 1"
         return try await warehouse.sql.transaction([statement]).first?.count ?? 0
     }
 }

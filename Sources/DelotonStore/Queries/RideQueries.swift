@@ -16,7 +16,7 @@ public struct RideRecord: Sendable, Equatable {
     public var metrics: RideMetrics { totals.metrics }
 
     static let columns: SQL = """
-        id, rider_id, bike_serial, start_time_us, end_time_us, in_progress, age_at_start, gender, reading_count, \
+        id, rider_id, bike_serial, start_time, end_time, in_progress, age_at_start, gender, reading_count, \
         hr_count, hr_sum, hr_min, hr_max, power_sum, power_max, rpm_sum, resistance_sum, alert_raised
         """
 
@@ -24,8 +24,8 @@ public struct RideRecord: Sendable, Equatable {
         id = try row.decode("id")
         riderID = try row.decode("rider_id")
         bikeSerial = try row.decode("bike_serial")
-        startTime = try row.decode("start_time_us")
-        endTime = try row.decode("end_time_us")
+        startTime = try row.decode("start_time")
+        endTime = try row.decode("end_time")
         inProgress = try row.decode("in_progress")
         ageAtStart = try row.decode("age_at_start")
         gender = try row.decode("gender")
@@ -92,10 +92,10 @@ public struct RideQueries: Sendable {
 
     public func readings(rideID: Int64) async throws -> [Reading] {
         try await sql.query("""
-            SELECT elapsed_s, time_us, heart_rate, rpm, power_w, resistance FROM readings
+            SELECT elapsed_s, time, heart_rate, rpm, power_w, resistance FROM readings
             WHERE ride_id = \(rideID) ORDER BY elapsed_s
             """).map { row in
-            Reading(elapsed: try row.decode("elapsed_s"), time: try row.decode("time_us"),
+            Reading(elapsed: try row.decode("elapsed_s"), time: try row.decode("time"),
                     heartRate: try row.decode("heart_rate"), rpm: try row.decode("rpm"),
                     power: try row.decode("power_w"), resistance: try row.decode("resistance"))
         }
@@ -104,21 +104,21 @@ public struct RideQueries: Sendable {
     /// Rides matching `filter`, oldest first, `limit` at a time after `cursor`.
     public func rides(_ filter: RideFilter, after cursor: RideCursor? = nil, limit: Int) async throws -> Page<RideRecord, RideCursor> {
         var conditions: [SQL] = []
-        if let v = filter.since { conditions.append("start_time_us >= \(v.microseconds)") }
-        if let v = filter.until { conditions.append("start_time_us < \(v.microseconds)") }
+        if let v = filter.since { conditions.append("start_time >= \(v)") }
+        if let v = filter.until { conditions.append("start_time < \(v)") }
         if let v = filter.riderID { conditions.append("rider_id = \(v)") }
         if let v = filter.bikeSerial { conditions.append("bike_serial = \(v)") }
         if let v = filter.gender { conditions.append("lower(gender) = \(v.lowercased())") }
         if let v = filter.minAge { conditions.append("age_at_start >= \(v)") }
         if let v = filter.maxAge { conditions.append("age_at_start <= \(v)") }
         if let c = cursor {
-            let start = c.startTime.microseconds
-            conditions.append("(start_time_us > \(start) OR (start_time_us = \(start) AND id > \(c.id)))")
+            let start = c.startTime
+            conditions.append("(start_time > \(start) OR (start_time = \(start) AND id > \(c.id)))")
         }
         let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
         // One row more than asked tells whether another page follows, without a count.
         let rows = try await sql.query(
-            "SELECT \(RideRecord.columns) FROM rides\(whereClause) ORDER BY start_time_us, id LIMIT \(limit + 1)")
+            "SELECT \(RideRecord.columns) FROM rides\(whereClause) ORDER BY start_time, id LIMIT \(limit + 1)")
         var items = try rows.map(RideRecord.init(row:))
         var next: RideCursor?
         if items.count > limit {
@@ -130,7 +130,7 @@ public struct RideQueries: Sendable {
 
     /// Every ride of a rider, oldest first.
     public func rides(riderID: Int64) async throws -> [RideRecord] {
-        try await sql.query("SELECT \(RideRecord.columns) FROM rides WHERE rider_id = \(riderID) ORDER BY start_time_us, id")
+        try await sql.query("SELECT \(RideRecord.columns) FROM rides WHERE rider_id = \(riderID) ORDER BY start_time, id")
             .map(RideRecord.init(row:))
     }
 
@@ -138,8 +138,8 @@ public struct RideQueries: Sendable {
     public func rides(startingIn interval: Range<Instant>) async throws -> [RideRecord] {
         try await sql.query("""
             SELECT \(RideRecord.columns) FROM rides
-            WHERE start_time_us >= \(interval.lowerBound.microseconds) AND start_time_us < \(interval.upperBound.microseconds)
-            ORDER BY start_time_us, id
+            WHERE start_time >= \(interval.lowerBound) AND start_time < \(interval.upperBound)
+            ORDER BY start_time, id
             """)
             .map(RideRecord.init(row:))
     }

@@ -76,8 +76,8 @@ public struct RiderQueries: Sendable {
     /// Ages are counted on `today`, the display zone's date.
     public func riders(_ filter: RiderFilter, today: CivilDate, after: Int64? = nil, limit: Int) async throws -> Page<RiderRecord, Int64> {
         var conditions: [SQL] = [], rideConditions: [SQL] = []
-        if let v = filter.since { rideConditions.append("x.start_time_us >= \(v.microseconds)") }
-        if let v = filter.until { rideConditions.append("x.start_time_us < \(v.microseconds)") }
+        if let v = filter.since { rideConditions.append("x.start_time >= \(v)") }
+        if let v = filter.until { rideConditions.append("x.start_time < \(v)") }
         if let v = filter.bikeSerial { rideConditions.append("x.bike_serial = \(v)") }
         if !rideConditions.isEmpty {
             conditions.append("EXISTS (SELECT 1 FROM rides x WHERE x.rider_id = r.id AND \(SQL.joined(rideConditions, separator: " AND ")))")

@@ -42,9 +42,9 @@ public struct SessionStore: Sendable {
     /// racing on one link open one session between them.
     public func redeem(link token: String, sessionLifetimeSeconds: Int64) async throws -> (token: String, expiresAt: Instant)? {
         guard Self.plausible(token, prefix: Self.linkPrefix) else { return nil }
-        let at = now().microseconds
+        let at = now()
         let spent = try await sql.transaction([
-            "UPDATE sessions SET revoked_at_us = \(at) WHERE token_hash = \(hash(token)) AND kind = 'link' AND revoked_at_us IS NULL AND expires_at_us > \(at) RETURNING kind"])
+            "UPDATE sessions SET revoked_at = \(at) WHERE token_hash = \(hash(token)) AND kind = 'link' AND revoked_at IS NULL AND expires_at > \(at) RETURNING kind"])
         guard !(spent.first ?? []).isEmpty else { return nil }
         return try await open(keyName: nil, lifetimeSeconds: sessionLifetimeSeconds)
     }
@@ -54,12 +54,12 @@ public struct SessionStore: Sendable {
     public func verify(session token: String) async throws -> SessionIdentity? {
         guard Self.plausible(token, prefix: Self.sessionPrefix) else { return nil }
         let rows = try await sql.query("""
-            SELECT s.key_name, s.expires_at_us FROM sessions s
-            WHERE s.token_hash = \(hash(token)) AND s.kind = 'session' AND s.revoked_at_us IS NULL AND s.expires_at_us > \(now().microseconds)
-              AND (s.key_name IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.name = s.key_name AND k.revoked_at_us IS NULL))
+            SELECT s.key_name, s.expires_at FROM sessions s
+            WHERE s.token_hash = \(hash(token)) AND s.kind = 'session' AND s.revoked_at IS NULL AND s.expires_at > \(now())
+              AND (s.key_name IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.name = s.key_name AND k.revoked_at IS NULL))
             """)
         guard let row = rows.first else { return nil }
-        return SessionIdentity(keyName: try row.decode("key_name"), expiresAt: try row.decode("expires_at_us"))
+        return SessionIdentity(keyName: try row.decode("key_name"), expiresAt: try row.decode("expires_at"))
     }
 
     /// Ends the session `token` (sign-out); false when it was not in force.
@@ -67,21 +67,21 @@ public struct SessionStore: Sendable {
     public func revoke(session token: String) async throws -> Bool {
         guard Self.plausible(token, prefix: Self.sessionPrefix) else { return false }
         let rows = try await sql.transaction([
-            "UPDATE sessions SET revoked_at_us = \(now().microseconds) WHERE token_hash = \(hash(token)) AND kind = 'session' AND revoked_at_us IS NULL RETURNING kind"])
+            "UPDATE sessions SET revoked_at = \(now()) WHERE token_hash = \(hash(token)) AND kind = 'session' AND revoked_at IS NULL RETURNING kind"])
         return !(rows.first ?? []).isEmpty
     }
 
     private func insert(kind: String, prefix: String, keyName: String?, lifetimeSeconds: Int64) async throws -> (token: String, expiresAt: Instant) {
         let token = SecretToken.generate(prefix: prefix)
-        let at = now().microseconds
-        let expires = at + max(1, lifetimeSeconds) * 1_000_000
+        let at = now()
+        let expires = Instant(microseconds: at.microseconds + max(1, lifetimeSeconds) * 1_000_000)
         // Rows a day past their end are of no use to anyone: drop them as new ones arrive, so
         // the table stays the size of the sessions in force without a job of its own.
         try await sql.transaction([
-            "DELETE FROM sessions WHERE expires_at_us < \(at - 86_400_000_000)",
-            "INSERT INTO sessions (token_hash, kind, key_name, created_at_us, expires_at_us) VALUES (\(hash(token)), \(kind), \(keyName), \(at), \(expires))",
+            "DELETE FROM sessions WHERE expires_at < \(Instant(microseconds: at.microseconds - 86_400_000_000))",
+            "INSERT INTO sessions (token_hash, kind, key_name, created_at, expires_at) VALUES (\(hash(token)), \(kind), \(keyName), \(at), \(expires))",
         ])
-        return (token, Instant(microseconds: expires))
+        return (token, expires)
     }
 
     /// Cheap refusals before any hashing or query: wrong prefix or absurd length.

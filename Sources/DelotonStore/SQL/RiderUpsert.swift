@@ -4,7 +4,7 @@ enum RiderUpsert {
     /// The rider columns in the order both writers bind them.
     static let columns = """
         id, name, title, first_name, last_name, gender, date_of_birth, email, address_lines, city, postcode,
-        postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of_us
+        postcode_valid, height_cm, weight_kg, account_created, original_source, profile_as_of
         """
 
     /// Follows `INSERT INTO riders AS r (columns) ...`.
@@ -15,7 +15,7 @@ enum RiderUpsert {
             email = excluded.email, address_lines = excluded.address_lines, city = excluded.city,
             postcode = excluded.postcode, postcode_valid = excluded.postcode_valid, height_cm = excluded.height_cm,
             weight_kg = excluded.weight_kg, account_created = excluded.account_created,
-            original_source = excluded.original_source, profile_as_of_us = excluded.profile_as_of_us
-        WHERE excluded.profile_as_of_us >= r.profile_as_of_us
+            original_source = excluded.original_source, profile_as_of = excluded.profile_as_of
+        WHERE excluded.profile_as_of >= r.profile_as_of
         """
 }

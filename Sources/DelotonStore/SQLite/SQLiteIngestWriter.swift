@@ -15,9 +15,9 @@ struct SQLiteIngestWriter {
         for profile in plan.profiles { try upsertRider(profile.rider, asOf: profile.asOf) }
         for bike in plan.bikes {
             try db.cachedStatement(sql: """
-                INSERT INTO bikes (serial, first_ride_us, last_ride_us) VALUES (?, ?, ?)
-                ON CONFLICT (serial) DO UPDATE SET first_ride_us = min(first_ride_us, excluded.first_ride_us),
-                                                   last_ride_us = max(last_ride_us, excluded.last_ride_us)
+                INSERT INTO bikes (serial, first_ride_at, last_ride_at) VALUES (?, ?, ?)
+                ON CONFLICT (serial) DO UPDATE SET first_ride_at = min(first_ride_at, excluded.first_ride_at),
+                                                   last_ride_at = max(last_ride_at, excluded.last_ride_at)
                 """).execute(arguments: [bike.serial, bike.firstRide.microseconds, bike.lastRide.microseconds])
         }
         var ids: [RideKey: Int64] = [:]
@@ -57,10 +57,10 @@ struct SQLiteIngestWriter {
     private func lookUp(_ keys: [RideKey]) throws -> BatchPlan.Stored {
         var stored = BatchPlan.Stored()
         let rideTombstone = try db.cachedStatement(sql: """
-            SELECT 1 FROM ride_tombstones WHERE rider_id = ? AND bike_serial = ? AND started_at_us = ?
+            SELECT 1 FROM ride_tombstones WHERE rider_id = ? AND bike_serial = ? AND started_at = ?
             """)
         let ride = try db.cachedStatement(sql: """
-            SELECT id, in_progress, reading_count FROM rides WHERE rider_id = ? AND bike_serial = ? AND started_at_us = ?
+            SELECT id, in_progress, reading_count FROM rides WHERE rider_id = ? AND bike_serial = ? AND started_at = ?
             """)
         for key in keys {
             let arguments: StatementArguments = [key.riderID, key.bikeSerial, key.startedAt.microseconds]
@@ -69,7 +69,7 @@ struct SQLiteIngestWriter {
                 stored.rides[key] = BatchPlan.StoredRide(id: row["id"], inProgress: row["in_progress"], readingCount: row["reading_count"])
             }
         }
-        let erasure = try db.cachedStatement(sql: "SELECT erased_at_us FROM rider_tombstones WHERE rider_id = ?")
+        let erasure = try db.cachedStatement(sql: "SELECT erased_at FROM rider_tombstones WHERE rider_id = ?")
         for rider in BatchPlan.riderIDs(of: keys) {
             if let erased = try Int64.fetchOne(erasure, arguments: [rider]) {
                 stored.riderErasures[rider] = Instant(microseconds: erased)
@@ -102,9 +102,9 @@ struct SQLiteIngestWriter {
 
     private func insertRide(_ s: RideSnapshot) throws -> Int64 {
         try db.cachedStatement(sql: """
-            INSERT INTO rides (stream, start_time_us, end_time_us, in_progress, email, gender, age_at_start,
+            INSERT INTO rides (stream, start_time, end_time, in_progress, email, gender, age_at_start,
                                reading_count, hr_count, hr_sum, hr_min, hr_max, power_sum, power_max, rpm_sum,
-                               resistance_sum, state, rider_id, bike_serial, started_at_us)
+                               resistance_sum, state, rider_id, bike_serial, started_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: StatementArguments(try rideValues(s) + [s.key.riderID, s.key.bikeSerial, s.key.startedAt.microseconds]))
         return db.lastInsertedRowID
@@ -112,7 +112,7 @@ struct SQLiteIngestWriter {
 
     private func updateRide(_ id: Int64, _ s: RideSnapshot) throws {
         try db.cachedStatement(sql: """
-            UPDATE rides SET stream = ?, start_time_us = ?, end_time_us = ?, in_progress = ?, email = ?, gender = ?,
+            UPDATE rides SET stream = ?, start_time = ?, end_time = ?, in_progress = ?, email = ?, gender = ?,
                              age_at_start = ?, reading_count = ?, hr_count = ?, hr_sum = ?, hr_min = ?, hr_max = ?,
                              power_sum = ?, power_max = ?, rpm_sum = ?, resistance_sum = ?, state = ?
             WHERE id = ?
@@ -124,7 +124,7 @@ struct SQLiteIngestWriter {
         guard !readings.isEmpty else { return 0 }
         var inserted = 0
         let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO readings (ride_id, elapsed_s, time_us, heart_rate, rpm, power_w, resistance)
+            INSERT OR IGNORE INTO readings (ride_id, elapsed_s, time, heart_rate, rpm, power_w, resistance)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         let stmt = statement.sqliteStatement
@@ -150,7 +150,7 @@ struct SQLiteIngestWriter {
     private func insertAlert(_ a: AlertEvent, rideID: Int64, encoder: JSONEncoder) throws -> Int64? {
         let samples = String(decoding: try encoder.encode(a.samples), as: UTF8.self)
         try db.cachedStatement(sql: """
-            INSERT INTO alerts (ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at_us,
+            INSERT INTO alerts (ride_id, rider_id, recipient, rider_name, gender, age, safe_min, safe_max, samples, raised_at,
                                 status, last_error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ride_id) DO NOTHING
             """).execute(arguments: [rideID, a.riderID, a.email, a.riderName, a.gender, a.age, a.range.minimum,

@@ -2,8 +2,10 @@ import GRDB
 
 /// The SQLite schema, as versioned migrations. Never edit a shipped migration: add one.
 ///
-/// Times are integer microseconds since the epoch (UTC), dates `YYYY-MM-DD` text: exact,
-/// comparable, and the same numbers PostgreSQL holds, so shared SQL reads both alike.
+/// Times are integer microseconds since the epoch (UTC), flags 0/1, dates `YYYY-MM-DD` text:
+/// exact and comparable. The columns bear PostgreSQL's names (a time is `start_time`, not
+/// `start_time_us`, since migration 7), so one query text names one column in both; the SQL
+/// layer binds an Instant as microseconds here and as `timestamptz` there.
 enum SQLiteSchema {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -154,7 +156,7 @@ enum SQLiteSchema {
             }
         }
         m.registerMigration("2-analytics") { db in
-            for statement in AnalyticsViews.sqlite { try db.execute(sql: statement) }
+            for statement in AnalyticsViews.sqlite(.microseconds) { try db.execute(sql: statement) }
         }
         m.registerMigration("3-report-claims") { db in
             for statement in [
@@ -233,6 +235,32 @@ enum SQLiteSchema {
             ] {
                 try db.execute(sql: statement)
             }
+        }
+        // PostgreSQL's names (its migration 6 also changes the types): the values stay integer
+        // microseconds and 0/1. RENAME COLUMN rewrites the indexes and the quarantine trigger
+        // that name a column; the views are replaced, to be the same text a new file gets.
+        m.registerMigration("7-native-names") { db in
+            for statement in AnalyticsViews.sqliteDrops { try db.execute(sql: statement) }
+            for (table, column, name) in [
+                ("riders", "profile_as_of_us", "profile_as_of"),
+                ("bikes", "first_ride_us", "first_ride_at"), ("bikes", "last_ride_us", "last_ride_at"),
+                ("rides", "started_at_us", "started_at"), ("rides", "start_time_us", "start_time"),
+                ("rides", "end_time_us", "end_time"),
+                ("readings", "time_us", "time"),
+                ("alerts", "raised_at_us", "raised_at"), ("alerts", "sent_at_us", "sent_at"),
+                ("alerts", "next_attempt_us", "next_attempt_at"),
+                ("ride_tombstones", "started_at_us", "started_at"), ("ride_tombstones", "deleted_at_us", "deleted_at"),
+                ("rider_tombstones", "erased_at_us", "erased_at"),
+                ("api_keys", "created_at_us", "created_at"), ("api_keys", "revoked_at_us", "revoked_at"),
+                ("reports_sent", "sent_at_us", "sent_at"),
+                ("report_claims", "until_us", "claimed_until"),
+                ("sessions", "created_at_us", "created_at"), ("sessions", "expires_at_us", "expires_at"),
+                ("sessions", "revoked_at_us", "revoked_at"),
+                ("quarantine", "quarantined_at_us", "quarantined_at"),
+            ] {
+                try db.execute(sql: "ALTER TABLE \(table) RENAME COLUMN \(column) TO \(name)")
+            }
+            for statement in AnalyticsViews.sqlite(.native) { try db.execute(sql: statement) }
         }
         return m
     }
