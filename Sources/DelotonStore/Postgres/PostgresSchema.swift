@@ -237,6 +237,43 @@ enum PostgresSchema {
             """,
             "CREATE INDEX sessions_expiry ON production.sessions (expires_at_us)",
         ]),
+        // What `/daily` validates a finished day's answer by (Queries/RideDayVersion.swift): a
+        // counter per UTC hour of start time, bumped by triggers whoever deletes or changes a ride.
+        // Hours in ascending order within a statement, so two deletions never wait on each other
+        // in opposite orders.
+        Migration(version: 6, name: "ride-hour-changes", statements: [
+            "CREATE TABLE production.ride_hour_changes (hour BIGINT PRIMARY KEY, version BIGINT NOT NULL)",
+            // Per statement: an erasure deletes all of a rider's rides at once.
+            """
+            CREATE FUNCTION production.mark_rides_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO production.ride_hour_changes AS c (hour, version)
+                SELECT DISTINCT start_time_us / 3600000000, 1 FROM gone ORDER BY 1
+                ON CONFLICT (hour) DO UPDATE SET version = c.version + 1;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER rides_deleted_mark AFTER DELETE ON production.rides
+                REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION production.mark_rides_deleted()
+            """,
+            """
+            CREATE FUNCTION production.mark_ride_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO production.ride_hour_changes AS c (hour, version)
+                SELECT DISTINCT h, 1 FROM (VALUES (OLD.start_time_us / 3600000000), (NEW.start_time_us / 3600000000)) AS v (h)
+                ORDER BY 1
+                ON CONFLICT (hour) DO UPDATE SET version = c.version + 1;
+                RETURN NULL;
+            END $$
+            """,
+            // Per row, but only for rides that had ended: the WHEN test skips the ingest hot path
+            // (rides in progress) without calling the function.
+            """
+            CREATE TRIGGER rides_changed_mark AFTER UPDATE ON production.rides
+                FOR EACH ROW WHEN (OLD.in_progress = 0) EXECUTE FUNCTION production.mark_ride_changed()
+            """,
+        ]),
     ]
 
     /// Applies the missing migrations, each in its own transaction, under a transaction-level
