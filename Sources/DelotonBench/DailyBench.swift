@@ -75,6 +75,15 @@ public enum DailyBench {
         await load("pages of \(options.limit), \(options.rate)/s", rate: options.rate) { pages[$0 % pages.count] }
         try await openRide(warehouse, options: options, zone: zone, ended: true)
         say("\(options.day), \(options.rides + 1) rides, finished (ETag, cache):")
+        // Each page asked once first, so the run measures the steady state a finished day reaches.
+        await withCheckedContinuation { c in
+            Thread.detachNewThread {
+                var connection = OpenLoopLoad.Connection(port: port)
+                for path in pages { _ = connection.get(path) }
+                connection.close()
+                c.resume()
+            }
+        }
         await load("pages of \(options.limit), \(options.rate)/s, each page over and over", rate: options.rate) { pages[$0 % pages.count] }
         await load("pages of \(options.limit)+, \(options.rate)/s, every page asked once (cache misses)", rate: options.rate) {
             fresh[$0 % fresh.count]
