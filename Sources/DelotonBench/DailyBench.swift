@@ -44,6 +44,8 @@ public enum DailyBench {
             try await fill(warehouse, options: options, zone: zone)
             say("filled \(options.rides) rides of \(options.readingsPerRide) readings on \(options.day) in \(ContinuousClock.now - started)")
         }
+        // Each run leaves its ride that kept the day unfinished; the next run needs a new one.
+        let run = max(0, try await queries.dayVersion(of: interval).rides - Int64(options.rides))
         let port = try OpenLoopLoad.freePort()
         let server = serve(port)
         try server.run()
@@ -69,12 +71,14 @@ public enum DailyBench {
 
         // While one ride of the day is in progress the day is not finished: every answer is read
         // from the warehouse, as every answer was before pages and validators.
-        try await openRide(warehouse, options: options, zone: zone, ended: false)
-        say("\(options.day), \(options.rides) rides + 1 in progress (not finished: no ETag, no cache):")
+        try await openRide(warehouse, options: options, zone: zone, run: run, ended: false)
+        let version = try await queries.dayVersion(of: interval)
+        guard version.open == 1 else { throw APIBench.BenchError(description: "the day should have one ride in progress, not \(version.open)") }
+        say("\(options.day), \(version.rides) rides, 1 in progress (not finished: no ETag, no cache):")
         await load("unpaginated, \(options.wholeDayRate)/s", rate: options.wholeDayRate) { _ in whole }
         await load("pages of \(options.limit), \(options.rate)/s", rate: options.rate) { pages[$0 % pages.count] }
-        try await openRide(warehouse, options: options, zone: zone, ended: true)
-        say("\(options.day), \(options.rides + 1) rides, finished (ETag, cache):")
+        try await openRide(warehouse, options: options, zone: zone, run: run, ended: true)
+        say("\(options.day), \(version.rides) rides, finished (ETag, cache):")
         // Each page asked once first, so the run measures the steady state a finished day reaches.
         await withCheckedContinuation { c in
             Thread.detachNewThread {
@@ -108,11 +112,11 @@ public enum DailyBench {
         try await batches.flush()
     }
 
-    /// The ride that keeps the day unfinished (at 23:55, of rider 3001), open or ended.
-    static func openRide(_ warehouse: any Warehouse, options: Options, zone: Zone, ended: Bool) async throws {
-        var assembler = RideAssembler(stream: "bench-daily-open", zone: zone)
+    /// The ride that keeps the day unfinished (at 23:55, of rider 3001 on a bike of the run's own), open or ended.
+    static func openRide(_ warehouse: any Warehouse, options: Options, zone: Zone, run: Int64, ended: Bool) async throws {
+        var assembler = RideAssembler(stream: "bench-daily-open-\(run)", zone: zone)
         let first = Int64(23 * 3600 + 55 * 60) * 1_000_000
-        feed(&assembler, rider: 3_001, bike: "SN-open", day: options.day, first: first, seconds: ended ? 60 : 30, seed: 0)
+        feed(&assembler, rider: 3_001, bike: "SN-open-\(run)", day: options.day, first: first, seconds: ended ? 60 : 30, seed: 0)
         if ended { assembler.endRide() }
         var batch = IngestBatch()
         assembler.drain(into: &batch)
