@@ -59,6 +59,7 @@ func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
 
     OperationsRoutes(env: env, registry: registry).add(to: router)
     RideRoutes(env: env).add(to: router)
+    DailyRoutes(env: env).add(to: router)
     RiderRoutes(env: env).add(to: router)
     StatsRoutes(env: env).add(to: router)
     SessionRoutes(env: env).add(to: router)

@@ -22,6 +22,8 @@ public struct ServerConfig: Sendable {
     public var dashboard: DashboardOptions
     /// Timeouts and caps on connections and live feeds (ServerLimits.swift).
     public var limits: ServerLimits
+    /// How much of finished days' `/daily` answers this process keeps in memory.
+    public var dailyCache = DailyPageCache.Limits()
     /// Called once a rider is erased from the warehouse, to erase the copies kept elsewhere (the
     /// command line removes their `.eml` files from the outbox).
     public var onRiderErased: (@Sendable (Deletion.ErasedRider) async -> Void)?

@@ -9,7 +9,7 @@ and SMTP are (throwaway servers on 127.0.0.1), ports (free ones), the
 listening address, files under a scratch folder, and the names of the topic
 and group (so tests do not share them). Everything else is the file's own.
 
-Rewrites (stdin): brokers, database_url, smtp_url, topic, group, dir,
+Rewrites (stdin): brokers, database_url, read_database_url (a replica's), smtp_url, topic, group, dir,
 report_to, and for compose `compose_env` (its ${VAR} settings), for ECS
 `variables` (what a tfvars file would set) and `ingest_instance`.
 """
@@ -96,6 +96,8 @@ class Terraform:
             return self.string(e[1:-1])
         if m := re.fullmatch(r'startswith\((.+?), "(.*?)"\) \? (\{.*?\}) : (\{.*\})', e, re.S):
             return self.expr(m.group(3) if str(self.expr(m.group(1))).startswith(m.group(2)) else m.group(4))
+        if m := re.fullmatch(r"(var\.\w+) \? (\{.*?\}) : (\{.*\})", e, re.S):
+            return self.expr(m.group(2) if self.expr(m.group(1)) else m.group(3))
         if m := re.fullmatch(r'join\("(.*)", (.+)\)', e):
             return m.group(1).join(self.expr(m.group(2)))
         if m := re.fullmatch(r"tostring\((.+)\)", e):
@@ -116,7 +118,7 @@ class Terraform:
             for key in e[6:].split("."):
                 value = value[key]
             return self.value(value)
-        if re.fullmatch(r"aws_\w+\.\w+\.\w+", e):
+        if re.fullmatch(r"aws_\w+\.\w+(\[\d+\])?\.\w+", e):
             return e  # an AWS resource's attribute (a secret's ARN): only its place matters here
         raise ValueError(f"cannot evaluate {e!r}")
 
@@ -125,7 +127,7 @@ class Terraform:
         if isinstance(v, str):
             if v.startswith("${") and v.endswith("}") and "${" not in v[2:]:
                 return self.expr(v[2:-1])
-            if v.startswith("${") and v.endswith("}") and v.count("${") > 1 and v[2:].lstrip().startswith(("merge", "startswith")):
+            if v.startswith("${") and v.endswith("}") and v.count("${") > 1 and v[2:].lstrip().startswith(("merge", "startswith", "var.")):
                 return self.expr(v[2:-1])
             return self.string(v) if "${" in v else v
         if isinstance(v, dict):
@@ -141,6 +143,7 @@ class Terraform:
         # ECS puts each secret in the environment; here the throwaway servers' values stand in.
         for key in secrets:
             environment[key] = {"DELOTON_DATABASE_URL": rewrites["database_url"],
+                                "DELOTON_READ_DATABASE_URL": rewrites.get("read_database_url", rewrites["database_url"]),
                                 "DELOTON_SMTP_URL": rewrites["smtp_url"]}.get(key, "")
         environment = {k: str(v) for k, v in environment.items() if v != ""}
         kind = {"migrate": "once", "report": "once", "serve": "server"}.get(name, "worker")

@@ -13,6 +13,8 @@ struct APIEnvironment: Sendable {
     let rides: RideQueries
     let riders: RiderQueries
     let deletion: Deletion
+    /// Finished days' `/daily` answers (`DailyRoutes`), shared by every request of this process.
+    let dailyCache: DailyPageCache
 
     init(warehouse: any Warehouse, config: ServerConfig, logger: Logger) {
         self.warehouse = warehouse
@@ -24,6 +26,7 @@ struct APIEnvironment: Sendable {
         rides = RideQueries(warehouse.sql)
         riders = RiderQueries(warehouse.sql)
         deletion = Deletion(warehouse.sql, stagesProfiles: warehouse.staging.keepsProfiles)
+        dailyCache = DailyPageCache(limits: config.dailyCache)
     }
 
     var zone: Zone { config.displayZone }
@@ -53,7 +56,12 @@ struct APIEnvironment: Sendable {
     static func nextLink(_ request: Request, query: QueryParameters, cursor: String) -> String {
         var params = query.all.filter { listKeys.contains($0.key) }
         params["cursor"] = cursor
+        return link(path: request.uri.path, params)
+    }
+
+    /// `path?key=value&...`, keys sorted, each part percent-encoded.
+    static func link(path: String, _ params: [String: String]) -> String {
         let q = params.keys.sorted().map { QueryParameters.encode($0) + "=" + QueryParameters.encode(params[$0] ?? "") }
-        return request.uri.path + "?" + q.joined(separator: "&")
+        return path + "?" + q.joined(separator: "&")
     }
 }

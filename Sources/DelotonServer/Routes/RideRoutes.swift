@@ -2,7 +2,7 @@ import DelotonCore
 import DelotonStore
 import Hummingbird
 
-/// `/ride/{id}`, `/rides`, `/daily`.
+/// `/ride/{id}`, `/rides` (`/daily` is `DailyRoutes`).
 struct RideRoutes: Sendable {
     let env: APIEnvironment
 
@@ -10,7 +10,6 @@ struct RideRoutes: Sendable {
         router.get("/ride/:id", use: ride)
         router.delete("/ride/:id", use: deleteRide)
         router.get("/rides", use: list)
-        router.get("/daily", use: daily)
     }
 
     @Sendable func ride(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -59,18 +58,6 @@ struct RideRoutes: Sendable {
             w.field("next", next)
         }
         return Responses.json(w, headers: headers)
-    }
-
-    /// `GET /daily?date=`: rides that started that local day, oldest first.
-    @Sendable func daily(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let day = try StatsRoutes.day(QueryParameters(request), default: env.today)
-        let rides = try await env.rides.rides(startingIn: env.zone.interval(of: day))
-        if Responses.wantsCSV(request) {
-            return Responses.csv(CSV.document(header: Rendering.rideCSVHeader, rows: rides.map(env.rendering.rideCSV)))
-        }
-        var w = JSONWriter(capacity: 600 * rides.count + 16)
-        w.array { w in for r in rides { env.rendering.ride(r, into: &w) } }
-        return Responses.json(w)
     }
 
     /// Cursors are `<start µs>_<id>`: readable, and every well-formed one is a valid position.

@@ -3,6 +3,8 @@ import Hummingbird
 
 enum Responses {
     static let link = HTTPFields.Element.Name("Link")!
+    static let jsonType = "application/json; charset=utf-8"
+    static let csvType = "text/csv; charset=utf-8"
 
     /// RFC 8288 `Link: <...>; rel="next"`, beside the body's `next`, for clients that page by headers.
     static func nextLinkHeader(_ next: String?) -> HTTPFields {
@@ -13,18 +15,18 @@ enum Responses {
 
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentType] = jsonType
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        Response(status: status, headers: [.contentType: jsonType],
                  body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func csv(_ text: String, headers: HTTPFields = [:]) -> Response {
         var fields = headers
-        fields[.contentType] = "text/csv; charset=utf-8"
+        fields[.contentType] = csvType
         return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 

@@ -292,6 +292,51 @@ enum PostgresSchema {
             "ALTER TABLE staging.ride_profiles \(instant("started_at_us"))",
             rename("staging.ride_profiles", "started_at_us", to: "started_at"),
         ] + AnalyticsViews.postgres(.native)),
+        // What `/daily` validates a finished day's answer by (Queries/RideDayVersion.swift): a
+        // counter per UTC hour of start time, bumped by triggers whoever deletes or changes a ride.
+        // Hours in ascending order within a statement, so two deletions never wait on each other
+        // in opposite orders.
+        Migration(version: 7, name: "ride-hour-changes", statements: [
+            "CREATE TABLE production.ride_hour_changes (hour BIGINT PRIMARY KEY, version BIGINT NOT NULL)",
+            // Hours since the epoch, as SQLite's integer microseconds / 3600000000 truncate them
+            // (toward zero; no ride the parser accepts starts before 1970). Infinite times (an
+            // out-of-range instant) belong to no day and are skipped by the callers.
+            """
+            CREATE FUNCTION production.hour_of(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE
+                RETURN trunc(extract(epoch FROM t) / 3600)::bigint
+            """,
+            // Per statement: an erasure deletes all of a rider's rides at once.
+            """
+            CREATE FUNCTION production.mark_rides_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO production.ride_hour_changes AS c (hour, version)
+                SELECT DISTINCT production.hour_of(start_time), 1 FROM gone WHERE isfinite(start_time) ORDER BY 1
+                ON CONFLICT (hour) DO UPDATE SET version = c.version + 1;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER rides_deleted_mark AFTER DELETE ON production.rides
+                REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION production.mark_rides_deleted()
+            """,
+            """
+            CREATE FUNCTION production.mark_ride_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO production.ride_hour_changes AS c (hour, version)
+                SELECT DISTINCT production.hour_of(t), 1 FROM (VALUES (OLD.start_time), (NEW.start_time)) AS v (t)
+                WHERE isfinite(t)
+                ORDER BY 1
+                ON CONFLICT (hour) DO UPDATE SET version = c.version + 1;
+                RETURN NULL;
+            END $$
+            """,
+            // Per row, but only for rides that had ended: the WHEN test skips the ingest hot path
+            // (rides in progress) without calling the function.
+            """
+            CREATE TRIGGER rides_changed_mark AFTER UPDATE ON production.rides
+                FOR EACH ROW WHEN (NOT OLD.in_progress) EXECUTE FUNCTION production.mark_ride_changed()
+            """,
+        ]),
     ]
 
     /// Microseconds to `timestamptz`, exactly as the analytics views have always read them (and

@@ -113,7 +113,10 @@ public struct RideQueries: Sendable {
         if let v = filter.maxAge { conditions.append("age_at_start <= \(v)") }
         if let c = cursor {
             let start = c.startTime
-            conditions.append("(start_time > \(start) OR (start_time = \(start) AND id > \(c.id)))")
+            // The first term is what an index on start time can seek to: without it PostgreSQL
+            // reads the whole range from its start and filters (5,400 rows for page 55 of a
+            // 10,000-ride day); the second breaks ties by id.
+            conditions.append("start_time >= \(start) AND (start_time > \(start) OR (start_time = \(start) AND id > \(c.id)))")
         }
         let whereClause: SQL = conditions.isEmpty ? "" : " WHERE \(SQL.joined(conditions, separator: " AND "))"
         // One row more than asked tells whether another page follows, without a count.

@@ -262,6 +262,35 @@ enum SQLiteSchema {
             }
             for statement in AnalyticsViews.sqlite(.native) { try db.execute(sql: statement) }
         }
+        // What `/daily` validates a finished day's answer by (Queries/RideDayVersion.swift): a
+        // counter per UTC hour of start time, bumped by triggers whoever deletes or changes a ride.
+        m.registerMigration("8-ride-hour-changes") { db in
+            let bump = { (hour: String) in
+                """
+                INSERT INTO ride_hour_changes (hour, version) VALUES (\(hour) / 3600000000, 1)
+                    ON CONFLICT (hour) DO UPDATE SET version = ride_hour_changes.version + 1;
+                """
+            }
+            for statement in [
+                "CREATE TABLE ride_hour_changes (hour INTEGER PRIMARY KEY, version INTEGER NOT NULL)",
+                """
+                CREATE TRIGGER rides_deleted_mark AFTER DELETE ON rides
+                BEGIN
+                    \(bump("OLD.start_time"))
+                END
+                """,
+                // A ride in progress changes with every batch and is never part of a settled day.
+                """
+                CREATE TRIGGER rides_changed_mark AFTER UPDATE ON rides WHEN OLD.in_progress = 0
+                BEGIN
+                    \(bump("OLD.start_time"))
+                    \(bump("NEW.start_time"))
+                END
+                """,
+            ] {
+                try db.execute(sql: statement)
+            }
+        }
         return m
     }
 }

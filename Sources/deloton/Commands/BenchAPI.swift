@@ -39,7 +39,7 @@ struct APIBenchCommand: AsyncParsableCommand {
         }
         let routes = try await APIBench.routes(warehouse)
 
-        let port = try Self.freePort()
+        let port = try OpenLoopLoad.freePort()
         // Quiet: wrk ends with requests in flight, which the server would log as failures.
         var serverLogger = logger
         serverLogger.logLevel = .critical
@@ -93,20 +93,6 @@ struct APIBenchCommand: AsyncParsableCommand {
         }
         let errors = lines.first { $0.hasPrefix("Non-2xx") || $0.hasPrefix("Socket errors") }.map { "; \($0)" } ?? ""
         return "\(value("Requests/sec:")) requests/s; p50 \(value("50%")), p99 \(value("99%"))\(errors)"
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw APIBench.BenchError(description: "no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func waitUntilListening(_ port: Int) async throws {
