@@ -19,12 +19,13 @@ public func buildApplication(config: ServerConfig, warehouse: any Warehouse, log
 
 /// `buildApplication`, and the dashboard's live feed (nil when the dashboard is off), which
 /// `deloton run` nudges after each ingest batch so the page moves as soon as data lands.
-/// `onListening` learns the port actually bound (port 0 picks a free one).
-public func buildServer(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
+/// `onListening` learns the port actually bound (port 0 picks a free one). `replica`, a read
+/// replica of `warehouse`, answers the reads that may lag a moment (`APIEnvironment.reads`).
+public func buildServer(config: ServerConfig, warehouse: any Warehouse, replica: (any Warehouse)? = nil, logger: Logger,
                         metrics: PrometheusCollectorRegistry?,
                         onListening: @escaping @Sendable (Int) async -> Void = { _ in })
     -> (application: some ApplicationProtocol, liveFeed: LiveFeed?) {
-    let (router, liveFeed) = buildRouter(config: config, warehouse: warehouse, logger: logger,
+    let (router, liveFeed) = buildRouter(config: config, warehouse: warehouse, replica: replica, logger: logger,
                                          metrics: metrics ?? PrometheusCollectorRegistry())
     let limits = config.limits
     let application = Application(
@@ -41,9 +42,9 @@ public func buildServer(config: ServerConfig, warehouse: any Warehouse, logger: 
 }
 
 /// The router alone, for `buildApplication` and for tests that drive it in-process.
-func buildRouter(config: ServerConfig, warehouse: any Warehouse, logger: Logger,
+func buildRouter(config: ServerConfig, warehouse: any Warehouse, replica: (any Warehouse)? = nil, logger: Logger,
                  metrics registry: PrometheusCollectorRegistry) -> (Router<APIRequestContext>, LiveFeed?) {
-    let env = APIEnvironment(warehouse: warehouse, config: config, logger: logger)
+    let env = APIEnvironment(warehouse: warehouse, replica: replica, config: config, logger: logger)
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: RequestMetricsMiddleware(registry: registry))

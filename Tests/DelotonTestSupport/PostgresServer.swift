@@ -41,6 +41,17 @@ public enum PostgresServer {
             return try await onOwnThread { try PostgresServer.psql(connection, sql) }
         }
 
+        /// A hot standby of this server, streaming its WAL (`pg-throwaway.sh replica`): it refuses
+        /// writes and shows the primary's commits a moment later. `destroy()` it like a server.
+        public func replica() async throws -> Instance {
+            let primary = directory
+            return try await onOwnThread {
+                try PostgresServer.lock.withLock { () throws(StartError) -> Instance in
+                    try PostgresServer.startThrowaway(tag: "r", command: ["replica", "", primary])
+                }
+            }
+        }
+
         /// Stops the server and deletes its files, without waiting (so it fits a `defer`).
         public func destroy() {
             let directory = self.directory
@@ -107,12 +118,13 @@ public enum PostgresServer {
     // MARK: - throwaway servers
 
     /// Called with `lock` held.
-    private static func startThrowaway(tag: String) throws(StartError) -> Instance {
+    /// `command` is the script's, with "" where the new server's folder goes.
+    private static func startThrowaway(tag: String, command: [String] = ["start", ""]) throws(StartError) -> Instance {
         let script = try script()
         // Short: the unix socket path DIR/.s.PGSQL.PORT must fit in 107 bytes.
         let directory = "/tmp/dlpg-\(getpid())-\(tag)\(directories.count)"
         try? FileManager.default.removeItem(atPath: directory)
-        let (status, output) = run(script, ["start", directory])
+        let (status, output) = run(script, command.map { $0.isEmpty ? directory : $0 })
         guard status == 0, let url = output.split(separator: "\n").last.map(String.init), url.hasPrefix("postgresql://"),
               let port = URLComponents(string: url)?.port else {
             throw StartError(description: "could not start PostgreSQL with \(script): \(output) (or set DELOTON_TEST_POSTGRES_URL)")

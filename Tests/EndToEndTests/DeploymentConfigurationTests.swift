@@ -18,19 +18,23 @@ struct DeploymentConfigurationTests {
     }
 
     struct Servers {
-        let brokers: String, database: String, sink: SMTPSink, topic: String, group: String, dir: String
+        let brokers: String, sink: SMTPSink, topic: String, group: String, dir: String
+        var database: String
+        /// A streaming replica of `database`, for a deployment that has one.
+        var readDatabase: String?
     }
 
     func servers(_ name: String) async throws -> Servers {
-        Servers(brokers: try await KafkaBroker.shared(), database: try await PostgresServer.freshDatabase(),
-                sink: try await SMTPSink(), topic: KafkaBroker.uniqueName("deploy-\(name)"),
-                group: KafkaBroker.uniqueName("g-deploy-\(name)"), dir: TestPaths.scratch("deploy-\(name)"))
+        Servers(brokers: try await KafkaBroker.shared(), sink: try await SMTPSink(), topic: KafkaBroker.uniqueName("deploy-\(name)"),
+                group: KafkaBroker.uniqueName("g-deploy-\(name)"), dir: TestPaths.scratch("deploy-\(name)"),
+                database: try await PostgresServer.freshDatabase())
     }
 
     /// The roles the file starts, rewritten for `servers`.
     func roles(_ file: String, _ s: Servers, extra: [String: Any]) async throws -> [String: Role] {
         var rewrites: [String: Any] = ["brokers": s.brokers, "database_url": s.database, "smtp_url": s.sink.url,
                                        "topic": s.topic, "group": s.group, "dir": s.dir]
+        if let replica = s.readDatabase { rewrites["read_database_url"] = replica }
         rewrites.merge(extra) { _, new in new }
         let input = try JSONSerialization.data(withJSONObject: rewrites)
         let r = try await ChildProcess.run("python3", [TestPaths.repoRoot + "/Tests/static/deploy_roles.py", file], input: input)
@@ -165,19 +169,35 @@ struct DeploymentConfigurationTests {
         await stop(running)
     }
 
-    @Test("deploy/terraform ECS task definitions: migrate, ingest, serve and the report task run with their own settings")
-    func ecsTaskDefinitionsRun() async throws {
-        let s = try await servers("ecs")
+    /// With `db_read_replica`, the primary and its replica are a throwaway server and a hot standby
+    /// of it, as RDS's would be.
+    @Test("deploy/terraform ECS task definitions: migrate, ingest, serve and the report task run with their own settings",
+          arguments: [false, true])
+    func ecsTaskDefinitionsRun(readReplica: Bool) async throws {
+        var s = try await servers("ecs")
         defer { s.sink.shutdown() }
+        var databases: [PostgresServer.Instance] = []
+        defer { for server in databases { server.destroy() } }
+        if readReplica {
+            let primary = try await PostgresServer.privateServer()
+            databases = [primary, try await primary.replica()]
+            s.database = primary.url
+            s.readDatabase = databases[1].url
+        }
         // What a tfvars file sets: the brokers (rewritten), no SASL on the throwaway broker, keyed
-        // streams (as simulate writes) and a recipient for the report.
+        // streams (as simulate writes), a recipient for the report, and whether there is a replica.
         let variables: [String: Any] = ["kafka_brokers": s.brokers, "kafka_security_protocol": "PLAINTEXT",
-                                        "kafka_stream_by": "key", "report_to": ["ops@example.com"]]
+                                        "kafka_stream_by": "key", "report_to": ["ops@example.com"], "db_read_replica": readReplica]
         let roles = try await roles("ecs", s, extra: ["variables": variables, "ingest_instance": "1"])
         #expect(Set(roles.keys) == ["migrate", "ingest", "serve", "report"])
         let migrate = try #require(roles["migrate"]), ingest = try #require(roles["ingest"])
         let serve = try #require(roles["serve"]), report = try #require(roles["report"])
         #expect(ingest.environment["DELOTON_INSTANCE"]?.hasSuffix("-ingest-1") == true)
+        // The roles that read a replica when there is one; writers never do.
+        for role in [migrate, ingest, serve, report] {
+            let reads = readReplica && [serve.name, report.name].contains(role.name)
+            #expect(role.environment["DELOTON_READ_DATABASE_URL"] == (reads ? s.readDatabase : nil), "\(role.name)")
+        }
 
         _ = try await runToEnd(migrate, s)
         try await traffic(ingest, s)

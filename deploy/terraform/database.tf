@@ -77,3 +77,33 @@ resource "aws_db_instance" "main" {
   # Changes wait for the maintenance window unless applied by hand.
   apply_immediately = false
 }
+
+# Reads that can lag the primary by a moment (lists, statistics, /daily, the
+# daily report) go here when var.db_read_replica is set, so a fleet's readers
+# do not compete with ingest for the primary. Same storage, parameters and
+# encryption; RDS copies the primary's credentials. The live feed, alerts,
+# sign-in and every write stay on the primary (docs/operations.md).
+resource "aws_db_instance" "replica" {
+  count = var.db_read_replica ? 1 : 0
+
+  identifier           = "${local.name}-read"
+  replicate_source_db  = aws_db_instance.main.identifier
+  instance_class       = coalesce(var.db_replica_instance_class, var.db_instance_class)
+  parameter_group_name = aws_db_parameter_group.main.name
+
+  max_allocated_storage  = var.db_max_allocated_storage
+  storage_type           = "gp3"
+  storage_encrypted      = true
+  vpc_security_group_ids = [aws_security_group.database.id]
+  publicly_accessible    = false
+
+  # A replica has no backups of its own and nothing to keep when it goes.
+  backup_retention_period = 0
+  skip_final_snapshot     = true
+  deletion_protection     = var.deletion_protection
+
+  enabled_cloudwatch_logs_exports = ["postgresql"]
+  performance_insights_enabled    = var.db_performance_insights
+  auto_minor_version_upgrade      = true
+  apply_immediately               = false
+}

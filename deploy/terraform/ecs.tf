@@ -43,6 +43,11 @@ locals {
     DELOTON_DATABASE_URL = aws_secretsmanager_secret.database_url.arn
   }
 
+  # The replica, for the roles whose reads may lag a moment (serve, report).
+  read_database_secret = var.db_read_replica ? {
+    DELOTON_READ_DATABASE_URL = aws_secretsmanager_secret.read_database_url[0].arn
+  } : {}
+
   # Only SASL needs credentials; an unused, empty secret would stop tasks
   # from starting.
   kafka_secrets = startswith(var.kafka_security_protocol, "SASL_") ? {
@@ -93,12 +98,12 @@ locals {
         DELOTON_METRICS_PORT    = tostring(var.metrics_port)
         DELOTON_NO_SIGN_IN_LINK = "1"
       }
-      secrets = local.database_secret
+      secrets = merge(local.database_secret, local.read_database_secret)
     }
     report = {
       command     = ["report", "--send"]
       environment = {}
-      secrets     = merge(local.database_secret, local.smtp_secrets)
+      secrets     = merge(local.database_secret, local.read_database_secret, local.smtp_secrets)
     }
     migrate = {
       command     = ["migrate"]

@@ -31,11 +31,11 @@ data "aws_iam_policy_document" "execution_secrets" {
   statement {
     sid     = "ReadDelotonSecrets"
     actions = ["secretsmanager:GetSecretValue"]
-    resources = [
+    resources = concat([
       aws_secretsmanager_secret.database_url.arn,
       aws_secretsmanager_secret.kafka.arn,
       aws_secretsmanager_secret.smtp.arn,
-    ]
+    ], aws_secretsmanager_secret.read_database_url[*].arn)
   }
 }
 

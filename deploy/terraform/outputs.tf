@@ -33,6 +33,11 @@ output "database_endpoint" {
   value       = aws_db_instance.main.endpoint
 }
 
+output "read_replica_endpoint" {
+  description = "host:port of the read replica, or null without var.db_read_replica."
+  value       = var.db_read_replica ? aws_db_instance.replica[0].endpoint : null
+}
+
 output "database_url_secret_arn" {
   description = "Secrets Manager secret holding DELOTON_DATABASE_URL."
   value       = aws_secretsmanager_secret.database_url.arn

@@ -26,6 +26,27 @@ resource "aws_secretsmanager_secret_version" "database_url" {
   )
 }
 
+# The replica's URL, when there is one: the same user, password and TLS checks.
+resource "aws_secretsmanager_secret" "read_database_url" {
+  count                   = var.db_read_replica ? 1 : 0
+  name                    = "${local.name}/read-database-url"
+  description             = "DELOTON_READ_DATABASE_URL of the ${local.name} warehouse's read replica"
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret_version" "read_database_url" {
+  count     = var.db_read_replica ? 1 : 0
+  secret_id = aws_secretsmanager_secret.read_database_url[0].id
+  secret_string = format(
+    "postgresql://%s:%s@%s:%d/%s?sslmode=verify-full&sslrootcert=/opt/deloton/certs/rds-global-bundle.pem",
+    var.db_username,
+    random_password.database.result,
+    aws_db_instance.replica[0].address,
+    aws_db_instance.replica[0].port,
+    var.db_name,
+  )
+}
+
 resource "aws_secretsmanager_secret" "kafka" {
   name                    = "${local.name}/kafka"
   description             = "Kafka SASL credentials for deloton, JSON {\"username\": \"...\", \"password\": \"...\"}"

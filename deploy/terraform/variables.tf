@@ -143,6 +143,18 @@ variable "db_multi_az" {
   default     = false
 }
 
+variable "db_read_replica" {
+  description = "Add an RDS read replica: serve and the daily report read from it (DELOTON_READ_DATABASE_URL); writes and migrations stay on the primary."
+  type        = bool
+  default     = false
+}
+
+variable "db_replica_instance_class" {
+  description = "RDS instance class of the read replica (null: the primary's)."
+  type        = string
+  default     = null
+}
+
 variable "db_backup_retention_days" {
   description = "Days of automated backups and point-in-time recovery."
   type        = number

@@ -6,6 +6,12 @@ import Logging
 /// What every route reads from: built once per application.
 struct APIEnvironment: Sendable {
     let warehouse: any Warehouse
+    /// A read replica of `warehouse`, if the deployment has one.
+    let replica: (any Warehouse)?
+    /// Where reads that may lag the primary a moment go: lists, records, statistics and `/daily`
+    /// (the replica, else the primary). Sign-in, keys, deletions and the live feed use
+    /// `warehouse`: they must see what was just written.
+    let reads: any SQLExecutor
     let config: ServerConfig
     let logger: Logger
     let rendering: Rendering
@@ -16,15 +22,17 @@ struct APIEnvironment: Sendable {
     /// Finished days' `/daily` answers (`DailyRoutes`), shared by every request of this process.
     let dailyCache: DailyPageCache
 
-    init(warehouse: any Warehouse, config: ServerConfig, logger: Logger) {
+    init(warehouse: any Warehouse, replica: (any Warehouse)? = nil, config: ServerConfig, logger: Logger) {
         self.warehouse = warehouse
+        self.replica = replica
+        reads = (replica ?? warehouse).sql
         self.config = config
         self.logger = logger
         rendering = Rendering(zone: config.displayZone)
         auth = Authenticator(keys: APIKeyStore(warehouse: warehouse, now: config.now),
                              sessions: SessionStore(warehouse: warehouse, now: config.now))
-        rides = RideQueries(warehouse.sql)
-        riders = RiderQueries(warehouse.sql)
+        rides = RideQueries(reads)
+        riders = RiderQueries(reads)
         deletion = Deletion(warehouse.sql, stagesProfiles: warehouse.staging.keepsProfiles)
         dailyCache = DailyPageCache(limits: config.dailyCache)
     }

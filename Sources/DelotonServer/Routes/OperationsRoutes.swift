@@ -28,14 +28,17 @@ struct OperationsRoutes: Sendable {
     /// answers a query over the API's own tables, so an instance pointed at an unmigrated or
     /// wrong database is not ready although its connection works (which is all `/health` asks).
     @Sendable func ready(_ request: Request, context: APIRequestContext) async throws -> Response {
-        do {
-            _ = try await env.warehouse.sql.query("SELECT 1 AS ok FROM rides WHERE 1 = 0")
-            return Responses.json(#"{"status":"ready"}"#)
-        } catch {
-            env.logger.warning("readiness check: the warehouse cannot serve the API", metadata: ["error": "\(error)"])
-            throw APIError(.serviceUnavailable,
-                           "the warehouse (\(env.warehouse.kind)) does not answer or has no deloton schema (run deloton migrate)")
+        // The replica too, when there is one: the API's reads go there.
+        for (role, warehouse) in [("warehouse", env.warehouse)] + (env.replica.map { [("read replica", $0)] } ?? []) {
+            do {
+                _ = try await warehouse.sql.query("SELECT 1 AS ok FROM rides WHERE 1 = 0")
+            } catch {
+                env.logger.warning("readiness check: the \(role) cannot serve the API", metadata: ["error": "\(error)"])
+                throw APIError(.serviceUnavailable,
+                               "the \(role) (\(warehouse.kind)) does not answer or has no deloton schema (run deloton migrate)")
+            }
         }
+        return Responses.json(#"{"status":"ready"}"#)
     }
 
     @Sendable func metrics(_ request: Request, context: APIRequestContext) async throws -> Response {

@@ -22,7 +22,7 @@ struct StatsRoutes: Sendable {
 
     @Sendable func daily(_ request: Request, context: APIRequestContext) async throws -> Response {
         let day = try Self.day(QueryParameters(request), default: env.today)
-        let report = try await DailyStats(env.warehouse.sql).report(for: day, zone: env.zone)
+        let report = try await DailyStats(env.reads).report(for: day, zone: env.zone)
         var w = JSONWriter(capacity: 2048)
         w.object { w in
             w.field("date", report.date.description)
@@ -62,7 +62,7 @@ struct StatsRoutes: Sendable {
         let today = env.today
         let days: Int? = ["day": 1, "week": 7, "month": 30, "year": 365][period]
         let range = days.map { env.zone.interval(of: today.adding(days: 1 - $0)).lowerBound..<env.zone.interval(of: today).upperBound }
-        let entries = try await Leaderboard(env.warehouse.sql).top(metric, period: range, limit: limit)
+        let entries = try await Leaderboard(env.reads).top(metric, period: range, limit: limit)
         if Responses.wantsCSV(request) {
             return Responses.csv(CSV.document(header: ["rank", "rider_id", "name", "value", "ride_count"], rows: entries.map {
                 [String($0.rank), String($0.riderID), $0.name, JSONWriter.number($0.value), String($0.rideCount)]

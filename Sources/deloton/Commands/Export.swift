@@ -20,6 +20,7 @@ struct Export: AsyncParsableCommand {
     @Option(help: .setting(.exportSince)) var since: String?
     @Option(help: .setting(.exportUntil)) var until: String?
     @Option(help: .setting(.exportOut)) var out: String?
+    @OptionGroup(title: "Read replica") var reads: ReadDatabaseOptions
 
     func run() async throws {
         // Everything the user typed is checked before the warehouse is opened: exit 2 on a mistake.
@@ -43,12 +44,15 @@ struct Export: AsyncParsableCommand {
             throw CLIFailure.usage("view \(chosen.name) has no time column: leave out \(flag: .exportSince) and \(flag: .exportUntil)")
         }
         let logger = try common.logger("deloton.export")
+        let readURL = try reads.checkedURL(primary: common.databaseURL)
         let output = try Self.open(out)
 
         let count: Int
         do {
-            // No migration: an analyst may read the views but not touch the schema.
-            let warehouse = try await common.openWarehouse(logger: logger, migrate: false)
+            // No migration: an analyst may read the views but not touch the schema. Only reads: the
+            // replica alone when there is one.
+            let replica = try await ReadDatabaseOptions.open(readURL, logger: logger)
+            let warehouse = if let replica { replica } else { try await common.openWarehouse(logger: logger, migrate: false) }
             do {
                 count = try await AnalyticsExport(warehouse: warehouse, zone: zone)
                     .write(chosen, format: outputFormat, since: bounds[0], until: bounds[1], to: output.handle)

@@ -27,6 +27,8 @@ struct Report: AsyncParsableCommand {
     @Option(help: .setting(.reportRecipients)) var reportTo: String?
     @OptionGroup(title: "Mail") var mail: MailOptions
 
+    @OptionGroup(title: "Read replica") var reads: ReadDatabaseOptions
+
     func run() async throws {
         // Every setting, --send's included, is parsed and checked once before any work, so a typo
         // fails fast with exit 2 and nothing is built from a setting that would then be refused.
@@ -39,11 +41,18 @@ struct Report: AsyncParsableCommand {
                               to: try CLIFailure.usage { try ReportMailer.recipients([Env.text(.reportRecipients, flag: reportTo)]) })
             : nil
         let directory = URL(fileURLWithPath: out ?? "reports/\(day)")
+        let readURL = try reads.checkedURL(primary: common.databaseURL)
 
         let delivery = sending.map { (mailer: $0.route.destination(logger: logger).mailer, from: $0.from, to: $0.to, via: $0.route.description) }
         let warehouse = try await common.openWarehouse(logger: logger)
+        // The day's figures from the replica, when there is one; what was sent, on the primary.
+        let replica: (any Warehouse)?
+        do { replica = try await ReadDatabaseOptions.open(readURL, logger: logger) } catch {
+            try? await warehouse.close()
+            throw error
+        }
         do {
-            let report = try await DailyReport.build(day: day, warehouse: warehouse, zone: zone)
+            let report = try await DailyReport.build(day: day, warehouse: replica ?? warehouse, zone: zone)
             let documents = try CLIFailure.runtime { try ReportRenderer.write(report, to: directory) }
             Console.out("report for \(day) written to \(directory.path)/ (report.html, report.pdf, report.json, "
                 + "\(documents.images.count) charts)" + (report.isEmpty ? "; no rides started that day" : ""))
@@ -74,9 +83,11 @@ struct Report: AsyncParsableCommand {
                 }
             }
         } catch {
+            try? await replica?.close()
             try? await warehouse.close()
             throw error
         }
+        try await replica?.close()
         try await warehouse.close()
     }
 

@@ -111,3 +111,29 @@ enum LogSetup {
         LoggingSystem.bootstrap { label in OperatorLogHandler(label: label, format: format, level: level) }
     }
 }
+
+/// Where reads that may lag the primary a moment go (`serve`, `report`, `export`): a PostgreSQL
+/// read replica. Writes and migrations always use `--database`.
+struct ReadDatabaseOptions: ParsableArguments {
+    @Option(help: .setting(.readDatabase)) var readDatabase: String?
+
+    /// The replica's URL, checked before any work (exit 2), or nil when none is set.
+    func checkedURL(primary: String) throws -> String? {
+        guard let url = readDatabase ?? Env.value(.readDatabase), !url.isEmpty else { return nil }
+        guard case .postgres = try? WarehouseLocation(parsing: url) else {
+            throw CLIFailure.usage("\(flag: .readDatabase) must be a PostgreSQL URL, postgres://user[:pass]@host:port/db[?sslmode=...], "
+                                   + "of a read replica of \(flag: .database) (got '\(Redact.url(url))')")
+        }
+        // The replica answers the primary's SQL: a SQLite primary has no replica to read.
+        guard case .postgres = try? WarehouseLocation(parsing: primary) else {
+            throw CLIFailure.usage("\(flag: .readDatabase) needs \(flag: .database) on PostgreSQL too: it names a replica of that warehouse")
+        }
+        return url
+    }
+
+    /// Opens the replica, if any, as it is: its schema is the primary's, migrated there and replicated.
+    static func open(_ url: String?, logger: Logger) async throws -> (any Warehouse)? {
+        guard let url else { return nil }
+        return try await Warehouses.open(url, migrate: false, logger: logger)
+    }
+}

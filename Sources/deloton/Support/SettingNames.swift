@@ -154,7 +154,7 @@ enum SettingNames {
 /// they live in this same table.
 enum CommandSetting: CaseIterable {
     case logLevel, logFormat, verbose, quiet
-    case host, noSignInLink, sessionHours, corsOrigin, chartjsPath, migrate
+    case host, noSignInLink, sessionHours, corsOrigin, chartjsPath, migrate, readDatabase
     case metricsPort, livenessFile, stallTimeout, statusInterval
     case instance, kafkaFromBeginning, kafkaFromLatest, kafkaExitWhenIdle, kafkaSaslMechanism, kafkaProperty, streamBy
     case runSource, backfillDays, maxLineBytes, rideIdleTimeout, quarantineRetentionDays, follow
@@ -186,6 +186,11 @@ extension SettingNames {
             Entry(flag: "--chartjs-path", variable: "DELOTON_CHARTJS_PATH", help: "Chart.js file the dashboard serves",
                   default: DashboardOptions.defaultChartJSPath, note: "Debian's libjs-chart.js")
         case .migrate: .onOff(flag: "--migrate", variable: "DELOTON_MIGRATE", help: "Create or upgrade the schema first")
+        case .readDatabase:
+            Entry(flag: "--read-database", variable: "DELOTON_READ_DATABASE_URL",
+                  help: "A PostgreSQL read replica of \(flag(.database)) for reads that may lag it a moment: lists, statistics, /daily, "
+                      + "the report's figures, export. Writes, migrations, sign-in and the live feed stay on \(flag(.database))",
+                  note: "none: all on \(flag(.database))", valueName: "url")
         case .metricsPort:
             Entry(flag: "--metrics-port", variable: "DELOTON_METRICS_PORT",
                   help: "Serve Prometheus metrics at http://HOST:PORT/metrics, HOST being \(variable(.host)) (127.0.0.1 unless set)",
