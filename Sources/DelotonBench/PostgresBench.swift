@@ -47,13 +47,13 @@ public enum PostgresBench {
         }
         let writeTime = clock.now - start
 
-        // The same rows as COPY text, one buffer per batch, built before the clock starts.
+        // The same rows as the writer's binary COPY rows, one buffer per batch, built before the clock starts.
         let buffers: [ByteBuffer] = batches.map { batch in
             var b = ByteBuffer()
             for change in batch.rides {
                 guard let id = ids[change.snapshot.key] else { continue }
                 for r in change.readings {
-                    CopyText.row(&b, id, Int64(r.elapsed), r.time, Int64(r.heartRate), Int64(r.rpm), r.power, Int64(r.resistance))
+                    CopyBinary.reading(&b, ride: id, r)
                 }
             }
             return b
@@ -85,15 +85,15 @@ public enum PostgresBench {
             }
             // 2. Plain COPY into an identical keyed table.
             copyTime = try await timed { c, buffer in
-                try await c.copyFrom(table: "bench_copy", logger: logger) { try await $0.write(buffer) }
+                try await CopyBinary.copyReadings(into: "bench_copy", on: c, logger: logger) { b, _ in b.writeImmutableBuffer(buffer) }
             }
             // 3. The same COPY into a table that also has a row-level foreign key to rides.
             fkTime = try await timed { c, buffer in
-                try await c.copyFrom(table: "bench_fk", logger: logger) { try await $0.write(buffer) }
+                try await CopyBinary.copyReadings(into: "bench_fk", on: c, logger: logger) { b, _ in b.writeImmutableBuffer(buffer) }
             }
             // 4. The textbook idempotent path: COPY into a temporary table, INSERT ... ON CONFLICT DO NOTHING.
             upsertTime = try await timed { c, buffer in
-                try await c.copyFrom(table: "bench_in", logger: logger) { try await $0.write(buffer) }
+                try await CopyBinary.copyReadings(into: "bench_in", on: c, logger: logger) { b, _ in b.writeImmutableBuffer(buffer) }
                 try await c.query("INSERT INTO bench_upsert SELECT * FROM bench_in ON CONFLICT DO NOTHING", logger: logger)
             }
             try await connection.query("DROP TABLE staging.bench_copy, staging.bench_fk, staging.bench_upsert", logger: logger)

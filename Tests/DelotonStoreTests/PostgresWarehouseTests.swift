@@ -86,6 +86,28 @@ struct PostgresWarehouseTests {
         #expect(try await rides.rides(none, limit: 1000).items.isEmpty)
     }
 
+    @Test("a batch large enough for binary COPY stores every reading exactly as SQLite does")
+    func copiedReadingsMatchSQLite() async throws {
+        // 700 readings in one batch: above the writer's COPY threshold (512).
+        var lines = [StreamFixture.system(0, user: 4200, name: "Ann Copy")]
+        for second in 1...700 {
+            lines += StreamFixture.reading(second, duration: second, hr: 40 + second % 150, rpm: second % 120,
+                                           power: Double(second) * 1.125 + 0.000_1, resistance: second % 100)
+        }
+        let batch = StreamFixture.batches(lines: lines, source: "file:copy", every: 10_000)
+        let dir = TestPaths.scratch("copy-binary")
+        var stored: [[Reading]] = []
+        for url in [try await PostgresServer.freshDatabase(), "sqlite:" + dir + "/w.sqlite"] {
+            let w = try await Warehouses.open(url, logger: Self.logger)
+            for b in batch { _ = try await w.write(b) }
+            let rides = try await RideQueries(w.sql).rides(RideFilter(), limit: 10).items
+            stored.append(try await RideQueries(w.sql).readings(rideID: try #require(rides.first).id))
+            try await w.close()
+        }
+        #expect(stored[0].count == 700)
+        #expect(stored[0] == stored[1])
+    }
+
     @Test("two processes migrating at once apply each migration once, and each says which it applied")
     func concurrentMigrate() async throws {
         let url = try await PostgresServer.freshDatabase()

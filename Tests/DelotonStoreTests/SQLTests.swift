@@ -88,23 +88,26 @@ struct SQLTests {
         #expect(PostgresInstant.sinceY2K(Instant(microseconds: -211_813_488_000_000_000 + 946_684_800_000_000)) == -211_813_488_000_000_000)
     }
 
-    @Test("COPY text writes an instant as ISO 8601 with its offset, to the microsecond, for years 1 to 9999")
-    func copyTextInstant() {
-        func text(_ us: Int64) -> String {
-            var buffer = ByteBuffer()
-            CopyText.instant(&buffer, Instant(microseconds: us))
-            return buffer.readString(length: buffer.readableBytes) ?? ""
-        }
-        #expect(text(0) == "1970-01-01 00:00:00.000000+00")
-        #expect(text(-1) == "1969-12-31 23:59:59.999999+00")
-        #expect(text(1_658_761_952_019_123) == "2022-07-25 15:12:32.019123+00")
-        #expect(text(951_782_400_000_001) == "2000-02-29 00:00:00.000001+00")
-        #expect(text(CopyText.copyable.lowerBound) == "0001-01-01 00:00:00.000000+00")
-        #expect(text(CopyText.copyable.upperBound - 1) == "9999-12-31 23:59:59.999999+00")
-        // The row as COPY reads it: tab-separated, the instant third.
+    @Test("COPY binary writes a reading as its columns' own types, in network byte order")
+    func copyBinaryReading() {
         var row = ByteBuffer()
-        CopyText.row(&row, 7, 1, Instant(microseconds: 1_000_000), 120, 80, 150.5, 30)
-        #expect(row.readString(length: row.readableBytes) == "7\t1\t1970-01-01 00:00:01.000000+00\t120\t80\t150.5\t30\n")
+        CopyBinary.reading(&row, ride: 7, Reading(elapsed: 1, time: Instant(microseconds: 946_684_800_000_001), heartRate: 120,
+                                                   rpm: 80, power: 150.5, resistance: 30))
+        #expect(row.readInteger(as: Int16.self) == 7)
+        func field<T: FixedWidthInteger>(_ type: T.Type) -> T? {
+            #expect(row.readInteger(as: Int32.self) == Int32(MemoryLayout<T>.size))
+            return row.readInteger(as: T.self)
+        }
+        #expect(field(Int64.self) == 7)
+        #expect(field(Int32.self) == 1)
+        #expect(field(Int64.self) == 1)  // microseconds since 2000-01-01
+        #expect(field(Int32.self) == 120)
+        #expect(field(Int32.self) == 80)
+        #expect(field(UInt64.self) == 150.5.bitPattern)
+        #expect(field(Int32.self) == 30)
+        #expect(row.readableBytes == 0)
+        #expect(!CopyBinary.fits(Reading(elapsed: Int(Int32.max) + 1, time: Instant(microseconds: 0), heartRate: 0, rpm: 0, power: 0,
+                                         resistance: 0)))
     }
 
     @Test("a fractional NUMERIC becomes the nearest Double, as the same digits written in Swift")

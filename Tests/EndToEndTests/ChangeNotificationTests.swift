@@ -15,10 +15,13 @@ struct ChangeNotificationTests {
         let database = try await PostgresServer.freshDatabase()
         let latencies = try await feedLatencies(database: database, label: "postgresql (notify)")
         let median = latencies.sorted()[latencies.count / 2]
-        // With notifications a reading reaches the page about as soon as its batch commits (within
-        // 25 ms of its Telemetry line); the fallback poll alone would spread the delays over 0-5 s.
-        #expect(median < 0.35, "\(latencies)")
-        #expect(latencies.max() ?? 99 < 1, "\(latencies)")
+        // With notifications a reading reaches the page about as soon as its batch commits (0.1 s
+        // on a quiet machine: Benchmarks/RESULTS.md); the fallback poll alone would spread the
+        // delays evenly over 0-5 s. The bounds tell the two apart with room for a loaded machine
+        // (the whole suite runs beside this test): a dozen updates all under 2.5 s would happen
+        // by polling about once in 4,000 runs.
+        #expect(median < 1.25, "\(latencies)")
+        #expect(latencies.max() ?? 99 < 2.5, "\(latencies)")
     }
 
     /// The same processes on SQLite, which pushes nothing: the feed polls every second, as every

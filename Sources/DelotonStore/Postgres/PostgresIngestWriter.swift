@@ -221,8 +221,7 @@ struct PostgresIngestWriter {
             guard let id = ids[c.snapshot.key], !c.readings.isEmpty else { continue }
             var top = highest[id] ?? Int.min
             for r in c.readings {
-                // COPY's text holds years 1 to 9999; a time beyond them (no bike sends one) is bound.
-                if r.elapsed > top, CopyText.copyable.contains(r.time.microseconds) {
+                if r.elapsed > top, CopyBinary.fits(r) {
                     fast.append((id, r)); top = r.elapsed
                 } else {
                     slow.append((id, r))
@@ -292,25 +291,17 @@ struct PostgresIngestWriter {
         return inserted
     }
 
-    /// Text format: PostgresNIO 1.33 offers no binary COPY. The server parses the six numbers
-    /// about as fast as binary; the timestamp costs it about a quarter of its COPY rate
-    /// (Benchmarks/RESULTS.md), the price of a real `timestamptz` column.
     private func copyReadings(_ readings: [(Int64, Reading)]) async throws {
-        try await connection.copyFrom(table: "readings", columns: Self.readingColumns, logger: logger) { writer in
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(1 << 20)
+        try await CopyBinary.copyReadings(into: "readings", on: connection, logger: logger) { buffer, writer in
             for (id, r) in readings {
-                CopyText.row(&buffer, id, Int64(r.elapsed), r.time, Int64(r.heartRate), Int64(r.rpm), r.power, Int64(r.resistance))
+                CopyBinary.reading(&buffer, ride: id, r)
                 if buffer.readableBytes >= 1 << 20 {
                     try await writer.write(buffer)
                     buffer.clear()
                 }
             }
-            if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
     }
-
-    static let readingColumns = ["ride_id", "elapsed_s", "time", "heart_rate", "rpm", "power_w", "resistance"]
 
     // MARK: - Alerts, quarantine, positions, staging
 
@@ -405,73 +396,6 @@ struct PostgresIngestWriter {
             SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])
             ON CONFLICT (rider_id, bike_serial, started_at) DO NOTHING
             """, binds: b), logger: logger)
-    }
-}
-
-/// Rows in COPY's text format, written straight into the buffer: no per-row `String`.
-package enum CopyText {
-    @inline(__always)
-    package static func row(_ b: inout ByteBuffer, _ a: Int64, _ c: Int64, _ time: Instant, _ e: Int64, _ f: Int64, _ power: Double, _ g: Int64) {
-        int(&b, a); b.writeInteger(UInt8(ascii: "\t"))
-        int(&b, c); b.writeInteger(UInt8(ascii: "\t"))
-        instant(&b, time); b.writeInteger(UInt8(ascii: "\t"))
-        int(&b, e); b.writeInteger(UInt8(ascii: "\t"))
-        int(&b, f); b.writeInteger(UInt8(ascii: "\t"))
-        double(&b, power); b.writeInteger(UInt8(ascii: "\t"))
-        int(&b, g); b.writeInteger(UInt8(ascii: "\n"))
-    }
-
-    @inline(__always)
-    static func int(_ b: inout ByteBuffer, _ value: Int64) {
-        if value >= 0 && value < 10 { b.writeInteger(UInt8(48 + value)); return }
-        var v = value.magnitude
-        var digits: (UInt64, UInt64) = (0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while v > 0 { raw[15 - n] = UInt8(48 + v % 10); v /= 10; n += 1 }
-            if value < 0 { raw[15 - n] = UInt8(ascii: "-"); n += 1 }
-            b.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(16 - n)...]))
-        }
-    }
-
-    /// The instants `instant` writes: years 1 to 9999 (from 0001-01-01 to 10000-01-01 UTC).
-    package static let copyable: Range<Int64> = -62_135_596_800_000_000 ..< 253_402_300_800_000_000
-
-    /// `YYYY-MM-DD HH:MM:SS.ffffff+00`: ISO 8601 with its offset, so the session's time zone
-    /// plays no part; written digit by digit (a formatter would cost more than the rest of the
-    /// row). Only for `copyable` instants.
-    @inline(__always)
-    static func instant(_ b: inout ByteBuffer, _ time: Instant) {
-        let dayMicros: Int64 = 86_400_000_000
-        let (q, r) = time.microseconds.quotientAndRemainder(dividingBy: dayMicros)
-        let date = CivilDate(daysSinceEpoch: Int(r < 0 ? q - 1 : q))
-        let ofDay = r < 0 ? r + dayMicros : r
-        let second = ofDay / 1_000_000
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 29) { text in
-            func digits(_ value: Int64, _ count: Int, at end: Int) {
-                var v = value
-                for i in stride(from: end - 1, through: end - count, by: -1) { text[i] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10 }
-            }
-            digits(Int64(date.year), 4, at: 4); text[4] = UInt8(ascii: "-")
-            digits(Int64(date.month), 2, at: 7); text[7] = UInt8(ascii: "-")
-            digits(Int64(date.day), 2, at: 10); text[10] = UInt8(ascii: " ")
-            digits(second / 3600, 2, at: 13); text[13] = UInt8(ascii: ":")
-            digits(second / 60 % 60, 2, at: 16); text[16] = UInt8(ascii: ":")
-            digits(second % 60, 2, at: 19); text[19] = UInt8(ascii: ".")
-            digits(ofDay % 1_000_000, 6, at: 26)
-            text[26] = UInt8(ascii: "+"); text[27] = UInt8(ascii: "0"); text[28] = UInt8(ascii: "0")
-            b.writeBytes(UnsafeRawBufferPointer(text))
-        }
-    }
-
-    /// Exact: whole values as integers, others in Swift's shortest round-trip form, which float8in reads back bit for bit.
-    @inline(__always)
-    static func double(_ b: inout ByteBuffer, _ value: Double) {
-        if value == value.rounded(), abs(value) < 1e15 {
-            if value == 0, value.sign == .minus { b.writeString("-0"); return }
-            int(&b, Int64(value)); return
-        }
-        b.writeString(value.description)
     }
 }
 
