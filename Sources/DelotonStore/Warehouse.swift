@@ -24,6 +24,9 @@ public protocol Warehouse: Sendable {
     func openRides(streamPrefix: String) async throws -> [OpenRide]
     /// The positions saved with the last committed batches, per source.
     func sourcePositions(prefix: String) async throws -> [String: Int64]
+    /// Readings retention: removes the readings of rides that started before `cutoff`, keeping
+    /// the rides, riders and every figure stored with them. Returns how many readings went.
+    func purgeReadings(ofRidesStartedBefore cutoff: Instant) async throws -> Int
     func close() async throws
 }
 

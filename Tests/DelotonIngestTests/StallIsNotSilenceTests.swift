@@ -37,6 +37,9 @@ import Testing
         }
         func openRides(streamPrefix: String) async throws -> [OpenRide] { try await base.openRides(streamPrefix: streamPrefix) }
         func sourcePositions(prefix: String) async throws -> [String: Int64] { try await base.sourcePositions(prefix: prefix) }
+        func purgeReadings(ofRidesStartedBefore cutoff: Instant) async throws -> Int {
+            try await base.purgeReadings(ofRidesStartedBefore: cutoff)
+        }
         func close() async throws { try await base.close() }
     }
 

@@ -69,6 +69,8 @@ struct NativeTypesMigrationTests {
             SELECT table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
                    || ' ' || coalesce(column_default, '') AS c
             FROM information_schema.columns WHERE table_schema IN ('analytics', 'production', 'staging')
+                -- Readings partitions come as ride ids grow: the writer adds one ahead of them.
+                AND table_name NOT LIKE 'readings\\_p%'
             ORDER BY table_schema, table_name, ordinal_position
             """
         let schema = try await old.sql.query("\(raw: columns)").map { try $0.decode("c", as: String.self) }

@@ -12,6 +12,7 @@ import PostgresNIO
 /// (the connection dropped around COMMIT) changes nothing the first attempt already did.
 struct PostgresIngestWriter {
     let connection: PostgresConnection
+    let partitions: ReadingPartitions
     let logger: Logger
     /// Below this many readings a bound `unnest` insert beats the extra round trip of COPY.
     var copyThreshold = 512
@@ -214,11 +215,13 @@ struct PostgresIngestWriter {
             guard let id = ids[c.snapshot.key] else { continue }
             if all.insert(id).inserted, !newRides.contains(id) { stored.append(id) }
         }
-        guard !all.isEmpty else { return 0 }
+        guard let top = all.max() else { return 0 }
+        try await partitions.cover(top, on: connection, logger: logger)
         var highest = try await highestStoredSecond(stored)
         var fast: [(Int64, Reading)] = [], slow: [(Int64, Reading)] = []
         for c in changes {
-            guard let id = ids[c.snapshot.key], !c.readings.isEmpty else { continue }
+            // A replay of a ride whose partition retention dropped: its readings are past keeping.
+            guard let id = ids[c.snapshot.key], !c.readings.isEmpty, !partitions.dropped(id) else { continue }
             var top = highest[id] ?? Int.min
             for r in c.readings {
                 if r.elapsed > top, CopyBinary.fits(r) {
@@ -237,6 +240,10 @@ struct PostgresIngestWriter {
             }
         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
             throw WarehouseError(.unavailable, "readings of this batch were written concurrently by another process; retrying the batch")
+        } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23514" {
+            // No partition for a ride: another process's retention dropped it since this one looked.
+            partitions.forget()
+            throw WarehouseError(.unavailable, "a readings partition of this batch was dropped by retention meanwhile; retrying the batch")
         }
         let slowInserted = slow.isEmpty ? 0 : try await bindReadings(slow)
         try await checkRidesExist(Array(all))

@@ -337,6 +337,40 @@ enum PostgresSchema {
                 FOR EACH ROW WHEN (NOT OLD.in_progress) EXECUTE FUNCTION production.mark_ride_changed()
             """,
         ]),
+        // Readings partitioned by ride id range (ReadingPartitions.swift says why): the table as it
+        // was becomes the first partition, holding every ride id below the next whole block, with
+        // no row copied (ATTACH matches its CHECKs by name, so the new table's are named alike). Its CHECK is validated by one scan under the migration's lock (about a
+        // second per 10 M rows); after that ATTACH needs no scan of its own. Ingest adds the next
+        // partitions as ride ids grow.
+        Migration(version: 8, name: "readings-partitioned", statements: AnalyticsViews.postgresDrops + [
+            "ALTER TABLE production.readings RENAME TO readings_p0",
+            "ALTER INDEX production.readings_pkey RENAME TO readings_p0_pkey",
+            """
+            CREATE TABLE production.readings (
+                ride_id BIGINT NOT NULL,
+                elapsed_s INTEGER NOT NULL CONSTRAINT readings_elapsed_s_check CHECK (elapsed_s >= 0),
+                time TIMESTAMPTZ NOT NULL,
+                heart_rate INTEGER NOT NULL CONSTRAINT readings_heart_rate_check CHECK (heart_rate >= 0),
+                rpm INTEGER NOT NULL CONSTRAINT readings_rpm_check CHECK (rpm >= 0),
+                power_w DOUBLE PRECISION NOT NULL CONSTRAINT readings_power_w_check CHECK (power_w >= 0),
+                resistance INTEGER NOT NULL CONSTRAINT readings_resistance_check CHECK (resistance >= 0),
+                PRIMARY KEY (ride_id, elapsed_s)
+            ) PARTITION BY RANGE (ride_id)
+            """,
+            """
+            DO $$
+            DECLARE
+                bound BIGINT;
+            BEGIN
+                SELECT (coalesce(max(ride_id), 0) / \(ReadingPartitions.width) + 1) * \(ReadingPartitions.width)
+                    INTO bound FROM production.readings_p0;
+                EXECUTE format('ALTER TABLE production.readings_p0 ADD CONSTRAINT readings_p0_bound CHECK (ride_id < %s)', bound);
+                EXECUTE format('ALTER TABLE production.readings ATTACH PARTITION production.readings_p0 '
+                               'FOR VALUES FROM (MINVALUE) TO (%s)', bound);
+                ALTER TABLE production.readings_p0 DROP CONSTRAINT readings_p0_bound;
+            END $$
+            """,
+        ] + AnalyticsViews.postgres(.native)),
     ]
 
     /// Microseconds to `timestamptz`, exactly as the analytics views have always read them (and

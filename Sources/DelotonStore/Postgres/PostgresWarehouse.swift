@@ -17,6 +17,7 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
     private let runTask: Task<Void, Never>
     private let lane: PostgresIngestLane
     private let listener: PostgresChangeListener
+    private let partitions = ReadingPartitions()
 
     public var sql: any SQLExecutor { PostgresExecutor(client: client, settings: settings, logger: logger) }
     public var staging: any ProfileStaging { self }
@@ -57,10 +58,10 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
     private var longOperationLimit: Duration { .milliseconds(Int64(max(settings.operationTimeout, 300) * 1000)) }
 
     public func write(_ batch: IngestBatch) async throws -> WriteOutcome {
-        let logger = self.logger
+        let logger = self.logger, partitions = self.partitions
         return try await lane.run(doing: "write a batch") { c in
             try await c.withTransaction(logger: logger) { c in
-                try await PostgresIngestWriter(connection: c, logger: logger).write(batch)
+                try await PostgresIngestWriter(connection: c, partitions: partitions, logger: logger).write(batch)
             }
         }
     }
@@ -71,6 +72,18 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
             """)
         let decoder = JSONDecoder()
         return try rows.map { row in try decoder.decode(OpenRide.self, from: Data(try row.decode("state", as: String.self).utf8)) }
+    }
+
+    /// Drops whole partitions (`ReadingPartitions`), lowest first, while every ride of one started
+    /// before `cutoff` and a ride beyond it exists (so no new ride can land in it). A partition
+    /// with one younger ride stays whole, with its older rides' readings, until that ride ages.
+    /// Detached `CONCURRENTLY`, on a connection of its own: reads and ingest go on meanwhile.
+    public func purgeReadings(ofRidesStartedBefore cutoff: Instant) async throws -> Int {
+        let connection = try await PostgresConnector.connect(settings, logger: logger, id: 3)
+        defer { Task { try? await connection.close() } }
+        let dropped = try await ReadingPartitions.dropExpired(before: cutoff, on: connection, logger: logger)
+        if dropped.partitions > 0 { partitions.forget() }
+        return dropped.readings
     }
 
     public func sourcePositions(prefix: String) async throws -> [String: Int64] {

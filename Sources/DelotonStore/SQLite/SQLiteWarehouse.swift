@@ -112,6 +112,26 @@ public final class SQLiteWarehouse: Warehouse {
         return try states.map { try decoder.decode(OpenRide.self, from: Data($0.utf8)) }
     }
 
+    /// Rows to a statement: each chunk is its own short transaction, so ingest's writes (and
+    /// readers, under WAL) never wait long behind a purge of years.
+    static let retentionChunk = 10_000
+
+    public func purgeReadings(ofRidesStartedBefore cutoff: Instant) async throws -> Int {
+        var total = 0
+        while true {
+            let statement: SQL = """
+                DELETE FROM readings WHERE (ride_id, elapsed_s) IN (
+                    SELECT g.ride_id, g.elapsed_s FROM rides d JOIN readings g ON g.ride_id = d.id
+                    WHERE d.start_time < \(cutoff) LIMIT \(Self.retentionChunk))
+                RETURNING 1
+                """
+            let deleted = try await sql.transaction([statement]).first?.count ?? 0
+            total += deleted
+            if deleted < Self.retentionChunk { return total }
+            await Task.yield()
+        }
+    }
+
     public func sourcePositions(prefix: String) async throws -> [String: Int64] {
         try await pool.read { db in
             var out: [String: Int64] = [:]

@@ -81,6 +81,7 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Metrics") var metrics: MetricsOptions
     @OptionGroup var statusOptions: StatusLineOptions
+    @OptionGroup(title: "Retention") var retention: RetentionOptions
     @Option(help: .setting(.stallTimeout)) var stallTimeout: Double?
 
     func run() async throws {
@@ -98,6 +99,7 @@ struct Ingest: AsyncParsableCommand {
         let notificationSettings = try notifications.checked(zone: zone)
         let stallLimit = try Self.stallTimeout(stallTimeout)
         let metricsPort = try metrics.port()
+        let retentionSettings = try retention.checked()
 
         let watch = StallWatch(limit: stallLimit)
         kafkaSettings?.onLag = { watch.sourceBacklog($0) }
@@ -120,7 +122,7 @@ struct Ingest: AsyncParsableCommand {
         if let endpoint { lifecycle.add(endpoint, name: "metrics", ready: endpoint.listening) }
         lifecycle.add(Liveness.watching(watch, reachability: WarehouseReachability(databaseURL: common.databaseURL), logger: logger),
                       name: "liveness")
-        lifecycle.add(StagingRetention.service(warehouse, logger: logger), name: "staging retention")
+        lifecycle.add(Retention.service(warehouse, retentionSettings, logger: logger), name: "retention")
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: false, logger: logger), name: "warehouse gauges")
         // Only a dispatcher reads the change feed here; --no-notify opens no listener.
         if notify.dispatcher != nil, let listener = ChangeListenerGauge.service(warehouse) {

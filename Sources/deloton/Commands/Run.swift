@@ -32,6 +32,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup(title: "Notifications") var notifications: NotificationOptions
     @OptionGroup(title: "Daily report") var reportSchedule: ReportScheduleOptions
     @OptionGroup var statusOptions: StatusLineOptions
+    @OptionGroup(title: "Retention") var retention: RetentionOptions
 
     func run() async throws {
         // Every setting is parsed and checked once, before anything is built: mistakes exit 2.
@@ -53,6 +54,7 @@ struct Run: AsyncParsableCommand {
         let reportSettings = try reportSchedule.checked(route: notificationSettings.route, sender: notificationSettings.alerts.from,
                                                         requireRecipients: false)
         let outboxFolder = Env.text(.outbox, flag: notifications.mail.outbox)
+        let retentionSettings = try retention.checked()
 
         let warehouse = try await common.openWarehouse(logger: logger, creates: true)
         // Only a new warehouse gets a history: an existing one has its own, and a back-fill
@@ -73,7 +75,7 @@ struct Run: AsyncParsableCommand {
         // between sends, the server closes its event streams and answers what is in flight.
         var lifecycle = Lifecycle(logger: logger)
         if let liveness = Liveness.service() { lifecycle.add(liveness, name: "liveness") }
-        lifecycle.add(StagingRetention.service(warehouse, logger: logger), name: "staging retention")
+        lifecycle.add(Retention.service(warehouse, retentionSettings, logger: logger), name: "retention")
         lifecycle.add(WarehouseGauges.service(warehouse, outbox: true, report: true, logger: logger), name: "warehouse gauges")
         if let listener = ChangeListenerGauge.service(warehouse) { lifecycle.add(listener, name: "change listener gauge") }
         lifecycle.add(APIServer(app: app, liveFeed: liveFeed), name: "server")

@@ -157,7 +157,7 @@ enum CommandSetting: CaseIterable {
     case host, noSignInLink, sessionHours, corsOrigin, chartjsPath, migrate, readDatabase
     case metricsPort, livenessFile, stallTimeout, statusInterval
     case instance, kafkaFromBeginning, kafkaFromLatest, kafkaExitWhenIdle, kafkaSaslMechanism, kafkaProperty, streamBy
-    case runSource, backfillDays, maxLineBytes, rideIdleTimeout, quarantineRetentionDays, follow
+    case runSource, backfillDays, maxLineBytes, rideIdleTimeout, quarantineRetentionDays, readingsRetention, follow
     case rideWebhook, mailFrom, alertCc, noNotify, once
     case reportAt, reportDir, reportRetryFor, force, exportView, exportFormat, exportOut, keyScope, analystPassword, retentionDays
     case simulateTo, simulateStart, partitions, bikes, rides, speed, seed, minRideSeconds, maxRideSeconds
@@ -256,6 +256,11 @@ extension SettingNames {
         case .quarantineRetentionDays:
             Entry(variable: "DELOTON_QUARANTINE_RETENTION_DAYS", help: "Days a quarantined line is kept before ingest purges it",
                   default: String(QuarantineRetention.defaultDays))
+        case .readingsRetention:
+            Entry(flag: "--readings-retention", variable: "DELOTON_READINGS_RETENTION",
+                  help: "Purge, once an hour, the readings of rides that started more than this long ago, e.g. 400d: whole partitions "
+                      + "on PostgreSQL, bounded chunks on SQLite. Rides, riders and each ride's figures stay",
+                  note: "off: every reading is kept", valueName: "days")
         case .follow: .onOff(flag: "--follow", help: "Keep reading a file as it grows")
         case .rideWebhook:
             Entry(flag: "--ride-webhook", variable: "DELOTON_RIDE_WEBHOOK", help: "POST each ended ride's JSON here, with retries", note: "none",
