@@ -169,15 +169,6 @@ struct ChangeNotificationTests {
         return nil
     }
 
-    func eventually(_ limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
-    }
-
     // MARK: - A hand-made stream (stream-format.md)
 
     static func stamp(_ second: Int, _ micros: Int) -> String {

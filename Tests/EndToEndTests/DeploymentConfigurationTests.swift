@@ -65,15 +65,6 @@ struct DeploymentConfigurationTests {
                                                      "--rides", "8", "--bikes", "3", "--seed", "15"])
     }
 
-    func eventually(_ limit: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(500))
-        }
-        return false
-    }
-
     func rides(_ s: Servers) async throws -> Int {
         let r = try await ChildProcess.run("/usr/bin/psql", [s.database, "-tAc", "SELECT count(*) FROM production.rides"])
         return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -139,9 +130,9 @@ struct DeploymentConfigurationTests {
         defer { for (_, child) in running { child.signal(SIGKILL) } }
         for role in [simulate, ingest, serve, schedule] { running.append((role, try start(role, s))) }
 
-        let ridesReached = try await eventually { try await rides(s) >= 8 }
+        let ridesReached = try await eventually(.seconds(90)) { try await rides(s) >= 8 }
         #expect(ridesReached, "ingest: \(running[1].1.stderr)")
-        #expect(try await eventually { mails(s, containing: "Abnormal heart rate") > 0 }, "no alert mail arrived")
+        #expect(try await eventually(.seconds(90)) { mails(s, containing: "Abnormal heart rate") > 0 }, "no alert mail arrived")
         try await checkRunning(running)
 
         let port = try #require(serve.environment["DELOTON_PORT"])
@@ -204,9 +195,9 @@ struct DeploymentConfigurationTests {
         var running: [(Role, KafkaChild)] = []
         defer { for (_, child) in running { child.signal(SIGKILL) } }
         for role in [ingest, serve] { running.append((role, try start(role, s))) }
-        let ridesReached = try await eventually { try await rides(s) >= 8 }
+        let ridesReached = try await eventually(.seconds(90)) { try await rides(s) >= 8 }
         #expect(ridesReached, "ingest: \(running[0].1.stderr)")
-        #expect(try await eventually { mails(s, containing: "Abnormal heart rate") > 0 }, "no alert mail arrived")
+        #expect(try await eventually(.seconds(90)) { mails(s, containing: "Abnormal heart rate") > 0 }, "no alert mail arrived")
         try await checkRunning(running)
         let port = try #require(serve.environment["DELOTON_PORT"])
         #expect(try await get("http://127.0.0.1:\(port)/ready").status == 200)

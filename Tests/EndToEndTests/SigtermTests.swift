@@ -43,19 +43,9 @@ struct SigtermTests {
         return nil
     }
 
-    /// Polls until `condition` holds or `limit` passes.
-    func eventually(_ limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return false
-    }
-
     /// Until the metrics show committed readings.
     func readingsCommitted(_ port: Int, key: String? = nil) async throws -> Bool {
-        try await eventually { (value(try await scrape(port, key: key).body, "deloton_ingest_readings_total") ?? 0) > 0 }
+        try await eventually(.seconds(60)) { (value(try await scrape(port, key: key).body, "deloton_ingest_readings_total") ?? 0) > 0 }
     }
 
     /// The readings the summary line says were ingested.
@@ -148,7 +138,7 @@ struct SigtermTests {
         let child = try KafkaChild(["run", "--speed", "20", "--bikes", "3", "--database", "sqlite:" + db, "--outbox", dir + "/outbox",
                                     "--report-dir", dir + "/reports", "--port", String(port)])
         defer { child.signal(SIGKILL) }
-        #expect(try await eventually { try await scrape(port, path: "/health").status == 0 }, "\(child.stderr)")
+        #expect(try await eventually(.seconds(60)) { try await scrape(port, path: "/health").status == 0 }, "\(child.stderr)")
         #expect(try await readingsCommitted(port, key: key), "\(child.stderr)")
         // A dashboard is connected: its event stream is closed, not waited for.
         let events = try KafkaChild(["-sN", "-H", "Authorization: Bearer \(key)", "http://127.0.0.1:\(port)/events"],
@@ -171,7 +161,7 @@ struct SigtermTests {
         let port = try SpawnedServer.freePort()
         let child = try KafkaChild(["serve", "--migrate", "--database", "sqlite:\(dir)/w.sqlite", "--port", String(port)])
         defer { child.signal(SIGKILL) }
-        #expect(try await eventually { try await scrape(port, path: "/health").status == 0 }, "\(child.stderr)")
+        #expect(try await eventually(.seconds(60)) { try await scrape(port, path: "/health").status == 0 }, "\(child.stderr)")
         let events = try KafkaChild(["-sN", "-H", "Authorization: Bearer \(key)", "http://127.0.0.1:\(port)/events"],
                                     executable: "/usr/bin/curl")
         defer { events.signal(SIGKILL) }
@@ -193,7 +183,7 @@ struct SigtermTests {
         let port = try SpawnedServer.freePort()
         let child = try KafkaChild(["notify", "--database", "sqlite:" + db, "--outbox", dir + "/outbox", "--metrics-port", String(port)])
         defer { child.signal(SIGKILL) }
-        #expect(try await eventually { (value(try await scrape(port).body, "deloton_alerts_sent_total") ?? 0) > 0 }, "\(child.stderr)")
+        #expect(try await eventually(.seconds(60)) { (value(try await scrape(port).body, "deloton_alerts_sent_total") ?? 0) > 0 }, "\(child.stderr)")
         let (status, seconds) = await stop(child, "notify")
         #expect(status == 0, "\(child.stderr)")
         #expect(seconds < 10)
@@ -213,7 +203,7 @@ struct SigtermTests {
                                     "--metrics-port", String(port)],
                                    environment: ["DELOTON_LIVENESS_FILE": dir + "/alive"])
         defer { child.signal(SIGKILL) }
-        #expect(try await eventually {
+        #expect(try await eventually(.seconds(60)) {
             (value(try await scrape(port).body, "deloton_report_last_success_timestamp_seconds") ?? 0) > 0
         }, "\(child.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir + "/alive"), "the liveness service touches its file")
@@ -228,7 +218,7 @@ struct SigtermTests {
         let dir = TestPaths.scratch("sigterm-simulate"), file = dir + "/s.jsonl"
         let child = try KafkaChild(["simulate", "--to", "file:" + file, "--speed", "50"])
         defer { child.signal(SIGKILL) }
-        #expect(try await eventually { ((try? Data(contentsOf: URL(fileURLWithPath: file)))?.count ?? 0) > 0 })
+        #expect(try await eventually(.seconds(60)) { ((try? Data(contentsOf: URL(fileURLWithPath: file)))?.count ?? 0) > 0 })
         let (status, seconds) = await stop(child, "simulate")
         #expect(status == 0, "\(child.stderr)")
         #expect(seconds < 10)
