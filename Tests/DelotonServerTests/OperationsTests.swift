@@ -16,9 +16,11 @@ import Testing
             let ok = try await client.call("/health")
             #expect(ok.status == .ok)
             #expect(ok.object["status"] as? String == "ok")
+            let closing = ContinuousClock.now
             try await fixture.warehouse.close()
+            let closed = ContinuousClock.now - closing
             let down = try await client.call("/health")
-            #expect(down.status == .serviceUnavailable)
+            #expect(down.status == .serviceUnavailable, "closed in \(closed), then answered \(down.body)")
             #expect(down.errorShape?.type == "unavailable")
         }
     }
@@ -30,9 +32,11 @@ import Testing
             let ok = try await client.call("/ready")
             #expect(ok.status == .ok)
             #expect(ok.object["status"] as? String == "ready")
+            let closing = ContinuousClock.now
             try await fixture.warehouse.close()
+            let closed = ContinuousClock.now - closing
             let down = try await client.call("/ready")
-            #expect(down.status == .serviceUnavailable)
+            #expect(down.status == .serviceUnavailable, "closed in \(closed), then answered \(down.body)")
             #expect(down.errorShape?.type == "unavailable")
         }
     }
