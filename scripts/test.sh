@@ -33,7 +33,11 @@ limit=${DELOTON_TEST_TIMEOUT:-1200}
 # verbose log, which names each test as it starts; the console shows results only.
 : >artifacts/swift-test.log
 rm -f artifacts/hang-stacks.txt
+# At most 12 tests at once: every suite starting its servers and processes together on two cores
+# stalled the test process for half a minute at the start, and with it every test that times
+# something (a refused connection seen 36 s late).
 NO_COLOR=1 "$(swift build --show-bin-path)/delotonPackageTests.xctest" --testing-library swift-testing --verbose \
+    --experimental-maximum-parallelization-width 12 \
     >>artifacts/swift-test.log 2>&1 &
 test_pid=$!
 tail -n +1 -f --pid="$test_pid" artifacts/swift-test.log 2>/dev/null | grep --line-buffered -vE "^(Test Case|Test Suite|◇|↳)" &

@@ -73,6 +73,19 @@ struct ReadingsRetentionTests {
         #expect(try await Self.readings(w) == [200_001: 0, 270_001: 600])
     }
 
+    @Test("PostgreSQL: a warehouse not yet partitioned (before migration 8) still takes batches")
+    func postgresBeforePartitioning() async throws {
+        let url = try await PostgresServer.freshDatabase()
+        let connection = try await PostgresConnector.connect(try PostgresSettings(url: url), logger: Self.logger, id: 1)
+        _ = try await PostgresSchema.migrate(connection, logger: Self.logger, upTo: 7)
+        try await connection.close()
+        let w = try await Warehouses.open(url, migrate: false, logger: Self.logger)
+        defer { Task { try? await w.close() } }
+        try await Self.write(Self.ride(user: 1, day: 0, seconds: 600), to: w, source: "file:old")
+        #expect(try await Self.readings(w).values.sorted() == [600])
+        #expect(try await w.purgeReadings(ofRidesStartedBefore: Instant(microseconds: Int64.max)) == 0)
+    }
+
     @Test("PostgreSQL: a replay through a process that has not seen retention drop the partition is retried, then skipped")
     func postgresStaleProcess() async throws {
         let url = try await PostgresServer.freshDatabase()

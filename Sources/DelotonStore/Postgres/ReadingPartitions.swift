@@ -50,6 +50,12 @@ final class ReadingPartitions: Sendable {
         let k = known.withLock { $0 }
         if k.fresh, highest < k.coveredBelow { return }
         var bounds = try await Self.bounds(on: c, logger: logger)
+        // No partitions: a warehouse before migration 8 (opened without migrating), whose one
+        // table takes every ride id.
+        guard !bounds.isEmpty else {
+            known.withLock { $0 = Known(coveredBelow: .max, droppedBelow: .min, fresh: true) }
+            return
+        }
         if highest + Self.width >= (bounds.last?.upper ?? .min) {
             try await c.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             bounds = try await Self.bounds(on: c, logger: logger)  // another process may have added some meanwhile
