@@ -80,10 +80,16 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
     /// Detached `CONCURRENTLY`, on a connection of its own: reads and ingest go on meanwhile.
     public func purgeReadings(ofRidesStartedBefore cutoff: Instant) async throws -> Int {
         let connection = try await PostgresConnector.connect(settings, logger: logger, id: 3)
-        defer { Task { try? await connection.close() } }
-        let dropped = try await ReadingPartitions.dropExpired(before: cutoff, on: connection, logger: logger)
-        if dropped.partitions > 0 { partitions.forget() }
-        return dropped.readings
+        // Whatever was dropped, even by a run that failed halfway, the writer looks again.
+        defer { partitions.forget() }
+        do {
+            let dropped = try await ReadingPartitions.dropExpired(before: cutoff, on: connection, logger: logger)
+            try? await connection.close()
+            return dropped
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     public func sourcePositions(prefix: String) async throws -> [String: Int64] {

@@ -104,9 +104,9 @@ final class ReadingPartitions: Sendable {
         return Bound(lower: lower, upper: upper)
     }
 
-    /// Retention's part (`PostgresWarehouse.purgeReadings`): the partitions and readings dropped.
+    /// Retention's part (`PostgresWarehouse.purgeReadings`): the readings dropped.
     /// Outside any transaction: `DETACH ... CONCURRENTLY` cannot run in one.
-    static func dropExpired(before cutoff: Instant, on c: PostgresConnection, logger: Logger) async throws -> (partitions: Int, readings: Int) {
+    static func dropExpired(before cutoff: Instant, on c: PostgresConnection, logger: Logger) async throws -> Int {
         // A detach that an earlier run began and did not finish (a crash, a lost connection).
         let pending = try await c.query("""
             SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid
@@ -121,7 +121,7 @@ final class ReadingPartitions: Sendable {
         for try await id in try await c.query("SELECT coalesce(max(id), 0) FROM production.rides", logger: logger).decode(Int64.self) {
             newest = id
         }
-        var dropped = (partitions: 0, readings: 0)
+        var dropped = 0
         // Never the top partition: it is where new rides land.
         for bound in try await bounds(on: c, logger: logger).dropLast() {
             guard bound.upper <= newest else { break }
@@ -140,8 +140,7 @@ final class ReadingPartitions: Sendable {
             try await c.query(PostgresQuery(unsafeSQL: "ALTER TABLE production.readings DETACH PARTITION production.\(bound.name) CONCURRENTLY"),
                               logger: logger)
             try await c.query(PostgresQuery(unsafeSQL: "DROP TABLE production.\(bound.name)"), logger: logger)
-            dropped.partitions += 1
-            dropped.readings += readings
+            dropped += readings
         }
         return dropped
     }
