@@ -51,10 +51,9 @@ public struct DailyReport: Sendable {
                              now: Instant = Instant(seconds: Date().timeIntervalSince1970)) async throws -> DailyReport {
         let interval = zone.interval(of: day)
         let breakdown = DailyBreakdown(sql)
-        let hrWidth = 10, powerWidth = 25
-        // The two distributions are the only queries that touch readings: run them side by side.
-        async let heartRates = breakdown.heartRateDistribution(day: interval, width: hrWidth)
-        async let powers = breakdown.powerDistribution(day: interval, width: powerWidth)
+        let hrWidth = RideHistogram.heartRateWidth, powerWidth = RideHistogram.powerWidth
+        async let heartRates = breakdown.heartRateDistribution(day: interval)
+        async let powers = breakdown.powerDistribution(day: interval)
 
         let stats = DailyStats(sql)
         var trend: [TrendDay] = []

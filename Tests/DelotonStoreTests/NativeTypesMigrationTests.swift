@@ -26,6 +26,10 @@ struct NativeTypesMigrationTests {
         "revoked_at": "revoked_at_us", "expires_at": "expires_at_us", "claimed_until": "until_us",
     ]
 
+    /// Columns later migrations add: not there to copy into, and filled by those migrations (the
+    /// comparison with the fresh warehouse then checks that they fill them as ingest would have).
+    static let addedLater: Set<String> = ["hr_histogram", "power_histogram"]
+
     /// Every table with the key that orders it.
     static let tables: [(name: String, key: String)] = [
         ("riders", "id"), ("bikes", "serial"), ("rides", "id"), ("readings", "ride_id, elapsed_s"), ("alerts", "id"),
@@ -64,7 +68,7 @@ struct NativeTypesMigrationTests {
         #expect(try readable.first?.decode("n", as: Int.self) == AnalyticsCatalog.all.count)
         #expect(before.rowCount > 1000)
         #expect(before == after, "\(before.difference(from: after) ?? "")")
-        #expect(after == afresh, "\(after.difference(from: afresh) ?? "")")
+        #expect(after.difference(from: afresh) == nil, "\(after.difference(from: afresh) ?? "")")
         let columns = """
             SELECT table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
                    || ' ' || coalesce(column_default, '') AS c
@@ -110,7 +114,7 @@ struct NativeTypesMigrationTests {
         #expect(before.rowCount > 1000)
         #expect(before == after, "\(before.difference(from: after) ?? "")")
         let afresh = try await views(fresh.warehouse)
-        #expect(after == afresh, "\(after.difference(from: afresh) ?? "")")
+        #expect(after.difference(from: afresh) == nil, "\(after.difference(from: afresh) ?? "")")
         for (table, key) in Self.tables {
             let query: SQL = "SELECT * FROM \(raw: table) ORDER BY \(raw: key)"
             let (migrated, created) = (try await rows(old, query), try await rows(fresh.warehouse, query))
@@ -159,10 +163,11 @@ struct NativeTypesMigrationTests {
         for (table, key) in tables {
             let rows = try await source.sql.query("SELECT * FROM \(raw: table) ORDER BY \(raw: key)")
             guard let columns = rows.first?.columns else { continue }
-            let names = columns.map { renaming[$0] ?? $0 }.joined(separator: ", ")
+            let kept = columns.indices.filter { !Self.addedLater.contains(columns[$0]) }
+            let names = kept.map { renaming[columns[$0]] ?? columns[$0] }.joined(separator: ", ")
             for chunk in stride(from: 0, to: rows.count, by: 500) {
                 let values = rows[chunk..<min(chunk + 500, rows.count)].map { row -> SQL in
-                    "(\(SQL.joined(zip(columns, row.values).map { value($1, instant: instants.contains($0)) }, separator: ", ")))"
+                    "(\(SQL.joined(kept.map { value(row.values[$0], instant: instants.contains(columns[$0])) }, separator: ", ")))"
                 }
                 try await target.sql.execute("INSERT INTO \(raw: table) (\(raw: names)) VALUES \(SQL.joined(values, separator: ",\n"))")
             }
@@ -179,9 +184,18 @@ struct NativeTypesMigrationTests {
                 if columns[name] != other.columns[name] { return "\(name): \(columns[name] ?? []) vs \(other.columns[name] ?? [])" }
                 let a = rows[name] ?? [], b = other.rows[name] ?? []
                 if a.count != b.count { return "\(name): \(a.count) rows vs \(b.count)" }
-                for (i, (x, y)) in zip(a, b).enumerated() where x != y { return "\(name) row \(i):\n  \(x)\n  \(y)" }
+                for (i, (x, y)) in zip(a, b).enumerated() where !Self.same(x, y) { return "\(name) row \(i):\n  \(x)\n  \(y)" }
             }
             return nil
+        }
+
+        /// Equal, but for the last bits of sums of doubles: a migration that rewrites rows
+        /// changes the order a view adds them up in.
+        static func same(_ x: [SQLValue], _ y: [SQLValue]) -> Bool {
+            x.count == y.count && zip(x, y).allSatisfy { a, b in
+                if case .double(let p) = a, case .double(let q) = b { return abs(p - q) <= 1e-9 * max(1, abs(p), abs(q)) }
+                return a == b
+            }
         }
     }
 

@@ -78,6 +78,11 @@ struct ReadingsRetentionTests {
         let url = try await PostgresServer.freshDatabase()
         let connection = try await PostgresConnector.connect(try PostgresSettings(url: url), logger: Self.logger, id: 1)
         _ = try await PostgresSchema.migrate(connection, logger: Self.logger, upTo: 7)
+        // The columns of migration 9, which the writer needs whatever the readings table is.
+        try await connection.query("""
+            ALTER TABLE production.rides ADD COLUMN hr_histogram TEXT NOT NULL DEFAULT '',
+                                         ADD COLUMN power_histogram TEXT NOT NULL DEFAULT ''
+            """, logger: Self.logger)
         try await connection.close()
         let w = try await Warehouses.open(url, migrate: false, logger: Self.logger)
         defer { Task { try? await w.close() } }

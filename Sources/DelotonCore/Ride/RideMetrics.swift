@@ -12,8 +12,16 @@ public struct RideTotals: Sendable, Equatable, Codable {
     public var powerMax: Double?
     public var rpmSum = 0
     public var resistanceSum = 0
+    public var heartRateBins = RideHistogram(width: RideHistogram.heartRateWidth)
+    public var powerBins = RideHistogram(width: RideHistogram.powerWidth)
 
     public init() {}
+
+    /// The histograms are left out: they are stored in columns of their own, which the open
+    /// ride's saved state is read back with (`Warehouse.openRides`).
+    enum CodingKeys: String, CodingKey {
+        case readingCount, heartRateCount, heartRateSum, heartRateMin, heartRateMax, powerSum, powerMax, rpmSum, resistanceSum
+    }
 
     public mutating func add(_ r: Reading) {
         readingCount += 1
@@ -22,7 +30,9 @@ public struct RideTotals: Sendable, Equatable, Codable {
             heartRateSum += r.heartRate
             heartRateMin = Swift.min(heartRateMin ?? r.heartRate, r.heartRate)
             heartRateMax = Swift.max(heartRateMax ?? r.heartRate, r.heartRate)
+            heartRateBins.add(r.heartRate)
         }
+        powerBins.add(r.power)
         powerSum += r.power
         powerMax = Swift.max(powerMax ?? r.power, r.power)
         rpmSum += r.rpm

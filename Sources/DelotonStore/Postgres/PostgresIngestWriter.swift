@@ -127,15 +127,16 @@ struct PostgresIngestWriter {
 
     private static let rideColumns = """
         stream, start_time, end_time, in_progress, email, gender, age_at_start, reading_count, hr_count, hr_sum,
-        hr_min, hr_max, power_sum, power_max, rpm_sum, resistance_sum, state
+        hr_min, hr_max, power_sum, power_max, rpm_sum, resistance_sum, state, hr_histogram, power_histogram
         """
     private static let rideArrays = """
         $1::text[], $2::timestamptz[], $3::timestamptz[], $4::bool[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[],
-        $10::bigint[], $11::int[], $12::int[], $13::float8[], $14::float8[], $15::bigint[], $16::bigint[], $17::text[]
+        $10::bigint[], $11::int[], $12::int[], $13::float8[], $14::float8[], $15::bigint[], $16::bigint[], $17::text[],
+        $18::text[], $19::text[]
         """
 
     private func rideBindings(_ rides: [RideSnapshot]) throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 21)
+        var b = PostgresBindings(capacity: 23)
         b.append(PostgresArray.text(rides.map(\.stream)))
         b.append(PostgresArray.instant(rides.map(\.startTime)))
         b.append(PostgresArray.instant(rides.map(\.endTime)))
@@ -153,6 +154,8 @@ struct PostgresIngestWriter {
         b.append(PostgresArray.int(rides.map(\.totals.rpmSum)))
         b.append(PostgresArray.int(rides.map(\.totals.resistanceSum)))
         b.append(PostgresArray.text(try rides.map { s in try s.state.map { try $0.stateJSON() } }))
+        b.append(PostgresArray.text(rides.map(\.totals.heartRateBins.text)))
+        b.append(PostgresArray.text(rides.map(\.totals.powerBins.text)))
         return b
     }
 
@@ -166,7 +169,7 @@ struct PostgresIngestWriter {
         let result = try await connection.query(PostgresQuery(unsafeSQL: """
             INSERT INTO rides (\(Self.rideColumns), rider_id, bike_serial, started_at)
             SELECT \(Self.rideColumns), rider_id, bike_serial, started_at
-            FROM unnest(\(Self.rideArrays), $18::bigint[], $19::text[], $20::timestamptz[]) WITH ORDINALITY
+            FROM unnest(\(Self.rideArrays), $20::bigint[], $21::text[], $22::timestamptz[]) WITH ORDINALITY
                  AS u(\(Self.rideColumns), rider_id, bike_serial, started_at, i)
             ORDER BY i
             ON CONFLICT (rider_id, bike_serial, started_at) DO NOTHING
@@ -193,7 +196,7 @@ struct PostgresIngestWriter {
         }.joined(separator: ", ")
         try await connection.query(PostgresQuery(unsafeSQL: """
             UPDATE rides AS r SET \(assignments)
-            FROM unnest(\(Self.rideArrays), $18::bigint[]) AS u(\(Self.rideColumns), id)
+            FROM unnest(\(Self.rideArrays), $20::bigint[]) AS u(\(Self.rideColumns), id)
             WHERE r.id = u.id
             """, binds: b), logger: logger)
     }

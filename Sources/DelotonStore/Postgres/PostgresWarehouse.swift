@@ -68,10 +68,13 @@ public final class PostgresWarehouse: Warehouse, ProfileStaging {
 
     public func openRides(streamPrefix: String) async throws -> [OpenRide] {
         let rows = try await sql.query("""
-            SELECT state FROM rides WHERE in_progress AND state IS NOT NULL AND starts_with(stream, \(streamPrefix))
+            SELECT \(raw: OpenRideRow.columns) FROM rides WHERE in_progress AND state IS NOT NULL AND starts_with(stream, \(streamPrefix))
             """)
         let decoder = JSONDecoder()
-        return try rows.map { row in try decoder.decode(OpenRide.self, from: Data(try row.decode("state", as: String.self).utf8)) }
+        return try rows.map { row in
+            try OpenRideRow.decode(state: try row.decode("state"), heartRateBins: try row.decode("hr_histogram"),
+                                   powerBins: try row.decode("power_histogram"), with: decoder)
+        }
     }
 
     /// Drops whole partitions (`ReadingPartitions`), lowest first, while every ride of one started

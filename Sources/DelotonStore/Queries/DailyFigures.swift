@@ -75,27 +75,26 @@ public struct DailyBreakdown: Sendable {
         return counts
     }
 
-    /// Readings with hr > 0 of the day's rides, per `width` bpm.
-    public func heartRateDistribution(day: Range<Instant>, width: Int = 10) async throws -> [ValueBin] {
-        // Written into the text, not bound: GROUP BY must repeat the selected expression exactly.
-        let w = String(max(1, width))
-        return try await bins("""
-            SELECT (r.heart_rate / \(raw: w)) * \(raw: w) AS bin, count(*) AS n
-            FROM rides x JOIN readings r ON r.ride_id = x.id
-            WHERE \(within(day)) AND r.heart_rate > 0
-            GROUP BY (r.heart_rate / \(raw: w)) * \(raw: w)
-            """)
+    /// Readings with hr > 0 of the day's rides, per `RideHistogram.heartRateWidth` bpm: the sum
+    /// of the rides' histograms, which ingest keeps, so no reading is read.
+    public func heartRateDistribution(day: Range<Instant>) async throws -> [ValueBin] {
+        try await sumOfHistograms("hr_histogram", width: RideHistogram.heartRateWidth, day: day)
     }
 
-    /// All readings of the day's rides, per `width` watts.
-    public func powerDistribution(day: Range<Instant>, width: Int = 25) async throws -> [ValueBin] {
-        let w = String(max(1, width))
-        return try await bins("""
-            SELECT CAST(floor(r.power_w / \(raw: w)) AS BIGINT) * \(raw: w) AS bin, count(*) AS n
-            FROM rides x JOIN readings r ON r.ride_id = x.id
-            WHERE \(within(day))
-            GROUP BY floor(r.power_w / \(raw: w))
-            """)
+    /// All readings of the day's rides, per `RideHistogram.powerWidth` watts.
+    public func powerDistribution(day: Range<Instant>) async throws -> [ValueBin] {
+        try await sumOfHistograms("power_histogram", width: RideHistogram.powerWidth, day: day)
+    }
+
+    /// Added up here rather than in SQL: the text form is the same in both databases, and a
+    /// day's rides hold a few hundred thousand bins at most.
+    private func sumOfHistograms(_ column: String, width: Int, day: Range<Instant>) async throws -> [ValueBin] {
+        let rows = try await sql.query("SELECT \(raw: column) AS h FROM rides x WHERE \(within(day)) AND \(raw: column) <> ''")
+        var total = RideHistogram(width: width)
+        for row in rows {
+            total.merge(RideHistogram(width: width, text: Substring(try row.decode("h", as: String.self))))
+        }
+        return total.bins.map { ValueBin(lowerBound: $0.lowerBound, count: $0.count) }
     }
 
     /// The ride with the most readings; ties go to the earliest.
@@ -131,12 +130,6 @@ public struct DailyBreakdown: Sendable {
     /// Rides (`x`) that started within the day.
     private func within(_ day: Range<Instant>) -> SQL {
         "x.start_time >= \(day.lowerBound) AND x.start_time < \(day.upperBound)"
-    }
-
-    private func bins(_ query: SQL) async throws -> [ValueBin] {
-        try await sql.query(query)
-            .map { row in ValueBin(lowerBound: try row.decode("bin"), count: try row.decode("n")) }
-            .sorted { $0.lowerBound < $1.lowerBound }
     }
 
     private func highlight(order: String, where condition: String, day: Range<Instant>) async throws -> RideHighlight? {

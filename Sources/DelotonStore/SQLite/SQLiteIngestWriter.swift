@@ -96,7 +96,7 @@ struct SQLiteIngestWriter {
         return [
             s.stream, s.startTime.microseconds, s.endTime?.microseconds, s.inProgress, s.email, s.gender, s.ageAtStart,
             t.readingCount, t.heartRateCount, t.heartRateSum, t.heartRateMin, t.heartRateMax, t.powerSum, t.powerMax,
-            t.rpmSum, t.resistanceSum, try s.state.map { try $0.stateJSON() },
+            t.rpmSum, t.resistanceSum, try s.state.map { try $0.stateJSON() }, t.heartRateBins.text, t.powerBins.text,
         ]
     }
 
@@ -104,8 +104,8 @@ struct SQLiteIngestWriter {
         try db.cachedStatement(sql: """
             INSERT INTO rides (stream, start_time, end_time, in_progress, email, gender, age_at_start,
                                reading_count, hr_count, hr_sum, hr_min, hr_max, power_sum, power_max, rpm_sum,
-                               resistance_sum, state, rider_id, bike_serial, started_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               resistance_sum, state, hr_histogram, power_histogram, rider_id, bike_serial, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: StatementArguments(try rideValues(s) + [s.key.riderID, s.key.bikeSerial, s.key.startedAt.microseconds]))
         return db.lastInsertedRowID
     }
@@ -114,7 +114,8 @@ struct SQLiteIngestWriter {
         try db.cachedStatement(sql: """
             UPDATE rides SET stream = ?, start_time = ?, end_time = ?, in_progress = ?, email = ?, gender = ?,
                              age_at_start = ?, reading_count = ?, hr_count = ?, hr_sum = ?, hr_min = ?, hr_max = ?,
-                             power_sum = ?, power_max = ?, rpm_sum = ?, resistance_sum = ?, state = ?
+                             power_sum = ?, power_max = ?, rpm_sum = ?, resistance_sum = ?, state = ?,
+                             hr_histogram = ?, power_histogram = ?
             WHERE id = ?
             """).execute(arguments: StatementArguments(try rideValues(s) + [id]))
     }

@@ -1,3 +1,4 @@
+import DelotonCore
 import GRDB
 
 /// The SQLite schema, as versioned migrations. Never edit a shipped migration: add one.
@@ -289,6 +290,24 @@ enum SQLiteSchema {
                 """,
             ] {
                 try db.execute(sql: statement)
+            }
+        }
+        // Each ride's histograms (`RideHistogram`), kept by ingest from now on and filled here
+        // from the readings stored so far, so the report never reads readings again.
+        m.registerMigration("9-ride-histograms") { db in
+            for (column, width, bin, condition) in [
+                ("hr_histogram", RideHistogram.heartRateWidth, "heart_rate / \(RideHistogram.heartRateWidth)", "heart_rate > 0"),
+                ("power_histogram", RideHistogram.powerWidth, "CAST(power_w AS INTEGER) / \(RideHistogram.powerWidth)", "1"),
+            ] {
+                try db.execute(sql: "ALTER TABLE rides ADD COLUMN \(column) TEXT NOT NULL DEFAULT ''")
+                try db.execute(sql: """
+                    UPDATE rides SET \(column) = h.text
+                    FROM (SELECT ride_id, group_concat((bin * \(width)) || ':' || n, ',') AS text
+                          FROM (SELECT ride_id, \(bin) AS bin, count(*) AS n FROM readings WHERE \(condition)
+                                GROUP BY ride_id, bin ORDER BY ride_id, bin)
+                          GROUP BY ride_id) AS h
+                    WHERE rides.id = h.ride_id
+                    """)
             }
         }
         return m

@@ -104,12 +104,14 @@ public final class SQLiteWarehouse: Warehouse {
     }
 
     public func openRides(streamPrefix: String) async throws -> [OpenRide] {
-        let states = try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT state FROM rides WHERE in_progress = 1 AND state IS NOT NULL AND substr(stream, 1, ?) = ?",
-                                arguments: [streamPrefix.count, streamPrefix])
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(OpenRideRow.columns) FROM rides WHERE in_progress = 1 AND state IS NOT NULL AND substr(stream, 1, ?) = ?
+                """, arguments: [streamPrefix.count, streamPrefix])
+                .map { row -> (String, String, String) in (row["state"], row["hr_histogram"], row["power_histogram"]) }
         }
         let decoder = JSONDecoder()
-        return try states.map { try decoder.decode(OpenRide.self, from: Data($0.utf8)) }
+        return try rows.map { try OpenRideRow.decode(state: $0.0, heartRateBins: $0.1, powerBins: $0.2, with: decoder) }
     }
 
     /// Rows to a statement: each chunk is its own short transaction, so ingest's writes (and

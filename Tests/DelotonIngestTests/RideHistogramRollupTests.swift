@@ -1,0 +1,107 @@
+import DelotonBench
+import DelotonCore
+import DelotonIngest
+import DelotonStore
+import DelotonTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// The rides' histograms, kept at ingest, against the same counts worked out from the stored
+/// readings, on both warehouses: through a restart in mid-ride (the open ride's histograms come
+/// back from its row) and a replay of the whole stream (which must count nothing twice).
+@Suite struct RideHistogramRollupTests {
+    let logger = Logger(label: "test")
+    let zone = Zone(identifier: "Europe/London")!
+
+    @Test func sqlite() async throws {
+        let dir = TestPaths.scratch("histograms")
+        try await check("sqlite:" + dir + "/w.sqlite", dir: dir)
+    }
+
+    @Test func postgres() async throws {
+        try await check(try await PostgresServer.freshDatabase(), dir: TestPaths.scratch("histograms-pg"))
+    }
+
+    func check(_ url: String, dir: String) async throws {
+        let full = dir + "/full.jsonl", file = dir + "/s.jsonl"
+        _ = try IngestBench.generate(readings: 30_000, to: full, seed: 11)
+        let lines = try String(contentsOfFile: full, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let half = lines.count / 2
+        try (lines[..<half].joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        // The first half, then a shutdown that leaves rides open to resume...
+        try await ingest(url, file: file, end: false)
+        let stopped = try await Warehouses.open(url, migrate: false, logger: logger)
+        #expect(try await stopped.openRides(streamPrefix: "").count > 10, "rides left open to resume")
+        try await stopped.close()
+        // ...the rest of the stream, resumed where it stopped...
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try await ingest(url, file: file, end: true, resume: true)
+        // ...and all of it again, from the start, under another name.
+        try lines.joined(separator: "\n").write(toFile: dir + "/again.jsonl", atomically: true, encoding: .utf8)
+        try await ingest(url, file: dir + "/again.jsonl", end: true)
+
+        let warehouse = try await Warehouses.open(url, migrate: false, logger: logger)
+        let stored = try await warehouse.sql.query("SELECT id, hr_histogram, power_histogram FROM rides ORDER BY id")
+        let heartRates = try await perRide(warehouse, "(heart_rate / 10) * 10", where: "heart_rate > 0")
+        let powers = try await perRide(warehouse, "CAST(floor(power_w / 25) AS BIGINT) * 25", where: "1 = 1")
+        #expect(stored.count > 50)
+        var open = 0
+        for row in stored {
+            let id = try row.decode("id", as: Int64.self)
+            #expect(try row.decode("hr_histogram", as: String.self) == heartRates[id, default: ""], "ride \(id)")
+            #expect(try row.decode("power_histogram", as: String.self) == powers[id, default: ""], "ride \(id)")
+            open += powers[id] == nil ? 1 : 0
+        }
+        #expect(open == 0, "every ride has readings")
+
+        // The report's distributions, day by day, equal the ones counted from readings.
+        let days = try await warehouse.sql.query("SELECT DISTINCT start_time FROM rides").map {
+            zone.date(of: try $0.decode("start_time", as: Instant.self))
+        }
+        for day in Set(days) {
+            let interval = zone.interval(of: day)
+            let breakdown = DailyBreakdown(warehouse.sql)
+            #expect(try await breakdown.heartRateDistribution(day: interval)
+                == (try await perDay(warehouse, interval, "(r.heart_rate / 10) * 10", where: "r.heart_rate > 0")), "\(day)")
+            #expect(try await breakdown.powerDistribution(day: interval)
+                == (try await perDay(warehouse, interval, "CAST(floor(r.power_w / 25) AS BIGINT) * 25", where: "1 = 1")), "\(day)")
+        }
+        try await warehouse.close()
+    }
+
+    /// With `resume`, as a live source starts: the rides left open carry on from their saved
+    /// state, and the lines they had already taken come again as duplicates.
+    func ingest(_ url: String, file: String, end: Bool, resume: Bool = false) async throws {
+        let warehouse = try await Warehouses.open(url, migrate: true, logger: logger)
+        var options = IngestOptions(streamZone: zone)
+        options.maxBatchReadings = 700
+        var pipeline = IngestPipeline(warehouse: warehouse, options: options, logger: logger)
+        if resume { try await pipeline.resumeOpenRides(streamPrefix: FileSource(path: file).sourceName) }
+        try await FileSource(path: file).run(into: &pipeline)
+        if end { try await pipeline.finish() } else { try await pipeline.drainAndWait() }
+        try await warehouse.close()
+    }
+
+    /// Each ride's histogram counted from its readings, as `RideHistogram.text` writes it.
+    func perRide(_ warehouse: any Warehouse, _ bin: String, where condition: String) async throws -> [Int64: String] {
+        var out: [Int64: [String]] = [:]
+        for row in try await warehouse.sql.query("""
+            SELECT ride_id, \(raw: bin) AS bin, count(*) AS n FROM readings WHERE \(raw: condition)
+            GROUP BY ride_id, \(raw: bin) ORDER BY ride_id, bin
+            """) {
+            out[try row.decode("ride_id"), default: []].append("\(try row.decode("bin", as: Int.self)):\(try row.decode("n", as: Int.self))")
+        }
+        return out.mapValues { $0.joined(separator: ",") }
+    }
+
+    /// What the report counted before rollups: the readings of the day's rides, per bin.
+    func perDay(_ warehouse: any Warehouse, _ day: Range<Instant>, _ bin: String, where condition: String) async throws -> [ValueBin] {
+        try await warehouse.sql.query("""
+            SELECT \(raw: bin) AS bin, count(*) AS n FROM rides x JOIN readings r ON r.ride_id = x.id
+            WHERE x.start_time >= \(day.lowerBound) AND x.start_time < \(day.upperBound) AND \(raw: condition)
+            GROUP BY \(raw: bin) ORDER BY bin
+            """).map { ValueBin(lowerBound: try $0.decode("bin"), count: try $0.decode("n")) }
+    }
+}
