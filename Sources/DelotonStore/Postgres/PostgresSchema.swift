@@ -380,7 +380,60 @@ enum PostgresSchema {
             histogramFill("hr_histogram", width: RideHistogram.heartRateWidth, bin: "heart_rate / %d", where: "heart_rate > 0"),
             histogramFill("power_histogram", width: RideHistogram.powerWidth, bin: "CAST(floor(power_w / %d) AS BIGINT)", where: "true"),
         ]),
+        // Counts and sums per quarter hour × gender × age group (`RideRollups` says why), kept by
+        // statement triggers from the rows each statement changed, and filled here from the rides.
+        Migration(version: 10, name: "ride-rollups", statements: [
+            """
+            CREATE TABLE production.ride_rollups (
+                quarter BIGINT NOT NULL, gender TEXT NOT NULL, age_group TEXT NOT NULL,
+                rides BIGINT NOT NULL, readings BIGINT NOT NULL, hr_count BIGINT NOT NULL, hr_sum BIGINT NOT NULL,
+                power_sum DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (quarter, gender, age_group)
+            )
+            """,
+            rollupFunction("roll_up_inserted_rides", [("added", 1)]),
+            rollupFunction("roll_up_updated_rides", [("before", -1), ("after", 1)]),
+            rollupFunction("roll_up_deleted_rides", [("gone", -1)]),
+            """
+            CREATE TRIGGER rides_inserted_roll_up AFTER INSERT ON production.rides
+                REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION production.roll_up_inserted_rides()
+            """,
+            """
+            CREATE TRIGGER rides_updated_roll_up AFTER UPDATE ON production.rides
+                REFERENCING OLD TABLE AS before NEW TABLE AS after FOR EACH STATEMENT EXECUTE FUNCTION production.roll_up_updated_rides()
+            """,
+            """
+            CREATE TRIGGER rides_deleted_roll_up AFTER DELETE ON production.rides
+                REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION production.roll_up_deleted_rides()
+            """,
+            RideRollups.upsert(into: "production.ride_rollups", rollupSum([("production.rides", 1)]), alias: true),
+        ]),
     ]
+
+    /// The changed rows' contributions, added up per rollup row; rows whose figures did not
+    /// change (a replay, an alert flag set) add nothing and are left alone. In key order, so two
+    /// writers lock rollup rows in the same order.
+    private static func rollupSum(_ parts: [(table: String, sign: Int)]) -> String {
+        let union = parts.map { part in
+            "SELECT \(RideRollups.contribution("t", sign: part.sign, quarter: RideRollups.postgresQuarter)) FROM \(part.table) AS t WHERE isfinite(t.start_time)"
+        }.joined(separator: " UNION ALL ")
+        let sums = RideRollups.figures.map { "sum(\($0))" }
+        return """
+            SELECT quarter, gender, age_group, \(sums.joined(separator: ", ")) FROM (\(union)) AS d
+            GROUP BY quarter, gender, age_group HAVING \(sums.map { "\($0) <> 0" }.joined(separator: " OR "))
+            ORDER BY quarter, gender, age_group
+            """
+    }
+
+    private static func rollupFunction(_ name: String, _ parts: [(table: String, sign: Int)]) -> String {
+        """
+        CREATE FUNCTION production.\(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            \(RideRollups.upsert(into: "production.ride_rollups", rollupSum(parts), alias: true));
+            RETURN NULL;
+        END $$
+        """
+    }
 
     /// Sets `column` of every ride with readings to its histogram in `RideHistogram.text`'s form;
     /// `bin` gives a reading's bin index, `%d` standing for the width.

@@ -82,17 +82,15 @@ public struct DailyStats: Sendable {
 
     public init(_ sql: any SQLExecutor) { self.sql = sql }
 
-    /// The figures of the rides that started within `interval` (one local day).
+    /// The figures of the rides that started within `interval` (one local day): counts and sums
+    /// from `RideRollups`, riders (each by their first ride) and maxima from the day's rides.
     public func figures(startingIn interval: Range<Instant>) async throws -> DailyFigures {
         let (from, to) = (interval.lowerBound, interval.upperBound)
-        let totals = try await sql.query("""
-            SELECT count(*) AS ride_count, CAST(sum(hr_sum) AS BIGINT) AS hr_sum, CAST(sum(hr_count) AS BIGINT) AS hr_count,
-                   CAST(sum(power_sum) AS DOUBLE PRECISION) AS power_sum, CAST(sum(reading_count) AS BIGINT) AS reading_count,
-                   max(reading_count) AS longest, CAST(max(power_max) AS DOUBLE PRECISION) AS max_power
+        var totals = try await RideRollups.totals(startingIn: interval, on: sql)
+        if totals == nil { totals = try await sumOfRides(startingIn: interval) }
+        let rides = try await sql.query("""
+            SELECT rider_id, gender, age_at_start, reading_count, CAST(power_max AS DOUBLE PRECISION) AS power_max
             FROM rides WHERE start_time >= \(from) AND start_time < \(to)
-            """).first
-        let riders = try await sql.query("""
-            SELECT rider_id, gender, age_at_start FROM rides WHERE start_time >= \(from) AND start_time < \(to)
             ORDER BY start_time, id
             """)
         let alerts = try await sql.query("""
@@ -102,7 +100,11 @@ public struct DailyStats: Sendable {
 
         var figures = DailyFigures.empty
         var seen = Set<Int64>()
-        for row in riders {
+        var longest: Int?, maxPower: Double?
+        for row in rides {
+            let count = try row.decode("reading_count", as: Int.self)
+            longest = max(longest ?? count, count)
+            if let power = try row.decode("power_max", as: Double?.self) { maxPower = max(maxPower ?? power, power) }
             guard seen.insert(try row.decode("rider_id")).inserted else { continue }
             let gender = try row.decode("gender", as: String.self), age = try row.decode("age_at_start", as: Int.self)
             figures.ridersByGender[gender.lowercased(), default: 0] += 1
@@ -111,17 +113,28 @@ public struct DailyStats: Sendable {
         figures.riderCount = Double(seen.count)
         if let alerts { figures.alertCount = try alerts.decode("alert_count") }
         guard let totals else { return figures }
-        figures.rideCount = try totals.decode("ride_count")
-        // Sums over no rides are NULL: no readings, no heart rate, no energy.
-        let hrCount = try totals.decode("hr_count", as: Int64?.self) ?? 0
-        figures.avgHeartRate = hrCount > 0 ? Double(try totals.decode("hr_sum", as: Int64?.self) ?? 0) / Double(hrCount) : nil
-        let readings = try totals.decode("reading_count", as: Int64?.self) ?? 0
-        let powerSum = try totals.decode("power_sum", as: Double?.self) ?? 0
-        figures.avgPowerW = readings > 0 ? powerSum / Double(readings) : nil
-        figures.totalEnergyKJ = powerSum / 1000
-        figures.longestRideS = figures.rideCount > 0 ? try totals.decode("longest", as: Double?.self) : nil
-        figures.maxPowerW = try totals.decode("max_power")
+        figures.rideCount = Double(totals.rides)
+        figures.avgHeartRate = totals.hrCount > 0 ? Double(totals.hrSum) / Double(totals.hrCount) : nil
+        figures.avgPowerW = totals.readings > 0 ? totals.powerSum / Double(totals.readings) : nil
+        figures.totalEnergyKJ = totals.powerSum / 1000
+        figures.longestRideS = longest.map(Double.init)
+        figures.maxPowerW = maxPower
         return figures
+    }
+
+    /// What `RideRollups` holds, added up from the rides themselves: for a day whose bounds are
+    /// not on quarter hours.
+    private func sumOfRides(startingIn interval: Range<Instant>) async throws -> RideRollups.Totals {
+        let row = try await sql.query("""
+            SELECT count(*) AS rides, CAST(coalesce(sum(reading_count), 0) AS BIGINT) AS readings,
+                   CAST(coalesce(sum(hr_count), 0) AS BIGINT) AS hr_count, CAST(coalesce(sum(hr_sum), 0) AS BIGINT) AS hr_sum,
+                   CAST(coalesce(sum(power_sum), 0) AS DOUBLE PRECISION) AS power_sum
+            FROM rides WHERE start_time >= \(interval.lowerBound) AND start_time < \(interval.upperBound)
+            """).first
+        guard let row else { return RideRollups.Totals(rides: 0, readings: 0, hrCount: 0, hrSum: 0, powerSum: 0) }
+        return RideRollups.Totals(rides: try row.decode("rides"), readings: try row.decode("readings"),
+                                  hrCount: try row.decode("hr_count"), hrSum: try row.decode("hr_sum"),
+                                  powerSum: try row.decode("power_sum"))
     }
 
     /// A day's figures with the day before and the mean of the 7 days before, days read in `zone`.

@@ -310,6 +310,40 @@ enum SQLiteSchema {
                     """)
             }
         }
+        // Counts and sums per quarter hour × gender × age group (`RideRollups` says why), kept by
+        // triggers on every change of a ride, and filled here from the rides.
+        m.registerMigration("10-ride-rollups") { db in
+            func add(_ row: String, sign: Int) -> String {
+                // `WHERE true`: SQLite needs it to tell the SELECT from the upsert clause.
+                RideRollups.upsert(into: "ride_rollups", """
+                    SELECT \(RideRollups.contribution(row, sign: sign, quarter: RideRollups.sqliteQuarter)) WHERE true
+                    """, alias: false) + ";"
+            }
+            let changed = (["start_time", "gender", "age_at_start"] + ["reading_count", "hr_count", "hr_sum", "power_sum"])
+                .map { "OLD.\($0) IS NOT NEW.\($0)" }.joined(separator: " OR ")
+            let sums = RideRollups.figures.map { "sum(\($0))" }.joined(separator: ", ")
+            for statement in [
+                """
+                CREATE TABLE ride_rollups (
+                    quarter INTEGER NOT NULL, gender TEXT NOT NULL, age_group TEXT NOT NULL,
+                    rides INTEGER NOT NULL, readings INTEGER NOT NULL, hr_count INTEGER NOT NULL, hr_sum INTEGER NOT NULL,
+                    power_sum REAL NOT NULL,
+                    PRIMARY KEY (quarter, gender, age_group)
+                ) WITHOUT ROWID
+                """,
+                "CREATE TRIGGER rides_inserted_roll_up AFTER INSERT ON rides BEGIN \(add("NEW", sign: 1)) END",
+                // Only when a figure changed: an alert flag or a ride's saved state moves nothing.
+                "CREATE TRIGGER rides_updated_roll_up AFTER UPDATE ON rides WHEN \(changed) BEGIN \(add("OLD", sign: -1)) \(add("NEW", sign: 1)) END",
+                "CREATE TRIGGER rides_deleted_roll_up AFTER DELETE ON rides BEGIN \(add("OLD", sign: -1)) END",
+                RideRollups.upsert(into: "ride_rollups", """
+                    SELECT quarter, gender, age_group, \(sums)
+                    FROM (SELECT \(RideRollups.contribution("x", sign: 1, quarter: RideRollups.sqliteQuarter)) FROM rides AS x)
+                    WHERE true GROUP BY quarter, gender, age_group
+                    """, alias: false),
+            ] {
+                try db.execute(sql: statement)
+            }
+        }
         return m
     }
 }

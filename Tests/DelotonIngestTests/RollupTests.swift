@@ -7,10 +7,11 @@ import Foundation
 import Logging
 import Testing
 
-/// The rides' histograms, kept at ingest, against the same counts worked out from the stored
-/// readings, on both warehouses: through a restart in mid-ride (the open ride's histograms come
-/// back from its row) and a replay of the whole stream (which must count nothing twice).
-@Suite struct RideHistogramRollupTests {
+/// What ingest keeps beside the rides (each ride's histograms, `ride_rollups`) against the same
+/// figures worked out from the stored readings and rides, on both warehouses: through a restart
+/// in mid-ride (the open ride's histograms come back from its row), a replay of the whole stream
+/// (which must count nothing twice), a ride's deletion and a rider's erasure.
+@Suite struct RollupTests {
     let logger = Logger(label: "test")
     let zone = Zone(identifier: "Europe/London")!
 
@@ -20,7 +21,18 @@ import Testing
     }
 
     @Test func postgres() async throws {
-        try await check(try await PostgresServer.freshDatabase(), dir: TestPaths.scratch("histograms-pg"))
+        let url = try await PostgresServer.freshDatabase(), dir = TestPaths.scratch("histograms-pg")
+        try await check(url, dir: dir)
+
+        // Two processes writing rides of the same quarters at once: each adds its deltas, and
+        // neither loses the other's.
+        for seed in [12, 13] { _ = try IngestBench.generate(readings: 20_000, to: dir + "/p\(seed).jsonl", seed: UInt64(seed)) }
+        async let first: Void = ingest(url, file: dir + "/p12.jsonl", end: true)
+        async let second: Void = ingest(url, file: dir + "/p13.jsonl", end: true)
+        _ = try await (first, second)
+        let warehouse = try await Warehouses.open(url, migrate: false, logger: logger)
+        #expect(try await rollups(warehouse) == (try await rollups(warehouse, fromRides: true)))
+        try await warehouse.close()
     }
 
     func check(_ url: String, dir: String) async throws {
@@ -68,7 +80,53 @@ import Testing
             #expect(try await breakdown.powerDistribution(day: interval)
                 == (try await perDay(warehouse, interval, "CAST(floor(r.power_w / 25) AS BIGINT) * 25", where: "1 = 1")), "\(day)")
         }
+        // Deletion and erasure take their rides out of the day's figures.
+        let (ride, rider) = try await warehouse.sql.query("SELECT id, rider_id FROM rides ORDER BY id DESC LIMIT 1").first.map {
+            (try $0.decode("id", as: Int64.self), try $0.decode("rider_id", as: Int64.self))
+        } ?? (0, 0)
+        let before = try await rollups(warehouse)
+        #expect(try await Deletion(warehouse.sql).deleteRide(id: ride - 1, by: "test", at: Instant(microseconds: 0)))
+        #expect(try await Deletion(warehouse.sql).eraseRider(id: rider, by: "test", at: Instant(microseconds: 0)) != nil)
+        #expect(try await rollups(warehouse) != before)
+        for day in Set(days) {
+            let interval = zone.interval(of: day)
+            let figures = try await DailyStats(warehouse.sql).figures(startingIn: interval)
+            let raw = try await warehouse.sql.query("""
+                SELECT count(*) AS n, sum(reading_count) AS readings, sum(hr_count) AS hr_count, sum(hr_sum) AS hr_sum,
+                       sum(power_sum) AS power_sum
+                FROM rides WHERE start_time >= \(interval.lowerBound) AND start_time < \(interval.upperBound)
+                """)[0]
+            #expect(figures.rideCount == (try raw.decode("n", as: Double.self)), "\(day)")
+            guard figures.rideCount > 0 else { continue }
+            let hrAverage = try raw.decode("hr_sum", as: Double.self) / (try raw.decode("hr_count", as: Double.self))
+            let powerSum = try raw.decode("power_sum", as: Double.self)
+            #expect(figures.avgHeartRate == hrAverage, "\(day)")
+            #expect(abs(figures.totalEnergyKJ - powerSum / 1000) <= 1e-12 * powerSum, "\(day)")
+            #expect(abs((figures.avgPowerW ?? 0) - powerSum / (try raw.decode("readings", as: Double.self))) <= 1e-12 * powerSum, "\(day)")
+        }
+        #expect(try await rollups(warehouse) == (try await rollups(warehouse, fromRides: true)))
         try await warehouse.close()
+    }
+
+    /// `ride_rollups`, or the same worked out from the rides, without the rows that hold no ride.
+    /// Power to a millionth of a watt-second: the rollup adds and takes away its deltas.
+    func rollups(_ warehouse: any Warehouse, fromRides: Bool = false) async throws -> [String] {
+        let quarter = warehouse.kind == .sqlite ? "CAST(floor(start_time / 900000000.0) AS INTEGER)"
+                                                : "CAST(floor(extract(epoch FROM start_time) / 900) AS BIGINT)"
+        let source: SQL = fromRides
+            ? """
+              SELECT \(raw: quarter) AS quarter, lower(gender) AS gender,
+                     CASE WHEN age_at_start < 25 THEN '<25' WHEN age_at_start <= 34 THEN '25-34' WHEN age_at_start <= 44 THEN '35-44'
+                          WHEN age_at_start <= 54 THEN '45-54' WHEN age_at_start <= 64 THEN '55-64' ELSE '65+' END AS age_group,
+                     1 AS rides, reading_count AS readings, hr_count, hr_sum, power_sum
+              FROM rides
+              """
+            : "SELECT quarter, gender, age_group, rides, readings, hr_count, hr_sum, power_sum FROM ride_rollups"
+        return try await warehouse.sql.query("""
+            SELECT quarter, gender, age_group, sum(rides) AS rides, sum(readings) AS readings, sum(hr_count) AS hr_count,
+                   sum(hr_sum) AS hr_sum, round(CAST(sum(power_sum) AS NUMERIC), 6) AS power_sum
+            FROM (\(source)) AS s GROUP BY quarter, gender, age_group HAVING sum(rides) <> 0 ORDER BY quarter, gender, age_group
+            """).map { row in row.values.map { "\($0)" }.joined(separator: " ") }
     }
 
     /// With `resume`, as a live source starts: the rides left open carry on from their saved
