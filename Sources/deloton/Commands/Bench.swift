@@ -8,7 +8,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput, latency and memory (build with -c release first).",
         subcommands: [IngestBench.self, KafkaBench.self, PostgresBench.self, ReportBenchCommand.self, APIBenchCommand.self,
-                      DailyBenchCommand.self, ScaleBenchCommand.self],
+                      DailyBenchCommand.self, ScaleBenchCommand.self, FleetBenchCommand.self],
         defaultSubcommand: IngestBench.self)
 
     /// What a program prints on standard output, once it has exited (a child ingest, wrk).

@@ -1,0 +1,168 @@
+import DelotonCore
+import DelotonStore
+import Foundation
+import Logging
+
+/// A warehouse at fleet size (issue 19's figures): filled by `deloton ingest` processes, round by
+/// round, each round a day of simulated rides; then a day of `dayReadings` readings that ends now,
+/// whose report, dashboard window and `/daily` pages are timed as users get them; then a month of
+/// readings dropped by retention. Every step runs this binary as a process of its own, as a user
+/// runs it, except the drop, which is the call `ingest --readings-retention` makes hourly.
+public enum FleetBench {
+    public struct Options: Sendable {
+        public var database: String
+        /// This binary: `simulate`, `ingest`, `report` and `serve` run as its processes.
+        public var binary: String
+        public var readings = 50_000_000
+        public var roundReadings = 2_000_000
+        public var dayReadings = 10_000_000
+        public var dailyRides = 10_000
+
+        public init(database: String, binary: String) { self.database = database; self.binary = binary }
+    }
+
+    static let zone = Zone(identifier: "Europe/London")
+
+    public static func run(_ options: Options, scratch: String, logger: Logger, say: (String) -> Void) async throws {
+        guard let zone else { throw APIBench.BenchError(description: "the zone Europe/London is not installed (tzdata)") }
+        let warehouse = try await Warehouses.open(options.database, migrate: true, logger: logger)
+        defer { Task { try? await warehouse.close() } }
+        guard try await warehouse.sql.query("SELECT 1 AS one FROM rides LIMIT 1").isEmpty else {
+            throw APIBench.BenchError(description: "the fleet bench needs a warehouse with no rides: it fills it and times that")
+        }
+        let now = Instant(seconds: Date().timeIntervalSince1970)
+        let today = zone.date(of: now)
+
+        // Rounds of the same shape (200 bikes, one day each, oldest first), so that the first
+        // round's rate (an empty table) and the last's (a full one) compare like with like.
+        let rounds = max(0, (options.readings - options.dayReadings) / max(1, options.roundReadings))
+        var rates: [Double] = []
+        for round in 0..<rounds {
+            let day = today.adding(days: -(rounds - round) - 31)
+            let (added, seconds) = try await load(options, warehouse: warehouse, scratch: scratch, seed: round + 1,
+                                                 readings: options.roundReadings, bikes: 200, start: "\(day)T06:00:00")
+            rates.append(Double(added) / seconds)
+            say("round \(round + 1)/\(rounds) (\(day)): \(count(added)) readings in \(fixed(seconds)) s, "
+                + "\(count(Int(rates[round])))/s; table \(count(try await stored(warehouse))) readings")
+        }
+        if rates.count >= 4 {
+            let atSize = rates.suffix(3).sorted()[1], empty = rates[0]
+            say("loading at size: \(count(Int(atSize)))/s (median of the last 3 rounds) vs \(count(Int(empty)))/s into the "
+                + "empty table: \(percent(atSize / empty))")
+        }
+
+        // The day that ends now: 1,000 bikes riding at once.
+        let (added, seconds) = try await load(options, warehouse: warehouse, scratch: scratch, seed: 1_000,
+                                             readings: options.dayReadings, bikes: 1_000, start: nil)
+        say("today (\(today)): \(count(added)) readings in \(fixed(seconds)) s, \(count(Int(Double(added) / seconds)))/s; "
+            + "table \(count(try await stored(warehouse))) readings")
+
+        let report = try timed(options.binary, ["report", "--date", "\(today)", "--out", scratch + "/report", "--database",
+                                                options.database, "--timezone", "Europe/London", "--log-level", "error"])
+        say("report of \(today) (\(count(added)) readings), the whole `deloton report` process: \(fixed(report.seconds)) s")
+
+        try await dashboard(options, say: say)
+
+        var daily = DailyBench.Options()
+        daily.rides = options.dailyRides
+        daily.seconds = 10
+        say("GET /daily of a \(count(options.dailyRides))-ride day (\(daily.day)), filled now:")
+        _ = try await DailyBench.run(warehouse, options: daily, serve: { serve(options, port: $0) }, say: say)
+
+        guard rounds > 0 else { return }
+        let before = try await readingsCount(warehouse)
+        let started = ContinuousClock.now
+        let dropped = try await warehouse.purgeReadings(ofRidesStartedBefore: now.adding(seconds: -30 * 86_400))
+        let took = ContinuousClock.now - started
+        let after = try await readingsCount(warehouse)
+        say("retention of 30 days: \(count(before - after)) readings (\(dropped) partition(s) or rows) dropped in "
+            + "\(fixed(Self.seconds(took))) s; \(count(after)) left")
+    }
+
+    /// Simulates a stream, then loads it with a `deloton ingest` process; returns the readings it
+    /// added and the process's seconds, start to exit.
+    static func load(_ options: Options, warehouse: any Warehouse, scratch: String, seed: Int, readings: Int, bikes: Int,
+                     start: String?) async throws -> (Int, Double) {
+        let stream = scratch + "/stream-\(seed).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: stream) }
+        _ = try timed(options.binary, ["simulate", "--to", "file:" + stream, "--rides", String(max(1, readings / 435)),
+                                       "--bikes", String(bikes), "--seed", String(seed), "--quiet"]
+                                      + (start.map { ["--start", $0] } ?? []))
+        let before = try await stored(warehouse)
+        let ingest = try timed(options.binary, ["ingest", "--source", "file:" + stream, "--no-notify", "--database",
+                                                options.database, "--log-level", "error"])
+        return (try await stored(warehouse) - before, ingest.seconds)
+    }
+
+    /// The dashboard's 12-hour window, asked for every 2.1 s so that none is served from the
+    /// 2-second cache of `serve`.
+    static func dashboard(_ options: Options, say: (String) -> Void) async throws {
+        let port = try OpenLoopLoad.freePort()
+        let server = serve(options, port: port)
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        try await DailyBench.waitUntilListening(port, server)
+        var times: [Double] = []
+        var connection = OpenLoopLoad.Connection(port: port)
+        for _ in 0..<8 {
+            let started = ContinuousClock.now
+            guard connection.get("/api/recent?hours=12") else {
+                throw APIBench.BenchError(description: "GET /api/recent?hours=12 did not answer 200")
+            }
+            times.append(seconds(ContinuousClock.now - started))
+            try await Task.sleep(for: .milliseconds(2_100))
+        }
+        connection.close()
+        let sorted = times.sorted()
+        say("dashboard 12-hour window (GET /api/recent?hours=12, uncached): median \(fixed(sorted[sorted.count / 2] * 1000)) ms, "
+            + "slowest \(fixed((sorted.last ?? 0) * 1000)) ms of \(times.count)")
+    }
+
+    static func serve(_ options: Options, port: Int) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: options.binary)
+        process.arguments = ["serve", "--database", options.database, "--port", String(port), "--public-reads",
+                             "--no-sign-in-link", "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        return process
+    }
+
+    /// Readings stored, from the rollups: counting the table itself takes seconds at this size.
+    static func stored(_ warehouse: any Warehouse) async throws -> Int {
+        try await warehouse.sql.query("SELECT CAST(coalesce(sum(readings), 0) AS BIGINT) AS n FROM ride_rollups")
+            .first?.decode("n") ?? 0
+    }
+
+    /// Readings in the table itself: what retention drops, which the rollups keep counting.
+    static func readingsCount(_ warehouse: any Warehouse) async throws -> Int {
+        try await warehouse.sql.query("SELECT count(*) AS n FROM readings").first?.decode("n") ?? 0
+    }
+
+    struct Timed { var seconds: Double; var output: String }
+
+    static func timed(_ binary: String, _ arguments: [String]) throws -> Timed {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let started = ContinuousClock.now
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let output = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw APIBench.BenchError(description: "\(arguments.first ?? binary) exited with \(process.terminationStatus): \(output)")
+        }
+        return Timed(seconds: seconds(ContinuousClock.now - started), output: output)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    static func fixed(_ x: Double) -> String { String(format: "%.2f", x) }
+    static func percent(_ x: Double) -> String { String(format: "%.0f %%", x * 100) }
+    static func count(_ n: Int) -> String { n.formatted() }
+}
