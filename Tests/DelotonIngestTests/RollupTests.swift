@@ -32,6 +32,11 @@ import Testing
         _ = try await (first, second)
         let warehouse = try await Warehouses.open(url, migrate: false, logger: logger)
         #expect(try await rollups(warehouse) == (try await rollups(warehouse, fromRides: true)))
+        // Room on each page for the next versions of rides in progress (migration 11).
+        let options = try await warehouse.sql.query("""
+            SELECT array_to_string(reloptions, ',') AS o FROM pg_class WHERE oid = 'production.rides'::regclass
+            """).first?.decode("o", as: String.self)
+        #expect(options == "fillfactor=30")
         try await warehouse.close()
     }
 
