@@ -30,9 +30,13 @@ public enum IngestBench {
     /// Calls `body` with every line of the file.
     static func eachLine(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws {
         var reader = try LineReader(path: path, maxLineBytes: .max)
-        func each(_ line: LineReader.Line, _: Int64) { if case .bytes(let bytes) = line { body(bytes) } }
-        while try reader.readChunk(each) {}
-        reader.finish(each)
+        func each(_ chunk: LineChunk) {
+            chunk.bytes.withUnsafeBufferPointer { all in
+                for case .bytes(let range) in chunk.lines { body(UnsafeBufferPointer(rebasing: all[range])) }
+            }
+        }
+        while let chunk = try reader.readChunk() { each(chunk) }
+        if let last = reader.finish() { each(last) }
     }
 
     /// Lines per second through the parser alone.

@@ -76,4 +76,60 @@ import Testing
         #expect(q[1].contains("truncated JSON"))
         #expect(q[3].contains("hrt is not a whole number"))
     }
+
+    /// The file is read and parsed a chunk at a time on a task of its own: the warehouse must
+    /// come out as the same lines fed one at a time leave it, bad lines and quarantine included.
+    @Test func chunkedReadingGivesWhatLineByLineGives() async throws {
+        let dir = TestPaths.scratch("chunks")
+        let file = dir + "/s.jsonl"
+        _ = try IngestBench.generate(readings: 12_000, to: file, seed: 5)
+        // Bad lines spread over several 1 MiB chunks, and a last line without its newline.
+        var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        for at in stride(from: lines.count - 1, to: 0, by: -4_001) { lines.insert("not json \(at)", at: at) }
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(FileSource(path: file).size ?? 0 > 2 << 20)  // three 1 MiB chunks at least
+
+        let chunked = try await ingest(file, into: dir + "/chunked.sqlite")
+
+        let warehouse = try await Warehouses.open("sqlite:" + dir + "/single.sqlite", logger: logger)
+        var pipeline = IngestPipeline(warehouse: warehouse, options: IngestOptions(streamZone: Zone(identifier: "Europe/London")!),
+                                      logger: logger)
+        let source = FileSource(path: file).sourceName
+        for (k, line) in lines.enumerated() {
+            Array(line.utf8).withUnsafeBufferPointer {
+                pipeline.accept($0, source: source, position: Int64(k + 1), stream: source, splitByMessageKey: true)
+            }
+            if k % 4_000 == 0 { try await pipeline.tick() }
+        }
+        try await pipeline.finish()
+        try await warehouse.close()
+
+        #expect(chunked.lines == lines.count)
+        #expect(chunked.quarantined == pipeline.stats.quarantined)
+        #expect(chunked.quarantined >= 5)
+        #expect(chunked.readings == pipeline.stats.readings)
+        // Ride ids follow the order batches insert rides in, and rows carry when they were written:
+        // the rows are compared by what they say.
+        let a = try Self.content(dir + "/chunked.sqlite"), b = try Self.content(dir + "/single.sqlite")
+        for (table, rows) in a { #expect(rows == b[table], "\(table)") }
+        #expect((a["readings"]?.count ?? 0) == chunked.readings)
+    }
+
+    /// Rides, readings, alerts, quarantine and positions without ids or write times.
+    static func content(_ db: String) throws -> [String: [String]] {
+        let queries = [
+            "rides": "SELECT rider_id, bike_serial, started_at, stream, start_time, end_time, in_progress, reading_count, "
+                + "hr_sum, power_sum, alert_raised FROM rides ORDER BY 1, 2, 3",
+            "readings": "SELECT r.rider_id, r.started_at, g.elapsed_s, g.time, g.heart_rate, g.rpm, g.power_w, g.resistance "
+                + "FROM readings g JOIN rides r ON r.id = g.ride_id ORDER BY 1, 2, 3",
+            "alerts": "SELECT rider_id, raised_at, samples FROM alerts ORDER BY 1, 2",
+            "quarantine": "SELECT source, position, raw, reason FROM quarantine ORDER BY 1, 2",
+            "source_positions": "SELECT * FROM source_positions ORDER BY 1",
+            "riders": "SELECT * FROM riders ORDER BY 1",
+        ]
+        let queue = try DatabaseQueue(path: db)
+        return try queue.read { (db: Database) throws -> [String: [String]] in
+            try queries.mapValues { sql in try Row.fetchAll(db, sql: sql).map { $0.description } }
+        }
+    }
 }

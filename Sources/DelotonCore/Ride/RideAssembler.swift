@@ -106,8 +106,10 @@ public struct RideAssembler: Sendable {
 
     private mutating func rideLine(time: Instant, duration: Int, resistance: Int) -> Verdict {
         if open?.pendingLine != nil { droppedRideLines += 1; open?.pendingLine = nil }
+        // Field by field through `open?`: `open.map { ... }` would copy the whole ride (its
+        // profile's strings) for every Ride line.
         guard let seen = open?.lastSeenDuration, let last = open?.lastElapsed,
-              let hasReadings = open.map({ $0.totals.readingCount > 0 }) else {
+              let hasReadings = (open?.totals.readingCount).map({ $0 > 0 }) else {
             return .quarantined(Self.unattributedReason)
         }
         if duration <= 1, seen > 1 {

@@ -1,3 +1,4 @@
+import DelotonCore
 import DelotonStore
 import Logging
 
@@ -51,6 +52,13 @@ public struct IngestDriver {
     public mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, source: String, position: Int64, stream: String,
                               splitByMessageKey: Bool = false) {
         pipeline.accept(bytes, source: source, position: position, stream: stream, splitByMessageKey: splitByMessageKey)
+    }
+
+    /// A line already parsed (`FileSource`'s reading task), with its bytes for the quarantine.
+    mutating func line(_ parsed: Result<ParsedMessage, ParseFailure>, raw: UnsafeBufferPointer<UInt8>, source: String,
+                       position: Int64, stream: String, splitByMessageKey: Bool) {
+        pipeline.accept(parsed, of: raw, source: source, position: position, stream: stream,
+                        splitByMessageKey: splitByMessageKey)
     }
 
     /// A line too long to keep whole.

@@ -1,6 +1,7 @@
 import DelotonCore
 import DelotonStore
 import Logging
+import Synchronization
 
 /// Settings of one ingest run.
 public struct IngestOptions: Sendable {
@@ -77,16 +78,20 @@ public struct IngestPipeline {
     private var resumable: [String: OpenRide] = [:]
     private var nextPosition: Int64 = 0
     private var keyedNames = KeyedStreamNames.byLineKey(of: "")
-    private var lastKey = ""
     private var lastKeyedStream = ""
-    private var lastKeyedName = ""
+    /// Each key's assembler in `lastKeyedStream`: in an interleaved stream nearly every line
+    /// changes bike, and one lookup by key is cheaper than making its stream name and looking
+    /// that up. Holds indexes into `assemblers`, so it is emptied when they move (eviction).
+    private var keyedIndex: [String: Int] = [:]
 
     private var batch = IngestBatch()
     private var batchReadings = 0
     private var batchStarted: ContinuousClock.Instant?
-    /// A batch holding a new alert is written at once: the rider is still on the bike.
+    /// A batch holding a new alert is written as soon as the writer is free: the rider is still on the bike.
     private var alertWaiting = false
     private var inflight: Task<CommittedBatch, any Error>?
+    /// Set by the write in flight when it ends, so `tick` can tell without waiting for it.
+    private var inflightEnded: WriteEnded?
     public private(set) var stats = IngestStats()
 
     public init(warehouse: any Warehouse, options: IngestOptions, logger: Logger,
@@ -133,33 +138,32 @@ public struct IngestPipeline {
             quarantineOversized(OversizedLine(of: bytes), source: source, position: position)
             return
         }
+        accept(parser.parse(bytes), of: bytes, source: source, position: position, stream: stream,
+               splitByMessageKey: splitByMessageKey)
+    }
+
+    /// The same for a line already parsed (by a file's reading task); `raw` is the line, no
+    /// longer than `maxLineBytes`, kept only if it goes to quarantine.
+    mutating func accept(_ parsed: Result<ParsedMessage, ParseFailure>, of raw: UnsafeBufferPointer<UInt8>,
+                         source: String, position: Int64, stream: String, splitByMessageKey: Bool) {
         count(source: source)
         defer { nextPosition = position + 1 }
-        switch parser.parse(bytes) {
+        switch parsed {
         case .failure(let failure):
-            quarantine(bytes, source: source, position: position, reason: failure.reason)
+            quarantine(raw, source: source, position: position, reason: failure.reason)
         case .success(let message):
             let i: Int
             if splitByMessageKey, let key = message.key {
-                if stream != lastKeyedStream {
-                    lastKeyedStream = stream
-                    keyedNames = .byLineKey(of: stream)
-                    lastKey = key
-                    lastKeyedName = keyedNames.name(key)
-                } else if key != lastKey {
-                    lastKey = key
-                    lastKeyedName = keyedNames.name(key)
-                }
-                i = assemblerIndex(lastKeyedName, source: source)
+                i = keyedAssemblerIndex(key, stream: stream, source: source)
             } else {
                 i = assemblerIndex(stream, source: source)
             }
             let (verdict, changed, alerting) = Self.consume(message.line, by: &assemblers[i])
             if case .quarantined(let reason) = verdict {
-                quarantine(bytes, source: source, position: position, reason: reason)
+                quarantine(raw, source: source, position: position, reason: reason)
             } else if let refused = message.refusedFields {
                 // The ride goes on without these fields; the line is kept to show what was left out.
-                quarantine(bytes, source: source, position: position, reason: "kept without unusable fields: " + refused)
+                quarantine(raw, source: source, position: position, reason: "kept without unusable fields: " + refused)
             }
             if changed { dirty.insert(i) }
             if alerting { alertWaiting = true }
@@ -205,15 +209,41 @@ public struct IngestPipeline {
 
     private mutating func assemblerIndex(_ stream: String, source: String) -> Int {
         if lastIndex >= 0, stream == lastStream {
-            if options.rideIdleTimeout != nil { lastSeen[lastIndex] = sourceClock }
+            touch(lastIndex)
             return lastIndex
         }
-        if index[stream] == nil, assemblers.count >= evictAt { evictIdleAssemblers() }
-        let i = index[stream] ?? addAssembler(stream, source: source, resume: resumable.removeValue(forKey: stream))
-        if options.rideIdleTimeout != nil { lastSeen[i] = sourceClock }
+        let i: Int
+        if let known = index[stream] {
+            i = known
+        } else {
+            if assemblers.count >= evictAt { evictIdleAssemblers() }
+            i = addAssembler(stream, source: source, resume: resumable.removeValue(forKey: stream))
+        }
+        touch(i)
         lastStream = stream
         lastIndex = i
         return i
+    }
+
+    /// The assembler of `key`'s sub-stream of `stream` (`KeyedStreamNames`).
+    private mutating func keyedAssemblerIndex(_ key: String, stream: String, source: String) -> Int {
+        if stream != lastKeyedStream {
+            lastKeyedStream = stream
+            keyedNames = .byLineKey(of: stream)
+            keyedIndex.removeAll()
+        }
+        if let i = keyedIndex[key] {
+            touch(i)
+            return i
+        }
+        let i = assemblerIndex(keyedNames.name(key), source: source)
+        keyedIndex[key] = i
+        return i
+    }
+
+    /// The stream of assembler `i` has just been heard from.
+    private mutating func touch(_ i: Int) {
+        if options.rideIdleTimeout != nil { lastSeen[i] = sourceClock }
     }
 
     /// Drops the assemblers of streams with no open ride and nothing left to hand over. A
@@ -236,6 +266,7 @@ public struct IngestPipeline {
         index = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1.stream, $0) })
         lastIndex = -1
         lastStream = ""
+        keyedIndex.removeAll()
         // Doubling keeps the cost per line constant however many streams stay open.
         evictAt = max(1024, kept.count * 2)
     }
@@ -258,14 +289,22 @@ public struct IngestPipeline {
                 if batchStarted == nil { batchStarted = .now }
             }
         }
-        if caughtUp || alertWaiting || batchReadings >= options.maxBatchReadings
+        // An alert goes as soon as the writer is free: while a write is in flight, reading goes
+        // on and the batch grows. Waiting for the writer instead made a batch per alert in a busy
+        // stream, each a few thousand readings paying a whole transaction's round trips (the file
+        // ingest of issue 19 item 7). A full or old batch, or a source with nothing more to hand
+        // over (`caughtUp`), waits for the writer: that bounds what a batch holds, as before.
+        if caughtUp || batchReadings >= options.maxBatchReadings || (alertWaiting && !isWriting)
             || (batchStarted.map { .now - $0 >= options.maxBatchDelay } ?? false) {
             try await flush()
         }
     }
 
     /// The batch should be written now rather than at the next time-based tick.
-    public var isBatchFull: Bool { alertWaiting || batchReadings >= options.maxBatchReadings }
+    public var isBatchFull: Bool { (alertWaiting && !isWriting) || batchReadings >= options.maxBatchReadings }
+
+    /// A batch handed over is still being written.
+    private var isWriting: Bool { inflightEnded.map { !$0.isSet } ?? false }
 
     static let historyReason = "not mailed: back-filled history, the rider left the bike long ago"
 
@@ -290,7 +329,10 @@ public struct IngestPipeline {
         let openRides = assemblers.reduce(0) { $0 + ($1.open == nil ? 0 : 1) }
         // The owner hears of the commit inside the write task, so alert delivery and offset
         // commits do not wait for the next batch to be handed over.
+        let ended = WriteEnded()
+        inflightEnded = ended
         inflight = Task {
+            defer { ended.set() }
             let outcome = try await BatchIsolation.write(toWrite, to: warehouse, logger: logger)
             let committed = CommittedBatch(positions: toWrite.positions, outcome: outcome, readings: toWrite.readingCount,
                                            openRides: openRides)
@@ -318,6 +360,7 @@ public struct IngestPipeline {
     private mutating func awaitInflight() async throws {
         guard let task = inflight else { return }
         inflight = nil
+        inflightEnded = nil
         let waitStarted = ContinuousClock.now
         let committed = try await task.value
         stalled += .now - waitStarted
@@ -329,4 +372,11 @@ public struct IngestPipeline {
         stats.duplicates = assemblers.reduce(evictedDuplicates) { $0 + $1.duplicateReadings }
     }
 
+}
+
+/// A flag one task sets and another reads without waiting.
+private final class WriteEnded: Sendable {
+    private let flag = Atomic(false)
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+    func set() { flag.store(true, ordering: .releasing) }
 }

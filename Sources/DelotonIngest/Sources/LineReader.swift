@@ -1,8 +1,10 @@
 import Crypto
 import Foundation
 
-/// Reads a file's lines in 1 MiB chunks without holding the file: each line is handed over as
-/// bytes in place, and only a line that spans two chunks is copied.
+/// Reads a file in 1 MiB chunks without holding the file, and cuts each chunk at its last
+/// newline: a `LineChunk` holds only complete lines, so it can be handed to another task whole
+/// (one hand-over per chunk, not per line). Only the unfinished line at a chunk's end is copied,
+/// to the start of the next chunk.
 ///
 /// A line longer than `maxLineBytes` is never held: once past the limit, only its first bytes,
 /// its length and its SHA-256 are kept (`OversizedLine`), so a 2 GB line costs no more memory
@@ -10,98 +12,131 @@ import Foundation
 package struct LineReader: ~Copyable {
     private let fd: Int32
     private let maxLineBytes: Int
-    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    private let readSize: Int
+    /// The start of a line that goes on in the next chunk.
     private var carry: [UInt8] = []
     /// The line being read, once it is known to be too long.
     private var oversized: OversizedLine.Builder?
     private(set) var lineNumber: Int64 = 0
     private(set) var bytesRead: Int64 = 0
 
-    package init(path: String, maxLineBytes: Int) throws {
+    package init(path: String, maxLineBytes: Int, readSize: Int = 1 << 20) throws {
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileSource.Missing(path: path) }
         self.maxLineBytes = maxLineBytes
+        self.readSize = max(1, readSize)
     }
 
     deinit { close(fd) }
 
-    package enum Line {
-        case bytes(UnsafeBufferPointer<UInt8>)
+    /// Reads one chunk. Nil at the end of the file (as it is now: a growing file may have more later).
+    package mutating func readChunk() throws -> LineChunk? {
+        // The new bytes go after the carried start of a line, so every line is contiguous; read
+        // straight into the new chunk's memory, which is neither zeroed first nor copied after.
+        let kept = carry.count, readSize = self.readSize, fd = self.fd
+        var readError: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: kept + readSize) { buffer, count in
+            guard let base = buffer.baseAddress else { return }
+            carry.withUnsafeBufferPointer { if let start = $0.baseAddress { base.initialize(from: start, count: kept) } }
+            let n = read(fd, base + kept, readSize)
+            if n < 0 { readError = errno }
+            count = kept + max(0, n)
+        }
+        if readError != 0 { throw POSIXError(POSIXErrorCode(rawValue: readError) ?? .EIO) }
+        let n = bytes.count - kept
+        // At the end: the carried start stays for when the file grows.
+        guard n > 0 else { return nil }
+        carry.removeAll(keepingCapacity: true)
+        bytesRead += Int64(n)
+
+        var chunk = LineChunk(firstNumber: lineNumber + 1, bytesRead: bytesRead)
+        // The carried bytes hold no newline: the search starts after them.
+        var start = 0, i = kept
+        let total = bytes.count
+        bytes.withUnsafeBufferPointer { all in
+            while i < total, let nl = Self.newline(in: all, from: i) {
+                cut(UnsafeBufferPointer(rebasing: all[start..<nl]), at: start, into: &chunk)
+                start = nl + 1
+                i = start
+            }
+        }
+        let rest = total - start
+        if oversized != nil {
+            bytes.withUnsafeBufferPointer { oversized?.add(UnsafeBufferPointer(rebasing: $0[start...])) }
+        } else if rest > maxLineBytes {
+            var builder = OversizedLine.Builder()
+            bytes.withUnsafeBufferPointer { builder.add(UnsafeBufferPointer(rebasing: $0[start...])) }
+            oversized = builder
+        } else {
+            carry.append(contentsOf: bytes[start...])
+        }
+        bytes.removeLast(rest)
+        chunk.bytes = bytes
+        return chunk
+    }
+
+    /// At the end of the input: a last line without its newline is still a line. Nil when
+    /// there is none.
+    package mutating func finish() -> LineChunk? {
+        var chunk = LineChunk(firstNumber: lineNumber + 1, bytesRead: bytesRead)
+        if let builder = oversized {
+            oversized = nil
+            lineNumber += 1
+            chunk.lines.append(.oversized(builder.line))
+            return chunk
+        }
+        guard !carry.isEmpty else { return nil }
+        lineNumber += 1
+        chunk.lines.append(.bytes(0..<carry.count))
+        chunk.bytes = carry
+        carry = []
+        return chunk
+    }
+
+    /// One line ending in this chunk: `piece` is its part in the chunk, at `offset`.
+    private mutating func cut(_ piece: UnsafeBufferPointer<UInt8>, at offset: Int, into chunk: inout LineChunk) {
+        lineNumber += 1
+        if var builder = oversized {
+            // The end of a line that was already too long.
+            builder.add(piece)
+            oversized = nil
+            chunk.lines.append(.oversized(builder.line))
+        } else if piece.count > maxLineBytes {
+            var builder = OversizedLine.Builder()
+            builder.add(piece)
+            chunk.lines.append(.oversized(builder.line))
+        } else {
+            chunk.lines.append(.bytes(offset..<(offset + piece.count)))
+        }
+    }
+
+    /// The index of the next newline at or after `from`; memchr is several times faster than a
+    /// byte loop, and this runs over every byte of the file.
+    private static func newline(in all: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = all.baseAddress, from < all.count,
+              let found = memchr(base + from, 0x0A, all.count - from) else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+}
+
+/// Complete lines of a file, numbered from `firstNumber` (1-based) in order.
+package struct LineChunk: Sendable {
+    package enum Line: Sendable, Equatable {
+        /// Where the line is in `bytes`, without its newline.
+        case bytes(Range<Int>)
         case oversized(OversizedLine)
     }
 
-    /// Reads one chunk and hands over its complete lines with their 1-based numbers.
-    /// Returns false at the end of the file (as it is now: a growing file may have more later).
-    package mutating func readChunk(_ body: (Line, Int64) -> Void) throws -> Bool {
-        let capacity = buffer.count
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, capacity) }
-        if n < 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        guard n > 0 else { return false }
-        bytesRead += Int64(n)
-        buffer.withUnsafeBufferPointer { all in
-            var start = 0
-            for i in 0..<n where all[i] == 0x0A {
-                lineNumber += 1
-                let piece = UnsafeBufferPointer(rebasing: all[start..<i])
-                if var builder = oversized {
-                    builder.add(piece)
-                    oversized = nil
-                    body(.oversized(builder.line), lineNumber)
-                } else if carry.isEmpty {
-                    if piece.count > maxLineBytes {
-                        var builder = OversizedLine.Builder()
-                        builder.add(piece)
-                        body(.oversized(builder.line), lineNumber)
-                    } else {
-                        body(.bytes(piece), lineNumber)
-                    }
-                } else {
-                    carry.append(contentsOf: piece)
-                    let number = lineNumber
-                    if carry.count > maxLineBytes {
-                        var builder = OversizedLine.Builder()
-                        carry.withUnsafeBufferPointer { builder.add($0) }
-                        body(.oversized(builder.line), number)
-                    } else {
-                        carry.withUnsafeBufferPointer { body(.bytes($0), number) }
-                    }
-                    carry.removeAll(keepingCapacity: true)
-                }
-                start = i + 1
-            }
-            keep(UnsafeBufferPointer(rebasing: all[start..<n]))
-        }
-        return true
-    }
+    /// The lines' bytes; each line's range is in `lines`.
+    package var bytes: [UInt8] = []
+    package var lines: [Line] = []
+    package var firstNumber: Int64
+    /// Bytes of the file read once this chunk was cut, for the progress line.
+    package var bytesRead: Int64
 
-    /// Holds the start of a line that goes on in the next chunk, or only its digest once too long.
-    private mutating func keep(_ rest: UnsafeBufferPointer<UInt8>) {
-        if oversized != nil {
-            oversized?.add(rest)
-        } else if carry.count + rest.count > maxLineBytes {
-            var builder = OversizedLine.Builder()
-            carry.withUnsafeBufferPointer { builder.add($0) }
-            builder.add(rest)
-            oversized = builder
-            carry = []
-        } else {
-            carry.append(contentsOf: rest)
-        }
-    }
-
-    /// At the end of the input: a last line without its newline is still a line.
-    package mutating func finish(_ body: (Line, Int64) -> Void) {
-        if let builder = oversized {
-            lineNumber += 1
-            oversized = nil
-            body(.oversized(builder.line), lineNumber)
-            return
-        }
-        guard !carry.isEmpty else { return }
-        lineNumber += 1
-        let number = lineNumber
-        carry.withUnsafeBufferPointer { body(.bytes($0), number) }
-        carry.removeAll()
+    package init(firstNumber: Int64, bytesRead: Int64) {
+        self.firstNumber = firstNumber
+        self.bytesRead = bytesRead
     }
 }
 

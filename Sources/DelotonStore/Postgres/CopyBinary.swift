@@ -33,18 +33,33 @@ package enum CopyBinary {
             && Int32(exactly: r.resistance) != nil
     }
 
+    /// The bytes of one row: the field count, then each field's length and value.
+    static let rowBytes = 2 + 7 * 4 + 8 + 4 + 8 + 4 + 4 + 8 + 4
+
     /// One row of `readingColumns`; only for readings that `fits`. Times beyond what the server
     /// holds go as -infinity or infinity, as a bound instant does.
+    ///
+    /// Stored straight into the buffer's memory, with one capacity check per row: field by field
+    /// through `writeInteger` (fourteen capacity and exclusivity checks per row) this was a tenth
+    /// of the whole ingest's CPU.
     @inline(__always)
     package static func reading(_ b: inout ByteBuffer, ride: Int64, _ r: Reading) {
-        b.writeInteger(Int16(7))
-        b.writeInteger(Int32(8)); b.writeInteger(ride)
-        b.writeInteger(Int32(4)); b.writeInteger(Int32(truncatingIfNeeded: r.elapsed))
-        b.writeInteger(Int32(8)); b.writeInteger(PostgresInstant.sinceY2K(r.time))
-        b.writeInteger(Int32(4)); b.writeInteger(Int32(truncatingIfNeeded: r.heartRate))
-        b.writeInteger(Int32(4)); b.writeInteger(Int32(truncatingIfNeeded: r.rpm))
-        b.writeInteger(Int32(8)); b.writeInteger(r.power.bitPattern)
-        b.writeInteger(Int32(4)); b.writeInteger(Int32(truncatingIfNeeded: r.resistance))
+        b.writeWithUnsafeMutableBytes(minimumWritableBytes: rowBytes) { out in
+            var at = 0
+            func put<T: FixedWidthInteger>(_ value: T) {
+                out.storeBytes(of: value.bigEndian, toByteOffset: at, as: T.self)
+                at += MemoryLayout<T>.size
+            }
+            put(Int16(7))
+            put(Int32(8)); put(ride)
+            put(Int32(4)); put(Int32(truncatingIfNeeded: r.elapsed))
+            put(Int32(8)); put(PostgresInstant.sinceY2K(r.time))
+            put(Int32(4)); put(Int32(truncatingIfNeeded: r.heartRate))
+            put(Int32(4)); put(Int32(truncatingIfNeeded: r.rpm))
+            put(Int32(8)); put(r.power.bitPattern)
+            put(Int32(4)); put(Int32(truncatingIfNeeded: r.resistance))
+            return at
+        }
     }
 
     /// Runs `COPY table (readingColumns) FROM STDIN (FORMAT binary)`, `write` filling the stream
