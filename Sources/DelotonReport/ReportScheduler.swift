@@ -95,6 +95,11 @@ public struct ReportScheduler: Sendable {
             logger.info("daily report is being sent by another process", metadata: ["day": "\(day)"])
             return nil
         }
+        // Another process may have sent, recorded and released the day since the check above.
+        if try await ledger.wasSent(day) {
+            try? await ledger.release(day, owner: owner)
+            return nil
+        }
         let recipients: [String]
         do {
             recipients = try await deliver(day)

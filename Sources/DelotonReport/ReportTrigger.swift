@@ -54,6 +54,12 @@ public struct ReportTrigger: Sendable {
                 try await Task.sleep(for: pause)
                 continue
             }
+            // Another process may have sent, recorded and released the day since the check above:
+            // two triggers at once, one descheduled between the two (seen under load).
+            if !force, try await ledger.wasSent(day) {
+                try? await ledger.release(day, owner: owner)
+                return .alreadySent
+            }
             do {
                 let recipients = try await deliver(day)
                 try await ledger.record(day, sentAt: Instant(seconds: Date().timeIntervalSince1970), recipients: recipients)
