@@ -32,12 +32,16 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             guard let state = change.snapshot.state else { continue }
             // A non-finite power sum is refused by design (a thrown error, not a crash).
             guard let text = try? state.stateJSON() else { continue }
-            let decoded: OpenRide
+            var decoded: OpenRide
             do {
                 decoded = try JSONDecoder().decode(OpenRide.self, from: Data(text.utf8))
             } catch {
                 fatalError("saved state does not decode: \(error)\n\(text)")
             }
+            // The histograms are stored as text in columns of their own and read back with the state.
+            decoded.totals.heartRateBins = RideHistogram(width: RideHistogram.heartRateWidth,
+                                                         text: Substring(state.totals.heartRateBins.text))
+            decoded.totals.powerBins = RideHistogram(width: RideHistogram.powerWidth, text: Substring(state.totals.powerBins.text))
             precondition(decoded == state, "saved state reads back as a different ride:\n\(text)")
             // A restart carries the ride on from its saved state.
             if resume, streams[state.stream]?.open?.key == decoded.key {
