@@ -11,7 +11,7 @@ import DelotonCore
 /// writing rides of the same quarter at once never lose each other's. A replay changes no
 /// figure, so it adds nothing. Power sums are doubles, as in `rides`: adding and taking away
 /// deltas leaves them within about 1e-13 (relative) of the sum of the rides' own.
-public enum RideRollups {
+enum RideRollups {
     static let quarterSeconds: Int64 = 900
 
     /// The quarter (15-minute slot since the epoch, rounded down) of a ride's start, in each database.
@@ -22,9 +22,8 @@ public enum RideRollups {
     static let figures = ["rides", "readings", "hr_count", "hr_sum", "power_sum"]
 
     /// One row's contribution, `sign` 1 or -1, from a row named `row` (NEW, OLD or a transition table).
-    static func contribution(_ row: String, sign: Int, quarter: String) -> String {
-        let r = row
-        return """
+    static func contribution(_ r: String, sign: Int, quarter: String) -> String {
+        """
             \(quarter.replacingOccurrences(of: "%", with: r)) AS quarter, lower(\(r).gender) AS gender, \
             \(AnalyticsViews.ageBand("\(r).age_at_start")) AS age_group, \(sign) AS rides, \(sign) * \(r).reading_count AS readings, \
             \(sign) * \(r).hr_count AS hr_count, \(sign) * \(r).hr_sum AS hr_sum, \
@@ -46,8 +45,7 @@ public enum RideRollups {
             """
     }
 
-    /// The sums of the rides that started in `day`, or nil when its bounds are not on quarter
-    /// hours (a zone's local mean time before standard time): the caller then adds up the rides.
+    /// What a day's figures add up.
     struct Totals {
         var rides: Int64
         var readings: Int64
@@ -56,6 +54,8 @@ public enum RideRollups {
         var powerSum: Double
     }
 
+    /// The sums of the rides that started in `day`, or nil when its bounds are not on quarter
+    /// hours (a zone's local mean time before standard time): the caller then adds up the rides.
     static func totals(startingIn day: Range<Instant>, on sql: any SQLExecutor) async throws -> Totals? {
         let quarter = quarterSeconds * 1_000_000
         let (from, to) = (day.lowerBound.microseconds, day.upperBound.microseconds)
