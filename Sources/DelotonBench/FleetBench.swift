@@ -138,9 +138,16 @@ public enum FleetBench {
         try await warehouse.sql.query("SELECT count(*) AS n FROM readings").first?.decode("n") ?? 0
     }
 
-    struct Timed { var seconds: Double; var output: String }
+    public struct Timed: Sendable {
+        public var seconds: Double
+        public var status: Int32
+        /// Standard output, whole.
+        public var output: String
+    }
 
-    static func timed(_ binary: String, _ arguments: [String]) throws -> Timed {
+    /// Runs a program to its exit: how long it took, its status and what it printed. Shared with
+    /// the `deloton bench` commands that run children of their own.
+    public static func run(_ binary: String, _ arguments: [String]) throws -> Timed {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -150,11 +157,17 @@ public enum FleetBench {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw APIBench.BenchError(description: "\(arguments.first ?? binary) exited with \(process.terminationStatus): \(output)")
+        return Timed(seconds: seconds(ContinuousClock.now - started), status: process.terminationStatus,
+                     output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// `run`, and an error unless the program exited 0.
+    static func timed(_ binary: String, _ arguments: [String]) throws -> Timed {
+        let child = try run(binary, arguments)
+        guard child.status == 0 else {
+            throw APIBench.BenchError(description: "\(arguments.first ?? binary) exited with \(child.status): \(child.output)")
         }
-        return Timed(seconds: seconds(ContinuousClock.now - started), output: output)
+        return child
     }
 
     static func seconds(_ d: Duration) -> Double {

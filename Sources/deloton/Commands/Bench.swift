@@ -13,15 +13,7 @@ struct Bench: AsyncParsableCommand {
 
     /// What a program prints on standard output, once it has exited (a child ingest, wrk).
     static func output(of executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try FleetBench.run(executable, arguments).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
