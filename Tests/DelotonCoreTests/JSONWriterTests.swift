@@ -27,6 +27,16 @@ struct JSONWriterTests {
             + #""nested":[[1,2],{"x":0.5}],"at":-9007199254740993}"#)
     }
 
+    @Test("integers are written as Swift spells them, at both ends of Int and in between")
+    func integers() {
+        var values = [0, 1, -1, 9, 10, -10, 99, 100, 1_000_007, Int.max, Int.min, Int.min + 1]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1_000 { values.append(Int.random(in: .min ... .max, using: &generator) >> Int.random(in: 0...63)) }
+        var w = JSONWriter()
+        w.array { w in for v in values { w.int(v) } }
+        #expect(w.text == "[" + values.map(String.init).joined(separator: ",") + "]")
+    }
+
     @Test("numbers: whole ones as integers while exact, others in the shortest text that reads back")
     func numbers() {
         let cases: [(Double, String)] = [

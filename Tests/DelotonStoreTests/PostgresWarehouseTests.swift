@@ -68,6 +68,27 @@ struct PostgresWarehouseTests {
         #expect(try results[1].first?.value("n") == .int(1))
     }
 
+    @Test("every column type reads back exactly, at the ends of its range (read from its bytes, not decoded)")
+    func columnTypesAtTheirLimits() async throws {
+        let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
+        defer { Task { try? await w.close() } }
+        let rows = try await w.sql.query("""
+            SELECT CAST(-32768 AS SMALLINT) AS s0, CAST(32767 AS SMALLINT) AS s1, CAST(-2147483648 AS INTEGER) AS i0,
+                   CAST(2147483647 AS INTEGER) AS i1, CAST(-9223372036854775808 AS BIGINT) AS b0, CAST(9223372036854775807 AS BIGINT) AS b1,
+                   CAST('-0' AS DOUBLE PRECISION) AS d0, CAST('1.7976931348623157e308' AS DOUBLE PRECISION) AS d1,
+                   CAST('5e-324' AS DOUBLE PRECISION) AS d2, CAST(0.1 AS REAL) AS f0, false AS no, true AS yes,
+                   CAST('Zoë ☃' AS VARCHAR(20)) AS v, CAST('' AS TEXT) AS empty, CAST(NULL AS INTEGER) AS nothing
+            """)
+        let r = try #require(rows.first)
+        #expect(try r.value("s0") == .int(-32768) && r.value("s1") == .int(32767))
+        #expect(try r.value("i0") == .int(-2_147_483_648) && r.value("i1") == .int(2_147_483_647))
+        #expect(try r.value("b0") == .int(.min) && r.value("b1") == .int(.max))
+        #expect(try r.decode("d0", as: Double.self).sign == .minus && r.value("d1") == .double(.greatestFiniteMagnitude))
+        #expect(try r.value("d2") == .double(.leastNonzeroMagnitude) && r.value("f0") == .double(Double(Float(0.1))))
+        #expect(try r.value("no") == .int(0) && r.value("yes") == .int(1))
+        #expect(try r.value("v") == .text("Zoë ☃") && r.value("empty") == .text("") && r.value("nothing") == .null)
+    }
+
     @Test("an instant beyond PostgreSQL's years filters and pages as it would, never as an error")
     func instantsBeyondTheServersRange() async throws {
         let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)

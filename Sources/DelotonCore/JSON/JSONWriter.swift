@@ -63,7 +63,8 @@ public struct JSONWriter: Sendable {
     /// recent rides' one ride a line keeps an answer of megabytes readable in a browser.
     public mutating func lineBreak() {
         guard needsComma else { return }
-        bytes += [UInt8(ascii: ","), UInt8(ascii: "\n")]
+        bytes.append(UInt8(ascii: ","))
+        bytes.append(UInt8(ascii: "\n"))
         needsComma = false
     }
 
@@ -85,7 +86,15 @@ public struct JSONWriter: Sendable {
     public mutating func int(_ value: Int?) {
         guard let value else { return null() }
         separate()
-        append(String(value))
+        // Digit by digit into the bytes: `String(value)` made a string for every number.
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var rest = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[start...].reverse()
         needsComma = true
     }
 
