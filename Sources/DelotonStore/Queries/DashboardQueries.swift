@@ -119,13 +119,16 @@ public enum DashboardQueries {
         }
         if let a = filter.minAge { conditions.append("r.age_at_start >= \(a)") }
         if let a = filter.maxAge { conditions.append("r.age_at_start <= \(a)") }
+        // The rides are chosen (in the order of the index on start_time) before the riders' names
+        // are joined, and put in order here: sorting the joined rows made PostgreSQL spill
+        // thousands of them to disk.
         return try await sql.query("""
-            SELECT r.id, r.rider_id, p.name, r.bike_serial, r.start_time, r.end_time, r.in_progress,
-                   r.gender, r.age_at_start, r.reading_count, r.hr_count, r.hr_sum, r.hr_min, r.hr_max, r.power_sum,
-                   r.resistance_sum, r.alert_raised
-            FROM rides r JOIN riders p ON p.id = r.rider_id
-            WHERE \(SQL.joined(conditions, separator: " AND "))
-            ORDER BY r.start_time DESC, r.id DESC LIMIT \(limit)
+            SELECT r.*, p.name
+            FROM (SELECT r.id, r.rider_id, r.bike_serial, r.start_time, r.end_time, r.in_progress, r.gender, r.age_at_start,
+                         r.reading_count, r.hr_count, r.hr_sum, r.hr_min, r.hr_max, r.power_sum, r.resistance_sum, r.alert_raised
+                  FROM rides r WHERE \(SQL.joined(conditions, separator: " AND "))
+                  ORDER BY r.start_time DESC, r.id DESC LIMIT \(limit)) r
+            JOIN riders p ON p.id = r.rider_id
             """).map { row in
             RecentRide(
                 rideID: try row.decode("id"), riderID: try row.decode("rider_id"), riderName: try row.decode("name"),
@@ -136,6 +139,6 @@ public enum DashboardQueries {
                 hrSum: try row.decode("hr_sum"), hrMin: try row.decode("hr_min"), hrMax: try row.decode("hr_max"),
                 powerSum: try row.decode("power_sum"), resistanceSum: try row.decode("resistance_sum"),
                 alertRaised: try row.decode("alert_raised"))
-        }
+        }.sorted { ($0.startTimeUs, $0.rideID) > ($1.startTimeUs, $1.rideID) }
     }
 }
