@@ -70,12 +70,47 @@ public enum FleetBench {
         _ = try await DailyBench.run(warehouse, options: daily, serve: { serve(options, port: $0) }, say: say)
 
         guard rounds > 0 else { return }
-        let before = try await readingsCount(warehouse)
+        let before = try await readingsCount(warehouse), bytesBefore = try await partitionBytes(warehouse)
         let started = ContinuousClock.now
         _ = try await warehouse.purgeReadings(ofRidesStartedBefore: now.adding(seconds: -30 * 86_400))
-        let took = ContinuousClock.now - started
-        let after = try await readingsCount(warehouse)
-        say("retention of 30 days: \(count(before - after)) readings dropped in \(fixed(Self.seconds(took))) s; \(count(after)) left")
+        let took = Self.seconds(ContinuousClock.now - started)
+        let after = try await readingsCount(warehouse), bytes = bytesBefore - (try await partitionBytes(warehouse))
+        say("retention of 30 days: \(count(before - after)) readings dropped in \(fixed(took)) s; \(count(after)) left")
+        if bytes > 0 {
+            let removal = try removingAFile(of: bytes, in: scratch)
+            say("  their partitions held \(fixed(Double(bytes) / 1e9)) GB; removing a file of that size in the scratch directory "
+                + "takes \(fixed(removal)) s on this file system: the drop took \(fixed(took / removal)) times that")
+        }
+    }
+
+    /// On PostgreSQL, the bytes of the readings' partitions with their indexes (0 on SQLite, whose
+    /// retention deletes rows instead).
+    static func partitionBytes(_ warehouse: any Warehouse) async throws -> Int {
+        guard warehouse.kind == .postgresql else { return 0 }
+        return try await warehouse.sql.query("""
+            SELECT CAST(coalesce(sum(pg_total_relation_size(inhrelid)), 0) AS BIGINT) AS b
+            FROM pg_inherits WHERE inhparent = CAST('production.readings' AS regclass)
+            """).first?.decode("b") ?? 0
+    }
+
+    /// What deleting `bytes` of files costs the file system by itself: what a dropped partition
+    /// costs at least, whatever the database does. Written, synced, then timed while removed.
+    static func removingAFile(of bytes: Int, in directory: String) throws -> Double {
+        let path = directory + "/same-size-as-the-drop"
+        guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+            throw APIBench.BenchError(description: "cannot write \(path)")
+        }
+        let chunk = Data(repeating: 1, count: 8 << 20)
+        var left = bytes
+        while left > 0 {
+            try file.write(contentsOf: left >= chunk.count ? chunk : chunk.prefix(left))
+            left -= chunk.count
+        }
+        try file.synchronize()
+        try file.close()
+        let started = ContinuousClock.now
+        try FileManager.default.removeItem(atPath: path)
+        return seconds(ContinuousClock.now - started)
     }
 
     /// Simulates a stream, then loads it with a `deloton ingest` process; returns the readings it
