@@ -39,7 +39,6 @@ public enum DashboardQueries {
         public var riderName: String
         public var bikeSerial: String
         public var startTimeUs: Int64
-        public var endTimeUs: Int64?
         public var inProgress: Bool
         public var gender: String
         public var ageAtStart: Int
@@ -124,7 +123,7 @@ public enum DashboardQueries {
         // thousands of them to disk.
         return try await sql.query("""
             SELECT r.*, p.name
-            FROM (SELECT r.id, r.rider_id, r.bike_serial, r.start_time, r.end_time, r.in_progress, r.gender, r.age_at_start,
+            FROM (SELECT r.id, r.rider_id, r.bike_serial, r.start_time, r.in_progress, r.gender, r.age_at_start,
                          r.reading_count, r.hr_count, r.hr_sum, r.hr_min, r.hr_max, r.power_sum, r.resistance_sum, r.alert_raised
                   FROM rides r WHERE \(SQL.joined(conditions, separator: " AND "))
                   ORDER BY r.start_time DESC, r.id DESC LIMIT \(limit)) r
@@ -133,7 +132,7 @@ public enum DashboardQueries {
             RecentRide(
                 rideID: try row.decode("id"), riderID: try row.decode("rider_id"), riderName: try row.decode("name"),
                 bikeSerial: try row.decode("bike_serial"), startTimeUs: try row.decode("start_time"),
-                endTimeUs: try row.decode("end_time"), inProgress: try row.decode("in_progress"),
+                inProgress: try row.decode("in_progress"),
                 gender: try row.decode("gender"), ageAtStart: try row.decode("age_at_start"),
                 readingCount: try row.decode("reading_count"), hrCount: try row.decode("hr_count"),
                 hrSum: try row.decode("hr_sum"), hrMin: try row.decode("hr_min"), hrMax: try row.decode("hr_max"),
