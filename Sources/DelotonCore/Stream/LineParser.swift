@@ -266,32 +266,12 @@ public struct LineParser: Sendable {
         return i > start ? v : nil
     }
 
-    /// The rest of the line as a float (Python `repr` style, exponent allowed).
+    /// The rest of the line as a float (Python `repr` style, exponent allowed; strtod's `inf`,
+    /// hex and leading spaces are not).
     private static func readDouble(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> Double? {
         let n = b.count - start
         guard n > 0, n < 64 else { return nil }
-        // Validate the shape ourselves: strtod accepts "inf", hex and leading spaces.
-        var i = start, digits = 0
-        while i < b.count, isDigit(b[i]) { i += 1; digits += 1 }
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < b.count, isDigit(b[i]) { i += 1; digits += 1 }
-        }
-        guard digits > 0 else { return nil }
-        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-            let expStart = i
-            while i < b.count, isDigit(b[i]) { i += 1 }
-            guard i > expStart else { return nil }
-        }
-        guard i == b.count else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
-            for k in 0..<n { buf[k] = CChar(bitPattern: b[start + k]) }
-            buf[n] = 0
-            guard let base = buf.baseAddress else { return nil }
-            return strtod(base, nil)
-        }
+        return PlainDecimal.value(UnsafeBufferPointer(rebasing: b[start...]))
     }
 
     private static func expect(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ literal: StaticString) -> Bool {
