@@ -1,4 +1,4 @@
-import DelotonCore
+@testable import DelotonCore
 import Testing
 
 @Suite struct LineParserTests {
@@ -143,4 +143,43 @@ import Testing
             expectSameAsUnescaped(String(decoding: b, as: UTF8.self))
         }
     }
+
+    // MARK: - Timestamps
+
+    /// The timestamp rule written out plainly: fields read as integers, then checked.
+    func referenceTimestamp(_ b: [UInt8]) -> LocalDateTime? {
+        guard b.count >= 26 else { return nil }
+        for (k, c) in [(4, "-"), (7, "-"), (10, " "), (13, ":"), (16, ":"), (19, ".")] where b[k] != UInt8(ascii: Unicode.Scalar(c)!) {
+            return nil
+        }
+        func field(_ from: Int, _ count: Int) -> Int? {
+            let digits = b[from..<(from + count)]
+            guard digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return Int(String(decoding: digits, as: UTF8.self))
+        }
+        guard let y = field(0, 4), let mo = field(5, 2), let d = field(8, 2), let h = field(11, 2),
+              let mi = field(14, 2), let s = field(17, 2), let us = field(20, 6) else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard y >= 1900, (1...12).contains(mo), (1...days[mo - 1]).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+        return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, microsecond: us)
+    }
+
+    @Test func timestampsMatchThePlainRule() {
+        var rng = SplitMix(seed: 23)
+        let years = ["1899", "1900", "1904", "2000", "2023", "2024", "2100", "9999", "0000"]
+        let months = ["00", "01", "02", "04", "09", "11", "12", "13", "99"]
+        let days = ["00", "01", "28", "29", "30", "31", "32"]
+        let hours = ["00", "23", "24"], minutes = ["00", "59", "60"], seconds = ["00", "59", "60", "61"]
+        let noise: [UInt8] = [0x2F, 0x3A, 0x20, UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "."), 0x00, 0xFF, UInt8(ascii: "a")]
+        func pick(_ a: [String]) -> String { a[Int(rng.next() % UInt64(a.count))] }
+        for _ in 0..<100_000 {
+            var b = Array("\(pick(years))-\(pick(months))-\(pick(days)) \(pick(hours)):\(pick(minutes)):\(pick(seconds)).\(100_000 + rng.next() % 900_000) x".utf8)
+            if rng.next() % 3 == 0 { b[Int(rng.next() % 27)] = noise[Int(rng.next() % UInt64(noise.count))] }
+            if rng.next() % 50 == 0 { b.removeLast(Int(rng.next() % 4)) }
+            let got = b.withUnsafeBufferPointer { LineParser.parseTimestamp($0) }
+            #expect(got == referenceTimestamp(b), "\(String(decoding: b, as: UTF8.self))")
+        }
+    }
 }
+

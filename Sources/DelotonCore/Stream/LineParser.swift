@@ -301,21 +301,24 @@ public struct LineParser: Sendable {
     static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>) -> LocalDateTime? {
         guard b.count >= 26, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == 0x20,
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: ".") else { return nil }
-        func num(_ from: Int, _ count: Int) -> Int? {
-            var v = 0
-            for k in from..<(from + count) {
-                let c = b[k]
-                guard c >= 0x30, c <= 0x39 else { return nil }
-                v = v * 10 + Int(c - 0x30)
-            }
-            return v
+        // All 20 digits are checked in one loop first, so the fields below are plain arithmetic
+        // (a helper returning an optional per field was a twentieth of parsing).
+        for k in 0..<26 where timestampDigits & (1 << k) != 0 {
+            guard b[k] &- 0x30 < 10 else { return nil }
         }
-        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
-              let mi = num(14, 2), let s = num(17, 2), let us = num(20, 6),
-              y >= earliestYear, (1...12).contains(mo), d >= 1, d <= daysIn(month: mo, of: y), h < 24, mi < 60, s < 61 else { return nil }
-        return LocalDateTime(date: CivilDate(year: y, month: mo, day: d),
+        func d(_ k: Int) -> Int { Int(b[k] &- 0x30) }
+        let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+        let mo = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
+        let h = d(11) * 10 + d(12), mi = d(14) * 10 + d(15), s = d(17) * 10 + d(18)
+        let us = ((d(20) * 10 + d(21)) * 10 + d(22)) * 1000 + (d(23) * 10 + d(24)) * 10 + d(25)
+        guard y >= earliestYear, mo >= 1, mo <= 12, day >= 1, day <= daysIn(month: mo, of: y), h < 24, mi < 60, s < 61 else { return nil }
+        return LocalDateTime(date: CivilDate(year: y, month: mo, day: day),
                              microsecondOfDay: Int64((h * 60 + mi) * 60 + s) * 1_000_000 + Int64(us))
     }
+
+    /// Bit k is set when byte k of a timestamp is a digit (all but `-- ::.` at 4, 7, 10, 13, 16, 19).
+    /// (Computed, so no lazy global is checked per line.)
+    private static var timestampDigits: UInt32 { (1 << 26 - 1) & ~(1 << 4 | 1 << 7 | 1 << 10 | 1 << 13 | 1 << 16 | 1 << 19) }
 
     /// Checked on every line, so by table rather than by a round trip through days since the epoch.
     private static func daysIn(month: Int, of year: Int) -> Int {
