@@ -69,7 +69,7 @@ public struct IngestPipeline {
     /// How long this pipeline has waited for the warehouse to take a batch: time in which it read
     /// nothing, so time in which no stream can have been heard from.
     private var stalled: Duration = .zero
-    private var dirty = Set<Int>()
+    private var dirty = DirtyAssemblers()
     /// Streams without an open ride hold nothing worth keeping: past this many assemblers they
     /// are dropped, so a flood of distinct message keys cannot grow memory without bound.
     private var evictAt = 1024
@@ -249,7 +249,7 @@ public struct IngestPipeline {
     /// Drops the assemblers of streams with no open ride and nothing left to hand over. A
     /// stream that speaks again gets a new one, which is what it would have been anyway.
     private mutating func evictIdleAssemblers() {
-        var kept: [RideAssembler] = [], keptSeen: [ContinuousClock.Instant] = [], keptDirty = Set<Int>()
+        var kept: [RideAssembler] = [], keptSeen: [ContinuousClock.Instant] = [], keptDirty = DirtyAssemblers()
         for i in assemblers.indices {
             let isDirty = dirty.contains(i)
             guard assemblers[i].open != nil || isDirty else {
@@ -310,8 +310,8 @@ public struct IngestPipeline {
 
     /// Hands the current batch to the warehouse (after the previous one has committed).
     public mutating func flush() async throws {
-        for i in dirty { assemblers[i].drain(into: &batch) }
-        dirty.removeAll(keepingCapacity: true)
+        for i in dirty.indices { assemblers[i].drain(into: &batch) }
+        dirty.removeAll()
         if let from = options.mailAlertsFrom {
             for i in batch.rides.indices where batch.rides[i].alert.map({ $0.raisedAt < from }) ?? false {
                 batch.rides[i].alert?.unmailedReason = Self.historyReason
