@@ -9,11 +9,11 @@ public struct IngestOptions: Sendable {
     public var streamZone: Zone
     /// A batch is written when it holds this many readings...
     ///
-    /// Each transaction also updates every open ride, saves its state and counts its rollups, so
-    /// a file ingest, which fills batches faster than the warehouse takes them, spends that per
-    /// batch: at 20,000 it waited on the writer for 2.6 s of 4 (issue 19 item 7), at 60,000 the
-    /// same 1.2 M readings took a fifth less time. A live stream's batches stay small: they go
-    /// after `maxBatchDelay`.
+    /// Each transaction also updates the row of every ride it touches (each open ride, with its
+    /// saved state) and stages their profiles, so a file ingest, which fills batches faster than
+    /// the warehouse takes them, pays that per batch: at 20,000 it waited on the writer for 2.6 s
+    /// of 4 (issue 19 item 7), at 60,000 the same 1.2 M readings took a fifth less time. A live
+    /// stream's batches stay small: they go after `maxBatchDelay`.
     public var maxBatchReadings = 60_000
     /// ...or when its oldest line has waited this long (bounds alert and dashboard latency).
     public var maxBatchDelay: Duration = .milliseconds(25)
