@@ -1,4 +1,4 @@
-import DelotonCore
+@testable import DelotonCore
 import Testing
 
 @Suite struct LineParserTests {
@@ -74,4 +74,112 @@ import Testing
         let r = try #require(reason(input))
         #expect(r.contains(expected), "\(r)")
     }
+
+    // MARK: - The log text read in place
+
+    /// The same line with the first byte of its `log` text written as a `\u00XX` escape: the same
+    /// message, but one that must be unescaped, as every line was before the in-place path.
+    func escapingFirstLogByte(_ s: String) -> String? {
+        let bytes = Array(s.utf8)
+        guard let open = bytes.firstRange(of: Array(#""log": ""#.utf8))?.upperBound ?? bytes.firstRange(of: Array(#""log":""#.utf8))?.upperBound,
+              open < bytes.count, bytes[open] != UInt8(ascii: "\\"), bytes[open] != UInt8(ascii: "\""), bytes[open] < 0x80
+        else { return nil }
+        let escape = Array(String(format: "\\u%04x", Int(bytes[open])).utf8)
+        return String(decoding: bytes[..<open] + escape + bytes[(open + 1)...], as: UTF8.self)
+    }
+
+    /// Parses both ways and expects the same result (a reason naming a byte offset moves with the escape).
+    func expectSameAsUnescaped(_ s: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let escaped = escapingFirstLogByte(s) else { return }
+        let plain = parse(s), unescaped = parse(escaped)
+        if case .failure(let a) = plain, case .failure(let b) = unescaped, a.reason.contains("at byte"), b.reason.contains("at byte") { return }
+        #expect(plain == unescaped, "\(s)", sourceLocation: sourceLocation)
+    }
+
+    @Test func inPlaceLogEdges() throws {
+        let telemetry = "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Telemetry - hrt = 1; rpm = 2; power = 3.25"
+        let cases = [
+            #"{"log": "\#(telemetry)\n"}"#, #"{"log": "\#(telemetry)"}"#, #"{"log": "\#(telemetry)\n\n"}"#,
+            #"{"log": "\#(telemetry)\r\n"}"#, "{\"log\": \"\(telemetry)\n\"}", "{\"log\": \"\(telemetry)\n\n\"}",
+            "{\"log\": \"\(telemetry)\r\"}", #"{"log": "\#(telemetry)\n", "key": "SN1"}"#,
+            #"{"key": "SN1", "log": "\#(telemetry)\n"}"#, #"{"key": "S\u004e1", "log": "\#(telemetry)\n"}"#,
+            #"{"key": "SN1\n", "log": "\#(telemetry)\n"}"#, #"{"key": "SN1\", "log": "\#(telemetry)\n"}"#,
+            #"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Tele", "log": "metry - hrt = 1; rpm = 2; power = 3.25\n"}"#,
+            #"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Tele\n", "log": "metry - hrt = 1; rpm = 2; power = 3.25\n"}"#,
+            #"{"log": "--------- beginning of main\n", "log": ""}"#, #"{"log": "--------- beginning of main", "log": "\n"}"#,
+            #"{"log": "\n"}"#, #"{"log": ""}"#, #"{"log": "\#(telemetry)\n"#, #"{"log": "\#(telemetry)\"#,
+            #"{"log": "\#(telemetry)\n""#, #"{"log": "\#(telemetry)\n"} x"#, #"{"log": "\#(telemetry)\x"}"#,
+            #"{"log": "\#(telemetry)\n"]"#, #"{"log": "\#(telemetry)\\n"}"#, #"{"log": "\#(telemetry)\"\n"}"#,
+        ]
+        for s in cases { expectSameAsUnescaped(s) }
+        #expect(line(#"{"log": "--------- beginning of main", "log": "\n"}"#) == .beginningOfMain)
+        #expect(reason(#"{"log": "--------- beginning of main\n", "log": "x\n"}"#) != nil)
+        #expect(try parse(#"{"key": "SN1", "log": "--------- beginning of main\n"}"#).get().key == "SN1")
+        #expect(try parse(#"{"key": "S\u004e1", "log": "--------- beginning of main\n"}"#).get().key == "SN1")
+    }
+
+    /// Lines of every kind, cut and spliced with the bytes that matter to the envelope, parse the
+    /// same read in place as unescaped.
+    @Test func inPlaceLogMatchesUnescapingOnMutatedLines() {
+        let seeds = [
+            #"{"log": "2022-07-06 23:29:36.935860 mendoza v9: [INFO]: Telemetry - hrt = 109; rpm = 49; power = 13.448875699999999\n", "key": "SN0042"}"#,
+            #"{"log": "2022-07-06 23:31:35.438341 mendoza v9: [INFO]: Ride - duration = 120.0; resistance = 170\n"}"#,
+            #"{"log": "2022-07-06 23:29:35.435798 mendoza v9: Getting user data from server..\n", "key": "SN1"}"#,
+            #"{"log": "--------- beginning of a new ride\n"}"#,
+            #"{"log": "2022-07-06 23:29:35.935822 mendoza v9: [SYSTEM] data = {\"user_id\":100,\"name\":\"Steven Pearce\",\"gender\":\"male\",\"address\":\"0 Simpson locks,Wilkinsonshire,E68 8SH\",\"date_of_birth\":273715200000,\"email_address\":\"steven.p@gmail.com\",\"height_cm\":167,\"weight_kg\":83,\"account_create_date\":1647993600000,\"bike_serial\":\"SN0000\",\"original_source\":\"direct\"}\n"}"#,
+        ]
+        let splices = Array(#"\n"{}:, \r"#.utf8) + [0x0A, 0x0D, 0x09, UInt8(ascii: "5"), UInt8(ascii: ".")]
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<20_000 {
+            var b = Array(seeds[Int(rng.next() % UInt64(seeds.count))].utf8)
+            for _ in 0..<(1 + rng.next() % 3) {
+                let at = Int(rng.next() % UInt64(b.count))
+                switch rng.next() % 3 {
+                case 0: b.remove(at: at)
+                case 1: b.insert(splices[Int(rng.next() % UInt64(splices.count))], at: at)
+                default: b[at] = splices[Int(rng.next() % UInt64(splices.count))]
+                }
+            }
+            expectSameAsUnescaped(String(decoding: b, as: UTF8.self))
+        }
+    }
+
+    // MARK: - Timestamps
+
+    /// The timestamp rule written out plainly: fields read as integers, then checked.
+    func referenceTimestamp(_ b: [UInt8]) -> LocalDateTime? {
+        guard b.count >= 26 else { return nil }
+        for (k, c) in [(4, "-"), (7, "-"), (10, " "), (13, ":"), (16, ":"), (19, ".")] where b[k] != UInt8(ascii: Unicode.Scalar(c)!) {
+            return nil
+        }
+        func field(_ from: Int, _ count: Int) -> Int? {
+            let digits = b[from..<(from + count)]
+            guard digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return Int(String(decoding: digits, as: UTF8.self))
+        }
+        guard let y = field(0, 4), let mo = field(5, 2), let d = field(8, 2), let h = field(11, 2),
+              let mi = field(14, 2), let s = field(17, 2), let us = field(20, 6) else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard y >= 1900, (1...12).contains(mo), (1...days[mo - 1]).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+        return LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, microsecond: us)
+    }
+
+    @Test func timestampsMatchThePlainRule() {
+        var rng = SplitMix(seed: 23)
+        let years = ["1899", "1900", "1904", "2000", "2023", "2024", "2100", "9999", "0000"]
+        let months = ["00", "01", "02", "04", "09", "11", "12", "13", "99"]
+        let days = ["00", "01", "28", "29", "30", "31", "32"]
+        let hours = ["00", "23", "24"], minutes = ["00", "59", "60"], seconds = ["00", "59", "60", "61"]
+        let noise: [UInt8] = [0x2F, 0x3A, 0x20, UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "."), 0x00, 0xFF, UInt8(ascii: "a")]
+        func pick(_ a: [String]) -> String { a[Int(rng.next() % UInt64(a.count))] }
+        for _ in 0..<100_000 {
+            var b = Array("\(pick(years))-\(pick(months))-\(pick(days)) \(pick(hours)):\(pick(minutes)):\(pick(seconds)).\(100_000 + rng.next() % 900_000) x".utf8)
+            if rng.next() % 3 == 0 { b[Int(rng.next() % 27)] = noise[Int(rng.next() % UInt64(noise.count))] }
+            if rng.next() % 50 == 0 { b.removeLast(Int(rng.next() % 4)) }
+            let got = b.withUnsafeBufferPointer { LineParser.parseTimestamp($0) }
+            #expect(got == referenceTimestamp(b), "\(String(decoding: b, as: UTF8.self))")
+        }
+    }
 }
+

@@ -105,47 +105,45 @@ public struct RideAssembler: Sendable {
     }
 
     private mutating func rideLine(time: Instant, duration: Int, resistance: Int) -> Verdict {
-        if open?.pendingLine != nil { droppedRideLines += 1; open?.pendingLine = nil }
-        // Field by field through `open?`: `open.map { ... }` would copy the whole ride (its
-        // profile's strings) for every Ride line.
-        guard let seen = open?.lastSeenDuration, let last = open?.lastElapsed,
-              let hasReadings = (open?.totals.readingCount).map({ $0 > 0 }) else {
+        // One mutating call through `open?`, for the reason given at `telemetryLine`.
+        guard let outcome = open?.takeRideLine(time: time, duration: duration, resistance: resistance) else {
             return .quarantined(Self.unattributedReason)
         }
-        if duration <= 1, seen > 1 {
+        if outcome.droppedPending { droppedRideLines += 1 }
+        if outcome.fellBack {
             // The duration fell back: a new ride began whose [SYSTEM] line we never saw.
             endRide()
             return .quarantined(Self.unattributedReason)
         }
-        open?.lastSeenDuration = duration
-        // Elapsed second 0 is a reading like any other: only a second already kept repeats.
-        let duplicate = hasReadings && duration <= last
-        open?.pendingLine = PendingRideLine(time: time, elapsed: duration, resistance: resistance, duplicate: duplicate)
         openDirty = true
-        return duplicate ? .ignored : .accepted
+        return outcome.duplicate ? .ignored : .accepted
     }
 
     private mutating func telemetryLine(heartRate: Int, rpm: Int, power: Double) -> Verdict {
-        guard open != nil else { return .quarantined(Self.unattributedReason) }
-        guard let p = open?.pendingLine else { return .quarantined("Telemetry line without its Ride line") }
-        open?.pendingLine = nil
-        if p.duplicate {
+        // One mutating call through `open?`: testing `open` and reading its pending line first
+        // made the compiler copy the whole ride (480 bytes, and a retain of each of its strings)
+        // for every reading.
+        guard let outcome = open?.completePendingLine(heartRate: heartRate, rpm: rpm, power: power) else {
+            return .quarantined(Self.unattributedReason)
+        }
+        switch outcome {
+        case .noRideLine:
+            return .quarantined("Telemetry line without its Ride line")
+        case .duplicate:
             duplicateReadings += 1
             return .ignored
+        case .added(let reading, let samples):
+            if let samples, let ride = open {
+                alertUndrained = true
+                pendingAlert = AlertEvent(
+                    rideKey: ride.key, riderID: ride.key.riderID, riderName: ride.profile.name,
+                    email: ride.profile.email, gender: ride.profile.gender, age: ride.ageAtStart,
+                    range: ride.monitor.range, samples: samples, raisedAt: reading.time)
+            }
+            unsaved.append(reading)
+            openDirty = true
+            return .accepted
         }
-        let reading = Reading(elapsed: p.elapsed, time: p.time, heartRate: heartRate, rpm: rpm,
-                              power: power, resistance: p.resistance)
-        // Mutated in place: copying the open ride out and back costs more than parsing the line.
-        if let samples = open?.add(reading), let ride = open {
-            alertUndrained = true
-            pendingAlert = AlertEvent(
-                rideKey: ride.key, riderID: ride.key.riderID, riderName: ride.profile.name,
-                email: ride.profile.email, gender: ride.profile.gender, age: ride.ageAtStart,
-                range: ride.monitor.range, samples: samples, raisedAt: reading.time)
-        }
-        unsaved.append(reading)
-        openDirty = true
-        return .accepted
     }
 
     private func change(of ride: OpenRide, inProgress: Bool) -> RideChange {
@@ -154,5 +152,51 @@ public struct RideAssembler: Sendable {
             gender: ride.profile.gender, ageAtStart: ride.ageAtStart ?? SafeRange.unknownAge, startTime: ride.startTime,
             endTime: ride.endTime, totals: ride.totals, inProgress: inProgress, state: inProgress ? ride : nil)
         return RideChange(snapshot: snapshot, readings: unsaved, alert: pendingAlert)
+    }
+}
+
+/// What a Ride line did to the open ride.
+private struct RideLineOutcome {
+    /// A Ride line was still waiting for its Telemetry line, and is dropped.
+    var droppedPending: Bool
+    /// The duration fell back to the start: the ride is not this line's (nothing else changed).
+    var fellBack: Bool
+    /// The line is for a second already kept.
+    var duplicate: Bool
+}
+
+/// What a Telemetry line did to the open ride.
+private enum TelemetryOutcome {
+    /// No Ride line waits for it: nothing changed.
+    case noRideLine
+    /// It completed a Ride line for a second already kept.
+    case duplicate
+    /// A new reading, and the heart-rate samples of an alert it raised.
+    case added(Reading, alert: [HeartRateSample]?)
+}
+
+private extension OpenRide {
+    /// Takes a Ride line: it waits in `pendingLine` for its Telemetry line.
+    mutating func takeRideLine(time: Instant, duration: Int, resistance: Int) -> RideLineOutcome {
+        let dropped = pendingLine != nil
+        pendingLine = nil
+        if duration <= 1, lastSeenDuration > 1 {
+            return RideLineOutcome(droppedPending: dropped, fellBack: true, duplicate: false)
+        }
+        lastSeenDuration = duration
+        // Elapsed second 0 is a reading like any other: only a second already kept repeats.
+        let duplicate = totals.readingCount > 0 && duration <= lastElapsed
+        pendingLine = PendingRideLine(time: time, elapsed: duration, resistance: resistance, duplicate: duplicate)
+        return RideLineOutcome(droppedPending: dropped, fellBack: false, duplicate: duplicate)
+    }
+
+    /// Completes the pending Ride line with the Telemetry line's values.
+    mutating func completePendingLine(heartRate: Int, rpm: Int, power: Double) -> TelemetryOutcome {
+        guard let p = pendingLine else { return .noRideLine }
+        pendingLine = nil
+        if p.duplicate { return .duplicate }
+        let reading = Reading(elapsed: p.elapsed, time: p.time, heartRate: heartRate, rpm: rpm,
+                              power: power, resistance: p.resistance)
+        return .added(reading, alert: add(reading))
     }
 }

@@ -28,29 +28,69 @@ public struct LineParser: Sendable {
             return Self.parseLog(UnsafeBufferPointer(rebasing: bytes[start..<end]))
         }
         var key: String?
-        switch decodeEnvelope(UnsafeBufferPointer(rebasing: bytes[start..<end]), key: &key) {
+        let envelope = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        let result: Result<ParsedMessage, ParseFailure>
+        switch decodeEnvelope(envelope, key: &key) {
         case .failure(let f):
             return .failure(ParseFailure(f.reason, key: key))
-        case .success:
-            var n = scratch.count
+        case .success(let plain?):
             // The producer ends every line with one escaped newline: strip exactly one.
-            if n > 0, scratch[n - 1] == UInt8(ascii: "\n") { n -= 1 }
-            let result = scratch.withUnsafeBufferPointer { Self.parseLog(UnsafeBufferPointer(rebasing: $0[0..<n])) }
-            switch result {
-            case .success(var message):
-                message.key = key
-                return .success(message)
-            case .failure(let f): return .failure(ParseFailure(f.reason, key: key))
+            var text = plain.text
+            if !plain.escapedNewline, !text.isEmpty, envelope[text.upperBound - 1] == UInt8(ascii: "\n") {
+                text = text.lowerBound..<(text.upperBound - 1)
             }
+            result = Self.parseLog(UnsafeBufferPointer(rebasing: envelope[text]))
+        case .success(nil):
+            var n = scratch.count
+            if n > 0, scratch[n - 1] == UInt8(ascii: "\n") { n -= 1 }
+            result = scratch.withUnsafeBufferPointer { Self.parseLog(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+        }
+        switch result {
+        case .success(var message):
+            message.key = key
+            return .success(message)
+        case .failure(let f): return .failure(ParseFailure(f.reason, key: key))
         }
     }
 
     // MARK: - Envelope
 
-    /// Decodes the `log` member into `scratch`; picks up `key` if present. Other members are ignored.
-    private mutating func decodeEnvelope(_ b: UnsafeBufferPointer<UInt8>, key: inout String?) -> Result<Void, ParseFailure> {
+    /// A JSON string with no escape but an optional `\n` at its end, as nearly every producer writes
+    /// the `log` member: its text can be read where it is, without unescaping it into `scratch` (that
+    /// copy was the parser's largest cost). Its unescaped text is `text`, then a newline if `escapedNewline`.
+    private struct PlainString {
+        var text: Range<Int>
+        var escapedNewline: Bool
+    }
+
+    /// The string whose opening quote is at `quote` if it is plain, and the index after its closing quote.
+    ///
+    /// memchr finds the first quote, then the first backslash before it: faster than a loop
+    /// testing every byte for both. A quote that is escaped has a backslash just before it, so
+    /// it is never taken for the closing one.
+    private static func plainString(_ b: UnsafeBufferPointer<UInt8>, at quote: Int) -> (PlainString, end: Int)? {
+        let start = quote + 1
+        guard let close = find(UInt8(ascii: "\""), in: b, from: start, to: b.count) else { return nil }
+        guard let escape = find(UInt8(ascii: "\\"), in: b, from: start, to: close) else {
+            return (PlainString(text: start..<close, escapedNewline: false), close + 1)
+        }
+        guard escape + 2 == close, b[escape + 1] == UInt8(ascii: "n") else { return nil }
+        return (PlainString(text: start..<escape, escapedNewline: true), close + 1)
+    }
+
+    /// The index of the first `byte` in `b[from..<to]`.
+    private static func find(_ byte: UInt8, in b: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
+        guard let base = b.baseAddress, from >= 0, from < to, to <= b.count,
+              let found = memchr(base + from, Int32(byte), to - from) else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+
+    /// Finds the `log` member: its text in place when it is plain (nil otherwise: then unescaped
+    /// into `scratch`); picks up `key` if present. Other members are ignored.
+    private mutating func decodeEnvelope(_ b: UnsafeBufferPointer<UInt8>, key: inout String?) -> Result<PlainString?, ParseFailure> {
         var i = 1
         var sawLog = false
+        var inPlace: PlainString?
         scratch.removeAll(keepingCapacity: true)
         skipSpaces(b, &i)
         if i < b.count, b[i] == UInt8(ascii: "}") { return .failure(ParseFailure("JSON object has no \"log\" member")) }
@@ -67,18 +107,38 @@ public struct LineParser: Sendable {
             guard i < b.count, b[i] == UInt8(ascii: ":") else { return .failure(ParseFailure("truncated JSON: expected ':' after a member name")) }
             i += 1
             skipSpaces(b, &i)
-            let isLog = name.elementsEqual(Self.logName), isKey = name.elementsEqual(Self.keyName)
+            let isLog = Self.same(name, "log"), isKey = Self.same(name, "key")
             if i < b.count, b[i] == UInt8(ascii: "\"") {
                 if isLog {
-                    guard JSONString.read(b, &i, into: &scratch, unknownEscapes: .kept) else { return .failure(ParseFailure("truncated JSON: the \"log\" string is not terminated")) }
+                    if !sawLog, let (plain, end) = Self.plainString(b, at: i) {
+                        inPlace = plain
+                        i = end
+                    } else {
+                        // Escapes, or a second "log" member, whose text follows the first's.
+                        if let first = inPlace {
+                            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[first.text]))
+                            if first.escapedNewline { scratch.append(UInt8(ascii: "\n")) }
+                            inPlace = nil
+                        }
+                        guard JSONString.read(b, &i, into: &scratch, unknownEscapes: .kept) else { return .failure(ParseFailure("truncated JSON: the \"log\" string is not terminated")) }
+                    }
                     sawLog = true
                 } else if isKey {
-                    keyScratch.removeAll(keepingCapacity: true)
-                    guard JSONString.read(b, &i, into: &keyScratch, unknownEscapes: .kept) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
-                    // Consecutive messages mostly share a key: reuse its String.
-                    if keyScratch != lastKeyBytes {
-                        lastKeyBytes = keyScratch
-                        lastKey = String(decoding: keyScratch, as: UTF8.self)
+                    if let (plain, end) = Self.plainString(b, at: i), !plain.escapedNewline {
+                        // Consecutive messages mostly share a key: reuse its String.
+                        let text = UnsafeBufferPointer(rebasing: b[plain.text])
+                        if !lastKeyBytes.withUnsafeBufferPointer({ Self.same(text, $0) }) {
+                            lastKeyBytes = Array(text)
+                            lastKey = String(decoding: text, as: UTF8.self)
+                        }
+                        i = end
+                    } else {
+                        keyScratch.removeAll(keepingCapacity: true)
+                        guard JSONString.read(b, &i, into: &keyScratch, unknownEscapes: .kept) else { return .failure(ParseFailure("truncated JSON: a string is not terminated")) }
+                        if keyScratch != lastKeyBytes {
+                            lastKeyBytes = keyScratch
+                            lastKey = String(decoding: keyScratch, as: UTF8.self)
+                        }
                     }
                     key = lastKey
                 } else {
@@ -101,7 +161,7 @@ public struct LineParser: Sendable {
             i += 1
             skipSpaces(b, &i)
             guard i == b.count else { return .failure(ParseFailure("invalid JSON: trailing bytes after the object")) }
-            return sawLog ? .success(()) : .failure(ParseFailure("JSON object has no \"log\" member"))
+            return sawLog ? .success(inPlace) : .failure(ParseFailure("JSON object has no \"log\" member"))
         }
     }
 
@@ -116,8 +176,17 @@ public struct LineParser: Sendable {
         return false
     }
 
-    private static let logName = Array("log".utf8)
-    private static let keyName = Array("key".utf8)
+    /// Byte-wise equality by memcmp: the generic `elementsEqual` and its lazily made arrays were
+    /// a twentieth of parsing.
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }  // both empty
+        return memcmp(pa, pb, a.count) == 0
+    }
+
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        same(a, UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
 
     private func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
         while i < b.count, isSpace(b[i]) { i += 1 }
@@ -127,12 +196,12 @@ public struct LineParser: Sendable {
 
     // MARK: - The log line
 
-    static let beginningOfMain = Array("--------- beginning of main".utf8)
-    static let beginningOfRide = Array("--------- beginning of a new ride".utf8)
-    static let gettingUser = Array("Getting user data from server..".utf8)
-    static let systemPrefix = Array("[SYSTEM] data = ".utf8)
-    static let ridePrefix = Array("[INFO]: Ride - duration = ".utf8)
-    static let telemetryPrefix = Array("[INFO]: Telemetry - hrt = ".utf8)
+    static let beginningOfMain: StaticString = "--------- beginning of main"
+    static let beginningOfRide: StaticString = "--------- beginning of a new ride"
+    static let gettingUser: StaticString = "Getting user data from server.."
+    static let systemPrefix: StaticString = "[SYSTEM] data = "
+    static let ridePrefix: StaticString = "[INFO]: Ride - duration = "
+    static let telemetryPrefix: StaticString = "[INFO]: Telemetry - hrt = "
 
     /// Parses the text of one log line (already unescaped and without its newline).
     public static func parseLog(_ b: UnsafeBufferPointer<UInt8>) -> Result<ParsedMessage, ParseFailure> {
@@ -164,18 +233,18 @@ public struct LineParser: Sendable {
         i += 2
 
         if equals(line, i, telemetryPrefix, exact: false) {
-            return parseTelemetry(line, i + telemetryPrefix.count, time).map { ParsedMessage(line: $0) }
+            return parseTelemetry(line, i + telemetryPrefix.utf8CodeUnitCount, time).map { ParsedMessage(line: $0) }
         }
         if equals(line, i, ridePrefix, exact: false) {
-            return parseRide(line, i + ridePrefix.count, time).map { ParsedMessage(line: $0) }
+            return parseRide(line, i + ridePrefix.utf8CodeUnitCount, time).map { ParsedMessage(line: $0) }
         }
         if equals(line, i, systemPrefix, exact: false) {
-            let json = UnsafeBufferPointer(rebasing: line[(i + systemPrefix.count)...])
+            let json = UnsafeBufferPointer(rebasing: line[(i + systemPrefix.utf8CodeUnitCount)...])
             return SystemPayload.read(json, lineDate: time.date).map {
                 ParsedMessage(line: .system(time, $0.profile), refusedFields: $0.refused)
             }
         }
-        if equals(line, i, gettingUser, exact: false), i + gettingUser.count == line.count {
+        if equals(line, i, gettingUser, exact: false), i + gettingUser.utf8CodeUnitCount == line.count {
             return .success(ParsedMessage(line: .gettingUserData(time)))
         }
         return .failure(ParseFailure("unrecognised message after the device name"))
@@ -232,21 +301,24 @@ public struct LineParser: Sendable {
     static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>) -> LocalDateTime? {
         guard b.count >= 26, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == 0x20,
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: ".") else { return nil }
-        func num(_ from: Int, _ count: Int) -> Int? {
-            var v = 0
-            for k in from..<(from + count) {
-                let c = b[k]
-                guard c >= 0x30, c <= 0x39 else { return nil }
-                v = v * 10 + Int(c - 0x30)
-            }
-            return v
+        // All 20 digits are checked in one loop first, so the fields below are plain arithmetic
+        // (a helper returning an optional per field was a twentieth of parsing).
+        for k in 0..<26 where timestampDigits & (1 << k) != 0 {
+            guard b[k] &- 0x30 < 10 else { return nil }
         }
-        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
-              let mi = num(14, 2), let s = num(17, 2), let us = num(20, 6),
-              y >= earliestYear, (1...12).contains(mo), d >= 1, d <= daysIn(month: mo, of: y), h < 24, mi < 60, s < 61 else { return nil }
-        return LocalDateTime(date: CivilDate(year: y, month: mo, day: d),
+        func d(_ k: Int) -> Int { Int(b[k] &- 0x30) }
+        let y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+        let mo = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
+        let h = d(11) * 10 + d(12), mi = d(14) * 10 + d(15), s = d(17) * 10 + d(18)
+        let us = ((d(20) * 10 + d(21)) * 10 + d(22)) * 1000 + (d(23) * 10 + d(24)) * 10 + d(25)
+        guard y >= earliestYear, mo >= 1, mo <= 12, day >= 1, day <= daysIn(month: mo, of: y), h < 24, mi < 60, s < 61 else { return nil }
+        return LocalDateTime(date: CivilDate(year: y, month: mo, day: day),
                              microsecondOfDay: Int64((h * 60 + mi) * 60 + s) * 1_000_000 + Int64(us))
     }
+
+    /// Bit k is set when byte k of a timestamp is a digit (all but `-- ::.` at 4, 7, 10, 13, 16, 19).
+    /// (Computed, so no lazy global is checked per line.)
+    private static var timestampDigits: UInt32 { (1 << 26 - 1) & ~(1 << 4 | 1 << 7 | 1 << 10 | 1 << 13 | 1 << 16 | 1 << 19) }
 
     /// Checked on every line, so by table rather than by a round trip through days since the epoch.
     private static func daysIn(month: Int, of year: Int) -> Int {
@@ -266,32 +338,12 @@ public struct LineParser: Sendable {
         return i > start ? v : nil
     }
 
-    /// The rest of the line as a float (Python `repr` style, exponent allowed).
+    /// The rest of the line as a float (Python `repr` style, exponent allowed; strtod's `inf`,
+    /// hex and leading spaces are not).
     private static func readDouble(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> Double? {
         let n = b.count - start
         guard n > 0, n < 64 else { return nil }
-        // Validate the shape ourselves: strtod accepts "inf", hex and leading spaces.
-        var i = start, digits = 0
-        while i < b.count, isDigit(b[i]) { i += 1; digits += 1 }
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < b.count, isDigit(b[i]) { i += 1; digits += 1 }
-        }
-        guard digits > 0 else { return nil }
-        if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-            let expStart = i
-            while i < b.count, isDigit(b[i]) { i += 1 }
-            guard i > expStart else { return nil }
-        }
-        guard i == b.count else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
-            for k in 0..<n { buf[k] = CChar(bitPattern: b[start + k]) }
-            buf[n] = 0
-            guard let base = buf.baseAddress else { return nil }
-            return strtod(base, nil)
-        }
+        return PlainDecimal.value(UnsafeBufferPointer(rebasing: b[start...]))
     }
 
     private static func expect(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ literal: StaticString) -> Bool {
@@ -303,10 +355,10 @@ public struct LineParser: Sendable {
         return true
     }
 
-    private static func equals(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ literal: [UInt8], exact: Bool) -> Bool {
-        guard at + literal.count <= b.count, !exact || at + literal.count == b.count else { return false }
-        for k in 0..<literal.count where b[at + k] != literal[k] { return false }
-        return true
+    private static func equals(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ literal: StaticString, exact: Bool) -> Bool {
+        let n = literal.utf8CodeUnitCount
+        guard at >= 0, at + n <= b.count, !exact || at + n == b.count else { return false }
+        return same(UnsafeBufferPointer(rebasing: b[at..<(at + n)]), literal)
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }

@@ -28,7 +28,7 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     /// How long one batch's transaction may take, in seconds, before its connection is given up
     /// as hung and the batch fails as unavailable (and is retried). A last resort: a connection
     /// the server closed is noticed within a second (`PostgresIngestLane.withDeadline`). 30 s is
-    /// far above a batch's time (20,000 readings commit in well under a second) and short enough
+    /// far above a batch's time (60,000 readings commit in well under a second) and short enough
     /// that a silently vanished server holds a live stream for half a minute, not five.
     public var operationTimeout: Double
     /// How long staged profiles are kept for `reprocess`, in days.
