@@ -122,6 +122,8 @@ struct PostgresIngestWriter {
             SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
             ON CONFLICT (serial) DO UPDATE SET first_ride_at = least(b.first_ride_at, excluded.first_ride_at),
                                                last_ride_at = greatest(b.last_ride_at, excluded.last_ride_at)
+            -- Only a span that widens: every ride in progress offers its bike again in each batch.
+            WHERE excluded.first_ride_at < b.first_ride_at OR excluded.last_ride_at > b.last_ride_at
             """, binds: b), logger: logger)
     }
 

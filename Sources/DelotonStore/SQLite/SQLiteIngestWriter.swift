@@ -18,6 +18,7 @@ struct SQLiteIngestWriter {
                 INSERT INTO bikes (serial, first_ride_at, last_ride_at) VALUES (?, ?, ?)
                 ON CONFLICT (serial) DO UPDATE SET first_ride_at = min(first_ride_at, excluded.first_ride_at),
                                                    last_ride_at = max(last_ride_at, excluded.last_ride_at)
+                WHERE excluded.first_ride_at < first_ride_at OR excluded.last_ride_at > last_ride_at
                 """).execute(arguments: [bike.serial, bike.firstRide.microseconds, bike.lastRide.microseconds])
         }
         var ids: [RideKey: Int64] = [:]
