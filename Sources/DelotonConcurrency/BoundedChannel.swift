@@ -19,7 +19,9 @@ import Synchronization
 /// behind a lock of its own; and neither gives back what was left in it when the receiver stops.
 public final class BoundedChannel<Element: Sendable>: Sendable {
     private struct State {
-        var buffer: [(element: Element, weight: Int)] = []
+        /// Taken elements are set to nil at once: the buffer is compacted only now and then, and
+        /// kept them alive until it was (64 chunks of a file, 150 MB, for a million-key stream).
+        var buffer: [(element: Element?, weight: Int)] = []
         var head = 0
         var weight = 0
         var receiver: CheckedContinuation<Element?, Never>?
@@ -134,7 +136,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     public func close() -> [Element] {
         let (rest, senders, receiver) = state.withLock { s in
             s.closed = true
-            let rest = s.buffer[s.head...].map(\.element)
+            let rest = s.buffer[s.head...].compactMap(\.element)
             let senders = Array(s.senders.values)
             let receiver = s.receiver
             s.buffer = []
@@ -155,6 +157,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         if !s.isEmpty {
             let entry = s.buffer[s.head]
             element = entry.element
+            s.buffer[s.head].element = nil
             s.weight -= entry.weight
             s.head += 1
             // Compact now and then rather than shifting the array on every take.

@@ -12,6 +12,26 @@ struct BoundedChannelTests {
         return done.withLock { $0 == nil }
     }
 
+    final class Payload: Sendable {}
+
+    @Test("a taken element is the receiver's alone: the channel keeps no reference to it while others wait behind it")
+    func takenElementsAreReleased() async {
+        let channel = BoundedChannel<Payload>(capacity: 1_000)
+        weak var first: Payload?
+        do {
+            let payload = Payload()
+            first = payload
+            await channel.send(payload)
+        }
+        for _ in 0..<10 { await channel.send(Payload()) }
+        do {
+            let taken = await channel.next()
+            #expect(taken === first)
+        }
+        #expect(first == nil, "the channel still held an element it had handed over")
+        #expect(channel.close().count == 10)
+    }
+
     @Test("elements arrive in order; after finish the receiver drains, then gets nil")
     func orderAndFinish() async {
         let channel = BoundedChannel<Int>(capacity: 10)
