@@ -1,9 +1,11 @@
 import DelotonCore
+import DelotonIngest
 import DelotonStore
 
-/// Writes generated rides as ingest writes a stream: in batches of about 20,000 readings, so a
-/// bench fills a warehouse through the same write path at the same batch size.
+/// Writes generated rides as ingest writes a stream: in batches of ingest's size, so a bench fills
+/// a warehouse through the same write path at the same batch size.
 struct BenchBatches {
+    static let readings = IngestOptions(streamZone: .utc).maxBatchReadings
     let warehouse: any Warehouse
     private var batch = IngestBatch()
 
@@ -12,7 +14,7 @@ struct BenchBatches {
     /// Takes what `assembler` has finished; writes once the batch is full.
     mutating func take(from assembler: inout RideAssembler) async throws {
         assembler.drain(into: &batch)
-        if batch.readingCount >= 20_000 { try await flush() }
+        if batch.readingCount >= Self.readings { try await flush() }
     }
 
     mutating func flush() async throws {
