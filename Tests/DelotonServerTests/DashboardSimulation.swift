@@ -14,9 +14,9 @@ struct DashboardSimulation {
 
     private var assemblers: [String: RideAssembler] = [:]
     private var elapsed: [String: Int] = [:]
-    private var random: SplitMix
+    private var random: SeededRandom
 
-    init(seed: UInt64 = 42) { random = SplitMix(seed: seed) }
+    init(seed: UInt64 = 42) { random = SeededRandom(seed: seed) }
 
     /// A `[SYSTEM]` line on `bike` at `time`: a new ride begins.
     mutating func startRide(bike: String, rider: Rider, at time: Instant) {
@@ -88,17 +88,4 @@ struct DashboardSimulation {
     }
 
     static func now() -> Instant { Instant(seconds: Date().timeIntervalSince1970) }
-}
-
-/// A small deterministic generator, so every run simulates the same rides.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
