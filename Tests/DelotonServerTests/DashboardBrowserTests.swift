@@ -66,7 +66,7 @@ struct DashboardBrowserTests {
             #expect(DOM.value(female.stdout, "id=\"stat-rides\"") == "13")
             #expect(female.stdout.contains("data-filter=\"female//\""))
 
-            // The page filters by itself; the API filters in SQL: they must agree.
+            // The page's figures come from the charts' answer; the list of rides must agree.
             let api = try await server.get("/api/recent?hours=12&gender=male&min_age=40&max_age=70")
             #expect(api.status == 200)
             let json = try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any]
@@ -80,6 +80,25 @@ struct DashboardBrowserTests {
             #expect(female.stdout.contains("<option value=\"female\" selected") || female.stdout.contains("data-filter=\"female//\""))
             let shot = Artifacts.directory.appendingPathComponent("dashboard-filtered-female.png").path
             _ = try await Chromium.screenshot(server.base + "/?once=1&gender=female", to: shot, size: "1366,2000")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    /// The table holds the newest page of the window; the figures count all of it.
+    @Test func theTableShowsTheNewestPageWhileTheFiguresCountTheWholeWindow() async throws {
+        let server = try await DashboardTestServer.start(.init(historyRides: 64, liveBikes: [("SN7201", Self.alice, nil)]))
+        do {
+            let run = try await Chromium.dumpDOM(server.base + "/?once=1")
+            expectNoErrors(run)
+            let dom = run.stdout
+            #expect(DOM.value(dom, "id=\"stat-rides\"") == "65")
+            #expect(DOM.count(DOM.section(dom, from: "id=\"rides-body\"", to: "</tbody>"), "<tr") == 50)
+            #expect(DOM.value(dom, "id=\"table-note\"") == "newest 50 of 65")
+            let more = DOM.section(dom, from: "id=\"more-rides\"", to: ">")
+            #expect(!more.isEmpty && !more.contains("hidden"), "the button for more rides shows: \(more)")
         } catch {
             await server.stop()
             throw error

@@ -63,7 +63,7 @@ struct DashboardFeedTests {
         await server.stop()
     }
 
-    @Test func recentRidesRejectMalformedParametersAndServeChartJS() async throws {
+    @Test func recentRidesAndTheirChartsRejectMalformedParametersAndServeChartJS() async throws {
         let server = try await DashboardTestServer.start(.init(historyRides: 6))
         do {
             let bad = try await server.get("/api/recent?hours=abc")
@@ -80,11 +80,35 @@ struct DashboardFeedTests {
             #expect((json?["rides"] as? [Any])?.count == 6)
             #expect((json?["hours"] as? Int) == 24)
 
+            // The table's pages: the newest first, `truncated` while the window holds more.
+            for bad in ["limit=0", "limit=20001", "limit=x"] {
+                let refused = try await server.get("/api/recent?" + bad)
+                #expect(refused.status == 400 && refused.body.contains("limit must be"), "\(bad)")
+            }
+            let page = try await server.get("/api/recent?hours=24&limit=4")
+            let pageJSON = try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any]
+            let ids = { (rides: Any?) in ((rides as? [[Any]]) ?? []).map { $0.first as? Int ?? -1 } }
+            #expect(ids(pageJSON?["rides"]) == Array(ids(json?["rides"]).prefix(4)))
+            #expect(pageJSON?["truncated"] as? Bool == true && json?["truncated"] as? Bool == false)
+
+            // The charts' answer: the same parameters, the same checks, the same rides.
+            #expect(try await server.get("/api/recent/charts?hours=abc").status == 400)
+            #expect(try await server.get("/api/recent/charts?gender=%01").status == 400)
+            let charts = try await server.get("/api/recent/charts?hours=24&gender=all")
+            #expect(charts.status == 200)
+            let summary = try JSONSerialization.jsonObject(with: Data(charts.body.utf8)) as? [String: Any]
+            let totals = summary?["totals"] as? [String: Any]
+            #expect(totals?["rides"] as? Int == 6)
+            let genders = summary?["genders"] as? [String: Any]
+            #expect((genders?["rides"] as? [Int])?.reduce(0, +) == 6)
+            let empty = try await server.get("/api/recent/charts?hours=24&min_age=50&max_age=20")
+            #expect(empty.status == 200 && empty.body.contains("\"rides\":0"))
+
             let chart = try await server.get("/chart.js")
             #expect(chart.status == 200 && chart.body.contains("Chart"))
-            let page = try await server.get("/")
-            #expect(page.status == 200 && page.body.contains("src=\"/chart.js\""))
-            #expect(!page.body.contains("http://") && !page.body.contains("https://"), "nothing loads from the network")
+            let html = try await server.get("/")
+            #expect(html.status == 200 && html.body.contains("src=\"/chart.js\""))
+            #expect(!html.body.contains("http://") && !html.body.contains("https://"), "nothing loads from the network")
             let missing = try await server.get("/dashboard/..%2Fetc%2Fpasswd")
             #expect(missing.status == 404)
         } catch {

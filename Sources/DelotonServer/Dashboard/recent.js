@@ -1,15 +1,16 @@
-// Recent rides: fetched once per window, filtered and grouped here so filters redraw at once.
+// Recent rides: the charts come added up by the server (/api/recent/charts) and the table a
+// page at a time (/api/recent), so a window of a whole fleet's rides stays a small answer.
 import { colors, describe, fitted, make, timeAxis } from "./charts.js";
 import { axisTime, capitalise, count, dayTime, duration, energy, number, setZone, zoneName, zoneOffsetMs } from "./format.js";
 
-const AGE_GROUPS = [["<25", 0, 24], ["25-34", 25, 34], ["35-44", 35, 44], ["45-54", 45, 54], ["55-64", 55, 64], ["65+", 65, 999]];
+const AGE_GROUPS = ["<25", "25-34", "35-44", "45-54", "55-64", "65+"];
 const GENDERS = ["female", "male", "other"];
 const HR_BINS = Array.from({ length: 15 }, (_, i) => 50 + i * 10); // 50..190
 const PAGE = 50;
 
 const $ = (id) => document.getElementById(id);
 let data = null;
-let col = {};
+let table = null;
 let state = { hours: 12, gender: "", minAge: null, maxAge: null };
 let shown = PAGE;
 let charts = null;
@@ -36,7 +37,7 @@ export function startRecent(initial, { once, onFiltersChange }) {
   form.addEventListener("change", changed);
   form.addEventListener("reset", () => setTimeout(readForm, 0));
   form.addEventListener("submit", (e) => { e.preventDefault(); readForm(); });
-  $("more-rides").addEventListener("click", () => { shown += 100; renderTable(filtered()); });
+  $("more-rides").addEventListener("click", () => { shown += 100; load(); });
   load();
   if (!once) setInterval(load, 60000);
 }
@@ -44,60 +45,57 @@ export function startRecent(initial, { once, onFiltersChange }) {
 function readForm() {
   const f = $("filters").elements;
   const age = (v) => (v === "" || !isFinite(+v) ? null : Math.max(0, Math.min(150, Math.round(+v))));
-  const next = { hours: +f.hours.value || 12, gender: f.gender.value, minAge: age(f.min_age.value), maxAge: age(f.max_age.value) };
-  const reload = next.hours !== state.hours;
-  state = next;
+  state = { hours: +f.hours.value || 12, gender: f.gender.value, minAge: age(f.min_age.value), maxAge: age(f.max_age.value) };
   shown = PAGE;
   onChange(state);
-  if (reload) load(); else render();
+  load();
+}
+
+/** The window and its filters as the API's query. */
+function query() {
+  const q = new URLSearchParams({ hours: String(state.hours) });
+  if (state.gender) q.set("gender", state.gender);
+  if (state.minAge != null) q.set("min_age", String(state.minAge));
+  if (state.maxAge != null) q.set("max_age", String(state.maxAge));
+  return q;
+}
+
+async function fetchJSON(path) {
+  const res = await fetch(path);
+  if (!res.ok) throw new Error(path + " answered " + res.status + ": " + (await res.text()));
+  return res.json();
 }
 
 async function load() {
-  const hours = state.hours;
-  const request = fetch("/api/recent?hours=" + hours).then(async (res) => {
-    if (!res.ok) throw new Error("/api/recent answered " + res.status + ": " + (await res.text()));
-    return res.json();
-  });
+  const q = query();
+  const rides = new URLSearchParams(q);
+  rides.set("limit", String(shown));
+  const request = Promise.all([fetchJSON("/api/recent/charts?" + q), fetchJSON("/api/recent?" + rides)]);
   loading = request;
-  let body;
+  let answers;
   try {
-    body = await request;
+    answers = await request;
   } catch (e) {
     $("recent-range").textContent = "Could not load recent rides – retrying in a minute";
     throw e;
   }
-  if (loading !== request) return; // a newer window was asked for meanwhile
-  data = body;
-  col = Object.fromEntries(body.columns.map((c, i) => [c, i]));
-  if (body.zone) setZone(body.zone);
+  if (loading !== request) return; // newer filters were asked for meanwhile
+  [data, table] = answers;
+  if (data.zone) setZone(data.zone);
   render();
 }
 
-function filtered() {
-  const { gender, minAge, maxAge } = state;
-  const g = col.gender, a = col.age;
-  return data.rides.filter((r) => {
-    if (gender) {
-      const v = r[g];
-      if (gender === "other" ? v === "male" || v === "female" : v !== gender) return false;
-    }
-    if (minAge != null && r[a] < minAge) return false;
-    if (maxAge != null && r[a] > maxAge) return false;
-    return true;
-  });
-}
-
 function render() {
-  if (!data) return;
-  const rides = filtered();
   if (!charts) charts = createCharts();
-  renderStats(rides);
-  renderGroups(rides);
-  renderTime(rides);
-  renderEffort(rides);
-  renderHeartRate(rides);
-  renderTable(rides);
-  renderEmpty(rides);
+  renderStats();
+  setBars(charts.gender, data.genders);
+  setBars(charts.age, data.ages);
+  renderTime();
+  renderEffort();
+  charts.hr.data.datasets[0].data = data.heart_rate.rides;
+  charts.hr.update("none");
+  renderTable();
+  renderEmpty();
   $("recent-range").textContent = dayTime(data.from_ms) + " – " + dayTime(data.to_ms) + " (" + zoneName() + ")";
   $("zone-name").textContent = zoneName();
   for (const c of Object.values(charts)) describe(c);
@@ -109,76 +107,36 @@ function render() {
   document.body.dataset.filter = [state.gender || "all", state.minAge ?? "", state.maxAge ?? ""].join("/");
 }
 
-function renderStats(rides) {
-  let riders = new Set(), alerts = 0, seconds = 0, kj = 0, hrWeighted = 0, hrSeconds = 0;
-  for (const r of rides) {
-    riders.add(r[col.rider_id]);
-    alerts += r[col.alert];
-    const d = r[col.duration_s];
-    seconds += d;
-    kj += r[col.energy_kj];
-    if (r[col.avg_hr] != null) { hrWeighted += r[col.avg_hr] * d; hrSeconds += d; }
-  }
-  $("stat-rides").textContent = count(rides.length);
-  $("stat-riders").textContent = count(riders.size);
-  $("stat-alerts").textContent = count(alerts);
-  $("stat-alerts").closest(".stat").classList.toggle("has-alerts", alerts > 0);
-  $("stat-power").textContent = seconds ? number((kj * 1000) / seconds) + " W" : "–";
-  $("stat-energy").textContent = energy(kj);
-  $("stat-hr").textContent = hrSeconds ? number(hrWeighted / hrSeconds) + " bpm" : "–";
+function renderStats() {
+  const t = data.totals;
+  $("stat-rides").textContent = count(t.rides);
+  $("stat-riders").textContent = count(t.riders);
+  $("stat-alerts").textContent = count(t.alerts);
+  $("stat-alerts").closest(".stat").classList.toggle("has-alerts", t.alerts > 0);
+  $("stat-power").textContent = t.avg_power_w == null ? "–" : number(t.avg_power_w) + " W";
+  $("stat-energy").textContent = energy(t.energy_kj);
+  $("stat-hr").textContent = t.avg_hr == null ? "–" : number(t.avg_hr) + " bpm";
 }
 
-function renderGroups(rides) {
-  const byGender = new Map(GENDERS.map((g) => [g, { rides: 0, riders: new Set() }]));
-  const byAge = AGE_GROUPS.map(() => ({ rides: 0, riders: new Set() }));
-  for (const r of rides) {
-    const g = byGender.get(GENDERS.includes(r[col.gender]) ? r[col.gender] : "other");
-    g.rides++; g.riders.add(r[col.rider_id]);
-    const age = r[col.age];
-    const i = AGE_GROUPS.findIndex(([, lo, hi]) => age >= lo && age <= hi);
-    if (i >= 0) { byAge[i].rides++; byAge[i].riders.add(r[col.rider_id]); }
-  }
-  const gv = [...byGender.values()];
-  setBars(charts.gender, [gv.map((v) => v.rides), gv.map((v) => v.riders.size)]);
-  setBars(charts.age, [byAge.map((v) => v.rides), byAge.map((v) => v.riders.size)]);
-}
-
-function setBars(chart, series) {
-  series.forEach((d, i) => { chart.data.datasets[i].data = d; });
+function setBars(chart, groups) {
+  chart.data.datasets[0].data = groups.rides;
+  chart.data.datasets[1].data = groups.riders;
   chart.update("none");
 }
 
-function binSize(hours) {
-  if (hours <= 1) return 5 * 60e3;
-  if (hours <= 3) return 10 * 60e3;
-  if (hours <= 12) return 30 * 60e3;
-  if (hours <= 24) return 60 * 60e3;
-  if (hours <= 72) return 3 * 60 * 60e3;
-  return 6 * 60 * 60e3;
-}
-
-function renderTime(rides) {
-  const size = binSize(data.hours);
-  const start = Math.floor(data.from_ms / size) * size;
-  const n = Math.max(1, Math.ceil((data.to_ms - start) / size));
-  const seconds = new Array(n).fill(0), kj = new Array(n).fill(0), res = new Array(n).fill(0);
-  for (const r of rides) {
-    const i = Math.min(n - 1, Math.max(0, Math.floor((r[col.start_ms] - start) / size)));
-    const d = r[col.duration_s];
-    seconds[i] += d;
-    kj[i] += r[col.energy_kj];
-    res[i] += (r[col.avg_resistance] ?? 0) * d;
-  }
+/** Power and resistance of the rides by the step they started in, and their running totals. */
+function renderTime() {
+  const { origin_ms: start, step_ms: size, seconds, energy_kj: kj, resistance_sum: res } = data.starts;
   const avgPower = [], avgRes = [], cumEnergy = [], runRes = [];
   let totalKj = 0, totalSec = 0, totalRes = 0;
-  for (let i = 0; i < n; i++) {
+  seconds.forEach((sec, i) => {
     const x = start + i * size;
-    avgPower.push({ x, y: seconds[i] ? (kj[i] * 1000) / seconds[i] : null });
-    avgRes.push({ x, y: seconds[i] ? res[i] / seconds[i] : null });
-    totalKj += kj[i]; totalSec += seconds[i]; totalRes += res[i];
+    avgPower.push({ x, y: sec ? (kj[i] * 1000) / sec : null });
+    avgRes.push({ x, y: sec ? res[i] / sec : null });
+    totalKj += kj[i]; totalSec += sec; totalRes += res[i];
     cumEnergy.push({ x, y: totalKj });
     runRes.push({ x, y: totalSec ? totalRes / totalSec : null });
-  }
+  });
   for (const [chart, a, b] of [[charts.average, avgPower, avgRes], [charts.cumulative, cumEnergy, runRes]]) {
     chart.data.datasets[0].data = a;
     chart.data.datasets[1].data = b;
@@ -193,77 +151,48 @@ function setWindow(chart, start) {
   chart.options.scales.x.max = data.to_ms;
 }
 
-// About a hundred points across any window, on round steps.
-const EFFORT_STEPS = [60e3, 120e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 7200e3, 10800e3];
-
 /**
  * Heart rate and power over the window: every ride's averages spread over the time it rode,
  * weighted by its seconds in each step, and the band from the lowest to the highest heart
  * rate any ride in the step reached (so a low or a high alert shows).
  */
-function renderEffort(rides) {
-  const span = data.to_ms - data.from_ms;
-  const size = EFFORT_STEPS.find((s) => span / s <= 120) ?? EFFORT_STEPS[EFFORT_STEPS.length - 1];
-  const start = Math.floor(data.from_ms / size) * size;
-  const n = Math.max(1, Math.ceil((data.to_ms - start) / size));
-  const sec = new Array(n).fill(0), hrSec = new Array(n).fill(0), hr = new Array(n).fill(0), watts = new Array(n).fill(0);
-  const lo = new Array(n).fill(null), hi = new Array(n).fill(null);
-  for (const r of rides) {
-    const from = r[col.start_ms], to = from + r[col.duration_s] * 1000;
-    const first = Math.max(0, Math.floor((from - start) / size)), last = Math.min(n - 1, Math.floor((to - 1 - start) / size));
-    for (let i = first; i <= last; i++) {
-      const s = (Math.min(to, start + (i + 1) * size) - Math.max(from, start + i * size)) / 1000;
-      if (!(s > 0)) continue;
-      sec[i] += s;
-      watts[i] += (r[col.avg_power_w] ?? 0) * s;
-      if (r[col.avg_hr] != null) { hr[i] += r[col.avg_hr] * s; hrSec[i] += s; }
-      const min = r[col.min_hr], max = r[col.max_hr];
-      if (min != null && min > 0) lo[i] = lo[i] == null ? min : Math.min(lo[i], min);
-      if (max != null && max > 0) hi[i] = hi[i] == null ? max : Math.max(hi[i], max);
-    }
-  }
+function renderEffort() {
+  const e = data.effort;
   // The middle of each step; the step still running is drawn at now, the axis's end.
-  const at = (i) => Math.min(data.to_ms, start + i * size + size / 2);
+  const at = (i) => Math.min(data.to_ms, e.origin_ms + i * e.step_ms + e.step_ms / 2);
+  const points = (values) => values.map((y, i) => ({ x: at(i), y }));
   const chart = charts.effort;
   const [high, low, average, power] = chart.data.datasets;
-  high.data = hi.map((y, i) => ({ x: at(i), y }));
-  low.data = lo.map((y, i) => ({ x: at(i), y }));
-  average.data = hr.map((h, i) => ({ x: at(i), y: hrSec[i] ? h / hrSec[i] : null }));
-  power.data = watts.map((w, i) => ({ x: at(i), y: sec[i] ? w / sec[i] : null }));
-  const range = fitted([...lo, ...hi], 5, 10);
+  high.data = points(e.max_hr);
+  low.data = points(e.min_hr);
+  average.data = points(e.avg_hr);
+  power.data = points(e.avg_power_w);
+  const range = fitted([...e.min_hr, ...e.max_hr], 5, 10);
   chart.options.scales.y.min = range?.min;
   chart.options.scales.y.max = range?.max;
-  setWindow(chart, start);
+  setWindow(chart, e.origin_ms);
   chart.update("none");
 }
 
 /** Charts of an empty window say so instead of drawing bare axes. */
-function renderEmpty(rides) {
-  const text = !data.rides.length ? "No rides in this window yet" : "No rides match these filters in this window";
+function renderEmpty() {
+  const filtered = state.gender || state.minAge != null || state.maxAge != null;
+  const text = filtered ? "No rides match these filters in this window" : "No rides in this window yet";
+  const any = data.totals.rides > 0;
   for (const chart of Object.values(charts)) {
     const figure = chart.canvas.closest("figure");
-    figure.dataset.empty = rides.length ? "0" : "1";
+    figure.dataset.empty = any ? "0" : "1";
     const note = figure.querySelector(".chart-empty");
-    note.hidden = rides.length > 0;
+    note.hidden = any;
     note.textContent = text;
   }
 }
 
-function renderHeartRate(rides) {
-  const counts = new Array(HR_BINS.length).fill(0);
-  for (const r of rides) {
-    const hr = r[col.avg_hr];
-    if (hr == null) continue;
-    const i = Math.min(HR_BINS.length - 1, Math.max(0, Math.floor((hr - HR_BINS[0]) / 10)));
-    counts[i]++;
-  }
-  charts.hr.data.datasets[0].data = counts;
-  charts.hr.update("none");
-}
-
-function renderTable(rides) {
+function renderTable() {
+  const col = Object.fromEntries(table.columns.map((c, i) => [c, i]));
+  const rides = table.rides;
   const body = $("rides-body");
-  const rows = rides.slice(0, shown).map((r) => {
+  const rows = rides.map((r) => {
     const tr = document.createElement("tr");
     const id = r[col.id];
     const cells = [
@@ -305,10 +234,12 @@ function renderTable(rides) {
     td.textContent = "No rides match these filters in this window.";
     tr.append(td); body.append(tr);
   }
-  $("table-note").textContent = rides.length > shown
-    ? "newest " + count(shown) + " of " + count(rides.length)
+  // The charts' count, which no page of the table bounds.
+  const total = Math.max(data.totals.rides, rides.length);
+  $("table-note").textContent = table.truncated
+    ? "newest " + count(rides.length) + " of " + count(total)
     : count(rides.length) + " ride" + (rides.length === 1 ? "" : "s");
-  $("more-rides").hidden = rides.length <= shown;
+  $("more-rides").hidden = !table.truncated;
 }
 
 function createCharts() {
@@ -340,7 +271,7 @@ function createCharts() {
   });
   const all = {
     gender: bar("chart-gender", GENDERS.map(capitalise)),
-    age: bar("chart-age", AGE_GROUPS.map(([l]) => l)),
+    age: bar("chart-age", AGE_GROUPS),
     average: twoAxes("chart-average",
       { label: "Average power (W)", color: colors.power, unit: "W" },
       { label: "Average resistance", color: colors.resistance, unit: "resistance" }),

@@ -9,7 +9,7 @@ import ServiceLifecycle
 #endif
 
 /// Serves the live dashboard: the page at `/`, its files under `/dashboard/`, Chart.js at
-/// `/chart.js`, the data at `/api/live` and `/api/recent`, and the live feed at `/events`.
+/// `/chart.js`, the data at `/api/live`, `/api/recent` and `/api/recent/charts`, and the live feed at `/events`.
 ///
 /// Everything is read through `warehouse`, like the API, so it works on SQLite and PostgreSQL
 /// and from any number of `serve` instances. Returns the live feed, which `deloton run`
@@ -21,7 +21,7 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
     let hub = LiveHub(warehouse: warehouse, options: options, zone: zone, logger: logger)
     let assets = DashboardAssets(directory: options.assetsDirectory)
     let chartJS = ChartJSFile(path: options.chartJSPath)
-    let recentCache = RecentCache()
+    let recentCache = RecentCache(), chartsCache = RecentCache()
 
     router.get("/") { _, _ -> Response in
         guard let page = assets.file("index.html") else {
@@ -50,17 +50,20 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
         DashboardHTTP.json(await hub.snapshot())
     }
 
-    router.get("/api/recent") { request, _ -> Response in
-        let recent: RecentRequest
+    /// The window's rides, or (`charts`) the same rides added up.
+    @Sendable func recent(_ request: Request, charts: Bool) async throws -> Response {
+        var parsed: RecentRequest
         do throws(DashboardRequestError) {
-            recent = try RecentRequest(query: DashboardHTTP.query(request))
+            parsed = try RecentRequest(query: DashboardHTTP.query(request))
         } catch {
             throw DashboardHTTP.error(.badRequest, error.description)
         }
-        let now = options.clock()
+        if charts { parsed.limit = RecentRides.maxRides } // the charts' answer does not depend on it
+        let recent = parsed, now = options.clock()
         do {
-            let body = try await recentCache.body(for: recent, now: now) {
-                try await RecentRides.json(recent, warehouse: warehouse, now: now, zone: zone)
+            let body = try await (charts ? chartsCache : recentCache).body(for: recent, now: now) {
+                charts ? try await RecentCharts.json(recent, warehouse: warehouse, now: now, zone: zone)
+                    : try await RecentRides.json(recent, warehouse: warehouse, now: now, zone: zone)
             }
             return DashboardHTTP.json(body)
         } catch {
@@ -68,6 +71,9 @@ func addDashboardRoutes(to router: Router<APIRequestContext>, warehouse: any War
             throw DashboardHTTP.error(.serviceUnavailable, "the warehouse did not answer; try again shortly")
         }
     }
+
+    router.get("/api/recent") { request, _ -> Response in try await recent(request, charts: false) }
+    router.get("/api/recent/charts") { request, _ -> Response in try await recent(request, charts: true) }
 
     router.get("/events") { request, context -> Response in
         let once = DashboardHTTP.query(request)["once"].map { $0 == "1" || $0 == "true" } ?? false

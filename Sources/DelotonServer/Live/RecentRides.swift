@@ -1,10 +1,9 @@
 import DelotonCore
 import DelotonStore
 
-/// `/api/recent`: the rides of the last hours, one compact row each, for the page's charts.
-///
-/// The page groups and filters them itself, so changing a filter redraws at once; the server
-/// filters too when asked (`gender`, `min_age`, `max_age`) for scripts and small screens.
+/// `/api/recent` (the rides of the last hours, newest first, one compact row each) and
+/// `/api/recent/charts` (the same rides added up): the window and its filters (`gender`,
+/// `min_age`, `max_age`). The page's table reads the rides a page at a time (`limit`).
 struct RecentRequest: Sendable, Hashable {
     static let maxHours = 24 * 14
 
@@ -12,6 +11,8 @@ struct RecentRequest: Sendable, Hashable {
     var gender: String?
     var minAge: Int?
     var maxAge: Int?
+    /// The most rides `/api/recent` answers with.
+    var limit = RecentRides.maxRides
 
     init(hours: Int = 12, gender: String? = nil, minAge: Int? = nil, maxAge: Int? = nil) {
         self.hours = hours; self.gender = gender; self.minAge = minAge; self.maxAge = maxAge
@@ -35,6 +36,12 @@ struct RecentRequest: Sendable, Hashable {
         }
         minAge = try Self.age(query["min_age"], "min_age")
         maxAge = try Self.age(query["max_age"], "max_age")
+        if let l = query["limit"], !l.isEmpty {
+            guard let v = Int(l), (1...RecentRides.maxRides).contains(v) else {
+                throw DashboardRequestError("limit must be a whole number from 1 to \(RecentRides.maxRides) (got '\(l)')")
+            }
+            limit = v
+        }
     }
 
     private static func age(_ s: String?, _ name: String) throws(DashboardRequestError) -> Int? {
@@ -68,9 +75,9 @@ enum RecentRides {
         let to = now.microseconds + 60_000_000
         // One more than the bound tells whether the window held more.
         var rides = try await DashboardQueries.recentRides(on: warehouse.sql, fromUs: from, toUs: to, filter: request.filter,
-                                                           limit: maxRides + 1)
-        let truncated = rides.count > maxRides
-        if truncated { rides.removeLast(rides.count - maxRides) }
+                                                           limit: request.limit + 1)
+        let truncated = rides.count > request.limit
+        if truncated { rides.removeLast(rides.count - request.limit) }
         var j = LiveBoard.writer(capacity: 256 + rides.count * 110)
         j.object { j in
             j.field("from", zone.iso8601(Instant(microseconds: from)))

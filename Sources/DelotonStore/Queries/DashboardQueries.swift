@@ -107,9 +107,8 @@ public enum DashboardQueries {
         }
     }
 
-    /// Rides that started in `[fromUs, toUs)`, newest first.
-    public static func recentRides(on sql: any SQLExecutor, fromUs: Int64, toUs: Int64,
-                                   filter: RecentFilter = RecentFilter(), limit: Int = Int(Int32.max)) async throws -> [RecentRide] {
+    /// The rides (`r`) that started in `[fromUs, toUs)` and pass `filter`.
+    static func windowConditions(fromUs: Int64, toUs: Int64, filter: RecentFilter) -> [SQL] {
         var conditions: [SQL] = ["r.start_time >= \(Instant(microseconds: fromUs)) AND r.start_time < \(Instant(microseconds: toUs))"]
         switch filter.gender?.lowercased() {
         case nil, "": break
@@ -118,6 +117,13 @@ public enum DashboardQueries {
         }
         if let a = filter.minAge { conditions.append("r.age_at_start >= \(a)") }
         if let a = filter.maxAge { conditions.append("r.age_at_start <= \(a)") }
+        return conditions
+    }
+
+    /// Rides that started in `[fromUs, toUs)`, newest first.
+    public static func recentRides(on sql: any SQLExecutor, fromUs: Int64, toUs: Int64,
+                                   filter: RecentFilter = RecentFilter(), limit: Int = Int(Int32.max)) async throws -> [RecentRide] {
+        let conditions = windowConditions(fromUs: fromUs, toUs: toUs, filter: filter)
         // The rides are chosen (in the order of the index on start_time) before the riders' names
         // are joined, and put in order here: sorting the joined rows made PostgreSQL spill
         // thousands of them to disk.
