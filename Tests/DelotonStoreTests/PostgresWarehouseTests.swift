@@ -89,6 +89,29 @@ struct PostgresWarehouseTests {
         #expect(try r.value("v") == .text("Zoë ☃") && r.value("empty") == .text("") && r.value("nothing") == .null)
     }
 
+    @Test("arrays come back element by element, NULLs and empty ones included, typed as their elements")
+    func arraysOfEveryPlainType() async throws {
+        let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)
+        defer { Task { try? await w.close() } }
+        let rows = try await w.sql.query("""
+            SELECT ARRAY[-32768, NULL, 32767]::SMALLINT[] AS s, ARRAY[-2147483648, 2147483647]::INTEGER[] AS i,
+                   ARRAY[-9223372036854775808, 9223372036854775807]::BIGINT[] AS b, ARRAY[0.5, NULL]::DOUBLE PRECISION[] AS d,
+                   ARRAY[true, false]::BOOLEAN[] AS f, ARRAY['Zoë ☃', '', NULL]::TEXT[] AS t,
+                   ARRAY[TIMESTAMPTZ '1970-01-01 00:00:01.000002+00', TIMESTAMPTZ '2026-12-05 10:00:00+00'] AS at,
+                   '{}'::BIGINT[] AS none, (SELECT array_agg(x) FROM generate_series(1, 0) x) AS nothing
+            """)
+        let r = try #require(rows.first)
+        #expect(try r.decode("s", as: [Int?].self) == [-32768, nil, 32767])
+        #expect(try r.decode("i", as: [Int64].self) == [-2_147_483_648, 2_147_483_647])
+        #expect(try r.decode("b", as: [Int64].self) == [.min, .max])
+        #expect(try r.decode("d", as: [Double?].self) == [0.5, nil])
+        #expect(try r.decode("f", as: [Bool].self) == [true, false])
+        #expect(try r.decode("t", as: [String?].self) == ["Zoë ☃", "", nil])
+        #expect(try r.decode("at", as: [Int64].self) == [1_000_002, 1_796_464_800_000_000])
+        #expect(try r.decode("none", as: [Int64].self) == [] && r.value("nothing") == .null)
+        #expect(throws: WarehouseError.self) { try r.decode("s", as: [Int].self) }  // a NULL element needs an optional
+    }
+
     @Test("an instant beyond PostgreSQL's years filters and pages as it would, never as an error")
     func instantsBeyondTheServersRange() async throws {
         let w = try await Warehouses.open(try await PostgresServer.freshDatabase(), logger: Self.logger)

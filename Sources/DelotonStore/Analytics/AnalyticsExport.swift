@@ -163,6 +163,9 @@ public struct AnalyticsExport: Sendable {
         case (_, .text(let s)): return Field(text: s, bare: false)
         case (_, .int(let i)): return Field(text: String(i), bare: false)
         case (_, .double(let d)): return Field(text: String(d), bare: false)
+        // No view of ours has an array; one of an analyst's own goes out as PostgreSQL spells it.
+        case (_, .array(let items)):
+            return Field(text: "{" + items.map { render($0, as: kind).text ?? "NULL" }.joined(separator: ",") + "}", bare: false)
         }
     }
 

@@ -112,17 +112,8 @@ struct PostgresExecutor: SQLExecutor {
         if cell.format == .text {
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         }
-        // Text and numbers of the usual sizes are read from their bytes, cheaper than PostgresNIO's
-        // generic `decode` for results of thousands of rows (the dashboard's window).
-        switch (cell.dataType, bytes.readableBytes) {
-        case (.int8, 8): return .int(bytes.readInteger(as: Int64.self) ?? 0)
-        case (.int4, 4): return .int(Int64(bytes.readInteger(as: Int32.self) ?? 0))
-        case (.int2, 2): return .int(Int64(bytes.readInteger(as: Int16.self) ?? 0))
-        case (.float8, 8): return .double(Double(bitPattern: bytes.readInteger(as: UInt64.self) ?? 0))
-        case (.bool, 1): return .int(bytes.readInteger(as: UInt8.self) == 0 ? 0 : 1)
-        case (.text, _), (.varchar, _): return .text(bytes.readString(length: bytes.readableBytes) ?? "")
-        default: break
-        }
+        if let plain = plainValue(cell.dataType, &bytes) { return plain }
+        if arrayTypes.contains(cell.dataType) { return try array(bytes) }
         switch cell.dataType {
         case .int2, .int4, .int8, .oid:
             return .int(try cell.decode(Int64.self))
@@ -151,6 +142,50 @@ struct PostgresExecutor: SQLExecutor {
         default:
             return .text(try cell.decode(String.self))
         }
+    }
+
+    /// Text, numbers of the usual sizes and timestamps, read from their bytes: cheaper than
+    /// PostgresNIO's generic `decode` for results of thousands of values (the dashboard's window).
+    /// Nil for anything else.
+    static func plainValue(_ type: PostgresDataType, _ bytes: inout ByteBuffer) -> SQLValue? {
+        switch (type, bytes.readableBytes) {
+        case (.int8, 8): return .int(bytes.readInteger(as: Int64.self) ?? 0)
+        case (.int4, 4): return .int(Int64(bytes.readInteger(as: Int32.self) ?? 0))
+        case (.int2, 2): return .int(Int64(bytes.readInteger(as: Int16.self) ?? 0))
+        case (.float8, 8): return .double(Double(bitPattern: bytes.readInteger(as: UInt64.self) ?? 0))
+        case (.bool, 1): return .int(bytes.readInteger(as: UInt8.self) == 0 ? 0 : 1)
+        case (.timestamptz, 8), (.timestamp, 8): return .int(PostgresInstant.fromY2K(bytes.readInteger(as: Int64.self) ?? 0).microseconds)
+        case (.text, _), (.varchar, _): return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+        default: return nil
+        }
+    }
+
+    /// The arrays whose elements `plainValue` reads.
+    static let arrayTypes: Set<PostgresDataType> = [.int2Array, .int4Array, .int8Array, .float8Array, .boolArray,
+                                                      .timestamptzArray, .textArray, .varcharArray]
+
+    /// A one-dimensional array in PostgreSQL's binary format: dimensions, a NULL flag, the
+    /// element type, each dimension's length and lower bound, then each element's length (-1 for
+    /// NULL) and bytes.
+    static func array(_ bytes: ByteBuffer) throws -> SQLValue {
+        var b = bytes
+        let malformed = WarehouseError(.failed, "PostgreSQL sent an array this reader does not understand")
+        guard let dimensions = b.readInteger(as: Int32.self), b.readInteger(as: Int32.self) != nil,
+              let oid = b.readInteger(as: UInt32.self) else { throw malformed }
+        if dimensions == 0 { return .array([]) }
+        guard dimensions == 1, let count = b.readInteger(as: Int32.self), count >= 0, b.readInteger(as: Int32.self) != nil else {
+            throw malformed
+        }
+        let type = PostgresDataType(oid)
+        var out: [SQLValue] = []
+        out.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let length = b.readInteger(as: Int32.self) else { throw malformed }
+            if length < 0 { out.append(.null); continue }
+            guard var element = b.readSlice(length: Int(length)), let value = plainValue(type, &element) else { throw malformed }
+            out.append(value)
+        }
+        return .array(out)
     }
 }
 

@@ -4,9 +4,9 @@ import DelotonCore
 /// age group, figures per step of start time, heart rate and power spread over the time each
 /// ride rode, and rides per band of average heart rate.
 ///
-/// Why in SQL: a fleet rides tens of thousands of rides in 12 hours; sending each to the page
-/// to be grouped there cost the server most of its time turning rows into JSON, and bounded
-/// what the charts could cover. The answer here is a few hundred numbers whatever the window.
+/// Why here: a fleet rides tens of thousands of rides in 12 hours; sending each to the page to
+/// be grouped there cost the server most of its time turning rows into JSON, and bounded what
+/// the charts could cover. The page gets a few hundred numbers whatever the window holds.
 public struct RecentSummary: Sendable, Equatable {
     /// Figures of a set of rides. Heart rate is each ride's average weighted by its seconds, as
     /// the page has always shown it.
@@ -75,99 +75,105 @@ public struct RecentSummary: Sendable, Equatable {
 
     /// The rides that started in `[fromUs, toUs)` and pass `filter`, added up.
     public static func load(on sql: any SQLExecutor, fromUs: Int64, toUs: Int64, filter: DashboardQueries.RecentFilter,
-                            starts: Steps, effort effortSteps: Steps) async throws -> RecentSummary {
-        var summary = RecentSummary(startSteps: starts.count, effortSteps: effortSteps.count)
-        let window = SQL.joined(DashboardQueries.windowConditions(fromUs: fromUs, toUs: toUs, filter: filter), separator: " AND ")
-        try await summary.addGroups(on: sql, window: window, starts: starts)
-        try await summary.addEffort(on: sql, window: window, steps: effortSteps)
+                            starts: Steps, effort: Steps) async throws -> RecentSummary {
+        var summary = RecentSummary(startSteps: starts.count, effortSteps: effort.count)
+        try await WindowRides.load(on: sql, fromUs: fromUs, toUs: toUs, filter: filter).addUp(into: &summary, starts: starts, effort: effort)
         return summary
     }
+}
 
-    /// A ride's start in Unix milliseconds, as a double.
-    private static let startMs: SQL = "\(sqlite: "r.start_time / 1000.0", postgres: "date_part('epoch', r.start_time) * 1000")"
+/// The window's rides, a column per figure: what the charts add up, and nothing else.
+///
+/// Why columns: PostgreSQL sends each as one array (`array_agg`), a single row, which costs a
+/// fraction of reading tens of thousands of rows one by one; adding up in SQL cost more again
+/// (its expressions, per ride, dozens of sums). SQLite, in the process, returns rows.
+struct WindowRides {
+    var rider: [Int64], startUs: [Int64], gender: [String], age: [Int], alert: [Bool], readings: [Int64]
+    var powerSum: [Double], resistanceSum: [Int64], hrSum: [Int64], hrCount: [Int64], hrMin: [Int?], hrMax: [Int?]
 
-    /// Totals, genders, age groups, start steps and heart-rate bands, from one pass over the window.
-    private mutating func addGroups(on sql: any SQLExecutor, window: SQL, starts: Steps) async throws {
-        let figures = """
-            count(*) AS rides, CAST(coalesce(sum(alert), 0) AS BIGINT) AS alerts, CAST(coalesce(sum(n), 0) AS BIGINT) AS seconds, \
-            CAST(coalesce(sum(p), 0) AS DOUBLE PRECISION) AS power_sum, CAST(coalesce(sum(res), 0) AS BIGINT) AS resistance_sum, \
-            CAST(coalesce(sum(hr * n), 0) AS DOUBLE PRECISION) AS hr_weighted, \
-            CAST(coalesce(sum(CASE WHEN hr IS NOT NULL THEN n END), 0) AS BIGINT) AS hr_seconds
-            """
-        let band = "CASE WHEN hr < 60 THEN 0 WHEN hr >= 190 THEN 14 ELSE CAST(floor((hr - 50) / 10) AS INTEGER) END"
-        // The window's rides are read once: PostgreSQL and SQLite both keep a WITH query used
-        // more than once, rather than scanning the index again for each branch.
+    static let columns = ["rider_id", "start_time", "gender", "age_at_start", "alert_raised", "reading_count",
+                          "power_sum", "resistance_sum", "hr_sum", "hr_count", "hr_min", "hr_max"]
+
+    static func load(on sql: any SQLExecutor, fromUs: Int64, toUs: Int64, filter: DashboardQueries.RecentFilter) async throws -> WindowRides {
+        let list = columns.map { c -> SQL in
+            "\(sqlite: "r.\(raw: c)", postgres: "coalesce(array_agg(r.\(raw: c)), '{}') AS \(raw: c)")"
+        }
+        let window = DashboardQueries.windowConditions(fromUs: fromUs, toUs: toUs, filter: filter)
         let rows = try await sql.query("""
-            WITH w AS (
-                SELECT r.rider_id,
-                       CASE WHEN lower(r.gender) IN ('female', 'male') THEN lower(r.gender) ELSE 'other' END AS g,
-                       \(raw: AnalyticsViews.ageBand("r.age_at_start")) AS a,
-                       CASE WHEN r.alert_raised THEN 1 ELSE 0 END AS alert,
-                       r.reading_count AS n, r.power_sum AS p, r.resistance_sum AS res,
-                       CASE WHEN r.hr_count > 0 THEN CAST(r.hr_sum AS DOUBLE PRECISION) / r.hr_count END AS hr,
-                       CAST(floor((\(Self.startMs) - \(starts.originMs)) / \(starts.stepMs)) AS BIGINT) AS step
-                FROM rides r WHERE \(window))
-            SELECT 'all' AS kind, '' AS name, 0 AS i, count(DISTINCT rider_id) AS riders, \(raw: figures) FROM w
-            UNION ALL SELECT 'gender', g, 0, count(DISTINCT rider_id), \(raw: figures) FROM w GROUP BY g
-            UNION ALL SELECT 'age', a, 0, count(DISTINCT rider_id), \(raw: figures) FROM w GROUP BY a
-            UNION ALL SELECT 'start', '', step, 0, \(raw: figures) FROM w GROUP BY step
-            UNION ALL SELECT 'hr', '', \(raw: band), 0, \(raw: figures) FROM w WHERE hr IS NOT NULL GROUP BY \(raw: band)
+            SELECT \(SQL.joined(list, separator: ", ")) FROM rides r WHERE \(SQL.joined(window, separator: " AND "))
             """)
-        for row in rows {
-            let f = Figures(rides: try row.decode("rides"), riders: try row.decode("riders"), alerts: try row.decode("alerts"),
-                            seconds: try row.decode("seconds"), powerSum: try row.decode("power_sum"),
-                            resistanceSum: try row.decode("resistance_sum"), heartRateWeighted: try row.decode("hr_weighted"),
-                            heartRateSeconds: try row.decode("hr_seconds"))
-            let name: String = try row.decode("name"), i: Int64 = try row.decode("i")
-            switch try row.decode("kind", as: String.self) {
-            case "all": all = f
-            case "gender": if let k = Self.genders.firstIndex(of: name) { byGender[k] = f }
-            case "age": if let k = Self.ageGroups.firstIndex(of: name) { byAge[k] = f }
+        // One row of arrays (PostgreSQL), or a row per ride (SQLite).
+        let arrays = rows.count == 1 && { if case .array? = try? rows[0].value("rider_id") { true } else { false } }()
+        func column<Value: SQLDecodable>(_ name: String) throws -> [Value] {
+            arrays ? try rows[0].decode(name, as: [Value].self) : try rows.map { try $0.decode(name) }
+        }
+        let out = WindowRides(
+            rider: try column("rider_id"), startUs: try column("start_time"), gender: try column("gender"),
+            age: try column("age_at_start"), alert: try column("alert_raised"), readings: try column("reading_count"),
+            powerSum: try column("power_sum"), resistanceSum: try column("resistance_sum"), hrSum: try column("hr_sum"),
+            hrCount: try column("hr_count"), hrMin: try column("hr_min"), hrMax: try column("hr_max"))
+        let n = out.rider.count
+        guard [out.startUs.count, out.gender.count, out.age.count, out.alert.count, out.readings.count, out.powerSum.count,
+               out.resistanceSum.count, out.hrSum.count, out.hrCount.count, out.hrMin.count, out.hrMax.count].allSatisfy({ $0 == n }) else {
+            throw WarehouseError(.failed, "the recent window's columns came back of different lengths")
+        }
+        return out
+    }
+
+    func addUp(into s: inout RecentSummary, starts: RecentSummary.Steps, effort steps: RecentSummary.Steps) {
+        var riders = Set<Int64>(), genderRiders = Array(repeating: Set<Int64>(), count: 3), ageRiders = Array(repeating: Set<Int64>(), count: 6)
+        for i in rider.indices {
+            let g = Self.genderIndex(gender[i]), a = Self.ageIndex(age[i])
+            let n = max(0, readings[i])
+            let hr: Double? = hrCount[i] > 0 ? Double(hrSum[i]) / Double(hrCount[i]) : nil
+            let f = RecentSummary.Figures(rides: 1, riders: 0, alerts: alert[i] ? 1 : 0, seconds: n, powerSum: powerSum[i],
+                                          resistanceSum: resistanceSum[i], heartRateWeighted: (hr ?? 0) * Double(n),
+                                          heartRateSeconds: hr == nil ? 0 : n)
+            s.all.add(f); s.byGender[g].add(f); s.byAge[a].add(f)
+            riders.insert(rider[i]); genderRiders[g].insert(rider[i]); ageRiders[a].insert(rider[i])
+            let startMs = Double(startUs[i]) / 1000
             // A ride up to a minute ahead of the server's clock counts in the last step.
-            case "start": if i >= 0 { byStart[Int(min(i, Int64(byStart.count - 1)))].add(f) }
-            case "hr": if i >= 0, i < Int64(heartRateRides.count) { heartRateRides[Int(i)] = f.rides }
-            default: break
-            }
+            let step = ((startMs - Double(starts.originMs)) / Double(starts.stepMs)).rounded(.down)
+            if step >= 0 { s.byStart[Int(min(step, Double(starts.count - 1)))].add(f) }
+            if let hr { s.heartRateRides[hr < 60 ? 0 : hr >= 190 ? 14 : Int(((hr - 50) / 10).rounded(.down))] += 1 }
+            spread(i, startMs: startMs, hr: hr, over: steps, into: &s.effort)
+        }
+        s.all.riders = Int64(riders.count)
+        for g in 0..<3 { s.byGender[g].riders = Int64(genderRiders[g].count) }
+        for a in 0..<6 { s.byAge[a].riders = Int64(ageRiders[a].count) }
+    }
+
+    /// Ride `i`'s averages over the seconds it rode in each step, and its heart-rate range.
+    private func spread(_ i: Int, startMs: Double, hr: Double?, over steps: RecentSummary.Steps, into effort: inout [RecentSummary.Effort]) {
+        let n = max(0, readings[i])
+        guard n > 0 else { return }
+        let endMs = startMs + Double(n) * 1000, origin = Double(steps.originMs), size = Double(steps.stepMs)
+        let first = max(0, ((startMs - origin) / size).rounded(.down)), last = min(Double(steps.count - 1), ((endMs - 1 - origin) / size).rounded(.down))
+        guard first <= last else { return }
+        let power = powerSum[i] / Double(n)
+        let lo = hrMin[i].flatMap { $0 > 0 ? $0 : nil }, hi = hrMax[i].flatMap { $0 > 0 ? $0 : nil }
+        for k in Int(first)...Int(last) {
+            let from = origin + Double(k) * size
+            let sec = (min(endMs, from + size) - max(startMs, from)) / 1000
+            guard sec > 0 else { continue }
+            effort[k].seconds += sec
+            effort[k].powerWeighted += power * sec
+            if let hr { effort[k].heartRateWeighted += hr * sec; effort[k].heartRateSeconds += sec }
+            if let lo { effort[k].lowestHeartRate = min(effort[k].lowestHeartRate ?? lo, lo) }
+            if let hi { effort[k].highestHeartRate = max(effort[k].highestHeartRate ?? hi, hi) }
         }
     }
 
-    /// Each ride is spread over the steps it rode in (one row per ride and step, made by a
-    /// recursive query, so the work follows the rides' lengths, not rides times steps).
-    private mutating func addEffort(on sql: any SQLExecutor, window: SQL, steps: Steps) async throws {
-        let (origin, size) = (Double(steps.originMs), Double(steps.stepMs))
-        let last = steps.count - 1
-        let least: SQL = "\(sqlite: "min", postgres: "LEAST")", greatest: SQL = "\(sqlite: "max", postgres: "GREATEST")"
-        let rows = try await sql.query("""
-            WITH RECURSIVE w AS (
-                SELECT s, s + n * 1000.0 AS e, pw, hr, lo, hi,
-                       CAST(floor((s - \(origin)) / \(size)) AS BIGINT) AS first,
-                       CAST(floor((s + n * 1000.0 - 1 - \(origin)) / \(size)) AS BIGINT) AS last
-                FROM (SELECT \(Self.startMs) AS s, r.reading_count AS n,
-                             CASE WHEN r.reading_count > 0 THEN r.power_sum / r.reading_count ELSE 0 END AS pw,
-                             CASE WHEN r.hr_count > 0 THEN CAST(r.hr_sum AS DOUBLE PRECISION) / r.hr_count END AS hr,
-                             CASE WHEN r.hr_min > 0 THEN r.hr_min END AS lo, CASE WHEN r.hr_max > 0 THEN r.hr_max END AS hi
-                      FROM rides r WHERE \(window)) x),
-            spread (i, last, s, e, pw, hr, lo, hi) AS (
-                SELECT \(greatest)(first, 0), \(least)(last, \(Int64(last))), s, e, pw, hr, lo, hi FROM w
-                WHERE first <= \(Int64(last)) AND last >= 0
-                UNION ALL
-                SELECT i + 1, last, s, e, pw, hr, lo, hi FROM spread WHERE i < last),
-            part AS (
-                SELECT i, (\(least)(e, \(origin) + (i + 1) * \(size)) - \(greatest)(s, \(origin) + i * \(size))) / 1000.0 AS sec,
-                       pw, hr, lo, hi FROM spread)
-            SELECT i, CAST(sum(sec) AS DOUBLE PRECISION) AS seconds, CAST(sum(pw * sec) AS DOUBLE PRECISION) AS power_weighted,
-                   CAST(coalesce(sum(hr * sec), 0) AS DOUBLE PRECISION) AS hr_weighted,
-                   CAST(coalesce(sum(CASE WHEN hr IS NOT NULL THEN sec END), 0) AS DOUBLE PRECISION) AS hr_seconds,
-                   min(lo) AS lo, max(hi) AS hi
-            FROM part WHERE sec > 0 GROUP BY i
-            """)
-        for row in rows {
-            let i: Int64 = try row.decode("i")
-            guard i >= 0, i < Int64(effort.count) else { continue }
-            effort[Int(i)] = Effort(seconds: try row.decode("seconds"), powerWeighted: try row.decode("power_weighted"),
-                                    heartRateWeighted: try row.decode("hr_weighted"), heartRateSeconds: try row.decode("hr_seconds"),
-                                    lowestHeartRate: try row.decode("lo"), highestHeartRate: try row.decode("hi"))
-        }
+    /// `RecentSummary.genders`: female, male, and every other value as given.
+    static func genderIndex(_ g: String) -> Int {
+        if g.utf8.count == 6, g.lowercased() == "female" { return 0 }
+        if g.utf8.count == 4, g.lowercased() == "male" { return 1 }
+        return 2
+    }
+
+    /// `RecentSummary.ageGroups`, as the analysts' views band ages.
+    static func ageIndex(_ age: Int) -> Int {
+        age < 25 ? 0 : age < 35 ? 1 : age < 45 ? 2 : age < 55 ? 3 : age < 65 ? 4 : 5
     }
 }
 

@@ -34,6 +34,7 @@ public struct SQLRow: Sendable {
         case .int(let i): return "the integer \(i)"
         case .double(let d): return "the number \(d)"
         case .text: return "text"
+        case .array(let elements): return "an array of \(elements.count)"
         }
     }
 }
@@ -110,6 +111,21 @@ extension CivilDate: SQLDecodable {
         self = date
     }
     public static var sqlTypeName: String { "a date" }
+}
+
+/// A PostgreSQL array, every element decoded as `Element` (an optional one for NULL elements).
+extension Array: SQLDecodable where Element: SQLDecodable {
+    public init?(sqlValue: SQLValue) {
+        guard case .array(let values) = sqlValue else { return nil }
+        var out: [Element] = []
+        out.reserveCapacity(values.count)
+        for value in values {
+            guard let element = Element(sqlValue: value) else { return nil }
+            out.append(element)
+        }
+        self = out
+    }
+    public static var sqlTypeName: String { "an array of \(Element.sqlTypeName)" }
 }
 
 extension Optional: SQLDecodable where Wrapped: SQLDecodable {

@@ -8,4 +8,7 @@ public enum SQLValue: Sendable, Equatable, Hashable {
     case int(Int64)
     case double(Double)
     case text(String)
+    /// A PostgreSQL array (`array_agg`), its elements as above: many rows' values in one, for
+    /// results whose rows would cost more to read one by one than their values (`RecentSummary`).
+    case array([SQLValue])
 }
