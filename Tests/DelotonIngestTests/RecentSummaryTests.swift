@@ -7,10 +7,10 @@ import Foundation
 import Logging
 import Testing
 
-/// The dashboard's charts added up by the warehouse (`RecentSummary`) equal the same figures
-/// computed here, plainly, from the window's rides one by one: on both warehouses, with and
-/// without filters, with rides that span many steps, start before the first step or after the
-/// last, and have no heart rate.
+/// The dashboard's charts (`RecentSummary`, from the window's columns: PostgreSQL's arrays,
+/// SQLite's rows) equal the same figures computed here, plainly, from the window's list of rides:
+/// on both warehouses, with and without filters, with rides that span many steps, start before
+/// the first step or after the last, have no heart rate, or a gender of another spelling.
 @Suite struct RecentSummaryTests {
     let logger = Logger(label: "test")
 

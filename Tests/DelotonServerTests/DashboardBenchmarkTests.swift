@@ -21,10 +21,11 @@ struct DashboardBenchmarkTests {
                                                              historyHours: 11.5, historyReadings: 5))
         defer { Task { await empty.stop(); await full.stop() } }
 
-        let api = try await Curl.timings(full.base + "/api/recent?hours=12", runs: 5)
-        print("bench dashboard: /api/recent 10000 rides: first \(ms(api[0])) ms, median of rest \(ms(median(Array(api.dropFirst())))) ms")
-        let bytes = try await full.get("/api/recent?hours=12").body.utf8.count
-        print("bench dashboard: /api/recent body \(bytes / 1024) KiB")
+        for path in ["/api/recent/charts?hours=12", "/api/recent?hours=12&limit=50", "/api/recent?hours=12"] {
+            let api = try await Curl.timings(full.base + path, runs: 5)
+            let bytes = try await full.get(path).body.utf8.count
+            print("bench dashboard: \(path) 10000 rides: first \(ms(api[0])) ms, median of rest \(ms(median(Array(api.dropFirst())))) ms, body \(bytes / 1024) KiB")
+        }
 
         var base: [Double] = [], loaded: [Double] = [], inPage: [String] = []
         for _ in 0..<5 {

@@ -1,6 +1,6 @@
 import DelotonCore
 
-/// The recent window's charts, added up by the database: totals, rides and riders per gender and
+/// The recent window's charts, added up from its rides: totals, rides and riders per gender and
 /// age group, figures per step of start time, heart rate and power spread over the time each
 /// ride rode, and rides per band of average heart rate.
 ///
@@ -24,7 +24,6 @@ public struct RecentSummary: Sendable, Equatable {
         public var heartRateSeconds: Int64 = 0
 
         public var averagePower: Double? { seconds > 0 ? powerSum / Double(seconds) : nil }
-        public var averageResistance: Double? { seconds > 0 ? Double(resistanceSum) / Double(seconds) : nil }
         public var averageHeartRate: Double? { heartRateSeconds > 0 ? heartRateWeighted / Double(heartRateSeconds) : nil }
     }
 
@@ -121,7 +120,7 @@ struct WindowRides {
     }
 
     func addUp(into s: inout RecentSummary, starts: RecentSummary.Steps, effort steps: RecentSummary.Steps) {
-        var riders = Set<Int64>(), genderRiders = Array(repeating: Set<Int64>(), count: 3), ageRiders = Array(repeating: Set<Int64>(), count: 6)
+        var riders = Set<Int64>(minimumCapacity: rider.count), genderRiders = Array(repeating: Set<Int64>(), count: 3), ageRiders = Array(repeating: Set<Int64>(), count: 6)
         for i in rider.indices {
             let g = Self.genderIndex(gender[i]), a = Self.ageIndex(age[i])
             let n = max(0, readings[i])
