@@ -1,9 +1,6 @@
-import DelotonBench
 import DelotonCore
-import DelotonIngest
 import DelotonStore
 import DelotonTestSupport
-import Foundation
 import Logging
 import Testing
 
@@ -14,16 +11,8 @@ import Testing
     let logger = Logger(label: "test")
 
     @Test(arguments: ["sqlite", "postgresql"]) func newestFirstAndTheLimitKeepsTheNewest(_ kind: String) async throws {
-        let dir = TestPaths.scratch("recent-order-\(kind)")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let url = kind == "sqlite" ? "sqlite:" + dir + "/w.sqlite" : try await PostgresServer.freshDatabase()
-        _ = try IngestBench.generate(readings: 12_000, to: dir + "/s.jsonl", seed: 5)
-        let warehouse = try await Warehouses.open(url, migrate: true, logger: logger)
+        let warehouse = try await SimulatedWarehouse.ingested(kind, name: "recent-order", readings: 12_000, seed: 5, logger: logger)
         defer { Task { try? await warehouse.close() } }
-        var pipeline = IngestPipeline(warehouse: warehouse, options: IngestOptions(streamZone: .utc), logger: logger)
-        try await FileSource(path: dir + "/s.jsonl").run(into: &pipeline)
-        try await pipeline.finish()
 
         // Half the rides start at the same moment, so the order between them is the ids'.
         try await warehouse.sql.execute("""

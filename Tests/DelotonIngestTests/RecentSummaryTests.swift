@@ -1,9 +1,6 @@
-import DelotonBench
 import DelotonCore
-import DelotonIngest
 @testable import DelotonStore
 import DelotonTestSupport
-import Foundation
 import Logging
 import Testing
 
@@ -15,16 +12,8 @@ import Testing
     let logger = Logger(label: "test")
 
     @Test(arguments: ["sqlite", "postgresql"]) func theWarehouseAddsUpWhatTheRidesSay(_ kind: String) async throws {
-        let dir = TestPaths.scratch("recent-summary-\(kind)")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let url = kind == "sqlite" ? "sqlite:" + dir + "/w.sqlite" : try await PostgresServer.freshDatabase()
-        _ = try IngestBench.generate(readings: 40_000, to: dir + "/s.jsonl", seed: 11)
-        let warehouse = try await Warehouses.open(url, migrate: true, logger: logger)
+        let warehouse = try await SimulatedWarehouse.ingested(kind, name: "recent-summary", readings: 40_000, seed: 11, logger: logger)
         defer { Task { try? await warehouse.close() } }
-        var pipeline = IngestPipeline(warehouse: warehouse, options: IngestOptions(streamZone: .utc), logger: logger)
-        try await FileSource(path: dir + "/s.jsonl").run(into: &pipeline)
-        try await pipeline.finish()
 
         // Edge cases the simulator does not make: a ride of two hours, one without a heart
         // rate, one with an alert; and riders of other genders, of any spelling.
