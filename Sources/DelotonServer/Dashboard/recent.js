@@ -7,6 +7,7 @@ const AGE_GROUPS = ["<25", "25-34", "35-44", "45-54", "55-64", "65+"];
 const GENDERS = ["female", "male", "other"];
 const HR_BINS = Array.from({ length: 15 }, (_, i) => 50 + i * 10); // 50..190
 const PAGE = 50;
+const MAX_ROWS = 20000; // the most /api/recent answers with
 
 const $ = (id) => document.getElementById(id);
 let data = null;
@@ -37,7 +38,7 @@ export function startRecent(initial, { once, onFiltersChange }) {
   form.addEventListener("change", changed);
   form.addEventListener("reset", () => setTimeout(readForm, 0));
   form.addEventListener("submit", (e) => { e.preventDefault(); readForm(); });
-  $("more-rides").addEventListener("click", () => { shown += 100; load(); });
+  $("more-rides").addEventListener("click", () => { shown = Math.min(MAX_ROWS, shown + 100); load(); });
   load();
   if (!once) setInterval(load, 60000);
 }
@@ -239,7 +240,7 @@ function renderTable() {
   $("table-note").textContent = table.truncated
     ? "newest " + count(rides.length) + " of " + count(total)
     : count(rides.length) + " ride" + (rides.length === 1 ? "" : "s");
-  $("more-rides").hidden = !table.truncated;
+  $("more-rides").hidden = !table.truncated || rides.length >= MAX_ROWS;
 }
 
 function createCharts() {
