@@ -73,7 +73,7 @@ public enum FleetBench {
         let before = try await readingsCount(warehouse), bytesBefore = try await partitionBytes(warehouse)
         let started = ContinuousClock.now
         _ = try await warehouse.purgeReadings(ofRidesStartedBefore: now.adding(seconds: -30 * 86_400))
-        let took = Self.seconds(ContinuousClock.now - started)
+        let took = (ContinuousClock.now - started).inSeconds
         let after = try await readingsCount(warehouse), bytes = bytesBefore - (try await partitionBytes(warehouse))
         say("retention of 30 days: \(count(before - after)) readings dropped in \(fixed(took)) s; \(count(after)) left")
         if bytes > 0 {
@@ -110,7 +110,7 @@ public enum FleetBench {
         try file.close()
         let started = ContinuousClock.now
         try FileManager.default.removeItem(atPath: path)
-        return seconds(ContinuousClock.now - started)
+        return (ContinuousClock.now - started).inSeconds
     }
 
     /// Simulates a stream, then loads it with a `deloton ingest` process; returns the readings it
@@ -142,7 +142,7 @@ public enum FleetBench {
         func time(_ path: String) throws -> Double {
             let started = ContinuousClock.now
             guard connection.get(path) else { throw APIBench.BenchError(description: "GET \(path) did not answer 200") }
-            return seconds(ContinuousClock.now - started)
+            return (ContinuousClock.now - started).inSeconds
         }
         var page: [Double] = [], charts: [Double] = [], table: [Double] = [], list: [Double] = []
         for _ in 0..<8 {
@@ -201,7 +201,7 @@ public enum FleetBench {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Timed(seconds: seconds(ContinuousClock.now - started), status: process.terminationStatus,
+        return Timed(seconds: (ContinuousClock.now - started).inSeconds, status: process.terminationStatus,
                      output: String(decoding: data, as: UTF8.self))
     }
 
@@ -214,9 +214,6 @@ public enum FleetBench {
         return child
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 
     static func fixed(_ x: Double) -> String { String(format: "%.2f", x) }
     static func percent(_ x: Double) -> String { String(format: "%.0f %%", x * 100) }

@@ -16,16 +16,16 @@ public enum KafkaBench {
         public var consumerStartDuration: Duration
         public var failedDeliveries: Int
 
-        public var producedPerSecond: Double { Double(messages) / produceDuration.seconds }
-        public var consumedPerSecond: Double { Double(messages) / consumeDuration.seconds }
+        public var producedPerSecond: Double { Double(messages) / produceDuration.inSeconds }
+        public var consumedPerSecond: Double { Double(messages) / consumeDuration.inSeconds }
 
         public var description: String {
             let produced = Int(producedPerSecond.rounded())
             let consumed = Int(consumedPerSecond.rounded())
             return "\(messages) messages of \(payloadBytes) B: produced \(produced)/s "
-                + "(\(produceDuration.seconds.formattedSeconds)), consumed \(consumed)/s "
-                + "(\(consumeDuration.seconds.formattedSeconds), first message after "
-                + "\(consumerStartDuration.seconds.formattedSeconds)), failed deliveries \(failedDeliveries)"
+                + "(\(produceDuration.inSeconds.formattedSeconds)), consumed \(consumed)/s "
+                + "(\(consumeDuration.inSeconds.formattedSeconds), first message after "
+                + "\(consumerStartDuration.inSeconds.formattedSeconds)), failed deliveries \(failedDeliveries)"
         }
     }
 
@@ -92,12 +92,6 @@ public enum KafkaBench {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
-}
 
 extension Double {
     var formattedSeconds: String {

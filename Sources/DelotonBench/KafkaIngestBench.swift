@@ -123,7 +123,7 @@ public enum KafkaIngestBench {
         guard stats.readings == expected, let first, let done else {
             throw BenchFailure("Kafka ingest wrote \(stats.readings) readings, the file ingest \(expected)")
         }
-        return (done - first).benchSeconds
+        return (done - first).inSeconds
     }
 
     /// `bikes` bikes ride in real time for `seconds`; each message's latency is from its
@@ -176,7 +176,7 @@ public enum KafkaIngestBench {
         let began = clock.now
         let end = began + .seconds(seconds)
         while clock.now < end {
-            let elapsed = Int64((clock.now - began).benchSeconds * 1_000_000)
+            let elapsed = Int64((clock.now - began).inSeconds * 1_000_000)
             let dueBefore = now.naiveMicroseconds + elapsed
             for b in riders.indices {
                 while let line = next[b], line.time.naiveMicroseconds <= dueBefore {
@@ -260,6 +260,3 @@ final class LatencyRecorder: Sendable {
     }
 }
 
-extension Duration {
-    fileprivate var benchSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

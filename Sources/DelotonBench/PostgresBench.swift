@@ -108,7 +108,7 @@ public enum PostgresBench {
         }
 
         func rate(_ d: Duration) -> Double {
-            let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            let s = d.inSeconds
             return s > 0 ? Double(total) / s : 0
         }
         func f(_ x: Double) -> String { String(format: "%9.0f", x) }

@@ -24,8 +24,7 @@ enum QuietMachine {
             let busyCores = Double(after.busy - before.busy) / Double(max(total, 1)) * Double(processors)
             if total == 0 || busyCores >= cores { quietSince = clock.now }
             if clock.now - quietSince >= quiet {
-                let waited = clock.now - started
-                return Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+                return (clock.now - started).inSeconds
             }
             before = after
         }

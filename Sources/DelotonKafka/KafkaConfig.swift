@@ -137,10 +137,5 @@ extension String {
 
 extension Duration {
     /// Whole milliseconds, clamped to what librdkafka's `int` timeouts accept.
-    var milliseconds: Int32 {
-        let (seconds, attoseconds) = components
-        let ms = seconds.multipliedReportingOverflow(by: 1000)
-        if ms.overflow { return seconds < 0 ? 0 : Int32.max }
-        return Int32(clamping: max(0, ms.partialValue + attoseconds / 1_000_000_000_000_000))
-    }
+    var milliseconds: Int32 { Int32(clamping: max(0, wholeMilliseconds)) }
 }

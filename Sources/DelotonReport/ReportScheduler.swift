@@ -129,7 +129,7 @@ public struct ReportScheduler: Sendable {
                     // Nothing sent yet the day not recorded: another process holds the claim.
                     // Look again later, in case it dies before sending.
                     if try await sendIfDue() == nil, try await !ledger.wasSent(day) {
-                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + retry.initial.microseconds))
+                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + retry.initial.wholeMicroseconds))
                     }
                     failures = 0
                 } catch {
@@ -138,7 +138,7 @@ public struct ReportScheduler: Sendable {
                         failures += 1
                         let wait = retry.delay(afterAttempt: failures)
                         logger.warning("daily report not sent, retrying in \(wait)", metadata: ["day": "\(day)", "error": "\(error)"])
-                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + wait.microseconds))
+                        wakeAt = min(wakeAt, Instant(microseconds: clock.now().microseconds + wait.wholeMicroseconds))
                     } else {
                         logger.error("daily report not sent and not retried: fix the cause and restart, or send it with deloton report \(flag: .reportSend) \(flag: .reportDate) \(day)",
                                      metadata: ["day": "\(day)", "error": "\(error)"])
@@ -155,12 +155,6 @@ public struct ReportScheduler: Sendable {
     }
 }
 
-extension Duration {
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
-}
 
 extension ReportScheduler {
     /// The production delivery: builds the day's report from the warehouse, optionally keeps a

@@ -357,6 +357,3 @@ struct KafkaLagReporter {
     }
 }
 
-extension Duration {
-    fileprivate var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

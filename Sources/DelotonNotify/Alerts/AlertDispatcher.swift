@@ -271,10 +271,10 @@ public actor AlertDispatcher {
                 case .willRetry(let reason, let wait):
                     logger.warning("alert not sent; will retry", metadata: [
                         "alert": "\(alert.id)", "ride": "\(alert.rideID)", "attempt": "\(alert.attempts)",
-                        "retry_in_s": "\(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)",
+                        "retry_in_s": "\(wait.inSeconds)",
                         "reason": "\(Self.loggable(reason))",
                     ])
-                    try await outbox.scheduleRetry(id: alert.id, at: now().adding(seconds: Self.seconds(wait)), reason: reason)
+                    try await outbox.scheduleRetry(id: alert.id, at: now().adding(seconds: wait.inSeconds), reason: reason)
                     retryTimes.append(.now + wait)
                 case .failed(let reason):
                     logger.warning("alert cannot be delivered; marked failed", metadata: [
@@ -347,7 +347,4 @@ public actor AlertDispatcher {
         return out
     }
 
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }

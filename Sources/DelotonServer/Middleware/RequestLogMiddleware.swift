@@ -14,7 +14,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let response = try await next(request, context)
         guard logger.logLevel <= .debug else { return response }
         let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let ms = elapsed.inSeconds * 1000
         logger.debug("request", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)",
             "status": "\(response.status.code)", "duration_ms": "\((ms * 1000).rounded() / 1000)",

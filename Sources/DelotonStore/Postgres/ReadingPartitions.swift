@@ -144,15 +144,12 @@ final class ReadingPartitions: Sendable {
             try await c.query(PostgresQuery(unsafeSQL: "DROP TABLE production.\(bound.name)"), logger: logger)
             // Apart, because they differ in kind: the detach is when the readings leave every
             // query, the drop is the file system freeing the partition's files.
-            logger.notice("readings retention: partition \(bound.name) detached in \(milliseconds(detached - started)) ms, its files removed in \(milliseconds(ContinuousClock.now - detached)) ms")
+            logger.notice("readings retention: partition \(bound.name) detached in \((detached - started).wholeMilliseconds) ms, its files removed in \((ContinuousClock.now - detached).wholeMilliseconds) ms")
             dropped += readings
         }
         return dropped
     }
 
-    private static func milliseconds(_ d: Duration) -> Int64 {
-        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-    }
 
     private static func add(from lower: Int64, on c: PostgresConnection, logger: Logger) async throws {
         let name = Bound(lower: lower, upper: lower + width).name

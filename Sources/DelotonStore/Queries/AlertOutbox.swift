@@ -188,7 +188,5 @@ public struct AlertOutbox: Sendable {
         return counts
     }
 
-    static func microseconds(_ d: Duration) -> Int64 {
-        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
-    }
+    static func microseconds(_ d: Duration) -> Int64 { d.wholeMicroseconds }
 }

@@ -28,7 +28,7 @@ struct ReportBenchCommand: AsyncParsableCommand {
         let result = try await ReportBench.run(warehouse: warehouse, rides: rides, secondsPerRide: readings,
                                                output: URL(fileURLWithPath: dir + "/out"))
         try await warehouse.close()
-        func s(_ d: Duration) -> String { String(format: "%.2f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
+        func s(_ d: Duration) -> String { String(format: "%.2f s", d.inSeconds) }
         Console.out("report (\(warehouse.kind)): \(Console.count(result.rides)) rides, \(Console.count(result.readings)) readings; "
                     + "load \(s(result.load)), figures \(s(result.figures)), render \(s(result.render)), "
                     + "total \(s(result.figures + result.render)), PDF \(result.pdfBytes / 1024) KiB")

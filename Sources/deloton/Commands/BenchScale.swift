@@ -45,7 +45,7 @@ struct ScaleBenchCommand: AsyncParsableCommand {
         let clock = ContinuousClock(), started = clock.now
         let said = try Bench.output(of: binary, ["ingest", "--source", "file:" + stream, "--no-notify", "--database", database,
                                                  "--log-level", "error"])
-        let seconds = Self.seconds(clock.now - started)
+        let seconds = (clock.now - started).inSeconds
         let loaded = try await Warehouses.open(database, migrate: false, logger: logger)
         let count: Int = try await loaded.sql.query("SELECT count(*) AS n FROM readings").first?.decode("n") ?? 0
         try await loaded.close()
@@ -66,8 +66,5 @@ struct ScaleBenchCommand: AsyncParsableCommand {
         Console.out("deloton / baseline: ×\(String(format: "%.2f", rate / baselineRate))")
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }
 }

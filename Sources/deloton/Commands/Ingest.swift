@@ -155,7 +155,7 @@ struct Ingest: AsyncParsableCommand {
         }
         Console.endStatus()
         try await warehouse.close()
-        Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).seconds))
+        Console.out(IngestRunner.summary(stats, seconds: (ContinuousClock.now - started).inSeconds))
     }
 
     static func maxLineBytes(_ flag: Int?) throws -> Int {
@@ -184,6 +184,3 @@ struct Ingest: AsyncParsableCommand {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -127,7 +127,7 @@ struct Run: AsyncParsableCommand {
                     Console.endStatus()
                     Console.out("back-filled \(Console.count(history.ridesEnded)) rides, \(Console.count(history.readings)) readings and "
                                 + "\(Console.count(history.alerts)) alerts (not mailed) in "
-                                + String(format: "%.1f s", (ContinuousClock.now - backfillStarted).seconds) + "; now live")
+                                + String(format: "%.1f s", (ContinuousClock.now - backfillStarted).inSeconds) + "; now live")
                 }
             } onGracefulShutdown: {
                 shutdown.request()

@@ -111,7 +111,7 @@ struct Simulate: AsyncParsableCommand {
             }
             Console.endStatus()
             let stats = try await sink.finish()
-            let seconds = (clock.now - began).seconds
+            let seconds = (clock.now - began).inSeconds
             Console.out("produced \(Console.count(lines)) lines of \(Console.count(sim.ridesStarted)) rides from "
                         + "\(Console.count(simulation.bikes)) bike(s) to Kafka topic \(topic) at \(config.brokersString) in "
                         + String(format: "%.1f s", seconds) + " (delivered \(Console.count(stats.delivered)), failed \(Console.count(stats.failed)))")
@@ -164,7 +164,7 @@ struct Pace {
         let now = clock.now
         if Console.isTerminal, now - lastDraw >= .milliseconds(250) {
             lastDraw = now
-            Console.status(Self.progress(finished: finished, total: total, seconds: (now - began).seconds))
+            Console.status(Self.progress(finished: finished, total: total, seconds: (now - began).inSeconds))
         }
         guard speed > 0 else { return nil }
         let t0 = first ?? line.time.naiveMicroseconds

@@ -25,7 +25,7 @@ struct IngestRunner {
             let now = clock.now
             guard now - lastDraw > .milliseconds(250) else { return }
             lastDraw = now
-            let seconds = max(0.001, (now - started).seconds)
+            let seconds = max(0.001, (now - started).inSeconds)
             let rate = Double(stats.readings) / seconds
             let fraction = total > 0 ? min(1, Double(bytes) / Double(total)) : 0
             // The rest of the file at the pace so far; unknown until a first part is read.

@@ -113,7 +113,7 @@ struct InstrumentedWarehouse: Warehouse {
 extension CoreMetrics.Timer {
     func recordInterval(since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        recordNanoseconds(elapsed.wholeNanoseconds)
     }
 }
 

@@ -25,7 +25,7 @@ final class StatusLine: Sendable {
         self.every = every
     }
 
-    var elapsed: Double { (ContinuousClock.now - started).seconds }
+    var elapsed: Double { (ContinuousClock.now - started).inSeconds }
 
     func add(_ committed: CommittedBatch) {
         state.withLock { s in
@@ -51,8 +51,8 @@ final class StatusLine: Sendable {
         let terminal = Console.drawsInPlace
         let line: String? = state.withLock { s in
             let now = ContinuousClock.now
-            let seconds = (now - s.lastDraw).seconds
-            guard seconds >= (terminal ? 1 : every.seconds) else { return nil }
+            let seconds = (now - s.lastDraw).inSeconds
+            guard seconds >= (terminal ? 1 : every.inSeconds) else { return nil }
             let rate = Double(s.readings - s.readingsAtDraw) / max(seconds, 0.001)
             s.lastDraw = now
             s.readingsAtDraw = s.readings

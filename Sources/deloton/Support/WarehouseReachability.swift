@@ -40,7 +40,7 @@ struct WarehouseReachability: Sendable {
         if connect(fd, info.ai_addr, info.ai_addrlen) == 0 { return true }
         guard errno == EINPROGRESS else { return false }
         var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        let millis = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let millis = Int32(clamping: timeout.wholeMilliseconds)
         guard poll(&waiting, 1, millis) == 1 else { return false }
         var failure: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
