@@ -176,7 +176,7 @@ public enum KafkaIngestBench {
         let began = clock.now
         let end = began + .seconds(seconds)
         while clock.now < end {
-            let elapsed = Int64((clock.now - began).inSeconds * 1_000_000)
+            let elapsed = (clock.now - began).wholeMicroseconds
             let dueBefore = now.naiveMicroseconds + elapsed
             for b in riders.indices {
                 while let line = next[b], line.time.naiveMicroseconds <= dueBefore {

@@ -107,7 +107,7 @@ public struct AlertOutbox: Sendable {
     /// Takes the alert for one attempt until `now + lease`, counting the attempt. Returns nil
     /// when it is not due (sent, failed, or claimed by another dispatcher meanwhile).
     public func claim(id: Int64, at now: Instant, lease: Duration) async throws -> OutboxAlert? {
-        let until = Instant(microseconds: now.microseconds + Self.microseconds(lease))
+        let until = Instant(microseconds: now.microseconds + lease.wholeMicroseconds)
         let results = try await sql.transaction([
             """
             UPDATE alerts SET next_attempt_at = \(until), attempts = attempts + 1
@@ -187,6 +187,4 @@ public struct AlertOutbox: Sendable {
         }
         return counts
     }
-
-    static func microseconds(_ d: Duration) -> Int64 { d.wholeMicroseconds }
 }
